@@ -1,0 +1,33 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.routers import DefaultRouter
+from rest_framework.throttling import AnonRateThrottle
+
+from enrollment import api as enrollment_api
+
+
+class TokenThrottle(AnonRateThrottle):
+    scope = "token"
+
+
+class ObtainToken(ObtainAuthToken):
+    """POST username and password → {"token": ...}; failures count towards the login lockout."""
+
+    throttle_classes = [TokenThrottle]
+
+
+router = DefaultRouter()
+router.register("townships", enrollment_api.TownshipViewSet, basename="township")
+router.register("villages", enrollment_api.VillageViewSet, basename="village")
+router.register("schools", enrollment_api.SchoolViewSet, basename="school")
+router.register("households", enrollment_api.HouseholdViewSet, basename="household")
+router.register("children", enrollment_api.ChildViewSet, basename="child")
+router.register("visits", enrollment_api.VisitViewSet, basename="visit")
+
+urlpatterns = [
+    path("v1/auth/token/", ObtainToken.as_view(), name="api-token"),
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,10 @@
+"""The demo and development: SQLite by default, Celery eager, debug on."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-demo-key-only-for-the-local-demo-county")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "0.0.0.0"])
+# Demo users may be created only under these settings (see enrollment seed_demo).
+DEMO_DATA_ALLOWED = True

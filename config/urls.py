@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from enrollment.views import home
+
+admin.site.site_header = _("Dropout control and education poverty alleviation")
+admin.site.site_title = _("County education bureau")
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("", include("enrollment.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/", include("config.api_urls")),
+]
+

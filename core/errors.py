@@ -1,0 +1,7 @@
+class DomainError(Exception):
+    """A business rule refused an action; the message is shown to the user as it is."""
+
+    def __init__(self, message, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field

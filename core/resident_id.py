@@ -1,0 +1,82 @@
+"""Resident identity card numbers (公民身份号码) through python-stdnum's `cn.ric`.
+
+Length, format, checksum and birth date are errors. A birth-place code missing from stdnum's table
+is only a warning: old and renamed county codes are real and still printed on valid cards.
+"""
+
+import datetime
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from stdnum.cn import ric
+from stdnum.exceptions import InvalidComponent
+
+_SEPARATORS = re.compile(r"[\s\-]+")
+
+
+class ResidentIdError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ResidentId:
+    number: str
+    birth_date: datetime.date
+    sex: str  # "M" or "F", from the order code's parity
+    warnings: list[str] = field(default_factory=list)
+
+
+def normalise(raw: str) -> str:
+    """Full-width digits and letters to ASCII, spaces removed, `x` upper-cased."""
+    text = unicodedata.normalize("NFKC", raw or "")
+    return _SEPARATORS.sub("", text).upper()
+
+
+def parse_resident_id(raw: str, *, today: datetime.date | None = None) -> ResidentId:
+    number = normalise(raw)
+    if not number:
+        raise ResidentIdError(_("The resident ID is empty."))
+    if len(number) != 18:
+        raise ResidentIdError(
+            _("A resident ID has 18 characters; this one has %(count)d.") % {"count": len(number)}
+        )
+    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        raise ResidentIdError(
+            _("A resident ID is 17 digits followed by a digit or X.")
+        )
+    if ric.calc_check_digit(number) != number[17]:
+        raise ResidentIdError(
+            _("The check digit is wrong (expected %(expected)s, found %(found)s): "
+              "a digit was probably mistyped.")
+            % {"expected": ric.calc_check_digit(number), "found": number[17]}
+        )
+    try:
+        birth_date = ric.get_birth_date(number)
+    except InvalidComponent:
+        raise ResidentIdError(
+            _("Digits 7–14 (%(digits)s) are not a valid birth date.") % {"digits": number[6:14]}
+        ) from None
+    today = today or datetime.date.today()
+    if birth_date > today or birth_date.year < 1900:
+        raise ResidentIdError(
+            _("The birth date in the ID (%(date)s) is impossible.") % {"date": birth_date.isoformat()}
+        )
+    warnings = []
+    try:
+        ric.get_birth_place(number)
+    except InvalidComponent:
+        warnings.append(
+            _("The birth-place code %(code)s is not in the current code table; "
+              "check it if it is not an old or renamed county.") % {"code": number[:6]}
+        )
+    sex = "M" if int(number[16]) % 2 == 1 else "F"
+    return ResidentId(number=number, birth_date=birth_date, sex=sex, warnings=warnings)
+
+
+def make_resident_id(*, place_code: str, birth_date: datetime.date, sequence: int, sex: str) -> str:
+    """Build a valid number (demo data and tests); unique for sequence 0–499 per place, date, sex."""
+    order = (sequence % 500) * 2 + (1 if sex == "M" else 0)
+    body = f"{place_code}{birth_date:%Y%m%d}{order:03d}"
+    return body + ric.calc_check_digit(body + "0")

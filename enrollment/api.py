@@ -1,0 +1,359 @@
+"""The JSON API: the same scopes (for_user), validation (services) and history as the pages."""
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.response import Response
+
+from core.errors import DomainError
+
+from . import selectors, services
+from .filters import LedgerFilter
+from .models import (
+    Child,
+    EnrollmentStatus,
+    EnrollmentStatusChange,
+    Household,
+    HouseholdVisit,
+    School,
+    Township,
+    Village,
+)
+from .permissions import has_any_role, sees_full_identity, user_may
+from .roles import CHANGE_STATUS_ROLES, RECORD_VISIT_ROLES, REGISTER_CHILD_ROLES
+from .services import EXEMPTION_ONLY_STATUSES
+
+
+def _domain_error_to_400(error: DomainError):
+    raise ApiValidationError({error.field or "non_field_errors": [error.message]})
+
+
+# --- places ----------------------------------------------------------------------------------
+
+class TownshipSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Township
+        fields = ["id", "code", "name", "county"]
+
+
+class VillageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Village
+        fields = ["id", "code", "name", "township"]
+
+
+class SchoolSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = School
+        fields = ["id", "code", "name", "township", "village", "stage", "is_boarding", "is_rural"]
+
+
+class ScopedViewSetMixin:
+    """Every queryset starts at for_user(); objects outside it are 404 by construction."""
+
+    base_queryset = None
+
+    def get_queryset(self):
+        return self.base_queryset.for_user(self.request.user)
+
+
+class TownshipViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    base_queryset = Township.objects.order_by("code")
+    serializer_class = TownshipSerializer
+    filterset_fields = ["county"]
+
+
+class VillageViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    base_queryset = Village.objects.order_by("code")
+    serializer_class = VillageSerializer
+    filterset_fields = ["township"]
+
+
+class SchoolViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    base_queryset = School.objects.order_by("code")
+    serializer_class = SchoolSerializer
+    filterset_fields = ["township", "stage"]
+
+
+# --- write permission ------------------------------------------------------------------------
+
+class RolePermission(permissions.BasePermission):
+    """Reads need only scope; writes need one of the view's `write_roles` covering the object."""
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return has_any_role(request.user, view.write_roles)
+
+    def has_object_permission(self, request, view, obj):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return user_may(request.user, type(obj).objects, view.write_roles, obj)
+
+
+# --- households ------------------------------------------------------------------------------
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Household
+        fields = ["id", "village", "address", "head_name", "poverty_status",
+                  "poverty_registration_number", "poverty_registered_on"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["village"].queryset = Village.objects.for_user(
+                request.user, roles=REGISTER_CHILD_ROLES)
+
+
+class HouseholdViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    base_queryset = Household.objects.order_by("pk")
+    serializer_class = HouseholdSerializer
+    permission_classes = [permissions.IsAuthenticated, RolePermission]
+    write_roles = REGISTER_CHILD_ROLES
+    filterset_fields = ["village", "poverty_status"]
+
+    def perform_create(self, serializer):
+        try:
+            serializer.instance = services.register_household(actor=self.request.user,
+                                                              **serializer.validated_data)
+        except DomainError as error:
+            _domain_error_to_400(error)
+
+
+# --- children --------------------------------------------------------------------------------
+
+class ChildSerializer(serializers.ModelSerializer):
+    resident_id = serializers.SerializerMethodField()
+    guardian_phone = serializers.SerializerMethodField()
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    school_name = serializers.CharField(source="current_school.name", read_only=True,
+                                        default=None)
+    is_registered_poor = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Child
+        fields = ["id", "name", "sex", "birth_date", "resident_id", "has_no_resident_id",
+                  "household", "village", "village_name", "guardian_name", "guardian_relation",
+                  "guardian_phone", "is_registered_poor", "is_left_behind", "is_disabled",
+                  "disability_category", "disability_grade", "is_orphan", "is_in_difficulty",
+                  "is_migrant", "status", "status_since", "current_school", "school_name",
+                  "grade", "class_name", "is_inclusive", "outside_school_name",
+                  "outside_verified"]
+        read_only_fields = fields
+
+    def _full(self, child) -> bool:
+        return bool(self.context.get("full_identity"))
+
+    def get_resident_id(self, child) -> str | None:
+        if child.resident_id is None:
+            return None
+        return child.resident_id if self._full(child) else child.masked_resident_id
+
+    def get_guardian_phone(self, child) -> str:
+        return child.guardian_phone if self._full(child) else child.masked_guardian_phone
+
+
+class ChildRegistrationSerializer(serializers.Serializer):
+    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.none())
+    name = serializers.CharField(max_length=50)
+    resident_id = serializers.CharField(max_length=30, required=False, allow_blank=True,
+                                        default="")
+    has_no_resident_id = serializers.BooleanField(default=False)
+    sex = serializers.ChoiceField(choices=["M", "F"], required=False, allow_blank=True,
+                                  default="")
+    birth_date = serializers.DateField(required=False, allow_null=True, default=None)
+    guardian_name = serializers.CharField(max_length=50)
+    guardian_relation = serializers.CharField(max_length=20)
+    guardian_phone = serializers.RegexField(r"^[0-9\-+ ]{7,20}$", required=False,
+                                            allow_blank=True, default="")
+    is_left_behind = serializers.BooleanField(default=False)
+    is_disabled = serializers.BooleanField(default=False)
+    disability_category = serializers.ChoiceField(
+        choices=Child._meta.get_field("disability_category").choices, required=False,
+        allow_blank=True, default="")
+    disability_grade = serializers.IntegerField(min_value=1, max_value=4, required=False,
+                                                allow_null=True, default=None)
+    is_orphan = serializers.BooleanField(default=False)
+    is_in_difficulty = serializers.BooleanField(default=False)
+    is_migrant = serializers.BooleanField(default=False)
+
+    FLAGS = ("is_left_behind", "is_disabled", "disability_category", "disability_grade",
+             "is_orphan", "is_in_difficulty", "is_migrant")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["household"].queryset = Household.objects.for_user(
+                request.user, roles=REGISTER_CHILD_ROLES)
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[c for c in EnrollmentStatus.choices
+                                              if c[0] not in EXEMPTION_ONLY_STATUSES])
+    effective_date = serializers.DateField()
+    reason = serializers.CharField(max_length=500)
+    school = serializers.PrimaryKeyRelatedField(queryset=School.objects.all(), required=False,
+                                                allow_null=True, default=None)
+    grade = serializers.IntegerField(min_value=1, max_value=12, required=False, allow_null=True,
+                                     default=None)
+    class_name = serializers.CharField(max_length=20, required=False, allow_blank=True,
+                                       default="")
+    is_inclusive = serializers.BooleanField(default=False)
+    outside_school_name = serializers.CharField(max_length=100, required=False,
+                                                allow_blank=True, default="")
+    outside_verified = serializers.BooleanField(default=False)
+
+
+class StatusChangeReadSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.CharField(source="recorded_by.username", default=None)
+
+    class Meta:
+        model = EnrollmentStatusChange
+        fields = ["id", "status", "effective_date", "school", "grade", "class_name",
+                  "is_inclusive", "outside_school_name", "outside_verified", "reason",
+                  "previous_status", "recorded_by", "recorded_at"]
+
+
+class ChildViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Children of the user's scope, filterable like the ledgers (village, school, stage, status,
+    focus, q). Resident IDs and phones are masked in lists and for roles that do not need them."""
+
+    base_queryset = Child.objects.all()
+    serializer_class = ChildSerializer
+    permission_classes = [permissions.IsAuthenticated, RolePermission]
+    write_roles = REGISTER_CHILD_ROLES
+    filterset_class = LedgerFilter
+
+    def get_queryset(self):
+        children = selectors.with_ledger_status(super().get_queryset(), None)
+        return children.select_related("village", "household", "current_school").order_by("pk")
+
+    def filter_queryset(self, queryset):
+        if self.action != "list":
+            return queryset
+        ledger_filter = LedgerFilter(self.request.query_params, queryset=queryset,
+                                     user=self.request.user, day=timezone.localdate())
+        if not ledger_filter.is_valid():
+            raise ApiValidationError(ledger_filter.errors)
+        return ledger_filter.qs
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return ChildRegistrationSerializer
+        if self.action == "change_status":
+            return StatusChangeSerializer
+        return ChildSerializer
+
+    def retrieve(self, request, *args, **kwargs):
+        child = self.get_object()
+        context = self.get_serializer_context() | {
+            "full_identity": sees_full_identity(request.user, child)}
+        return Response(ChildSerializer(child, context=context).data)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        flags = {name: data.pop(name) for name in ChildRegistrationSerializer.FLAGS}
+        try:
+            child = services.register_child(actor=request.user, flags=flags, **data)
+        except DomainError as error:
+            _domain_error_to_400(error)
+        child = self.get_queryset().get(pk=child.pk)
+        context = self.get_serializer_context() | {
+            "full_identity": sees_full_identity(request.user, child)}
+        return Response(ChildSerializer(child, context=context).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=StatusChangeSerializer, responses=StatusChangeReadSerializer)
+    @action(detail=True, methods=["post"], url_path="status")
+    def change_status(self, request, pk=None):
+        child = self.get_object()
+        if not user_may(request.user, Child.objects, CHANGE_STATUS_ROLES, child):
+            raise PermissionDenied(_("Your role may not change this child's status."))
+        serializer = StatusChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            change = services.change_status(actor=request.user, child=child,
+                                            **serializer.validated_data)
+        except DomainError as error:
+            _domain_error_to_400(error)
+        return Response(StatusChangeReadSerializer(change).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=StatusChangeReadSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        child = self.get_object()
+        changes = selectors.status_history(child)
+        return Response(StatusChangeReadSerializer(changes, many=True).data)
+
+    def check_object_permissions(self, request, obj):
+        # The status action checks its own role; creation has no object.
+        if self.action == "change_status":
+            return
+        super().check_object_permissions(request, obj)
+
+    def get_permissions(self):
+        if self.action == "change_status":
+            return [permissions.IsAuthenticated()]
+        return super().get_permissions()
+
+
+# --- visits ----------------------------------------------------------------------------------
+
+class VisitSerializer(serializers.ModelSerializer):
+    children = serializers.PrimaryKeyRelatedField(many=True, queryset=Child.objects.none())
+    new_status = serializers.ChoiceField(
+        choices=[c for c in EnrollmentStatus.choices if c[0] not in EXEMPTION_ONLY_STATUSES],
+        required=False, allow_blank=True, default="", write_only=True)
+    status_reason = serializers.CharField(max_length=500, required=False, allow_blank=True,
+                                          default="", write_only=True)
+    school = serializers.PrimaryKeyRelatedField(queryset=School.objects.all(), required=False,
+                                                allow_null=True, default=None, write_only=True)
+    grade = serializers.IntegerField(min_value=1, max_value=12, required=False, allow_null=True,
+                                     default=None, write_only=True)
+    outside_school_name = serializers.CharField(max_length=100, required=False, allow_blank=True,
+                                                default="", write_only=True)
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+
+    class Meta:
+        model = HouseholdVisit
+        fields = ["id", "visit_date", "household", "children", "visitors", "findings", "outcome",
+                  "follow_up", "recorded_by", "recorded_at", "new_status", "status_reason",
+                  "school", "grade", "outside_school_name"]
+        read_only_fields = ["recorded_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["children"].child_relation.queryset = Child.objects.for_user(
+                request.user, roles=RECORD_VISIT_ROLES)
+            self.fields["household"].queryset = Household.objects.for_user(
+                request.user, roles=RECORD_VISIT_ROLES)
+
+
+class VisitViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    base_queryset = HouseholdVisit.objects.all()
+    serializer_class = VisitSerializer
+    permission_classes = [permissions.IsAuthenticated, RolePermission]
+    write_roles = RECORD_VISIT_ROLES
+    filterset_fields = ["household", "children", "outcome"]
+
+    def get_queryset(self):
+        return (super().get_queryset().select_related("recorded_by")
+                .prefetch_related("children").order_by("-visit_date", "-pk"))
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        try:
+            serializer.instance = services.record_visit(actor=self.request.user, **data)
+        except DomainError as error:
+            _domain_error_to_400(error)

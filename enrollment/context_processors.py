@@ -1,0 +1,19 @@
+from .roles import RECORD_VISIT_ROLES, REGISTER_CHILD_ROLES, Role
+from .scoping import user_roles
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from .views import role_home_links
+
+    roles = user_roles(user)
+    return {
+        "nav_scopes": role_home_links(user),
+        "nav_may_register": user.is_superuser or bool(roles & REGISTER_CHILD_ROLES),
+        "nav_sees_unaccounted": user.is_superuser or bool(
+            roles & (RECORD_VISIT_ROLES | {Role.INSPECTOR, Role.AUDITOR})),
+        "nav_is_admin": user.is_staff,
+        "nav_roles": [Role(role).label for role in sorted(roles)],
+    }

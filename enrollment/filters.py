@@ -1,0 +1,72 @@
+"""One FilterSet for the ledger pages and the children API."""
+
+import django_filters
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Child, EnrollmentStatus, School, Village
+from .selectors import FOCUS_GROUPS, STAGE_JUNIOR, STAGE_PRIMARY, stage_q
+
+FOCUS_CHOICES = [
+    ("registered_poor", _("Registered poor (建档立卡)")),
+    ("left_behind", _("Left-behind")),
+    ("disabled", _("Disabled")),
+    ("orphan", _("Orphan or unsupported")),
+    ("in_difficulty", _("In difficulty")),
+    ("migrant", _("Migrant")),
+]
+
+
+class LedgerFilter(django_filters.FilterSet):
+    """Filters on the `ledger_*` annotations so that today's and a past day's ledger filter alike.
+
+    `village` and `school` choices are limited to the user's scope by the view.
+    """
+
+    village = django_filters.ModelChoiceFilter(queryset=Village.objects.none(),
+                                               label=_("Village"))
+    school = django_filters.ModelChoiceFilter(queryset=School.objects.none(), label=_("School"),
+                                              field_name="ledger_school_id",
+                                              method="filter_school")
+    stage = django_filters.ChoiceFilter(
+        choices=[(STAGE_PRIMARY, _("Primary")), (STAGE_JUNIOR, _("Junior secondary"))],
+        method="filter_stage", label=_("Stage"),
+    )
+    status = django_filters.ChoiceFilter(choices=EnrollmentStatus.choices,
+                                         field_name="ledger_status", label=_("Status"))
+    focus = django_filters.ChoiceFilter(choices=FOCUS_CHOICES, method="filter_focus",
+                                        label=_("Focus group"))
+    q = django_filters.CharFilter(method="filter_text", label=_("Name or ID"))
+
+    class Meta:
+        model = Child
+        fields = ["village", "school", "stage", "status", "focus", "q"]
+
+    def __init__(self, *args, user=None, day=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.day = day or timezone.localdate()
+        for name, field in self.form.fields.items():
+            css = "form-select" if name in ("village", "school", "stage", "status", "focus") \
+                else "form-control"
+            field.widget.attrs["class"] = f"{css} {css}-sm"
+        if user is not None:
+            self.filters["village"].queryset = Village.objects.for_user(user).select_related(
+                "township")
+            self.filters["school"].queryset = School.objects.for_user(user)
+
+    def filter_school(self, queryset, name, value):
+        return queryset.filter(ledger_school_id=value.pk) if value else queryset
+
+    def filter_stage(self, queryset, name, value):
+        return queryset.filter(stage_q(value, self.day)) if value else queryset
+
+    def filter_focus(self, queryset, name, value):
+        return queryset.filter(FOCUS_GROUPS[value]) if value else queryset
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        if value[:6].isdigit():
+            return queryset.filter(resident_id__startswith=value.upper())
+        return queryset.filter(name__contains=value)

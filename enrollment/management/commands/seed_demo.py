@@ -1,0 +1,33 @@
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from enrollment.demo import DEMO_PASSWORD, SCALES, ensure_demo_users, load_demo
+from enrollment.models import Child, School, Village
+
+
+class Command(BaseCommand):
+    help = "Load the fictional demo county and its demo users (idempotent; never in production)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", choices=sorted(SCALES), default="demo")
+
+    def handle(self, *args, scale, **options):
+        if not getattr(settings, "DEMO_DATA_ALLOWED", False):
+            raise CommandError("Demo data and demo users are refused under these settings "
+                               "(production). Use config.settings.local.")
+        started = time.monotonic()
+        county, created = load_demo(scale)
+        users = ensure_demo_users(county)
+        children = Child.objects.filter(village__township__county=county).count()
+        villages = Village.objects.filter(township__county=county).count()
+        schools = School.objects.filter(township__county=county).count()
+        verb = "Loaded" if created else "Already present:"
+        self.stdout.write(self.style.SUCCESS(
+            f"{verb} {county.name} ({county.code}): {county.townships.count()} townships, "
+            f"{villages} villages, {schools} schools, {children} children "
+            f"in {time.monotonic() - started:.1f} s."))
+        self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}):")
+        for username, role, place in users:
+            self.stdout.write(f"  {username:<10} {role} · {place}")

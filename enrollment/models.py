@@ -1,0 +1,508 @@
+"""Places, schools, households, children, their dated enrollment status, visits, help pairings,
+and the users' roles with their scopes (a scope is a place, so roles live here)."""
+
+import datetime
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from core.masking import mask_phone, mask_resident_id
+
+from .roles import Role
+from .scoping import ScopedQuerySet
+
+six_digits = RegexValidator(r"^\d{6}$", _("Six digits."))
+nine_digits = RegexValidator(r"^\d{9}$", _("Nine digits."))
+twelve_digits = RegexValidator(r"^\d{12}$", _("Twelve digits."))
+school_code = RegexValidator(
+    r"^(11|21|31|34|36|51)\d{8}$",
+    _("Ten digits: the type (11, 21, 31, 34, 36 or 51), the province, then the serial."),
+)
+
+
+class County(models.Model):
+    code = models.CharField(_("division code"), max_length=6, unique=True, validators=[six_digits])
+    name = models.CharField(_("name"), max_length=50)
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"county": "pk", "township": None, "village": None, "school": None}
+
+    class Meta:
+        verbose_name = _("county")
+        verbose_name_plural = _("counties")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Township(models.Model):
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="townships",
+                               verbose_name=_("county"))
+    code = models.CharField(_("division code"), max_length=9, unique=True, validators=[nine_digits])
+    name = models.CharField(_("name"), max_length=50)
+    # Issuer's short name for official document numbers, e.g. 城关镇教字.
+    document_prefix = models.CharField(_("document number prefix"), max_length=30, blank=True)
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"county": "county", "township": "pk", "village": None, "school": None}
+
+    class Meta:
+        verbose_name = _("township")
+        verbose_name_plural = _("townships")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Village(models.Model):
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="villages",
+                                 verbose_name=_("township"))
+    code = models.CharField(_("division code"), max_length=12, unique=True,
+                            validators=[twelve_digits])
+    name = models.CharField(_("name"), max_length=50)
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"county": "township__county", "township": "township", "village": "pk",
+                   "school": None}
+
+    class Meta:
+        verbose_name = _("village")
+        verbose_name_plural = _("villages")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class School(models.Model):
+    class Stage(models.TextChoices):
+        PRESCHOOL = "preschool", _("Preschool")
+        PRIMARY = "primary", _("Primary")
+        JUNIOR = "junior", _("Junior secondary")
+        NINE_YEAR = "nine_year", _("Nine-year school")
+        COMPLETE_SECONDARY = "complete_secondary", _("Complete secondary")
+        SENIOR = "senior", _("Senior secondary")
+        VOCATIONAL = "vocational", _("Secondary vocational")
+        SPECIAL = "special", _("Special education")
+
+    code = models.CharField(_("school identification code"), max_length=10, unique=True,
+                            validators=[school_code])
+    name = models.CharField(_("name"), max_length=100)
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="schools",
+                                 verbose_name=_("township"))
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="schools", verbose_name=_("village"))
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
+    is_boarding = models.BooleanField(_("boarding school"), default=False)
+    is_rural = models.BooleanField(_("rural"), default=True)
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"county": "township__county", "township": "township", "village": "village",
+                   "school": "pk"}
+
+    class Meta:
+        verbose_name = _("school")
+        verbose_name_plural = _("schools")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class PovertyStatus(models.TextChoices):
+    NONE = "none", _("Not poor")
+    REGISTERED_POOR = "registered_poor", _("Registered poor household")
+    LIFTED = "lifted", _("Household lifted out of poverty")
+    MONITORED = "monitored", _("Monitored household")
+    LOW_INCOME = "low_income", _("Minimum living allowance household")
+    DESTITUTE = "destitute", _("Destitute, state-supported")
+
+
+# The 建档立卡 focus group: registered-poor households and those lifted out of that register.
+REGISTERED_POOR_STATUSES = (PovertyStatus.REGISTERED_POOR, PovertyStatus.LIFTED,
+                            PovertyStatus.MONITORED)
+
+
+class Household(models.Model):
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="households",
+                                verbose_name=_("village"))
+    address = models.CharField(_("address"), max_length=200)
+    head_name = models.CharField(_("head of household"), max_length=50)
+    poverty_status = models.CharField(_("poverty status"), max_length=20,
+                                      choices=PovertyStatus.choices, default=PovertyStatus.NONE,
+                                      db_index=True)
+    poverty_registration_number = models.CharField(_("poverty registration number"),
+                                                   max_length=40, blank=True)
+    poverty_registered_on = models.DateField(_("registered on"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"county": "village__township__county", "township": "village__township",
+                   "village": "village", "school": "children__current_school"}
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["village", "head_name"]
+
+    def __str__(self):
+        return f"{self.head_name}（{self.address}）"
+
+    @property
+    def is_registered_poor(self) -> bool:
+        return self.poverty_status in REGISTERED_POOR_STATUSES
+
+
+class EnrollmentStatus(models.TextChoices):
+    IN_SCHOOL = "in_school", _("In school")
+    SPECIAL_SCHOOL = "special_school", _("Special school")
+    HOME_DELIVERED = "home_delivered", _("Home-delivered education")
+    DEFERRED = "deferred", _("Deferred enrollment")
+    SUSPENDED = "suspended", _("Suspended schooling")
+    OUTSIDE_COUNTY = "outside_county", _("Studying outside the county")
+    NOT_SCHOOL_AGE = "not_school_age", _("Not yet school age")
+    UNVERIFIED = "unverified", _("Not yet verified")
+    SUSPECTED_DROPOUT = "suspected_dropout", _("Suspected dropout")
+    DROPPED_OUT = "dropped_out", _("Dropped out")
+    NEVER_ENROLLED = "never_enrolled", _("Never enrolled")
+    GRADUATED = "graduated", _("Completed compulsory education")
+    MOVED_AWAY = "moved_away", _("Moved away")
+    DECEASED = "deceased", _("Deceased")
+
+
+S = EnrollmentStatus
+# Receiving education (the enrollment-rate numerator). Outside-county study counts once verified.
+ENROLLED_STATUSES = (S.IN_SCHOOL, S.SPECIAL_SCHOOL, S.HOME_DELIVERED, S.OUTSIDE_COUNTY, S.GRADUATED)
+# Legal exemptions: excluded from the rate's denominator.
+EXEMPTED_STATUSES = (S.DEFERRED, S.SUSPENDED)
+# No longer a resident child of the county: outside the school-age population.
+DEPARTED_STATUSES = (S.MOVED_AWAY, S.DECEASED)
+# Statuses that need a school on the roll.
+ON_ROLL_STATUSES = (S.IN_SCHOOL, S.SPECIAL_SCHOOL, S.HOME_DELIVERED, S.SUSPECTED_DROPOUT)
+# Whereabouts not established: on no roll and in no legal status (the household-visit list).
+UNACCOUNTED_STATUSES = (S.UNVERIFIED, S.NEVER_ENROLLED, S.DROPPED_OUT)
+
+
+def enrolled_q(prefix: str = "") -> Q:
+    """Children receiving education; outside-county study counts only once verified."""
+    return Q(**{f"{prefix}status__in": ENROLLED_STATUSES}) & ~Q(
+        **{f"{prefix}status": S.OUTSIDE_COUNTY, f"{prefix}outside_verified": False}
+    )
+
+
+def unaccounted_q(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}status__in": UNACCOUNTED_STATUSES}) | Q(
+        **{f"{prefix}status": S.OUTSIDE_COUNTY, f"{prefix}outside_verified": False}
+    )
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Grade(models.IntegerChoices):
+    G1 = 1, _("Grade 1")
+    G2 = 2, _("Grade 2")
+    G3 = 3, _("Grade 3")
+    G4 = 4, _("Grade 4")
+    G5 = 5, _("Grade 5")
+    G6 = 6, _("Grade 6")
+    G7 = 7, _("Grade 7 (junior 1)")
+    G8 = 8, _("Grade 8 (junior 2)")
+    G9 = 9, _("Grade 9 (junior 3)")
+    G10 = 10, _("Senior 1")
+    G11 = 11, _("Senior 2")
+    G12 = 12, _("Senior 3")
+
+
+class DisabilityCategory(models.TextChoices):
+    VISUAL = "visual", _("Visual")
+    HEARING = "hearing", _("Hearing")
+    SPEECH = "speech", _("Speech")
+    PHYSICAL = "physical", _("Physical")
+    INTELLECTUAL = "intellectual", _("Intellectual")
+    MENTAL = "mental", _("Mental")
+    MULTIPLE = "multiple", _("Multiple")
+
+
+class ChildQuerySet(ScopedQuerySet):
+    def for_user(self, user, *, roles=None):
+        return super().for_user(user, roles=roles)
+
+    def school_age_on(self, day: datetime.date):
+        from .selectors import school_age_birth_range
+
+        earliest, latest = school_age_birth_range(day)
+        return self.filter(birth_date__gte=earliest, birth_date__lte=latest)
+
+
+class Child(models.Model):
+    resident_id = models.CharField(_("resident ID"), max_length=18, unique=True, null=True,
+                                   blank=True)
+    # 未落户: a child without household registration is recorded explicitly, never with a fake ID.
+    has_no_resident_id = models.BooleanField(_("no household registration"), default=False)
+    name = models.CharField(_("name"), max_length=50)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("birth date"), db_index=True)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="children",
+                                  verbose_name=_("household"))
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="children",
+                                verbose_name=_("village of residence"))
+    guardian_name = models.CharField(_("guardian"), max_length=50)
+    guardian_relation = models.CharField(_("relation to child"), max_length=20)
+    guardian_phone = models.CharField(_("guardian phone"), max_length=20, blank=True)
+
+    is_left_behind = models.BooleanField(_("left-behind child"), default=False)
+    is_disabled = models.BooleanField(_("disabled"), default=False)
+    disability_category = models.CharField(_("disability category"), max_length=20,
+                                           choices=DisabilityCategory.choices, blank=True)
+    disability_grade = models.PositiveSmallIntegerField(
+        _("disability grade"), null=True, blank=True, choices=[(i, str(i)) for i in range(1, 5)]
+    )
+    is_orphan = models.BooleanField(_("orphan or de-facto unsupported"), default=False)
+    is_in_difficulty = models.BooleanField(_("child in difficulty"), default=False)
+    is_migrant = models.BooleanField(_("migrant child"), default=False)
+
+    # Current enrollment status: a copy of the latest EnrollmentStatusChange, kept by services.
+    status = models.CharField(_("status"), max_length=20, choices=EnrollmentStatus.choices,
+                              default=EnrollmentStatus.UNVERIFIED, editable=False, db_index=True)
+    status_since = models.DateField(_("status since"), null=True, editable=False)
+    current_school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="pupils", editable=False,
+                                       verbose_name=_("school"))
+    grade = models.PositiveSmallIntegerField(_("grade"), choices=Grade.choices, null=True,
+                                             blank=True, editable=False)
+    class_name = models.CharField(_("class"), max_length=20, blank=True, editable=False)
+    is_inclusive = models.BooleanField(_("inclusive placement (随班就读)"), default=False,
+                                       editable=False)
+    outside_school_name = models.CharField(_("school outside the county"), max_length=100,
+                                           blank=True, editable=False)
+    outside_verified = models.BooleanField(_("outside study verified"), default=False,
+                                           editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = ChildQuerySet.as_manager()
+    scope_paths = {"county": "village__township__county", "township": "village__township",
+                   "village": "village", "school": "current_school"}
+
+    class Meta:
+        verbose_name = _("child")
+        verbose_name_plural = _("children")
+        ordering = ["village", "name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(has_no_resident_id=True, resident_id__isnull=True)
+                | Q(has_no_resident_id=False, resident_id__isnull=False),
+                name="child_has_id_or_is_flagged_unregistered",
+            ),
+            models.CheckConstraint(
+                condition=Q(disability_grade__isnull=True) | Q(is_disabled=True),
+                name="child_disability_grade_only_if_disabled",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["village", "status", "birth_date"]),
+            models.Index(fields=["current_school", "status"]),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def masked_resident_id(self) -> str:
+        return mask_resident_id(self.resident_id)
+
+    @property
+    def masked_guardian_phone(self) -> str:
+        return mask_phone(self.guardian_phone)
+
+    @property
+    def is_registered_poor(self) -> bool:
+        return self.household.is_registered_poor
+
+
+class EnrollmentStatusChange(models.Model):
+    """One dated entry in a child's status history; the ledger of any past day is rebuilt from
+    the latest entry effective on or before that day."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="status_changes",
+                              verbose_name=_("child"))
+    status = models.CharField(_("status"), max_length=20, choices=EnrollmentStatus.choices)
+    effective_date = models.DateField(_("effective date"))
+    school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", verbose_name=_("school"))
+    grade = models.PositiveSmallIntegerField(_("grade"), choices=Grade.choices, null=True,
+                                             blank=True)
+    class_name = models.CharField(_("class"), max_length=20, blank=True)
+    is_inclusive = models.BooleanField(_("inclusive placement (随班就读)"), default=False)
+    outside_school_name = models.CharField(_("school outside the county"), max_length=100,
+                                           blank=True)
+    outside_verified = models.BooleanField(_("outside study verified"), default=False)
+    reason = models.CharField(_("reason"), max_length=500)
+    previous_status = models.CharField(_("previous status"), max_length=20,
+                                       choices=EnrollmentStatus.choices, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                    related_name="+", verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"county": "child__village__township__county",
+                   "township": "child__village__township", "village": "child__village",
+                   "school": "child__current_school"}
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["-effective_date", "-pk"]
+        indexes = [models.Index(fields=["child", "effective_date", "id"])]
+
+    def __str__(self):
+        return f"{self.child} {self.get_status_display()} {self.effective_date}"
+
+
+class HouseholdVisit(models.Model):
+    class Outcome(models.TextChoices):
+        CONFIRMED_IN_SCHOOL = "confirmed_in_school", _("Confirmed in school")
+        PERSUADED = "persuaded", _("Persuaded to return")
+        REFUSED = "refused", _("Guardian refused")
+        WORKING_AWAY = "working_away", _("Found working away from home")
+        AT_HOME = "at_home", _("Found at home, not in school")
+        MOVED_AWAY = "moved_away", _("Family moved away")
+        NOT_FOUND = "not_found", _("Nobody found")
+        OTHER = "other", _("Other")
+
+    visit_date = models.DateField(_("visit date"))
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="visits",
+                                  verbose_name=_("household"))
+    children = models.ManyToManyField(Child, related_name="visits", verbose_name=_("children"))
+    visitors = models.CharField(_("visitors"), max_length=200,
+                                help_text=_("Names of the officials, cadres and teachers who went."))
+    findings = models.TextField(_("what was found"))
+    outcome = models.CharField(_("outcome"), max_length=30, choices=Outcome.choices)
+    follow_up = models.TextField(_("follow-up"), blank=True)
+    attachment = models.FileField(_("photo or attachment"), upload_to="visits/%Y/%m/", blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    history = HistoricalRecords(m2m_fields=[children])
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"county": "household__village__township__county",
+                   "township": "household__village__township", "village": "household__village",
+                   "school": "children__current_school"}
+
+    class Meta:
+        verbose_name = _("household visit")
+        verbose_name_plural = _("household visits")
+        ordering = ["-visit_date", "-pk"]
+
+    def __str__(self):
+        return f"{self.household.head_name} {self.visit_date}"
+
+
+class HelpPairing(models.Model):
+    """结对帮扶: the responsible person and written plan for one focus child (一生一策)."""
+
+    class PartnerKind(models.TextChoices):
+        TEACHER = "teacher", _("Teacher")
+        CADRE = "cadre", _("Cadre")
+        OTHER = "other", _("Other")
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="help_pairings",
+                              verbose_name=_("child"))
+    partner_name = models.CharField(_("responsible person"), max_length=50)
+    partner_kind = models.CharField(_("kind"), max_length=10, choices=PartnerKind.choices)
+    partner_unit = models.CharField(_("unit"), max_length=100, blank=True)
+    partner_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    plan = models.TextField(_("help plan"))
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("until"), null=True, blank=True)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("assigned by"))
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"county": "child__village__township__county",
+                   "township": "child__village__township", "village": "child__village",
+                   "school": "child__current_school"}
+
+    class Meta:
+        verbose_name = _("help pairing")
+        verbose_name_plural = _("help pairings")
+        ordering = ["-start_date", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["child"], condition=Q(end_date__isnull=True),
+                                    name="one_open_help_pairing_per_child"),
+        ]
+
+    def __str__(self):
+        return f"{self.partner_name} → {self.child}"
+
+    @property
+    def masked_partner_phone(self) -> str:
+        return mask_phone(self.partner_phone)
+
+
+class RoleAssignment(models.Model):
+    """A user holds a role within one scope: the county, a township, a village or a school."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="role_assignments", verbose_name=_("user"))
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    county = models.ForeignKey(County, on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="+", verbose_name=_("county"))
+    township = models.ForeignKey(Township, on_delete=models.CASCADE, null=True, blank=True,
+                                 related_name="+", verbose_name=_("township"))
+    village = models.ForeignKey(Village, on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="+", verbose_name=_("village"))
+    school = models.ForeignKey(School, on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="+", verbose_name=_("school"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints = [
+            # Exactly one scope per assignment.
+            models.CheckConstraint(
+                condition=(
+                    Q(county__isnull=False, township__isnull=True, village__isnull=True,
+                      school__isnull=True)
+                    | Q(county__isnull=True, township__isnull=False, village__isnull=True,
+                        school__isnull=True)
+                    | Q(county__isnull=True, township__isnull=True, village__isnull=False,
+                        school__isnull=True)
+                    | Q(county__isnull=True, township__isnull=True, village__isnull=True,
+                        school__isnull=False)
+                ),
+                name="role_assignment_has_exactly_one_scope",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.scope_object}"
+
+    @property
+    def scope_kind(self) -> str:
+        for kind in ("county", "township", "village", "school"):
+            if getattr(self, f"{kind}_id"):
+                return kind
+        return ""
+
+    @property
+    def scope_object(self):
+        return getattr(self, self.scope_kind, None) if self.scope_kind else None
+

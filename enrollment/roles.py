@@ -1,0 +1,47 @@
+"""The seven roles (Django group names) and what each may do. Scope is separate: it says where."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    COUNTY_ADMIN = "county_admin", _("County bureau administrator")
+    BUREAU_STAFF = "bureau_staff", _("County bureau staff")
+    TOWNSHIP_OFFICIAL = "township_official", _("Township official")
+    VILLAGE_CADRE = "village_cadre", _("Village cadre")
+    SCHOOL_STAFF = "school_staff", _("School staff")
+    INSPECTOR = "inspector", _("Inspector")
+    AUDITOR = "auditor", _("Auditor")
+
+
+# The kind of place each role's scope must be.
+ROLE_SCOPE_KIND = {
+    Role.COUNTY_ADMIN: "county",
+    Role.BUREAU_STAFF: "county",
+    Role.TOWNSHIP_OFFICIAL: "township",
+    Role.VILLAGE_CADRE: "village",
+    Role.SCHOOL_STAFF: "school",
+    Role.INSPECTOR: "county",
+    Role.AUDITOR: "county",
+}
+
+# Who may do what (within their scope). Reading needs only a scope; the auditor never writes.
+WRITE_ROLES = frozenset(
+    {Role.COUNTY_ADMIN, Role.BUREAU_STAFF, Role.TOWNSHIP_OFFICIAL, Role.VILLAGE_CADRE,
+     Role.SCHOOL_STAFF, Role.INSPECTOR}
+)
+REGISTER_CHILD_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF, Role.TOWNSHIP_OFFICIAL})
+CHANGE_STATUS_ROLES = frozenset(
+    {Role.COUNTY_ADMIN, Role.BUREAU_STAFF, Role.TOWNSHIP_OFFICIAL, Role.SCHOOL_STAFF}
+)
+RECORD_VISIT_ROLES = frozenset(
+    {Role.COUNTY_ADMIN, Role.BUREAU_STAFF, Role.TOWNSHIP_OFFICIAL, Role.VILLAGE_CADRE}
+)
+ASSIGN_PAIRING_ROLES = frozenset(
+    {Role.COUNTY_ADMIN, Role.BUREAU_STAFF, Role.TOWNSHIP_OFFICIAL, Role.SCHOOL_STAFF}
+)
+# Roles that see a child's full resident ID and guardian phone on its page (never in lists).
+FULL_IDENTITY_ROLES = frozenset(
+    {Role.COUNTY_ADMIN, Role.BUREAU_STAFF, Role.TOWNSHIP_OFFICIAL, Role.SCHOOL_STAFF}
+)
+CATALOGUE_ROLES = frozenset({Role.COUNTY_ADMIN})

@@ -1,0 +1,65 @@
+"""`for_user()`: the one way every view, form, export and API reads scoped data.
+
+Each model declares `scope_paths`: for each scope kind (county, township, village, school), the
+lookup from the model to that place, or None when a scope of that kind sees none of its rows.
+A user's role assignments are OR-ed; `roles=` restricts which assignments count (for writes).
+"""
+
+from django.db import models
+from django.db.models import Q
+
+
+def role_assignments(user):
+    """The user's role assignments, loaded once per user object (i.e. once per request)."""
+    cached = getattr(user, "_cached_role_assignments", None)
+    if cached is None:
+        cached = list(user.role_assignments.all()) if user.is_authenticated else []
+        user._cached_role_assignments = cached
+    return cached
+
+
+def user_roles(user) -> set[str]:
+    return {assignment.role for assignment in role_assignments(user)}
+
+
+def _is_multi_valued(model, path: str) -> bool:
+    for name in path.split("__"):
+        if name == "pk":
+            return False
+        field = model._meta.get_field(name)
+        if field.many_to_many or field.one_to_many:
+            return True
+        if not field.is_relation:
+            return False
+        model = field.related_model
+    return False
+
+
+def scope_q(model, user, roles=None) -> Q | None:
+    """The filter that keeps the rows of `model` within the user's scopes, or None for none."""
+    combined = None
+    for assignment in role_assignments(user):
+        if roles is not None and assignment.role not in roles:
+            continue
+        kind = assignment.scope_kind
+        path = model.scope_paths.get(kind)
+        if path is None:
+            continue
+        place_id = getattr(assignment, f"{kind}_id")
+        if _is_multi_valued(model, path):
+            # Through a to-many relation: a subquery keeps each row once without DISTINCT.
+            condition = Q(pk__in=model._default_manager.filter(**{path: place_id}).values("pk"))
+        else:
+            condition = Q(**{path: place_id})
+        combined = condition if combined is None else combined | condition
+    return combined
+
+
+class ScopedQuerySet(models.QuerySet):
+    def for_user(self, user, *, roles=None):
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        condition = scope_q(self.model, user, roles)
+        return self.none() if condition is None else self.filter(condition)

@@ -1,0 +1,83 @@
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from .models import REGISTERED_POOR_STATUSES, Child, EnrollmentStatus, Grade
+
+STATUS_BADGE = {
+    EnrollmentStatus.IN_SCHOOL: "success",
+    EnrollmentStatus.SPECIAL_SCHOOL: "success",
+    EnrollmentStatus.HOME_DELIVERED: "success",
+    EnrollmentStatus.GRADUATED: "secondary",
+    EnrollmentStatus.OUTSIDE_COUNTY: "info",
+    EnrollmentStatus.DEFERRED: "info",
+    EnrollmentStatus.SUSPENDED: "info",
+    EnrollmentStatus.SUSPECTED_DROPOUT: "warning",
+    EnrollmentStatus.DROPPED_OUT: "danger",
+    EnrollmentStatus.NEVER_ENROLLED: "danger",
+    EnrollmentStatus.UNVERIFIED: "warning",
+}
+
+
+def status_badge(status: str) -> str:
+    label = EnrollmentStatus(status).label if status in EnrollmentStatus.values else status
+    return format_html('<span class="badge text-bg-{}">{}</span>',
+                       STATUS_BADGE.get(status, "light"), label)
+
+
+def focus_badges(child) -> str:
+    labels = []
+    if child.household.poverty_status in REGISTERED_POOR_STATUSES:
+        labels.append(_("Registered poor"))
+    for flag, label in (("is_left_behind", _("Left-behind")), ("is_disabled", _("Disabled")),
+                        ("is_orphan", _("Orphan")), ("is_in_difficulty", _("In difficulty")),
+                        ("is_migrant", _("Migrant"))):
+        if getattr(child, flag):
+            labels.append(label)
+    return format_html_join(" ", '<span class="badge rounded-pill text-bg-light border">{}</span>',
+                            ((label,) for label in labels))
+
+
+class LedgerTable(tables.Table):
+    name = tables.Column(verbose_name=_("Name"), order_by=("name", "pk"))
+    sex = tables.Column(verbose_name=_("Sex"))
+    birth_date = tables.DateColumn(verbose_name=_("Birth date"), format="Y-m-d")
+    resident_id = tables.Column(verbose_name=_("Resident ID"), orderable=False, empty_values=())
+    village = tables.Column(verbose_name=_("Village"), accessor="village__name",
+                            order_by=("village__code",))
+    ledger_status = tables.Column(verbose_name=_("Status"))
+    ledger_school_name = tables.Column(verbose_name=_("School"), default="—")
+    ledger_grade = tables.Column(verbose_name=_("Grade"), default="—")
+    focus = tables.Column(verbose_name=_("Focus group"), orderable=False, empty_values=())
+    guardian_name = tables.Column(verbose_name=_("Guardian"))
+
+    class Meta:
+        model = Child
+        fields = ()
+        sequence = ("name", "sex", "birth_date", "resident_id", "village", "ledger_status",
+                    "ledger_school_name", "ledger_grade", "focus", "guardian_name")
+        attrs = {"class": "table table-sm table-hover align-middle ledger-table"}
+        order_by = ("village", "name")
+        empty_text = _("No children match these filters.")
+
+    def render_name(self, record, value):
+        return format_html('<a href="{}">{}</a>', reverse("enrollment:child_detail",
+                                                           args=[record.pk]), value)
+
+    def render_sex(self, record):
+        return record.get_sex_display()
+
+    def render_resident_id(self, record):
+        if record.has_no_resident_id:
+            return format_html('<span class="text-muted">{}</span>', _("No registration"))
+        return format_html('<span class="font-monospace">{}</span>', record.masked_resident_id)
+
+    def render_ledger_status(self, value):
+        return status_badge(value)
+
+    def render_ledger_grade(self, value):
+        return Grade(value).label if value in Grade.values else value
+
+    def render_focus(self, record):
+        return focus_badges(record)

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "enrollment"
+
+urlpatterns = [
+    path("ledger/county/<int:pk>/", views.ledger, {"kind": "county"}, name="county_ledger"),
+    path("ledger/township/<int:pk>/", views.ledger, {"kind": "township"},
+         name="township_ledger"),
+    path("ledger/village/<int:pk>/", views.ledger, {"kind": "village"}, name="village_ledger"),
+    path("ledger/school/<int:pk>/", views.ledger, {"kind": "school"}, name="school_ledger"),
+    path("unaccounted/", views.unaccounted, name="unaccounted"),
+    path("children/new/", views.register_child, name="register_child"),
+    path("households/new/", views.register_household, name="register_household"),
+    path("children/<int:pk>/", views.child_detail, name="child_detail"),
+    path("children/<int:pk>/status/", views.change_status, name="change_status"),
+    path("children/<int:pk>/visits/new/", views.record_visit, name="record_visit"),
+    path("children/<int:pk>/pairing/", views.assign_partner, name="assign_partner"),
+    path("visits/<int:pk>/attachment/", views.visit_attachment, name="visit_attachment"),
+]

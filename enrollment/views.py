@@ -1,0 +1,332 @@
+"""Pages of the registry: ledgers, the unaccounted list, the child page and its forms."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_tables2 import RequestConfig
+
+from core.errors import DomainError
+
+from . import selectors, services
+from .filters import LedgerFilter
+from .forms import (
+    ChildRegistrationForm,
+    HelpPairingForm,
+    HouseholdForm,
+    HouseholdVisitForm,
+    StatusChangeForm,
+)
+from .models import Child, County, Grade, HouseholdVisit, School, Township, Village
+from .permissions import get_scoped_or_404, has_any_role, require, sees_full_identity, user_may
+from .roles import (
+    ASSIGN_PAIRING_ROLES,
+    CHANGE_STATUS_ROLES,
+    RECORD_VISIT_ROLES,
+    REGISTER_CHILD_ROLES,
+    Role,
+)
+from .scoping import role_assignments
+from .tables import LedgerTable
+
+LEDGER_PAGE_SIZES = (25, 50, 100, 200)
+
+
+def _form_error(form, error: DomainError):
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+@login_required
+def home(request):
+    """Send each user to the ledger of their first scope; several scopes get a chooser."""
+    assignments = role_assignments(request.user)
+    if len(assignments) == 1:
+        return redirect(ledger_url_for(assignments[0].scope_object))
+    return render(request, "enrollment/home.html", {"assignments": assignments})
+
+
+def ledger_url_for(place) -> str:
+    kind = place._meta.model_name
+    return reverse(f"enrollment:{kind}_ledger", args=[place.pk])
+
+
+# --- ledgers ---------------------------------------------------------------------------------
+
+LEDGER_KINDS = {
+    # kind: (model, how children of the place are found, how the summary groups them)
+    "county": (County, "village__township__county", "village__township"),
+    "township": (Township, "village__township", "village"),
+    "village": (Village, "village", "ledger_grade"),
+    "school": (School, "ledger_school_id", "ledger_grade"),
+}
+
+
+def _ledger_day(request):
+    """?as_of=YYYY-MM-DD rebuilds the ledger of a past day from the status history."""
+    raw = request.GET.get("as_of", "").strip()
+    if not raw:
+        return timezone.localdate(), None
+    day = parse_date(raw) if len(raw) == 10 else None
+    if day is None or day > timezone.localdate():
+        raise Http404(_("The date must be a past day written YYYY-MM-DD."))
+    return day, day
+
+
+@login_required
+def ledger(request, kind: str, pk: int):
+    model, children_path, group_by = LEDGER_KINDS[kind]
+    place = get_scoped_or_404(model.objects, request.user, pk=pk)
+    day, as_of = _ledger_day(request)
+    children = Child.objects.for_user(request.user).filter(**{children_path: place.pk})
+    population = selectors.ledger_population(children, day=day, as_of=as_of)
+
+    ledger_filter = LedgerFilter(request.GET or None, queryset=population, user=request.user,
+                                 day=day)
+    filtered = ledger_filter.qs if ledger_filter.is_bound else population
+    if ledger_filter.is_bound and not ledger_filter.is_valid():
+        filtered = population.none()
+    if not request.GET.get("status"):
+        filtered = filtered.exclude(selectors.LEDGER_DEPARTED)
+
+    # Counts follow the place/stage/focus filters but not the status filter (a rate of only
+    # dropouts means nothing).
+    summary_base = population
+    if ledger_filter.is_bound and ledger_filter.is_valid():
+        summary_filter = LedgerFilter({k: v for k, v in request.GET.lists() if k != "status"}
+                                      , queryset=population, user=request.user, day=day)
+        summary_base = summary_filter.qs if summary_filter.is_valid() else population
+    summary_rows = selectors.ledger_summary(summary_base, group_by=group_by)
+    _label_summary_rows(summary_rows, group_by)
+    total = selectors.summary_total(summary_rows)
+
+    table = LedgerTable(filtered.select_related("village", "household"))
+    per_page = _per_page(request)
+    RequestConfig(request, paginate={"per_page": per_page}).configure(table)
+    return render(request, "enrollment/ledger.html", {
+        "kind": kind, "place": place, "filter": ledger_filter, "table": table,
+        "summary_rows": summary_rows, "total": total, "day": day, "as_of": as_of,
+        "group_label": _summary_group_label(group_by), "page_sizes": LEDGER_PAGE_SIZES,
+        "per_page": per_page,
+        "chart": {"labels": [row["label"] for row in summary_rows],
+                  "rates": [row["rate"] for row in summary_rows]},
+        "can_register": kind != "school" and has_any_role(request.user, REGISTER_CHILD_ROLES),
+    })
+
+
+def _per_page(request) -> int:
+    try:
+        value = int(request.GET.get("per_page", 50))
+    except ValueError:
+        return 50
+    return value if value in LEDGER_PAGE_SIZES else 50
+
+
+def _summary_group_label(group_by: str) -> str:
+    return {"village__township": _("Township"), "village": _("Village"),
+            "ledger_grade": _("Grade")}[group_by]
+
+
+def _label_summary_rows(rows, group_by):
+    """Names for the group keys, in one query per place type (never one per row)."""
+    ids = [row[group_by] for row in rows]
+    if group_by == "village__township":
+        names = dict(Township.objects.filter(pk__in=ids).values_list("pk", "name"))
+    elif group_by == "village":
+        names = dict(Village.objects.filter(pk__in=ids).values_list("pk", "name"))
+    else:
+        names = {value: label for value, label in Grade.choices}
+    for row in rows:
+        row["label"] = names.get(row[group_by], _("Not on a roll"))
+        row["key"] = row[group_by]
+
+
+@login_required
+def unaccounted(request):
+    day = timezone.localdate()
+    children = selectors.unaccounted_children(request.user, day=day)
+    village_id = request.GET.get("village", "")
+    villages = Village.objects.for_user(request.user).select_related("township")
+    if village_id:
+        if not village_id.isdigit() or not villages.filter(pk=village_id).exists():
+            raise Http404
+        children = children.filter(village_id=village_id)
+    page = Paginator(children, 50).get_page(request.GET.get("page"))
+    return render(request, "enrollment/unaccounted.html", {
+        "page": page, "villages": villages, "village_id": village_id, "day": day,
+        "may_visit": has_any_role(request.user, RECORD_VISIT_ROLES),
+    })
+
+
+# --- the child -------------------------------------------------------------------------------
+
+@login_required
+def child_detail(request, pk: int):
+    child = get_scoped_or_404(
+        Child.objects.select_related("village__township__county", "household",
+                                     "current_school"),
+        request.user, pk=pk)
+    user = request.user
+    visits = (HouseholdVisit.objects.filter(children=child).select_related("recorded_by")
+              .prefetch_related(Prefetch("children", queryset=Child.objects.only("name")))
+              .order_by("-visit_date", "-pk"))
+    return render(request, "enrollment/child_detail.html", {
+        "child": child,
+        "full_identity": sees_full_identity(user, child),
+        "history": selectors.status_history(child),
+        "visits": visits,
+        "pairings": child.help_pairings.order_by("-start_date", "-pk"),
+        "may_change_status": user_may(user, Child.objects, CHANGE_STATUS_ROLES, child),
+        "may_visit": user_may(user, Child.objects, RECORD_VISIT_ROLES, child),
+        "may_pair": user_may(user, Child.objects, ASSIGN_PAIRING_ROLES, child),
+    })
+
+
+def _child_for_action(request, pk, roles):
+    child = get_scoped_or_404(Child.objects.select_related("village__township", "household"),
+                              request.user, pk=pk)
+    require(request.user, Child.objects, roles, child)
+    return child
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_status(request, pk: int):
+    child = _child_for_action(request, pk, CHANGE_STATUS_ROLES)
+    form = StatusChangeForm(request.POST or None, child=child)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_status(actor=request.user, child=child, **form.cleaned_data)
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Status changed."))
+            return redirect("enrollment:child_detail", pk=child.pk)
+    return render(request, "enrollment/status_form.html", {"child": child, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_visit(request, pk: int):
+    child = _child_for_action(request, pk, RECORD_VISIT_ROLES)
+    form = HouseholdVisitForm(request.POST or None, request.FILES or None, child=child)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        children = list(data["children"])
+        for other in children:
+            require(request.user, Child.objects, RECORD_VISIT_ROLES, other)
+        try:
+            services.record_visit(
+                actor=request.user, household=child.household, children=children,
+                visit_date=data["visit_date"], visitors=data["visitors"],
+                findings=data["findings"], outcome=data["outcome"], follow_up=data["follow_up"],
+                attachment=data["attachment"], new_status=data["new_status"],
+                status_reason=data["status_reason"], school=data["school"], grade=data["grade"],
+                outside_school_name=data["outside_school_name"],
+            )
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Household visit recorded."))
+            return redirect("enrollment:child_detail", pk=child.pk)
+    return render(request, "enrollment/visit_form.html", {"child": child, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assign_partner(request, pk: int):
+    child = _child_for_action(request, pk, ASSIGN_PAIRING_ROLES)
+    form = HelpPairingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assign_help_partner(actor=request.user, child=child, **form.cleaned_data)
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Help partner assigned."))
+            return redirect("enrollment:child_detail", pk=child.pk)
+    return render(request, "enrollment/pairing_form.html", {"child": child, "form": form})
+
+
+def _require_register_role(user):
+    if not has_any_role(user, REGISTER_CHILD_ROLES):
+        raise PermissionDenied
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def register_child(request):
+    _require_register_role(request.user)
+    initial = {}
+    if request.GET.get("household", "").isdigit():
+        initial["household"] = request.GET["household"]
+    form = ChildRegistrationForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        require(request.user, type(data["household"]).objects, REGISTER_CHILD_ROLES,
+                data["household"])
+        try:
+            child = services.register_child(
+                actor=request.user, household=data["household"], name=data["name"],
+                resident_id=data["resident_id"], has_no_resident_id=data["has_no_resident_id"],
+                sex=data["sex"], birth_date=data["birth_date"],
+                guardian_name=data["guardian_name"],
+                guardian_relation=data["guardian_relation"],
+                guardian_phone=data["guardian_phone"], flags=form.flags(),
+            )
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Child registered."))
+            for warning in child.registration_warnings:
+                messages.warning(request, warning)
+            return redirect("enrollment:child_detail", pk=child.pk)
+    return render(request, "enrollment/child_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def register_household(request):
+    _require_register_role(request.user)
+    form = HouseholdForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        require(request.user, Village.objects, REGISTER_CHILD_ROLES, form.cleaned_data["village"])
+        try:
+            household = services.register_household(actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Household registered; now register its children."))
+            return redirect(reverse("enrollment:register_child") + f"?household={household.pk}")
+    return render(request, "enrollment/household_form.html", {"form": form})
+
+
+def role_home_links(user):
+    """Navigation entries by the user's scopes (used by the context processor)."""
+    links = []
+    for assignment in role_assignments(user):
+        place = assignment.scope_object
+        links.append({"url": ledger_url_for(place), "label": place.name,
+                      "role": Role(assignment.role).label})
+    return links
+
+
+
+@login_required
+def visit_attachment(request, pk: int):
+    """Attachments are served only through scope: they show minors' homes and documents."""
+    from django.http import FileResponse
+
+    visit = get_scoped_or_404(HouseholdVisit.objects, request.user, pk=pk)
+    if not visit.attachment:
+        raise Http404
+    return FileResponse(visit.attachment.open("rb"), as_attachment=False,
+                        filename=visit.attachment.name.rsplit("/", 1)[-1])
