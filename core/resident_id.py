@@ -66,7 +66,7 @@ def parse_resident_id(raw: str, *, today: datetime.date | None = None) -> Reside
     warnings = []
     try:
         ric.get_birth_place(number)
-    except InvalidComponent:
+    except (InvalidComponent, KeyError):  # KeyError: stdnum knows the province but no county
         warnings.append(
             _("The birth-place code %(code)s is not in the current code table; "
               "check it if it is not an old or renamed county.") % {"code": number[:6]}

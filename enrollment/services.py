@@ -14,12 +14,16 @@ from core.resident_id import ResidentIdError, parse_resident_id
 from .models import (
     ON_ROLL_STATUSES,
     Child,
+    County,
     EnrollmentStatus,
     EnrollmentStatusChange,
     HelpPairing,
     Household,
     HouseholdVisit,
     RoleAssignment,
+    School,
+    Township,
+    Village,
 )
 from .roles import ROLE_SCOPE_KIND, Role
 
@@ -316,8 +320,10 @@ def grant_role(*, user, role: str, place) -> RoleAssignment:
     name carries the model permissions the admin uses."""
     kind = ROLE_SCOPE_KIND[Role(role)]
     if place._meta.model_name != kind:
+        expected = {"county": County, "township": Township, "village": Village,
+                    "school": School}[kind]
         raise DomainError(_("The role %(role)s is scoped to a %(kind)s.")
-                          % {"role": Role(role).label, "kind": kind})
+                          % {"role": Role(role).label, "kind": expected._meta.verbose_name})
     assignment, _created = RoleAssignment.objects.get_or_create(user=user, role=role,
                                                                 **{kind: place})
     user.groups.add(role_group(role))

@@ -1,0 +1,82 @@
+"""One shared world: a county with two townships, their villages, schools, children, and one user
+per role and scope (like healthchecks' alice/bob/charlie)."""
+
+import datetime
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from enrollment.models import EnrollmentStatus
+from enrollment.roles import Role
+from enrollment.services import change_status, grant_role
+
+from .factories import (
+    ChildFactory,
+    CountyFactory,
+    HouseholdFactory,
+    SchoolFactory,
+    TownshipFactory,
+    UserFactory,
+    VillageFactory,
+)
+
+PASSWORD = "Correct-Horse-9"
+
+
+class World:
+    pass
+
+
+@pytest.fixture
+def world(db):
+    w = World()
+    w.county = CountyFactory(code="510300", name="测试县")
+    w.township1 = TownshipFactory(county=w.county, name="一镇")
+    w.township2 = TownshipFactory(county=w.county, name="二镇")
+    w.village1 = VillageFactory(township=w.township1, name="一村")
+    w.village1b = VillageFactory(township=w.township1, name="一村乙")
+    w.village2 = VillageFactory(township=w.township2, name="二村")
+    w.school1 = SchoolFactory(township=w.township1, village=w.village1, name="一镇小学")
+    w.school2 = SchoolFactory(township=w.township2, village=w.village2, name="二镇小学")
+    w.household1 = HouseholdFactory(village=w.village1, head_name="王一")
+    w.household1b = HouseholdFactory(village=w.village1b, head_name="王乙")
+    w.household2 = HouseholdFactory(village=w.village2, head_name="李二")
+
+    w.loader = UserFactory(username="loader")
+    w.child1 = ChildFactory(household=w.household1, name="王小一")
+    w.sibling1 = ChildFactory(household=w.household1, name="王小妹", sex="F")
+    w.child1b = ChildFactory(household=w.household1b, name="王乙乙")
+    w.child2 = ChildFactory(household=w.household2, name="李小二")
+    last_sept = datetime.date(datetime.date.today().year - 1, 9, 1)
+    for child, school in ((w.child1, w.school1), (w.child2, w.school2)):
+        change_status(actor=w.loader, child=child, status=EnrollmentStatus.IN_SCHOOL,
+                      effective_date=last_sept, reason="学籍注册", school=school, grade=3)
+
+    def user(username, role, place):
+        account = UserFactory(username=username)
+        grant_role(user=account, role=role, place=place)
+        return account
+
+    w.admin = user("admin", Role.COUNTY_ADMIN, w.county)
+    w.bureau = user("bureau", Role.BUREAU_STAFF, w.county)
+    w.township1_user = user("township1", Role.TOWNSHIP_OFFICIAL, w.township1)
+    w.township2_user = user("township2", Role.TOWNSHIP_OFFICIAL, w.township2)
+    w.village1_user = user("village1", Role.VILLAGE_CADRE, w.village1)
+    w.school1_user = user("school1", Role.SCHOOL_STAFF, w.school1)
+    w.inspector = user("inspector", Role.INSPECTOR, w.county)
+    w.auditor = user("auditor", Role.AUDITOR, w.county)
+    w.nobody = UserFactory(username="nobody")
+    return w
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def api_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
