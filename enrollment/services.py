@@ -215,7 +215,7 @@ def _record_status(*, child: Child, actor, status: str, effective_date: datetime
                               field="outside_school_name")
     else:
         outside_school_name, outside_verified = "", False
-    unchanged = (
+    unchanged = child.status_since is not None and (
         child.status == status and child.current_school_id == (school.pk if school else None)
         and child.grade == grade and child.class_name == class_name
         and child.is_inclusive == is_inclusive

@@ -86,8 +86,8 @@ def ledger(request, kind: str, pk: int):
     model, children_path, group_by = LEDGER_KINDS[kind]
     place = get_scoped_or_404(model.objects, request.user, pk=pk)
     day, as_of = _ledger_day(request)
-    children = Child.objects.for_user(request.user).filter(**{children_path: place.pk})
-    population = selectors.ledger_population(children, day=day, as_of=as_of)
+    population = selectors.ledger_population(Child.objects.for_user(request.user), day=day,
+                                             as_of=as_of).filter(**{children_path: place.pk})
 
     ledger_filter = LedgerFilter(request.GET or None, queryset=population, user=request.user,
                                  day=day)
