@@ -45,14 +45,15 @@ class LedgerFilter(django_filters.FilterSet):
     def __init__(self, *args, user=None, day=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.day = day or timezone.localdate()
-        for name, field in self.form.fields.items():
-            css = "form-select" if name in ("village", "school", "stage", "status", "focus") \
-                else "form-control"
-            field.widget.attrs["class"] = f"{css} {css}-sm"
         if user is not None:
             self.filters["village"].queryset = Village.objects.for_user(user).select_related(
                 "township")
             self.filters["school"].queryset = School.objects.for_user(user)
+        # The form is built on first access: only after the querysets are limited.
+        for name, field in self.form.fields.items():
+            css = "form-select" if name in ("village", "school", "stage", "status", "focus") \
+                else "form-control"
+            field.widget.attrs["class"] = f"{css} {css}-sm"
 
     def filter_school(self, queryset, name, value):
         return queryset.filter(ledger_school_id=value.pk) if value else queryset

@@ -75,7 +75,10 @@ def _ledger_day(request):
     raw = request.GET.get("as_of", "").strip()
     if not raw:
         return timezone.localdate(), None
-    day = parse_date(raw) if len(raw) == 10 else None
+    try:
+        day = parse_date(raw) if len(raw) == 10 else None
+    except ValueError:  # well-formed but impossible, e.g. 2026-13-45
+        day = None
     if day is None or day > timezone.localdate():
         raise Http404(_("The date must be a past day written YYYY-MM-DD."))
     return day, day
