@@ -16,6 +16,11 @@ class ObtainToken(ObtainAuthToken):
 
     throttle_classes = [TokenThrottle]
 
+    def get_serializer_context(self):
+        # django-axes marks the Django request as locked out; give it that request so that its
+        # middleware answers 429 like the login page does.
+        return {**super().get_serializer_context(), "request": self.request._request}
+
 
 router = DefaultRouter()
 router.register("townships", enrollment_api.TownshipViewSet, basename="township")
