@@ -24,18 +24,20 @@ class LedgerFilter(django_filters.FilterSet):
     """
 
     village = django_filters.ModelChoiceFilter(queryset=Village.objects.none(),
-                                               label=_("Village"))
+                                               label=_("Village"), empty_label=_("All"))
     school = django_filters.ModelChoiceFilter(queryset=School.objects.none(), label=_("School"),
+                                              empty_label=_("All"),
                                               field_name="ledger_school_id",
                                               method="filter_school")
     stage = django_filters.ChoiceFilter(
         choices=[(STAGE_PRIMARY, _("Primary")), (STAGE_JUNIOR, _("Junior secondary"))],
-        method="filter_stage", label=_("Stage"),
+        method="filter_stage", label=_("Stage"), empty_label=_("All"),
     )
     status = django_filters.ChoiceFilter(choices=EnrollmentStatus.choices,
-                                         field_name="ledger_status", label=_("Status"))
+                                         field_name="ledger_status", label=_("Status"),
+                                         empty_label=_("All"))
     focus = django_filters.ChoiceFilter(choices=FOCUS_CHOICES, method="filter_focus",
-                                        label=_("Focus group"))
+                                        label=_("Focus group"), empty_label=_("All"))
     q = django_filters.CharFilter(method="filter_text", label=_("Name or ID"))
 
     class Meta:

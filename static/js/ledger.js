@@ -15,6 +15,7 @@
     },
     options: {
       maintainAspectRatio: false,
+      animation: false,
       indexAxis: data.labels.length > 8 ? "y" : "x",
       plugins: { legend: { display: false } },
       scales: {
