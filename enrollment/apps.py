@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class EnrollmentConfig(AppConfig):
     name = "enrollment"
     verbose_name = _("Enrollment registry")
+
+    def ready(self):
+        from core.exports import register_exporter
+
+        from .exports import export_ledger
+
+        register_exporter("ledger", export_ledger)

@@ -10,6 +10,7 @@ urlpatterns = [
          name="township_ledger"),
     path("ledger/village/<int:pk>/", views.ledger, {"kind": "village"}, name="village_ledger"),
     path("ledger/school/<int:pk>/", views.ledger, {"kind": "school"}, name="school_ledger"),
+    path("ledger/<str:kind>/<int:pk>/export/", views.export_ledger, name="export_ledger"),
     path("unaccounted/", views.unaccounted, name="unaccounted"),
     path("children/new/", views.register_child, name="register_child"),
     path("households/new/", views.register_household, name="register_household"),

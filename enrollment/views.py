@@ -9,15 +9,14 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_tables2 import RequestConfig
 
 from core.errors import DomainError
+from core.services import request_export
 
 from . import selectors, services
-from .filters import LedgerFilter
 from .forms import (
     ChildRegistrationForm,
     HelpPairingForm,
@@ -25,7 +24,8 @@ from .forms import (
     HouseholdVisitForm,
     StatusChangeForm,
 )
-from .models import Child, County, Grade, HouseholdVisit, School, Township, Village
+from .ledgers import build_ledger, summary_population
+from .models import Child, Grade, HouseholdVisit, Township, Village
 from .permissions import get_scoped_or_404, has_any_role, require, sees_full_identity, user_may
 from .roles import (
     ASSIGN_PAIRING_ROLES,
@@ -61,68 +61,41 @@ def ledger_url_for(place) -> str:
 
 # --- ledgers ---------------------------------------------------------------------------------
 
-LEDGER_KINDS = {
-    # kind: (model, how children of the place are found, how the summary groups them)
-    "county": (County, "village__township__county", "village__township"),
-    "township": (Township, "village__township", "village"),
-    "village": (Village, "village", "ledger_grade"),
-    "school": (School, "ledger_school_id", "ledger_grade"),
-}
-
-
-def _ledger_day(request):
-    """?as_of=YYYY-MM-DD rebuilds the ledger of a past day from the status history."""
-    raw = request.GET.get("as_of", "").strip()
-    if not raw:
-        return timezone.localdate(), None
-    try:
-        day = parse_date(raw) if len(raw) == 10 else None
-    except ValueError:  # well-formed but impossible, e.g. 2026-13-45
-        day = None
-    if day is None or day > timezone.localdate():
-        raise Http404(_("The date must be a past day written YYYY-MM-DD."))
-    return day, day
-
-
 @login_required
 def ledger(request, kind: str, pk: int):
-    model, children_path, group_by = LEDGER_KINDS[kind]
-    place = get_scoped_or_404(model.objects, request.user, pk=pk)
-    day, as_of = _ledger_day(request)
-    population = selectors.ledger_population(Child.objects.for_user(request.user), day=day,
-                                             as_of=as_of).filter(**{children_path: place.pk})
-
-    ledger_filter = LedgerFilter(request.GET or None, queryset=population, user=request.user,
-                                 day=day)
-    filtered = ledger_filter.qs if ledger_filter.is_bound else population
-    if ledger_filter.is_bound and not ledger_filter.is_valid():
-        filtered = population.none()
-    if not request.GET.get("status"):
-        filtered = filtered.exclude(selectors.LEDGER_DEPARTED)
-
-    # Counts follow the place/stage/focus filters but not the status filter (a rate of only
-    # dropouts means nothing).
-    summary_base = population
-    if ledger_filter.is_bound and ledger_filter.is_valid():
-        summary_filter = LedgerFilter({k: v for k, v in request.GET.lists() if k != "status"}
-                                      , queryset=population, user=request.user, day=day)
-        summary_base = summary_filter.qs if summary_filter.is_valid() else population
-    summary_rows = selectors.ledger_summary(summary_base, group_by=group_by)
-    _label_summary_rows(summary_rows, group_by)
-    total = selectors.summary_total(summary_rows)
-
-    table = LedgerTable(filtered.select_related("village", "household"))
+    built = build_ledger(request.user, kind, pk, request.GET)
+    summary_rows = selectors.ledger_summary(summary_population(built, request.user, request.GET),
+                                            group_by=built.group_by)
+    _label_summary_rows(summary_rows, built.group_by)
+    table = LedgerTable(built.rows)
     per_page = _per_page(request)
     RequestConfig(request, paginate={"per_page": per_page}).configure(table)
     return render(request, "enrollment/ledger.html", {
-        "kind": kind, "place": place, "filter": ledger_filter, "table": table,
-        "summary_rows": summary_rows, "total": total, "day": day, "as_of": as_of,
-        "group_label": _summary_group_label(group_by), "page_sizes": LEDGER_PAGE_SIZES,
+        "kind": kind, "place": built.place, "filter": built.filter, "table": table,
+        "summary_rows": summary_rows, "total": selectors.summary_total(summary_rows),
+        "day": built.day, "as_of": built.as_of,
+        "group_label": _summary_group_label(built.group_by), "page_sizes": LEDGER_PAGE_SIZES,
         "per_page": per_page,
         "chart": {"labels": [row["label"] for row in summary_rows],
                   "rates": [row["rate"] for row in summary_rows]},
         "can_register": kind != "school" and has_any_role(request.user, REGISTER_CHILD_ROLES),
     })
+
+
+@login_required
+@require_http_methods(["POST"])
+def export_ledger(request, kind: str, pk: int):
+    """Queue the Excel export of the ledger as filtered on the page; the job page shows progress."""
+    built = build_ledger(request.user, kind, pk, request.POST)  # 404 outside the scope
+    query = {key: values for key, values in request.POST.lists()
+             if key in LEDGER_QUERY_KEYS and any(values)}
+    job = request_export(user=request.user, exporter="ledger",
+                         title=f"{built.place.name}台账{built.day.isoformat()}",
+                         params={"kind": kind, "pk": pk, "query": query})
+    return redirect("core:export_detail", pk=job.pk)
+
+
+LEDGER_QUERY_KEYS = ("village", "school", "stage", "status", "focus", "q", "as_of")
 
 
 def _per_page(request) -> int:

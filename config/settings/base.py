@@ -33,7 +33,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "core",
-    "enrollment",
+    "enrollment.apps.EnrollmentConfig",
 ]
 
 MIDDLEWARE = [

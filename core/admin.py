@@ -1,0 +1,22 @@
+from django.contrib import admin
+
+from .models import ExportJob
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    """The export log, read-only: who exported what, with which filters, how many rows."""
+
+    list_display = ["created_at", "requested_by", "title", "status", "rows_written"]
+    list_select_related = ["requested_by"]
+    list_filter = ["status", "exporter"]
+    readonly_fields = [f.name for f in ExportJob._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,49 @@
+"""Machinery that knows no domain: export jobs (which double as the export log)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ExportJob(models.Model):
+    """One requested Excel export: who, what, which filters, how many rows, and the file."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="export_jobs", verbose_name=_("requested by"))
+    exporter = models.CharField(_("export"), max_length=50)
+    title = models.CharField(_("title"), max_length=200)
+    params = models.JSONField(_("filters"), default=dict)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.PENDING, editable=False, db_index=True)
+    total_rows = models.PositiveIntegerField(_("rows to write"), null=True, editable=False)
+    rows_written = models.PositiveIntegerField(_("rows written"), default=0, editable=False)
+    file = models.FileField(_("file"), upload_to="exports/%Y/%m/", blank=True, editable=False)
+    error = models.TextField(_("error"), blank=True, editable=False)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, int(100 * self.rows_written / self.total_rows))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

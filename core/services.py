@@ -1,0 +1,60 @@
+"""Export jobs: request one (queued after commit), run one (idempotent, never half-written)."""
+
+import logging
+import tempfile
+from pathlib import Path
+
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+
+from .exports import get_exporter, write_xlsx
+from .models import ExportJob
+
+logger = logging.getLogger(__name__)
+
+
+def request_export(*, user, exporter: str, title: str, params: dict) -> ExportJob:
+    """Record the request (the export log) and queue the work once the row is committed."""
+    from .tasks import run_export_task
+
+    get_exporter(exporter)  # unknown names fail here, in the request, not in the worker
+    with transaction.atomic():
+        job = ExportJob.objects.create(requested_by=user, exporter=exporter, title=title,
+                                       params=params)
+        transaction.on_commit(lambda: run_export_task.delay(job.pk))
+    return job
+
+
+def run_export(job_id: int) -> ExportJob:
+    """Write the workbook to a temporary file, then attach it and mark the job done in one
+    transaction; a job that is already finished is left alone (a redelivered task)."""
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update().select_related("requested_by").get(pk=job_id)
+        if job.is_finished:
+            return job
+        job.status = ExportJob.Status.RUNNING
+        job.save(update_fields=["status"])
+    try:
+        export = get_exporter(job.exporter)(job.requested_by, job.params)
+        ExportJob.objects.filter(pk=job.pk).update(total_rows=export.total)
+
+        def progress(rows: int):
+            ExportJob.objects.filter(pk=job.pk).update(rows_written=rows)
+
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / "export.xlsx"
+            written = write_xlsx(path, export, progress=progress)
+            with transaction.atomic(), path.open("rb") as handle:
+                job.refresh_from_db()
+                stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+                job.file.save(f"{job.exporter}-{stamp}.xlsx", File(handle), save=False)
+                job.rows_written, job.total_rows = written, written
+                job.status, job.finished_at = ExportJob.Status.DONE, timezone.now()
+                job.save()
+    except Exception as error:  # the job records the failure; the worker keeps running
+        logger.exception("Export %s failed", job.pk)
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportJob.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now())
+    job.refresh_from_db()
+    return job

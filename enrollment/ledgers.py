@@ -1,0 +1,84 @@
+"""Building a ledger (place, day, filters) — shared by the ledger page and its Excel export."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.http import Http404, QueryDict
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from . import selectors
+from .filters import LedgerFilter
+from .models import Child, County, School, Township, Village
+from .permissions import get_scoped_or_404
+
+LEDGER_KINDS = {
+    # kind: (model, how children of the place are found, how the summary groups them)
+    "county": (County, "village__township__county", "village__township"),
+    "township": (Township, "village__township", "village"),
+    "village": (Village, "village", "ledger_grade"),
+    "school": (School, "ledger_school_id", "ledger_grade"),
+}
+
+
+@dataclass
+class Ledger:
+    kind: str
+    place: object
+    day: datetime.date
+    as_of: datetime.date | None
+    population: QuerySet
+    filter: LedgerFilter
+    rows: QuerySet  # the filtered children, in ledger order
+    group_by: str
+
+
+def parse_as_of(raw: str) -> datetime.date | None:
+    """?as_of=YYYY-MM-DD rebuilds the ledger of a past day from the status history."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        day = parse_date(raw) if len(raw) == 10 else None
+    except ValueError:  # well-formed but impossible, e.g. 2026-13-45
+        day = None
+    if day is None or day > timezone.localdate():
+        raise Http404(_("The date must be a past day written YYYY-MM-DD."))
+    return day
+
+
+def build_ledger(user, kind: str, pk: int, query: QueryDict) -> Ledger:
+    """The place must be in the user's scope (else 404); children come through for_user()."""
+    model, children_path, group_by = LEDGER_KINDS[kind]
+    place = get_scoped_or_404(model.objects, user, pk=pk)
+    as_of = parse_as_of(query.get("as_of", ""))
+    day = as_of or timezone.localdate()
+    population = selectors.ledger_population(Child.objects.for_user(user), day=day,
+                                             as_of=as_of).filter(**{children_path: place.pk})
+    ledger_filter = LedgerFilter(query or None, queryset=population, user=user, day=day)
+    if not ledger_filter.is_bound:
+        rows = population
+    elif ledger_filter.is_valid():
+        rows = ledger_filter.qs
+    else:
+        rows = population.none()
+    if not query.get("status"):
+        rows = rows.exclude(selectors.LEDGER_DEPARTED)
+    rows = rows.select_related("village__township", "household").order_by(
+        "village__code", "name", "pk")
+    return Ledger(kind=kind, place=place, day=day, as_of=as_of, population=population,
+                  filter=ledger_filter, rows=rows, group_by=group_by)
+
+
+def summary_population(ledger: Ledger, user, query: QueryDict) -> QuerySet:
+    """Counts follow the place/stage/focus filters but not the status filter (a rate of only
+    dropouts means nothing)."""
+    if not query or not ledger.filter.is_valid():
+        return ledger.population
+    without_status = query.copy()
+    without_status.pop("status", None)
+    summary_filter = LedgerFilter(without_status, queryset=ledger.population, user=user,
+                                  day=ledger.day)
+    return summary_filter.qs if summary_filter.is_valid() else ledger.population

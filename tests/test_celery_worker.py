@@ -1,0 +1,54 @@
+"""A real Celery worker on the machine's Redis runs an export end to end (not eager)."""
+
+import io
+import time
+import uuid
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from config.celery import app as celery_app
+from core.models import ExportJob
+
+from .conftest import client_for
+
+
+@pytest.fixture
+def redis_worker(tmp_path):
+    if not settings.REDIS_AVAILABLE:
+        pytest.fail(f"Redis is not reachable at {settings.TEST_REDIS_URL}")
+    queue = f"test-{uuid.uuid4().hex}"
+    previous = {key: celery_app.conf[key] for key in (
+        "broker_url", "result_backend", "task_always_eager", "task_default_queue")}
+    celery_app.conf.update(broker_url=settings.TEST_REDIS_URL,
+                           result_backend=settings.TEST_REDIS_URL, task_always_eager=False,
+                           task_default_queue=queue)
+    try:
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=[queue],
+                          shutdown_timeout=10):
+            yield
+    finally:
+        celery_app.conf.update(previous)
+
+
+def test_a_real_worker_writes_the_ledger_export(transactional_db, world, redis_worker,
+                                                tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for(world.township1_user)
+    response = client.post(reverse("enrollment:export_ledger",
+                                   args=["township", world.township1.pk]))
+    assert response.status_code == 302
+    job = ExportJob.objects.get()
+    deadline = time.monotonic() + 30
+    while not job.is_finished and time.monotonic() < deadline:
+        time.sleep(0.2)
+        job.refresh_from_db()
+    assert job.status == ExportJob.Status.DONE, job.error
+    assert job.rows_written == 3
+    download = client.get(reverse("core:export_download", args=[job.pk]))
+    sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    assert [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        "王小一", "王小妹", "王乙乙"]
