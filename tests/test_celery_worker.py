@@ -2,7 +2,6 @@
 
 import io
 import time
-import uuid
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -16,21 +15,28 @@ from core.models import ExportJob
 from .conftest import client_for
 
 
+def _drop_connection_pools():
+    """Eager tests leave pools bound to the in-memory broker; the next publish must reconnect."""
+    celery_app.close()
+    celery_app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def redis_worker(tmp_path):
     if not settings.REDIS_AVAILABLE:
         pytest.fail(f"Redis is not reachable at {settings.TEST_REDIS_URL}")
-    queue = f"test-{uuid.uuid4().hex}"
     previous = {key: celery_app.conf[key] for key in (
-        "broker_url", "result_backend", "task_always_eager", "task_default_queue")}
+        "broker_url", "result_backend", "task_always_eager")}
+    _drop_connection_pools()
     celery_app.conf.update(broker_url=settings.TEST_REDIS_URL,
-                           result_backend=settings.TEST_REDIS_URL, task_always_eager=False,
-                           task_default_queue=queue)
+                           result_backend=settings.TEST_REDIS_URL, task_always_eager=False)
+    celery_app.control.purge()  # the test database of Redis holds no stale messages
     try:
-        with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=[queue],
+        with start_worker(celery_app, pool="solo", perform_ping_check=False,
                           shutdown_timeout=10):
             yield
     finally:
+        _drop_connection_pools()
         celery_app.conf.update(previous)
 
 
