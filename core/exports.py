@@ -48,8 +48,9 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def write_xlsx(path, export: Export, *, progress: Callable[[int], None] | None = None,
-               every: int = 1000) -> int:
+def write_xlsx(
+    path, export: Export, *, progress: Callable[[int], None] | None = None, every: int = 1000
+) -> int:
     """Stream the rows into a write-only workbook with a bold header row; returns rows written."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=export.title[:31])

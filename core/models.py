@@ -14,13 +14,23 @@ class ExportJob(models.Model):
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
 
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                     related_name="export_jobs", verbose_name=_("requested by"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="export_jobs",
+        verbose_name=_("requested by"),
+    )
     exporter = models.CharField(_("export"), max_length=50)
     title = models.CharField(_("title"), max_length=200)
     params = models.JSONField(_("filters"), default=dict)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
-                              default=Status.PENDING, editable=False, db_index=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.PENDING,
+        editable=False,
+        db_index=True,
+    )
     total_rows = models.PositiveIntegerField(_("rows to write"), null=True, editable=False)
     rows_written = models.PositiveIntegerField(_("rows written"), default=0, editable=False)
     file = models.FileField(_("file"), upload_to="exports/%Y/%m/", blank=True, editable=False)

@@ -43,13 +43,13 @@ def parse_resident_id(raw: str, *, today: datetime.date | None = None) -> Reside
             _("A resident ID has 18 characters; this one has %(count)d.") % {"count": len(number)}
         )
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        raise ResidentIdError(
-            _("A resident ID is 17 digits followed by a digit or X.")
-        )
+        raise ResidentIdError(_("A resident ID is 17 digits followed by a digit or X."))
     if ric.calc_check_digit(number) != number[17]:
         raise ResidentIdError(
-            _("The check digit is wrong (expected %(expected)s, found %(found)s): "
-              "a digit was probably mistyped.")
+            _(
+                "The check digit is wrong (expected %(expected)s, found %(found)s): "
+                "a digit was probably mistyped."
+            )
             % {"expected": ric.calc_check_digit(number), "found": number[17]}
         )
     try:
@@ -61,22 +61,26 @@ def parse_resident_id(raw: str, *, today: datetime.date | None = None) -> Reside
     today = today or datetime.date.today()
     if birth_date > today or birth_date.year < 1900:
         raise ResidentIdError(
-            _("The birth date in the ID (%(date)s) is impossible.") % {"date": birth_date.isoformat()}
+            _("The birth date in the ID (%(date)s) is impossible.")
+            % {"date": birth_date.isoformat()}
         )
     warnings = []
     try:
         ric.get_birth_place(number)
     except (InvalidComponent, KeyError):  # KeyError: stdnum knows the province but no county
         warnings.append(
-            _("The birth-place code %(code)s is not in the current code table; "
-              "check it if it is not an old or renamed county.") % {"code": number[:6]}
+            _(
+                "The birth-place code %(code)s is not in the current code table; "
+                "check it if it is not an old or renamed county."
+            )
+            % {"code": number[:6]}
         )
     sex = "M" if int(number[16]) % 2 == 1 else "F"
     return ResidentId(number=number, birth_date=birth_date, sex=sex, warnings=warnings)
 
 
 def make_resident_id(*, place_code: str, birth_date: datetime.date, sequence: int, sex: str) -> str:
-    """Build a valid number (demo data and tests); unique for sequence 0–499 per place, date, sex."""
+    """Build a valid number (demo data, tests); unique for sequence 0–499 per place, date, sex."""
     order = (sequence % 500) * 2 + (1 if sex == "M" else 0)
     body = f"{place_code}{birth_date:%Y%m%d}{order:03d}"
     return body + ric.calc_check_digit(body + "0")

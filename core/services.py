@@ -20,8 +20,9 @@ def request_export(*, user, exporter: str, title: str, params: dict) -> ExportJo
 
     get_exporter(exporter)  # unknown names fail here, in the request, not in the worker
     with transaction.atomic():
-        job = ExportJob.objects.create(requested_by=user, exporter=exporter, title=title,
-                                       params=params)
+        job = ExportJob.objects.create(
+            requested_by=user, exporter=exporter, title=title, params=params
+        )
         transaction.on_commit(lambda: run_export_task.delay(job.pk))
     return job
 
@@ -55,6 +56,7 @@ def run_export(job_id: int) -> ExportJob:
     except Exception as error:  # the job records the failure; the worker keeps running
         logger.exception("Export %s failed", job.pk)
         ExportJob.objects.filter(pk=job.pk).update(
-            status=ExportJob.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now())
+            status=ExportJob.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+        )
     job.refresh_from_db()
     return job

@@ -3,7 +3,8 @@ from celery import shared_task
 from .services import run_export
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=30 * 60,
-             soft_time_limit=29 * 60)
+@shared_task(
+    acks_late=True, reject_on_worker_lost=True, time_limit=30 * 60, soft_time_limit=29 * 60
+)
 def run_export_task(job_id: int) -> str:
     return run_export(job_id).status

@@ -19,8 +19,11 @@ def export_list(request):
 @login_required
 def export_detail(request, pk: int):
     job = _own_job(request, pk)
-    template = "core/export_progress.html" if request.headers.get("HX-Request") \
+    template = (
+        "core/export_progress.html"
+        if request.headers.get("HX-Request")
         else "core/export_detail.html"
+    )
     return render(request, template, {"job": job})
 
 
@@ -29,5 +32,4 @@ def export_download(request, pk: int):
     job = _own_job(request, pk)
     if job.status != ExportJob.Status.DONE or not job.file:
         raise Http404
-    return FileResponse(job.file.open("rb"), as_attachment=True,
-                        filename=f"{job.title}.xlsx")
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=f"{job.title}.xlsx")

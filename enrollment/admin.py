@@ -78,8 +78,16 @@ class ChildAdmin(SimpleHistoryAdmin):
     list_filter = ["status", "is_left_behind", "is_disabled", "is_orphan"]
     raw_id_fields = ["household"]
     autocomplete_fields = ["village"]
-    readonly_fields = ["status", "status_since", "current_school", "grade", "class_name",
-                       "is_inclusive", "outside_school_name", "outside_verified"]
+    readonly_fields = [
+        "status",
+        "status_since",
+        "current_school",
+        "grade",
+        "class_name",
+        "is_inclusive",
+        "outside_school_name",
+        "outside_verified",
+    ]
     inlines = [StatusChangeInline]
 
 

@@ -34,6 +34,7 @@ def _domain_error_to_400(error: DomainError):
 
 # --- places ----------------------------------------------------------------------------------
 
+
 class TownshipSerializer(serializers.ModelSerializer):
     class Meta:
         model = Township
@@ -81,6 +82,7 @@ class SchoolViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 # --- write permission ------------------------------------------------------------------------
 
+
 class RolePermission(permissions.BasePermission):
     """Reads need only scope; writes need one of the view's `write_roles` covering the object."""
 
@@ -97,18 +99,27 @@ class RolePermission(permissions.BasePermission):
 
 # --- households ------------------------------------------------------------------------------
 
+
 class HouseholdSerializer(serializers.ModelSerializer):
     class Meta:
         model = Household
-        fields = ["id", "village", "address", "head_name", "poverty_status",
-                  "poverty_registration_number", "poverty_registered_on"]
+        fields = [
+            "id",
+            "village",
+            "address",
+            "head_name",
+            "poverty_status",
+            "poverty_registration_number",
+            "poverty_registered_on",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
             self.fields["village"].queryset = Village.objects.for_user(
-                request.user, roles=REGISTER_CHILD_ROLES)
+                request.user, roles=REGISTER_CHILD_ROLES
+            )
 
 
 class HouseholdViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -120,31 +131,56 @@ class HouseholdViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Rea
 
     def perform_create(self, serializer):
         try:
-            serializer.instance = services.register_household(actor=self.request.user,
-                                                              **serializer.validated_data)
+            serializer.instance = services.register_household(
+                actor=self.request.user, **serializer.validated_data
+            )
         except DomainError as error:
             _domain_error_to_400(error)
 
 
 # --- children --------------------------------------------------------------------------------
 
+
 class ChildSerializer(serializers.ModelSerializer):
     resident_id = serializers.SerializerMethodField()
     guardian_phone = serializers.SerializerMethodField()
     village_name = serializers.CharField(source="village.name", read_only=True)
-    school_name = serializers.CharField(source="current_school.name", read_only=True,
-                                        default=None)
+    school_name = serializers.CharField(source="current_school.name", read_only=True, default=None)
     is_registered_poor = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Child
-        fields = ["id", "name", "sex", "birth_date", "resident_id", "has_no_resident_id",
-                  "household", "village", "village_name", "guardian_name", "guardian_relation",
-                  "guardian_phone", "is_registered_poor", "is_left_behind", "is_disabled",
-                  "disability_category", "disability_grade", "is_orphan", "is_in_difficulty",
-                  "is_migrant", "status", "status_since", "current_school", "school_name",
-                  "grade", "class_name", "is_inclusive", "outside_school_name",
-                  "outside_verified"]
+        fields = [
+            "id",
+            "name",
+            "sex",
+            "birth_date",
+            "resident_id",
+            "has_no_resident_id",
+            "household",
+            "village",
+            "village_name",
+            "guardian_name",
+            "guardian_relation",
+            "guardian_phone",
+            "is_registered_poor",
+            "is_left_behind",
+            "is_disabled",
+            "disability_category",
+            "disability_grade",
+            "is_orphan",
+            "is_in_difficulty",
+            "is_migrant",
+            "status",
+            "status_since",
+            "current_school",
+            "school_name",
+            "grade",
+            "class_name",
+            "is_inclusive",
+            "outside_school_name",
+            "outside_verified",
+        ]
         read_only_fields = fields
 
     def _full(self, child) -> bool:
@@ -162,52 +198,66 @@ class ChildSerializer(serializers.ModelSerializer):
 class ChildRegistrationSerializer(serializers.Serializer):
     household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.none())
     name = serializers.CharField(max_length=50)
-    resident_id = serializers.CharField(max_length=30, required=False, allow_blank=True,
-                                        default="")
+    resident_id = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     has_no_resident_id = serializers.BooleanField(default=False)
-    sex = serializers.ChoiceField(choices=["M", "F"], required=False, allow_blank=True,
-                                  default="")
+    sex = serializers.ChoiceField(choices=["M", "F"], required=False, allow_blank=True, default="")
     birth_date = serializers.DateField(required=False, allow_null=True, default=None)
     guardian_name = serializers.CharField(max_length=50)
     guardian_relation = serializers.CharField(max_length=20)
-    guardian_phone = serializers.RegexField(r"^[0-9\-+ ]{7,20}$", required=False,
-                                            allow_blank=True, default="")
+    guardian_phone = serializers.RegexField(
+        r"^[0-9\-+ ]{7,20}$", required=False, allow_blank=True, default=""
+    )
     is_left_behind = serializers.BooleanField(default=False)
     is_disabled = serializers.BooleanField(default=False)
     disability_category = serializers.ChoiceField(
-        choices=Child._meta.get_field("disability_category").choices, required=False,
-        allow_blank=True, default="")
-    disability_grade = serializers.IntegerField(min_value=1, max_value=4, required=False,
-                                                allow_null=True, default=None)
+        choices=Child._meta.get_field("disability_category").choices,
+        required=False,
+        allow_blank=True,
+        default="",
+    )
+    disability_grade = serializers.IntegerField(
+        min_value=1, max_value=4, required=False, allow_null=True, default=None
+    )
     is_orphan = serializers.BooleanField(default=False)
     is_in_difficulty = serializers.BooleanField(default=False)
     is_migrant = serializers.BooleanField(default=False)
 
-    FLAGS = ("is_left_behind", "is_disabled", "disability_category", "disability_grade",
-             "is_orphan", "is_in_difficulty", "is_migrant")
+    FLAGS = (
+        "is_left_behind",
+        "is_disabled",
+        "disability_category",
+        "disability_grade",
+        "is_orphan",
+        "is_in_difficulty",
+        "is_migrant",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
             self.fields["household"].queryset = Household.objects.for_user(
-                request.user, roles=REGISTER_CHILD_ROLES)
+                request.user, roles=REGISTER_CHILD_ROLES
+            )
 
 
 class StatusChangeSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=[c for c in EnrollmentStatus.choices
-                                              if c[0] not in EXEMPTION_ONLY_STATUSES])
+    status = serializers.ChoiceField(
+        choices=[c for c in EnrollmentStatus.choices if c[0] not in EXEMPTION_ONLY_STATUSES]
+    )
     effective_date = serializers.DateField()
     reason = serializers.CharField(max_length=500)
-    school = serializers.PrimaryKeyRelatedField(queryset=School.objects.all(), required=False,
-                                                allow_null=True, default=None)
-    grade = serializers.IntegerField(min_value=1, max_value=12, required=False, allow_null=True,
-                                     default=None)
-    class_name = serializers.CharField(max_length=20, required=False, allow_blank=True,
-                                       default="")
+    school = serializers.PrimaryKeyRelatedField(
+        queryset=School.objects.all(), required=False, allow_null=True, default=None
+    )
+    grade = serializers.IntegerField(
+        min_value=1, max_value=12, required=False, allow_null=True, default=None
+    )
+    class_name = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     is_inclusive = serializers.BooleanField(default=False)
-    outside_school_name = serializers.CharField(max_length=100, required=False,
-                                                allow_blank=True, default="")
+    outside_school_name = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
     outside_verified = serializers.BooleanField(default=False)
 
 
@@ -216,9 +266,21 @@ class StatusChangeReadSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EnrollmentStatusChange
-        fields = ["id", "status", "effective_date", "school", "grade", "class_name",
-                  "is_inclusive", "outside_school_name", "outside_verified", "reason",
-                  "previous_status", "recorded_by", "recorded_at"]
+        fields = [
+            "id",
+            "status",
+            "effective_date",
+            "school",
+            "grade",
+            "class_name",
+            "is_inclusive",
+            "outside_school_name",
+            "outside_verified",
+            "reason",
+            "previous_status",
+            "recorded_by",
+            "recorded_at",
+        ]
 
 
 class ChildViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -238,8 +300,12 @@ class ChildViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     def filter_queryset(self, queryset):
         if self.action != "list":
             return queryset
-        ledger_filter = LedgerFilter(self.request.query_params, queryset=queryset,
-                                     user=self.request.user, day=timezone.localdate())
+        ledger_filter = LedgerFilter(
+            self.request.query_params,
+            queryset=queryset,
+            user=self.request.user,
+            day=timezone.localdate(),
+        )
         if not ledger_filter.is_valid():
             raise ApiValidationError(ledger_filter.errors)
         return ledger_filter.qs
@@ -254,7 +320,8 @@ class ChildViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     def retrieve(self, request, *args, **kwargs):
         child = self.get_object()
         context = self.get_serializer_context() | {
-            "full_identity": sees_full_identity(request.user, child)}
+            "full_identity": sees_full_identity(request.user, child)
+        }
         return Response(ChildSerializer(child, context=context).data)
 
     def create(self, request, *args, **kwargs):
@@ -268,9 +335,11 @@ class ChildViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
             _domain_error_to_400(error)
         child = self.get_queryset().get(pk=child.pk)
         context = self.get_serializer_context() | {
-            "full_identity": sees_full_identity(request.user, child)}
-        return Response(ChildSerializer(child, context=context).data,
-                        status=status.HTTP_201_CREATED)
+            "full_identity": sees_full_identity(request.user, child)
+        }
+        return Response(
+            ChildSerializer(child, context=context).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=StatusChangeSerializer, responses=StatusChangeReadSerializer)
     @action(detail=True, methods=["post"], url_path="status")
@@ -281,8 +350,9 @@ class ChildViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         serializer = StatusChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            change = services.change_status(actor=request.user, child=child,
-                                            **serializer.validated_data)
+            change = services.change_status(
+                actor=request.user, child=child, **serializer.validated_data
+            )
         except DomainError as error:
             _domain_error_to_400(error)
         return Response(StatusChangeReadSerializer(change).data, status=status.HTTP_201_CREATED)
@@ -308,26 +378,53 @@ class ChildViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
 
 # --- visits ----------------------------------------------------------------------------------
 
+
 class VisitSerializer(serializers.ModelSerializer):
     children = serializers.PrimaryKeyRelatedField(many=True, queryset=Child.objects.none())
     new_status = serializers.ChoiceField(
         choices=[c for c in EnrollmentStatus.choices if c[0] not in EXEMPTION_ONLY_STATUSES],
-        required=False, allow_blank=True, default="", write_only=True)
-    status_reason = serializers.CharField(max_length=500, required=False, allow_blank=True,
-                                          default="", write_only=True)
-    school = serializers.PrimaryKeyRelatedField(queryset=School.objects.all(), required=False,
-                                                allow_null=True, default=None, write_only=True)
-    grade = serializers.IntegerField(min_value=1, max_value=12, required=False, allow_null=True,
-                                     default=None, write_only=True)
-    outside_school_name = serializers.CharField(max_length=100, required=False, allow_blank=True,
-                                                default="", write_only=True)
+        required=False,
+        allow_blank=True,
+        default="",
+        write_only=True,
+    )
+    status_reason = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default="", write_only=True
+    )
+    school = serializers.PrimaryKeyRelatedField(
+        queryset=School.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        write_only=True,
+    )
+    grade = serializers.IntegerField(
+        min_value=1, max_value=12, required=False, allow_null=True, default=None, write_only=True
+    )
+    outside_school_name = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default="", write_only=True
+    )
     recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
 
     class Meta:
         model = HouseholdVisit
-        fields = ["id", "visit_date", "household", "children", "visitors", "findings", "outcome",
-                  "follow_up", "recorded_by", "recorded_at", "new_status", "status_reason",
-                  "school", "grade", "outside_school_name"]
+        fields = [
+            "id",
+            "visit_date",
+            "household",
+            "children",
+            "visitors",
+            "findings",
+            "outcome",
+            "follow_up",
+            "recorded_by",
+            "recorded_at",
+            "new_status",
+            "status_reason",
+            "school",
+            "grade",
+            "outside_school_name",
+        ]
         read_only_fields = ["recorded_at"]
 
     def __init__(self, *args, **kwargs):
@@ -335,9 +432,11 @@ class VisitSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is not None:
             self.fields["children"].child_relation.queryset = Child.objects.for_user(
-                request.user, roles=RECORD_VISIT_ROLES)
+                request.user, roles=RECORD_VISIT_ROLES
+            )
             self.fields["household"].queryset = Household.objects.for_user(
-                request.user, roles=RECORD_VISIT_ROLES)
+                request.user, roles=RECORD_VISIT_ROLES
+            )
 
 
 class VisitViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -348,8 +447,13 @@ class VisitViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     filterset_fields = ["household", "children", "outcome"]
 
     def get_queryset(self):
-        return (super().get_queryset().select_related("recorded_by")
-                .prefetch_related("children").order_by("-visit_date", "-pk"))
+        return (
+            super()
+            .get_queryset()
+            .select_related("recorded_by")
+            .prefetch_related("children")
+            .order_by("-visit_date", "-pk")
+        )
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

@@ -12,8 +12,8 @@ def navigation(request):
     return {
         "nav_scopes": role_home_links(user),
         "nav_may_register": user.is_superuser or bool(roles & REGISTER_CHILD_ROLES),
-        "nav_sees_unaccounted": user.is_superuser or bool(
-            roles & (RECORD_VISIT_ROLES | {Role.INSPECTOR, Role.AUDITOR})),
+        "nav_sees_unaccounted": user.is_superuser
+        or bool(roles & (RECORD_VISIT_ROLES | {Role.INSPECTOR, Role.AUDITOR})),
         "nav_is_admin": user.is_staff,
         "nav_roles": [Role(role).label for role in sorted(roles)],
     }

@@ -37,11 +37,43 @@ DEMO_COUNTY_CODE = "519901"
 DEMO_PROVINCE = "51"
 DEMO_PASSWORD = "Demo-County-2026"
 
-TOWNSHIP_NAMES = ["城关镇", "清溪镇", "石桥乡", "白云乡", "河口镇", "青龙乡", "双河镇", "马鞍乡",
-                  "桃园乡", "龙泉镇", "新华乡", "金沙镇"]
+TOWNSHIP_NAMES = [
+    "城关镇",
+    "清溪镇",
+    "石桥乡",
+    "白云乡",
+    "河口镇",
+    "青龙乡",
+    "双河镇",
+    "马鞍乡",
+    "桃园乡",
+    "龙泉镇",
+    "新华乡",
+    "金沙镇",
+]
 VILLAGE_SUFFIXES = ["村", "村", "村", "社区"]
-VILLAGE_STEMS = ["红星", "柏林", "花园", "石板", "大坪", "高峰", "新民", "和平", "团结", "光明",
-                 "长滩", "竹林", "杨柳", "黄桷", "凉水", "白果", "双龙", "永安", "复兴", "民主"]
+VILLAGE_STEMS = [
+    "红星",
+    "柏林",
+    "花园",
+    "石板",
+    "大坪",
+    "高峰",
+    "新民",
+    "和平",
+    "团结",
+    "光明",
+    "长滩",
+    "竹林",
+    "杨柳",
+    "黄桷",
+    "凉水",
+    "白果",
+    "双龙",
+    "永安",
+    "复兴",
+    "民主",
+]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
 GIVEN = "子一欣雨梓浩宇轩涵晨思佳俊杰明阳琳瑶博文嘉诗怡睿泽航婷馨悦然锦程昊天雅静"
 RELATIONS = ["父亲", "母亲", "祖父", "祖母", "外祖父", "外祖母"]
@@ -80,7 +112,8 @@ class DemoCounty:
         self.townships, self.villages = [], []
         for index in range(self.scale.townships):
             township = Township.objects.create(
-                county=self.county, code=f"{DEMO_COUNTY_CODE}{100 + index:03d}",
+                county=self.county,
+                code=f"{DEMO_COUNTY_CODE}{100 + index:03d}",
                 name=TOWNSHIP_NAMES[index % len(TOWNSHIP_NAMES)]
                 + ("" if index < len(TOWNSHIP_NAMES) else str(index)),
             )
@@ -89,39 +122,63 @@ class DemoCounty:
             self.townships.append(township)
             for number in range(self.scale.villages_per_township):
                 stem = VILLAGE_STEMS[(index * 3 + number) % len(VILLAGE_STEMS)]
-                self.villages.append(Village(
-                    township=township, code=f"{township.code}{200 + number:03d}",
-                    name=stem + VILLAGE_SUFFIXES[number % len(VILLAGE_SUFFIXES)],
-                ))
+                self.villages.append(
+                    Village(
+                        township=township,
+                        code=f"{township.code}{200 + number:03d}",
+                        name=stem + VILLAGE_SUFFIXES[number % len(VILLAGE_SUFFIXES)],
+                    )
+                )
         Village.objects.bulk_create(self.villages)
-        self.villages = list(Village.objects.filter(township__county=self.county)
-                             .select_related("township"))
+        self.villages = list(
+            Village.objects.filter(township__county=self.county).select_related("township")
+        )
 
         serial = iter(range(1, 10_000))
         schools = []
         self.primary_of, self.junior_of = {}, {}
         for index, township in enumerate(self.townships):
             first_village = next(v for v in self.villages if v.township_id == township.pk)
-            primary = School(code=f"21{DEMO_PROVINCE}{next(serial):06d}",
-                             name=f"{township.name}中心小学", township=township,
-                             village=first_village, stage=School.Stage.PRIMARY,
-                             is_rural=index > 0, is_boarding=index % 2 == 1)
+            primary = School(
+                code=f"21{DEMO_PROVINCE}{next(serial):06d}",
+                name=f"{township.name}中心小学",
+                township=township,
+                village=first_village,
+                stage=School.Stage.PRIMARY,
+                is_rural=index > 0,
+                is_boarding=index % 2 == 1,
+            )
             schools.append(primary)
             self.primary_of[township.pk] = primary
             if index % 2 == 0:
-                junior = School(code=f"31{DEMO_PROVINCE}{next(serial):06d}",
-                                name=f"{township.name}中学", township=township,
-                                village=first_village, stage=School.Stage.JUNIOR,
-                                is_rural=index > 0, is_boarding=True)
+                junior = School(
+                    code=f"31{DEMO_PROVINCE}{next(serial):06d}",
+                    name=f"{township.name}中学",
+                    township=township,
+                    village=first_village,
+                    stage=School.Stage.JUNIOR,
+                    is_rural=index > 0,
+                    is_boarding=True,
+                )
                 schools.append(junior)
             self.junior_of[township.pk] = junior
         seat = self.townships[0]
-        self.senior = School(code=f"34{DEMO_PROVINCE}{next(serial):06d}", name="云溪县第一中学",
-                             township=seat, stage=School.Stage.SENIOR, is_rural=False,
-                             is_boarding=True)
-        self.special = School(code=f"51{DEMO_PROVINCE}{next(serial):06d}",
-                              name="云溪县特殊教育学校", township=seat,
-                              stage=School.Stage.SPECIAL, is_rural=False, is_boarding=True)
+        self.senior = School(
+            code=f"34{DEMO_PROVINCE}{next(serial):06d}",
+            name="云溪县第一中学",
+            township=seat,
+            stage=School.Stage.SENIOR,
+            is_rural=False,
+            is_boarding=True,
+        )
+        self.special = School(
+            code=f"51{DEMO_PROVINCE}{next(serial):06d}",
+            name="云溪县特殊教育学校",
+            township=seat,
+            stage=School.Stage.SPECIAL,
+            is_rural=False,
+            is_boarding=True,
+        )
         schools += [self.senior, self.special]
         for school in schools:
             school.save()
@@ -132,8 +189,9 @@ class DemoCounty:
         key = (birth_date, sex)
         sequence = self.id_sequence.get(key, 0)
         self.id_sequence[key] = sequence + 1
-        return make_resident_id(place_code=DEMO_COUNTY_CODE, birth_date=birth_date,
-                                sequence=sequence, sex=sex)
+        return make_resident_id(
+            place_code=DEMO_COUNTY_CODE, birth_date=birth_date, sequence=sequence, sex=sex
+        )
 
     def build_people(self):
         rng = self.rng
@@ -142,19 +200,32 @@ class DemoCounty:
             remaining = self.scale.children_per_village
             while remaining > 0:
                 poverty = rng.choices(
-                    [PovertyStatus.NONE, PovertyStatus.LIFTED, PovertyStatus.MONITORED,
-                     PovertyStatus.LOW_INCOME, PovertyStatus.DESTITUTE],
-                    weights=[86, 8, 2, 3, 1])[0]
+                    [
+                        PovertyStatus.NONE,
+                        PovertyStatus.LIFTED,
+                        PovertyStatus.MONITORED,
+                        PovertyStatus.LOW_INCOME,
+                        PovertyStatus.DESTITUTE,
+                    ],
+                    weights=[86, 8, 2, 3, 1],
+                )[0]
                 head = _name(rng)
                 household = Household(
-                    village=village, head_name=head,
+                    village=village,
+                    head_name=head,
                     address=f"{village.township.name}{village.name}{rng.randint(1, 12)}组"
-                            f"{rng.randint(1, 99)}号",
+                    f"{rng.randint(1, 99)}号",
                     poverty_status=poverty,
-                    poverty_registration_number=(f"{village.code}{rng.randint(1000, 9999)}"
-                                                 if poverty != PovertyStatus.NONE else ""),
-                    poverty_registered_on=(datetime.date(rng.randint(2015, 2023), 6, 30)
-                                           if poverty != PovertyStatus.NONE else None),
+                    poverty_registration_number=(
+                        f"{village.code}{rng.randint(1000, 9999)}"
+                        if poverty != PovertyStatus.NONE
+                        else ""
+                    ),
+                    poverty_registered_on=(
+                        datetime.date(rng.randint(2015, 2023), 6, 30)
+                        if poverty != PovertyStatus.NONE
+                        else None
+                    ),
                 )
                 households.append(household)
                 count = min(remaining, rng.choices([1, 2, 3], weights=[45, 40, 15])[0])
@@ -172,22 +243,35 @@ class DemoCounty:
             unregistered = rng.random() < 0.003
             disabled = rng.random() < 0.015
             guardian = household.head_name
-            rows.append(Child(
-                resident_id=None if unregistered else self._resident_id(birth_date, sex),
-                has_no_resident_id=unregistered, name=household.head_name[0] + _name(rng)[1:],
-                sex=sex, birth_date=birth_date, household=household, village=village,
-                guardian_name=guardian, guardian_relation=rng.choice(RELATIONS),
-                guardian_phone=f"1{rng.choice('3589')}{rng.randint(100000000, 999999999)}",
-                is_left_behind=left_behind, is_disabled=disabled,
-                disability_category=rng.choice(["intellectual", "physical", "hearing",
-                                                "visual"]) if disabled else "",
-                disability_grade=rng.randint(1, 4) if disabled else None,
-                is_orphan=rng.random() < 0.005, is_in_difficulty=rng.random() < 0.01,
-                is_migrant=rng.random() < 0.02,
-            ))
+            rows.append(
+                Child(
+                    resident_id=None if unregistered else self._resident_id(birth_date, sex),
+                    has_no_resident_id=unregistered,
+                    name=household.head_name[0] + _name(rng)[1:],
+                    sex=sex,
+                    birth_date=birth_date,
+                    household=household,
+                    village=village,
+                    guardian_name=guardian,
+                    guardian_relation=rng.choice(RELATIONS),
+                    guardian_phone=f"1{rng.choice('3589')}{rng.randint(100000000, 999999999)}",
+                    is_left_behind=left_behind,
+                    is_disabled=disabled,
+                    disability_category=rng.choice(
+                        ["intellectual", "physical", "hearing", "visual"]
+                    )
+                    if disabled
+                    else "",
+                    disability_grade=rng.randint(1, 4) if disabled else None,
+                    is_orphan=rng.random() < 0.005,
+                    is_in_difficulty=rng.random() < 0.01,
+                    is_migrant=rng.random() < 0.02,
+                )
+            )
         Child.objects.bulk_create(rows, batch_size=2000)
-        self.children = list(Child.objects.filter(village__township__county=self.county)
-                             .select_related("village"))
+        self.children = list(
+            Child.objects.filter(village__township__county=self.county).select_related("village")
+        )
 
     # --- statuses with dated history ---------------------------------------------------------
     def _school_for(self, child, grade):
@@ -201,10 +285,19 @@ class DemoCounty:
         changes = []
 
         def add(child, status, date, reason, school=None, grade=None, **extra):
-            changes.append(EnrollmentStatusChange(
-                child=child, status=status, effective_date=min(date, self.today), school=school,
-                grade=grade, class_name=f"{rng.randint(1, 4)}班" if school and grade else "",
-                reason=reason, recorded_by=actor, **extra))
+            changes.append(
+                EnrollmentStatusChange(
+                    child=child,
+                    status=status,
+                    effective_date=min(date, self.today),
+                    school=school,
+                    grade=grade,
+                    class_name=f"{rng.randint(1, 4)}班" if school and grade else "",
+                    reason=reason,
+                    recorded_by=actor,
+                    **extra,
+                )
+            )
             child.status, child.status_since = status, min(date, self.today)
             child.current_school, child.grade = school, grade
             child.class_name = changes[-1].class_name
@@ -229,30 +322,61 @@ class DemoCounty:
             roll = rng.random()
             if child.is_disabled and child.disability_grade and child.disability_grade <= 2:
                 if roll < 0.5:
-                    add(child, S.SPECIAL_SCHOOL, entered, "残疾儿童评估安置：特校就读",
-                        self.special, min(grade, 9))
+                    add(
+                        child,
+                        S.SPECIAL_SCHOOL,
+                        entered,
+                        "残疾儿童评估安置：特校就读",
+                        self.special,
+                        min(grade, 9),
+                    )
                 else:
-                    add(child, S.HOME_DELIVERED, entered, "残疾儿童评估安置：送教上门",
-                        self.primary_of[child.village.township_id], min(grade, 9))
+                    add(
+                        child,
+                        S.HOME_DELIVERED,
+                        entered,
+                        "残疾儿童评估安置：送教上门",
+                        self.primary_of[child.village.township_id],
+                        min(grade, 9),
+                    )
                 continue
-            add(child, S.IN_SCHOOL, entered, "学籍注册", school, grade,
-                is_inclusive=child.is_disabled)
+            add(
+                child,
+                S.IN_SCHOOL,
+                entered,
+                "学籍注册",
+                school,
+                grade,
+                is_inclusive=child.is_disabled,
+            )
             if age > 15:
                 continue
             moment = self.today - datetime.timedelta(days=rng.randint(20, 400))
             if roll < 0.006:
                 add(child, S.DROPPED_OUT, moment, "连续缺课超过30天，外出务工")
             elif roll < 0.009:
-                add(child, S.SUSPECTED_DROPOUT, self.today - datetime.timedelta(days=10),
-                    "无故缺课7天以上", school, grade)
+                add(
+                    child,
+                    S.SUSPECTED_DROPOUT,
+                    self.today - datetime.timedelta(days=10),
+                    "无故缺课7天以上",
+                    school,
+                    grade,
+                )
             elif roll < 0.012:
                 add(child, S.UNVERIFIED, moment, "学籍转出后去向不明")
             elif roll < 0.014:
                 add(child, S.NEVER_ENROLLED, moment, "入户核查：未入学")
             elif roll < 0.030:
                 verified = rng.random() < 0.8
-                add(child, S.OUTSIDE_COUNTY, moment, "随父母外出，在县外就读",
-                    outside_school_name="某市实验学校", outside_verified=verified)
+                add(
+                    child,
+                    S.OUTSIDE_COUNTY,
+                    moment,
+                    "随父母外出，在县外就读",
+                    outside_school_name="某市实验学校",
+                    outside_verified=verified,
+                )
             elif roll < 0.034:
                 add(child, S.SUSPENDED, moment, "因病休学（经乡镇批准、县教育局备案）")
             elif roll < 0.036:
@@ -262,34 +386,61 @@ class DemoCounty:
         EnrollmentStatusChange.objects.bulk_create(changes, batch_size=5000)
         Child.objects.bulk_update(
             self.children,
-            ["status", "status_since", "current_school", "grade", "class_name", "is_inclusive",
-             "outside_school_name", "outside_verified"],
+            [
+                "status",
+                "status_since",
+                "current_school",
+                "grade",
+                "class_name",
+                "is_inclusive",
+                "outside_school_name",
+                "outside_verified",
+            ],
             batch_size=2000,
         )
 
     def build_visits_and_pairings(self, actor):
         rng = self.rng
-        out = [c for c in self.children
-               if c.status in (S.DROPPED_OUT, S.NEVER_ENROLLED, S.SUSPECTED_DROPOUT)]
+        out = [
+            c
+            for c in self.children
+            if c.status in (S.DROPPED_OUT, S.NEVER_ENROLLED, S.SUSPECTED_DROPOUT)
+        ]
         for child in out:
             visit = HouseholdVisit.objects.create(
-                visit_date=child.status_since, household_id=child.household_id,
+                visit_date=child.status_since,
+                household_id=child.household_id,
                 visitors=rng.choice(VISITORS),
-                findings="家长表示孩子在外务工" if child.status == S.DROPPED_OUT
+                findings="家长表示孩子在外务工"
+                if child.status == S.DROPPED_OUT
                 else "孩子在家，未到校",
-                outcome=HouseholdVisit.Outcome.WORKING_AWAY if child.status == S.DROPPED_OUT
+                outcome=HouseholdVisit.Outcome.WORKING_AWAY
+                if child.status == S.DROPPED_OUT
                 else HouseholdVisit.Outcome.AT_HOME,
-                follow_up="一周后再次劝返", recorded_by=actor)
+                follow_up="一周后再次劝返",
+                recorded_by=actor,
+            )
             visit.children.add(child)
-        focus = [c for c in self.children if c.status == S.IN_SCHOOL and (
-            c.is_orphan or c.is_in_difficulty or (c.is_disabled and rng.random() < 0.5))]
-        HelpPairing.objects.bulk_create([
-            HelpPairing(child=c, partner_name=_name(rng), partner_kind="teacher",
-                        partner_unit=(c.current_school.name if c.current_school else ""),
-                        plan="每月家访一次，学业辅导每周两次，落实资助政策。",
-                        start_date=c.status_since, assigned_by=actor)
-            for c in focus
-        ])
+        focus = [
+            c
+            for c in self.children
+            if c.status == S.IN_SCHOOL
+            and (c.is_orphan or c.is_in_difficulty or (c.is_disabled and rng.random() < 0.5))
+        ]
+        HelpPairing.objects.bulk_create(
+            [
+                HelpPairing(
+                    child=c,
+                    partner_name=_name(rng),
+                    partner_kind="teacher",
+                    partner_unit=(c.current_school.name if c.current_school else ""),
+                    plan="每月家访一次，学业辅导每周两次，落实资助政策。",
+                    start_date=c.status_since,
+                    assigned_by=actor,
+                )
+                for c in focus
+            ]
+        )
 
 
 DEMO_USERS = [
@@ -308,7 +459,9 @@ def ensure_demo_users(county: County) -> list[tuple[str, str, str]]:
     """One user per role; passwords reset to the demo password on every run."""
     township1, township2 = county.townships.order_by("code")[:2]
     places = {
-        "county": county, "township1": township1, "township2": township2,
+        "county": county,
+        "township1": township1,
+        "township2": township2,
         "village1": township1.villages.order_by("code").first(),
         "school1": township1.schools.filter(stage=School.Stage.PRIMARY).order_by("code").first(),
     }
@@ -331,8 +484,9 @@ def load_demo(scale_name: str = "demo") -> tuple[County, bool]:
     builder = DemoCounty(SCALES[scale_name])
     builder.build_places()
     user_model = get_user_model()
-    loader, _ = user_model.objects.get_or_create(username="data-loader",
-                                                 defaults={"is_active": False})
+    loader, _ = user_model.objects.get_or_create(
+        username="data-loader", defaults={"is_active": False}
+    )
     builder.build_people()
     builder.build_statuses(loader)
     builder.build_visits_and_pairings(loader)

@@ -23,21 +23,31 @@ class LedgerFilter(django_filters.FilterSet):
     `village` and `school` choices are limited to the user's scope by the view.
     """
 
-    village = django_filters.ModelChoiceFilter(queryset=Village.objects.none(),
-                                               label=_("Village"), empty_label=_("All"))
-    school = django_filters.ModelChoiceFilter(queryset=School.objects.none(), label=_("School"),
-                                              empty_label=_("All"),
-                                              field_name="ledger_school_id",
-                                              method="filter_school")
+    village = django_filters.ModelChoiceFilter(
+        queryset=Village.objects.none(), label=_("Village"), empty_label=_("All")
+    )
+    school = django_filters.ModelChoiceFilter(
+        queryset=School.objects.none(),
+        label=_("School"),
+        empty_label=_("All"),
+        field_name="ledger_school_id",
+        method="filter_school",
+    )
     stage = django_filters.ChoiceFilter(
         choices=[(STAGE_PRIMARY, _("Primary")), (STAGE_JUNIOR, _("Junior secondary"))],
-        method="filter_stage", label=_("Stage"), empty_label=_("All"),
+        method="filter_stage",
+        label=_("Stage"),
+        empty_label=_("All"),
     )
-    status = django_filters.ChoiceFilter(choices=EnrollmentStatus.choices,
-                                         field_name="ledger_status", label=_("Status"),
-                                         empty_label=_("All"))
-    focus = django_filters.ChoiceFilter(choices=FOCUS_CHOICES, method="filter_focus",
-                                        label=_("Focus group"), empty_label=_("All"))
+    status = django_filters.ChoiceFilter(
+        choices=EnrollmentStatus.choices,
+        field_name="ledger_status",
+        label=_("Status"),
+        empty_label=_("All"),
+    )
+    focus = django_filters.ChoiceFilter(
+        choices=FOCUS_CHOICES, method="filter_focus", label=_("Focus group"), empty_label=_("All")
+    )
     q = django_filters.CharFilter(method="filter_text", label=_("Name or ID"))
 
     class Meta:
@@ -49,12 +59,16 @@ class LedgerFilter(django_filters.FilterSet):
         self.day = day or timezone.localdate()
         if user is not None:
             self.filters["village"].queryset = Village.objects.for_user(user).select_related(
-                "township")
+                "township"
+            )
             self.filters["school"].queryset = School.objects.for_user(user)
         # The form is built on first access: only after the querysets are limited.
         for name, field in self.form.fields.items():
-            css = "form-select" if name in ("village", "school", "stage", "status", "focus") \
+            css = (
+                "form-select"
+                if name in ("village", "school", "stage", "status", "focus")
                 else "form-control"
+            )
             field.widget.attrs["class"] = f"{css} {css}-sm"
 
     def filter_school(self, queryset, name, value):

@@ -32,14 +32,19 @@ class CrispyMixin:
 class HouseholdForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = Household
-        fields = ["village", "address", "head_name", "poverty_status",
-                  "poverty_registration_number", "poverty_registered_on"]
+        fields = [
+            "village",
+            "address",
+            "head_name",
+            "poverty_status",
+            "poverty_registration_number",
+            "poverty_registered_on",
+        ]
         widgets = {"poverty_registered_on": DATE_INPUT}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = Village.objects.for_user(user).select_related(
-            "township")
+        self.fields["village"].queryset = Village.objects.for_user(user).select_related("township")
         self.fields["village"].label_from_instance = lambda v: f"{v.township.name} · {v.name}"
 
 
@@ -52,47 +57,77 @@ class ChildRegistrationForm(CrispyMixin, forms.Form):
     household = HouseholdChoiceField(queryset=Household.objects.none(), label=_("Household"))
     name = forms.CharField(label=_("Name"), max_length=50)
     resident_id = forms.CharField(
-        label=_("Resident ID"), max_length=30, required=False,
+        label=_("Resident ID"),
+        max_length=30,
+        required=False,
         help_text=_("18 characters; full-width digits, spaces and a lowercase x are accepted."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
     )
     has_no_resident_id = forms.BooleanField(
-        label=_("No household registration (未落户)"), required=False,
-        help_text=_("Only for a child who really has no ID; then enter sex and birth date."))
-    sex = forms.ChoiceField(label=_("Sex"), required=False,
-                            choices=[("", _("From the ID"))] + list(Child._meta.get_field(
-                                "sex").choices))
-    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DATE_INPUT,
-                                 help_text=_("Leave empty to take it from the ID."))
+        label=_("No household registration (未落户)"),
+        required=False,
+        help_text=_("Only for a child who really has no ID; then enter sex and birth date."),
+    )
+    sex = forms.ChoiceField(
+        label=_("Sex"),
+        required=False,
+        choices=[("", _("From the ID"))] + list(Child._meta.get_field("sex").choices),
+    )
+    birth_date = forms.DateField(
+        label=_("Birth date"),
+        required=False,
+        widget=DATE_INPUT,
+        help_text=_("Leave empty to take it from the ID."),
+    )
     guardian_name = forms.CharField(label=_("Guardian"), max_length=50)
     guardian_relation = forms.CharField(label=_("Relation to child"), max_length=20)
-    guardian_phone = forms.RegexField(label=_("Guardian phone"), regex=r"^[0-9\-+ ]{7,20}$",
-                                      required=False,
-                                      error_messages={"invalid": _("Enter a phone number.")})
+    guardian_phone = forms.RegexField(
+        label=_("Guardian phone"),
+        regex=r"^[0-9\-+ ]{7,20}$",
+        required=False,
+        error_messages={"invalid": _("Enter a phone number.")},
+    )
     is_left_behind = forms.BooleanField(label=_("Left-behind child"), required=False)
     is_disabled = forms.BooleanField(label=_("Disabled"), required=False)
     disability_category = forms.ChoiceField(
-        label=_("Disability category"), required=False,
-        choices=[("", "—")] + list(Child._meta.get_field("disability_category").choices))
+        label=_("Disability category"),
+        required=False,
+        choices=[("", "—")] + list(Child._meta.get_field("disability_category").choices),
+    )
     disability_grade = forms.TypedChoiceField(
-        label=_("Disability grade"), required=False, coerce=int, empty_value=None,
-        choices=[("", "—")] + [(i, str(i)) for i in range(1, 5)])
+        label=_("Disability grade"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "—")] + [(i, str(i)) for i in range(1, 5)],
+    )
     is_orphan = forms.BooleanField(label=_("Orphan or de-facto unsupported"), required=False)
     is_in_difficulty = forms.BooleanField(label=_("Child in difficulty"), required=False)
     is_migrant = forms.BooleanField(label=_("Migrant child"), required=False)
 
-    FLAG_FIELDS = ("is_left_behind", "is_disabled", "disability_category", "disability_grade",
-                   "is_orphan", "is_in_difficulty", "is_migrant")
+    FLAG_FIELDS = (
+        "is_left_behind",
+        "is_disabled",
+        "disability_category",
+        "disability_grade",
+        "is_orphan",
+        "is_in_difficulty",
+        "is_migrant",
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["household"].queryset = Household.objects.for_user(user).select_related(
-            "village").order_by("village__code", "head_name")
+        self.fields["household"].queryset = (
+            Household.objects.for_user(user)
+            .select_related("village")
+            .order_by("village__code", "head_name")
+        )
 
     def clean(self):
         data = super().clean()
-        if data.get("is_disabled") is False and (data.get("disability_category")
-                                                 or data.get("disability_grade")):
+        if data.get("is_disabled") is False and (
+            data.get("disability_category") or data.get("disability_grade")
+        ):
             self.add_error("is_disabled", _("Tick 'disabled' to record a disability."))
         return data
 
@@ -108,39 +143,64 @@ class SchoolChoiceField(forms.ModelChoiceField):
 
 
 def manual_status_choices():
-    return [(value, label) for value, label in EnrollmentStatus.choices
-            if value not in EXEMPTION_ONLY_STATUSES]
+    return [
+        (value, label)
+        for value, label in EnrollmentStatus.choices
+        if value not in EXEMPTION_ONLY_STATUSES
+    ]
 
 
 class StatusFieldsMixin(forms.Form):
     """The school, grade and outside-county fields a status may need."""
 
     school = SchoolChoiceField(queryset=School.objects.none(), required=False, label=_("School"))
-    grade = forms.TypedChoiceField(label=_("Grade"), required=False, coerce=int,
-                                   empty_value=None, choices=[("", "—")] + list(Grade.choices))
+    grade = forms.TypedChoiceField(
+        label=_("Grade"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "—")] + list(Grade.choices),
+    )
     class_name = forms.CharField(label=_("Class"), max_length=20, required=False)
     is_inclusive = forms.BooleanField(label=_("Inclusive placement (随班就读)"), required=False)
-    outside_school_name = forms.CharField(label=_("School outside the county"), max_length=100,
-                                          required=False)
+    outside_school_name = forms.CharField(
+        label=_("School outside the county"), max_length=100, required=False
+    )
     outside_verified = forms.BooleanField(
-        label=_("Outside study verified"), required=False,
-        help_text=_("Tick only after the receiving school has confirmed the enrollment."))
+        label=_("Outside study verified"),
+        required=False,
+        help_text=_("Tick only after the receiving school has confirmed the enrollment."),
+    )
 
     def limit_schools(self, child):
         county_id = child.village.township.county_id
-        self.fields["school"].queryset = School.objects.filter(
-            township__county_id=county_id).select_related("township").order_by("township", "name")
+        self.fields["school"].queryset = (
+            School.objects.filter(township__county_id=county_id)
+            .select_related("township")
+            .order_by("township", "name")
+        )
 
 
 class StatusChangeForm(CrispyMixin, StatusFieldsMixin):
     status = forms.ChoiceField(label=_("New status"), choices=manual_status_choices)
-    effective_date = forms.DateField(label=_("Effective date"), widget=DATE_INPUT,
-                                     initial=timezone.localdate)
-    reason = forms.CharField(label=_("Reason"), max_length=500,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    effective_date = forms.DateField(
+        label=_("Effective date"), widget=DATE_INPUT, initial=timezone.localdate
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
-    field_order = ["status", "effective_date", "school", "grade", "class_name", "is_inclusive",
-                   "outside_school_name", "outside_verified", "reason"]
+    field_order = [
+        "status",
+        "effective_date",
+        "school",
+        "grade",
+        "class_name",
+        "is_inclusive",
+        "outside_school_name",
+        "outside_verified",
+        "reason",
+    ]
 
     def __init__(self, *args, child, **kwargs):
         super().__init__(*args, **kwargs)
@@ -155,28 +215,50 @@ class ChildrenField(forms.ModelMultipleChoiceField):
 
 
 class HouseholdVisitForm(CrispyMixin, StatusFieldsMixin):
-    visit_date = forms.DateField(label=_("Visit date"), widget=DATE_INPUT,
-                                 initial=timezone.localdate)
+    visit_date = forms.DateField(
+        label=_("Visit date"), widget=DATE_INPUT, initial=timezone.localdate
+    )
     children = ChildrenField(queryset=Child.objects.none(), label=_("Children visited"))
-    visitors = forms.CharField(label=_("Visitors"), max_length=200,
-                               help_text=_("Officials, cadres and teachers who went."))
+    visitors = forms.CharField(
+        label=_("Visitors"), max_length=200, help_text=_("Officials, cadres and teachers who went.")
+    )
     findings = forms.CharField(label=_("What was found"), widget=forms.Textarea(attrs={"rows": 3}))
     outcome = forms.ChoiceField(label=_("Outcome"), choices=HouseholdVisit.Outcome.choices)
-    follow_up = forms.CharField(label=_("Follow-up"), required=False,
-                                widget=forms.Textarea(attrs={"rows": 2}))
-    attachment = forms.FileField(label=_("Photo or attachment"), required=False,
-                                 help_text=_("PDF, JPEG or PNG, at most 5 MB."))
+    follow_up = forms.CharField(
+        label=_("Follow-up"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    attachment = forms.FileField(
+        label=_("Photo or attachment"),
+        required=False,
+        help_text=_("PDF, JPEG or PNG, at most 5 MB."),
+    )
     new_status = forms.ChoiceField(
-        label=_("Change status to"), required=False,
+        label=_("Change status to"),
+        required=False,
         choices=lambda: [("", _("No change"))] + manual_status_choices(),
-        help_text=_("If the visit established the child's situation, e.g. found working away → "
-                    "dropped out."))
-    status_reason = forms.CharField(label=_("Reason for the status change"), required=False,
-                                    max_length=500)
+        help_text=_(
+            "If the visit established the child's situation, e.g. found working away → dropped out."
+        ),
+    )
+    status_reason = forms.CharField(
+        label=_("Reason for the status change"), required=False, max_length=500
+    )
 
-    field_order = ["visit_date", "children", "visitors", "findings", "outcome", "follow_up",
-                   "attachment", "new_status", "school", "grade", "class_name",
-                   "outside_school_name", "status_reason"]
+    field_order = [
+        "visit_date",
+        "children",
+        "visitors",
+        "findings",
+        "outcome",
+        "follow_up",
+        "attachment",
+        "new_status",
+        "school",
+        "grade",
+        "class_name",
+        "outside_school_name",
+        "status_reason",
+    ]
 
     def __init__(self, *args, child, **kwargs):
         super().__init__(*args, **kwargs)
@@ -195,8 +277,14 @@ class HouseholdVisitForm(CrispyMixin, StatusFieldsMixin):
 class HelpPairingForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = HelpPairing
-        fields = ["partner_name", "partner_kind", "partner_unit", "partner_phone", "plan",
-                  "start_date"]
+        fields = [
+            "partner_name",
+            "partner_kind",
+            "partner_unit",
+            "partner_phone",
+            "plan",
+            "start_date",
+        ]
         widgets = {"start_date": DATE_INPUT, "plan": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, **kwargs):

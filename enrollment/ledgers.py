@@ -55,8 +55,9 @@ def build_ledger(user, kind: str, pk: int, query: QueryDict) -> Ledger:
     place = get_scoped_or_404(model.objects, user, pk=pk)
     as_of = parse_as_of(query.get("as_of", ""))
     day = as_of or timezone.localdate()
-    population = selectors.ledger_population(Child.objects.for_user(user), day=day,
-                                             as_of=as_of).filter(**{children_path: place.pk})
+    population = selectors.ledger_population(
+        Child.objects.for_user(user), day=day, as_of=as_of
+    ).filter(**{children_path: place.pk})
     ledger_filter = LedgerFilter(query or None, queryset=population, user=user, day=day)
     if not ledger_filter.is_bound:
         rows = population
@@ -67,9 +68,18 @@ def build_ledger(user, kind: str, pk: int, query: QueryDict) -> Ledger:
     if not query.get("status"):
         rows = rows.exclude(selectors.LEDGER_DEPARTED)
     rows = rows.select_related("village__township", "household").order_by(
-        "village__code", "name", "pk")
-    return Ledger(kind=kind, place=place, day=day, as_of=as_of, population=population,
-                  filter=ledger_filter, rows=rows, group_by=group_by)
+        "village__code", "name", "pk"
+    )
+    return Ledger(
+        kind=kind,
+        place=place,
+        day=day,
+        as_of=as_of,
+        population=population,
+        filter=ledger_filter,
+        rows=rows,
+        group_by=group_by,
+    )
 
 
 def summary_population(ledger: Ledger, user, query: QueryDict) -> QuerySet:
@@ -79,6 +89,7 @@ def summary_population(ledger: Ledger, user, query: QueryDict) -> QuerySet:
         return ledger.population
     without_status = query.copy()
     without_status.pop("status", None)
-    summary_filter = LedgerFilter(without_status, queryset=ledger.population, user=user,
-                                  day=ledger.day)
+    summary_filter = LedgerFilter(
+        without_status, queryset=ledger.population, user=user, day=ledger.day
+    )
     return summary_filter.qs if summary_filter.is_valid() else ledger.population

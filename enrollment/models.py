@@ -42,8 +42,9 @@ class County(models.Model):
 
 
 class Township(models.Model):
-    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="townships",
-                               verbose_name=_("county"))
+    county = models.ForeignKey(
+        County, on_delete=models.PROTECT, related_name="townships", verbose_name=_("county")
+    )
     code = models.CharField(_("division code"), max_length=9, unique=True, validators=[nine_digits])
     name = models.CharField(_("name"), max_length=50)
     # Issuer's short name for official document numbers, e.g. 城关镇教字.
@@ -63,16 +64,22 @@ class Township(models.Model):
 
 
 class Village(models.Model):
-    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="villages",
-                                 verbose_name=_("township"))
-    code = models.CharField(_("division code"), max_length=12, unique=True,
-                            validators=[twelve_digits])
+    township = models.ForeignKey(
+        Township, on_delete=models.PROTECT, related_name="villages", verbose_name=_("township")
+    )
+    code = models.CharField(
+        _("division code"), max_length=12, unique=True, validators=[twelve_digits]
+    )
     name = models.CharField(_("name"), max_length=50)
     history = HistoricalRecords()
 
     objects = ScopedQuerySet.as_manager()
-    scope_paths = {"county": "township__county", "township": "township", "village": "pk",
-                   "school": None}
+    scope_paths = {
+        "county": "township__county",
+        "township": "township",
+        "village": "pk",
+        "school": None,
+    }
 
     class Meta:
         verbose_name = _("village")
@@ -94,21 +101,33 @@ class School(models.Model):
         VOCATIONAL = "vocational", _("Secondary vocational")
         SPECIAL = "special", _("Special education")
 
-    code = models.CharField(_("school identification code"), max_length=10, unique=True,
-                            validators=[school_code])
+    code = models.CharField(
+        _("school identification code"), max_length=10, unique=True, validators=[school_code]
+    )
     name = models.CharField(_("name"), max_length=100)
-    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="schools",
-                                 verbose_name=_("township"))
-    village = models.ForeignKey(Village, on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="schools", verbose_name=_("village"))
+    township = models.ForeignKey(
+        Township, on_delete=models.PROTECT, related_name="schools", verbose_name=_("township")
+    )
+    village = models.ForeignKey(
+        Village,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="schools",
+        verbose_name=_("village"),
+    )
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
     is_boarding = models.BooleanField(_("boarding school"), default=False)
     is_rural = models.BooleanField(_("rural"), default=True)
     history = HistoricalRecords()
 
     objects = ScopedQuerySet.as_manager()
-    scope_paths = {"county": "township__county", "township": "township", "village": "village",
-                   "school": "pk"}
+    scope_paths = {
+        "county": "township__county",
+        "township": "township",
+        "village": "village",
+        "school": "pk",
+    }
 
     class Meta:
         verbose_name = _("school")
@@ -129,26 +148,39 @@ class PovertyStatus(models.TextChoices):
 
 
 # The 建档立卡 focus group: registered-poor households and those lifted out of that register.
-REGISTERED_POOR_STATUSES = (PovertyStatus.REGISTERED_POOR, PovertyStatus.LIFTED,
-                            PovertyStatus.MONITORED)
+REGISTERED_POOR_STATUSES = (
+    PovertyStatus.REGISTERED_POOR,
+    PovertyStatus.LIFTED,
+    PovertyStatus.MONITORED,
+)
 
 
 class Household(models.Model):
-    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="households",
-                                verbose_name=_("village"))
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="households", verbose_name=_("village")
+    )
     address = models.CharField(_("address"), max_length=200)
     head_name = models.CharField(_("head of household"), max_length=50)
-    poverty_status = models.CharField(_("poverty status"), max_length=20,
-                                      choices=PovertyStatus.choices, default=PovertyStatus.NONE,
-                                      db_index=True)
-    poverty_registration_number = models.CharField(_("poverty registration number"),
-                                                   max_length=40, blank=True)
+    poverty_status = models.CharField(
+        _("poverty status"),
+        max_length=20,
+        choices=PovertyStatus.choices,
+        default=PovertyStatus.NONE,
+        db_index=True,
+    )
+    poverty_registration_number = models.CharField(
+        _("poverty registration number"), max_length=40, blank=True
+    )
     poverty_registered_on = models.DateField(_("registered on"), null=True, blank=True)
     history = HistoricalRecords()
 
     objects = ScopedQuerySet.as_manager()
-    scope_paths = {"county": "village__township__county", "township": "village__township",
-                   "village": "village", "school": "children__current_school"}
+    scope_paths = {
+        "county": "village__township__county",
+        "township": "village__township",
+        "village": "village",
+        "school": "children__current_school",
+    }
 
     class Meta:
         verbose_name = _("household")
@@ -248,25 +280,32 @@ class ChildQuerySet(ScopedQuerySet):
 
 
 class Child(models.Model):
-    resident_id = models.CharField(_("resident ID"), max_length=18, unique=True, null=True,
-                                   blank=True)
+    resident_id = models.CharField(
+        _("resident ID"), max_length=18, unique=True, null=True, blank=True
+    )
     # 未落户: a child without household registration is recorded explicitly, never with a fake ID.
     has_no_resident_id = models.BooleanField(_("no household registration"), default=False)
     name = models.CharField(_("name"), max_length=50)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"), db_index=True)
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="children",
-                                  verbose_name=_("household"))
-    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="children",
-                                verbose_name=_("village of residence"))
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="children", verbose_name=_("household")
+    )
+    village = models.ForeignKey(
+        Village,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("village of residence"),
+    )
     guardian_name = models.CharField(_("guardian"), max_length=50)
     guardian_relation = models.CharField(_("relation to child"), max_length=20)
     guardian_phone = models.CharField(_("guardian phone"), max_length=20, blank=True)
 
     is_left_behind = models.BooleanField(_("left-behind child"), default=False)
     is_disabled = models.BooleanField(_("disabled"), default=False)
-    disability_category = models.CharField(_("disability category"), max_length=20,
-                                           choices=DisabilityCategory.choices, blank=True)
+    disability_category = models.CharField(
+        _("disability category"), max_length=20, choices=DisabilityCategory.choices, blank=True
+    )
     disability_grade = models.PositiveSmallIntegerField(
         _("disability grade"), null=True, blank=True, choices=[(i, str(i)) for i in range(1, 5)]
     )
@@ -275,28 +314,48 @@ class Child(models.Model):
     is_migrant = models.BooleanField(_("migrant child"), default=False)
 
     # Current enrollment status: a copy of the latest EnrollmentStatusChange, kept by services.
-    status = models.CharField(_("status"), max_length=20, choices=EnrollmentStatus.choices,
-                              default=EnrollmentStatus.UNVERIFIED, editable=False, db_index=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=EnrollmentStatus.choices,
+        default=EnrollmentStatus.UNVERIFIED,
+        editable=False,
+        db_index=True,
+    )
     status_since = models.DateField(_("status since"), null=True, editable=False)
-    current_school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True,
-                                       related_name="pupils", editable=False,
-                                       verbose_name=_("school"))
-    grade = models.PositiveSmallIntegerField(_("grade"), choices=Grade.choices, null=True,
-                                             blank=True, editable=False)
+    current_school = models.ForeignKey(
+        School,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pupils",
+        editable=False,
+        verbose_name=_("school"),
+    )
+    grade = models.PositiveSmallIntegerField(
+        _("grade"), choices=Grade.choices, null=True, blank=True, editable=False
+    )
     class_name = models.CharField(_("class"), max_length=20, blank=True, editable=False)
-    is_inclusive = models.BooleanField(_("inclusive placement (随班就读)"), default=False,
-                                       editable=False)
-    outside_school_name = models.CharField(_("school outside the county"), max_length=100,
-                                           blank=True, editable=False)
-    outside_verified = models.BooleanField(_("outside study verified"), default=False,
-                                           editable=False)
+    is_inclusive = models.BooleanField(
+        _("inclusive placement (随班就读)"), default=False, editable=False
+    )
+    outside_school_name = models.CharField(
+        _("school outside the county"), max_length=100, blank=True, editable=False
+    )
+    outside_verified = models.BooleanField(
+        _("outside study verified"), default=False, editable=False
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     objects = ChildQuerySet.as_manager()
-    scope_paths = {"county": "village__township__county", "township": "village__township",
-                   "village": "village", "school": "current_school"}
+    scope_paths = {
+        "county": "village__township__county",
+        "township": "village__township",
+        "village": "village",
+        "school": "current_school",
+    }
 
     class Meta:
         verbose_name = _("child")
@@ -338,30 +397,48 @@ class EnrollmentStatusChange(models.Model):
     """One dated entry in a child's status history; the ledger of any past day is rebuilt from
     the latest entry effective on or before that day."""
 
-    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="status_changes",
-                              verbose_name=_("child"))
+    child = models.ForeignKey(
+        Child, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("child")
+    )
     status = models.CharField(_("status"), max_length=20, choices=EnrollmentStatus.choices)
     effective_date = models.DateField(_("effective date"))
-    school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="+", verbose_name=_("school"))
-    grade = models.PositiveSmallIntegerField(_("grade"), choices=Grade.choices, null=True,
-                                             blank=True)
+    school = models.ForeignKey(
+        School,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("school"),
+    )
+    grade = models.PositiveSmallIntegerField(
+        _("grade"), choices=Grade.choices, null=True, blank=True
+    )
     class_name = models.CharField(_("class"), max_length=20, blank=True)
     is_inclusive = models.BooleanField(_("inclusive placement (随班就读)"), default=False)
-    outside_school_name = models.CharField(_("school outside the county"), max_length=100,
-                                           blank=True)
+    outside_school_name = models.CharField(
+        _("school outside the county"), max_length=100, blank=True
+    )
     outside_verified = models.BooleanField(_("outside study verified"), default=False)
     reason = models.CharField(_("reason"), max_length=500)
-    previous_status = models.CharField(_("previous status"), max_length=20,
-                                       choices=EnrollmentStatus.choices, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                    related_name="+", verbose_name=_("recorded by"))
+    previous_status = models.CharField(
+        _("previous status"), max_length=20, choices=EnrollmentStatus.choices, blank=True
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_paths = {"county": "child__village__township__county",
-                   "township": "child__village__township", "village": "child__village",
-                   "school": "child__current_school"}
+    scope_paths = {
+        "county": "child__village__township__county",
+        "township": "child__village__township",
+        "village": "child__village",
+        "school": "child__current_school",
+    }
 
     class Meta:
         verbose_name = _("status change")
@@ -385,24 +462,35 @@ class HouseholdVisit(models.Model):
         OTHER = "other", _("Other")
 
     visit_date = models.DateField(_("visit date"))
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="visits",
-                                  verbose_name=_("household"))
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="visits", verbose_name=_("household")
+    )
     children = models.ManyToManyField(Child, related_name="visits", verbose_name=_("children"))
-    visitors = models.CharField(_("visitors"), max_length=200,
-                                help_text=_("Names of the officials, cadres and teachers who went."))
+    visitors = models.CharField(
+        _("visitors"),
+        max_length=200,
+        help_text=_("Names of the officials, cadres and teachers who went."),
+    )
     findings = models.TextField(_("what was found"))
     outcome = models.CharField(_("outcome"), max_length=30, choices=Outcome.choices)
     follow_up = models.TextField(_("follow-up"), blank=True)
     attachment = models.FileField(_("photo or attachment"), upload_to="visits/%Y/%m/", blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("recorded by"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     history = HistoricalRecords(m2m_fields=[children])
 
     objects = ScopedQuerySet.as_manager()
-    scope_paths = {"county": "household__village__township__county",
-                   "township": "household__village__township", "village": "household__village",
-                   "school": "children__current_school"}
+    scope_paths = {
+        "county": "household__village__township__county",
+        "township": "household__village__township",
+        "village": "household__village",
+        "school": "children__current_school",
+    }
 
     class Meta:
         verbose_name = _("household visit")
@@ -421,8 +509,9 @@ class HelpPairing(models.Model):
         CADRE = "cadre", _("Cadre")
         OTHER = "other", _("Other")
 
-    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="help_pairings",
-                              verbose_name=_("child"))
+    child = models.ForeignKey(
+        Child, on_delete=models.CASCADE, related_name="help_pairings", verbose_name=_("child")
+    )
     partner_name = models.CharField(_("responsible person"), max_length=50)
     partner_kind = models.CharField(_("kind"), max_length=10, choices=PartnerKind.choices)
     partner_unit = models.CharField(_("unit"), max_length=100, blank=True)
@@ -430,22 +519,32 @@ class HelpPairing(models.Model):
     plan = models.TextField(_("help plan"))
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"), null=True, blank=True)
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("assigned by"))
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("assigned by"),
+    )
     history = HistoricalRecords()
 
     objects = ScopedQuerySet.as_manager()
-    scope_paths = {"county": "child__village__township__county",
-                   "township": "child__village__township", "village": "child__village",
-                   "school": "child__current_school"}
+    scope_paths = {
+        "county": "child__village__township__county",
+        "township": "child__village__township",
+        "village": "child__village",
+        "school": "child__current_school",
+    }
 
     class Meta:
         verbose_name = _("help pairing")
         verbose_name_plural = _("help pairings")
         ordering = ["-start_date", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["child"], condition=Q(end_date__isnull=True),
-                                    name="one_open_help_pairing_per_child"),
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=Q(end_date__isnull=True),
+                name="one_open_help_pairing_per_child",
+            ),
         ]
 
     def __str__(self):
@@ -459,17 +558,45 @@ class HelpPairing(models.Model):
 class RoleAssignment(models.Model):
     """A user holds a role within one scope: the county, a township, a village or a school."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="role_assignments", verbose_name=_("user"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+        verbose_name=_("user"),
+    )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
-    county = models.ForeignKey(County, on_delete=models.CASCADE, null=True, blank=True,
-                               related_name="+", verbose_name=_("county"))
-    township = models.ForeignKey(Township, on_delete=models.CASCADE, null=True, blank=True,
-                                 related_name="+", verbose_name=_("township"))
-    village = models.ForeignKey(Village, on_delete=models.CASCADE, null=True, blank=True,
-                                related_name="+", verbose_name=_("village"))
-    school = models.ForeignKey(School, on_delete=models.CASCADE, null=True, blank=True,
-                               related_name="+", verbose_name=_("school"))
+    county = models.ForeignKey(
+        County,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("county"),
+    )
+    township = models.ForeignKey(
+        Township,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("township"),
+    )
+    village = models.ForeignKey(
+        Village,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("village"),
+    )
+    school = models.ForeignKey(
+        School,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("school"),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -479,14 +606,30 @@ class RoleAssignment(models.Model):
             # Exactly one scope per assignment.
             models.CheckConstraint(
                 condition=(
-                    Q(county__isnull=False, township__isnull=True, village__isnull=True,
-                      school__isnull=True)
-                    | Q(county__isnull=True, township__isnull=False, village__isnull=True,
-                        school__isnull=True)
-                    | Q(county__isnull=True, township__isnull=True, village__isnull=False,
-                        school__isnull=True)
-                    | Q(county__isnull=True, township__isnull=True, village__isnull=True,
-                        school__isnull=False)
+                    Q(
+                        county__isnull=False,
+                        township__isnull=True,
+                        village__isnull=True,
+                        school__isnull=True,
+                    )
+                    | Q(
+                        county__isnull=True,
+                        township__isnull=False,
+                        village__isnull=True,
+                        school__isnull=True,
+                    )
+                    | Q(
+                        county__isnull=True,
+                        township__isnull=True,
+                        village__isnull=False,
+                        school__isnull=True,
+                    )
+                    | Q(
+                        county__isnull=True,
+                        township__isnull=True,
+                        village__isnull=True,
+                        school__isnull=False,
+                    )
                 ),
                 name="role_assignment_has_exactly_one_scope",
             ),
@@ -505,4 +648,3 @@ class RoleAssignment(models.Model):
     @property
     def scope_object(self):
         return getattr(self, self.scope_kind, None) if self.scope_kind else None
-

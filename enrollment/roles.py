@@ -27,8 +27,14 @@ ROLE_SCOPE_KIND = {
 
 # Who may do what (within their scope). Reading needs only a scope; the auditor never writes.
 WRITE_ROLES = frozenset(
-    {Role.COUNTY_ADMIN, Role.BUREAU_STAFF, Role.TOWNSHIP_OFFICIAL, Role.VILLAGE_CADRE,
-     Role.SCHOOL_STAFF, Role.INSPECTOR}
+    {
+        Role.COUNTY_ADMIN,
+        Role.BUREAU_STAFF,
+        Role.TOWNSHIP_OFFICIAL,
+        Role.VILLAGE_CADRE,
+        Role.SCHOOL_STAFF,
+        Role.INSPECTOR,
+    }
 )
 REGISTER_CHILD_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF, Role.TOWNSHIP_OFFICIAL})
 CHANGE_STATUS_ROLES = frozenset(

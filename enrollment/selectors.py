@@ -49,8 +49,10 @@ def school_age_birth_range(day: datetime.date):
 
 def age_on_reference(birth_date: datetime.date, day: datetime.date) -> int:
     reference = age_reference_date(day)
-    return reference.year - birth_date.year - (
-        (reference.month, reference.day) < (birth_date.month, birth_date.day)
+    return (
+        reference.year
+        - birth_date.year
+        - ((reference.month, reference.day) < (birth_date.month, birth_date.day))
     )
 
 
@@ -67,12 +69,14 @@ STAGE_PRIMARY, STAGE_JUNIOR = "primary", "junior"
 def stage_q(stage: str, day: datetime.date) -> Q:
     """Primary/junior by grade for pupils on a roll, by age for everyone else."""
     if stage == STAGE_PRIMARY:
-        earliest, latest = birth_range_for_ages(day, settings.SCHOOL_AGE_MIN,
-                                                settings.PRIMARY_STAGE_MAX_AGE)
+        earliest, latest = birth_range_for_ages(
+            day, settings.SCHOOL_AGE_MIN, settings.PRIMARY_STAGE_MAX_AGE
+        )
         grades = (1, 6)
     else:
-        earliest, latest = birth_range_for_ages(day, settings.PRIMARY_STAGE_MAX_AGE + 1,
-                                                settings.SCHOOL_AGE_MAX)
+        earliest, latest = birth_range_for_ages(
+            day, settings.PRIMARY_STAGE_MAX_AGE + 1, settings.SCHOOL_AGE_MAX
+        )
         grades = (7, 9)
     return Q(ledger_grade__range=grades) | Q(
         ledger_grade__isnull=True, birth_date__gte=earliest, birth_date__lte=latest

@@ -51,23 +51,36 @@ def _today() -> datetime.date:
 
 
 @transaction.atomic
-def register_household(*, actor, village, address: str, head_name: str,
-                       poverty_status: str = "none", poverty_registration_number: str = "",
-                       poverty_registered_on: datetime.date | None = None) -> Household:
+def register_household(
+    *,
+    actor,
+    village,
+    address: str,
+    head_name: str,
+    poverty_status: str = "none",
+    poverty_registration_number: str = "",
+    poverty_registered_on: datetime.date | None = None,
+) -> Household:
     household = Household(
-        village=village, address=address.strip(), head_name=head_name.strip(),
-        poverty_status=poverty_status, poverty_registration_number=poverty_registration_number,
+        village=village,
+        address=address.strip(),
+        head_name=head_name.strip(),
+        poverty_status=poverty_status,
+        poverty_registration_number=poverty_registration_number,
         poverty_registered_on=poverty_registered_on,
     )
     if poverty_status != "none" and not poverty_registration_number:
-        raise DomainError(_("A poor household needs its registration number."),
-                          field="poverty_registration_number")
+        raise DomainError(
+            _("A poor household needs its registration number."),
+            field="poverty_registration_number",
+        )
     _full_clean(household)
     return _saved_by(household, actor)
 
 
-def identity_from_id(raw_id: str, *, sex: str | None = None,
-                     birth_date: datetime.date | None = None):
+def identity_from_id(
+    raw_id: str, *, sex: str | None = None, birth_date: datetime.date | None = None
+):
     """Validate an ID and check the sex and birth date a user typed against it."""
     try:
         parsed = parse_resident_id(raw_id, today=_today())
@@ -76,12 +89,15 @@ def identity_from_id(raw_id: str, *, sex: str | None = None,
     if sex and sex != parsed.sex:
         raise DomainError(
             _("The sex digit (17th) of the ID says %(id_sex)s, but %(sex)s was entered.")
-            % {"id_sex": _sex_label(parsed.sex), "sex": _sex_label(sex)}, field="sex")
+            % {"id_sex": _sex_label(parsed.sex), "sex": _sex_label(sex)},
+            field="sex",
+        )
     if birth_date and birth_date != parsed.birth_date:
         raise DomainError(
             _("The ID gives the birth date %(id_date)s, but %(date)s was entered.")
             % {"id_date": parsed.birth_date.isoformat(), "date": birth_date.isoformat()},
-            field="birth_date")
+            field="birth_date",
+        )
     return parsed
 
 
@@ -90,48 +106,87 @@ def _sex_label(sex: str) -> str:
 
 
 @transaction.atomic
-def register_child(*, actor, household: Household, name: str, resident_id: str = "",
-                   has_no_resident_id: bool = False, sex: str = "",
-                   birth_date: datetime.date | None = None, guardian_name: str,
-                   guardian_relation: str, guardian_phone: str = "", flags: dict | None = None,
-                   status_reason: str = "") -> Child:
+def register_child(
+    *,
+    actor,
+    household: Household,
+    name: str,
+    resident_id: str = "",
+    has_no_resident_id: bool = False,
+    sex: str = "",
+    birth_date: datetime.date | None = None,
+    guardian_name: str,
+    guardian_relation: str,
+    guardian_phone: str = "",
+    flags: dict | None = None,
+    status_reason: str = "",
+) -> Child:
     """Register a child in the household's village; the first history entry says 'not verified'
     (or 'not yet school age') until a roll, a visit or a status change says otherwise."""
     warnings = []
     if has_no_resident_id:
         if resident_id:
-            raise DomainError(_("Either enter the resident ID or mark the child as having no "
-                                "household registration, not both."), field="resident_id")
+            raise DomainError(
+                _(
+                    "Either enter the resident ID or mark the child as having no "
+                    "household registration, not both."
+                ),
+                field="resident_id",
+            )
         if not sex or not birth_date:
-            raise DomainError(_("Without a resident ID, sex and birth date must be entered."),
-                              field="birth_date")
+            raise DomainError(
+                _("Without a resident ID, sex and birth date must be entered."), field="birth_date"
+            )
         number = None
     else:
         if not resident_id:
-            raise DomainError(_("Enter the resident ID, or mark the child as having no "
-                                "household registration."), field="resident_id")
+            raise DomainError(
+                _("Enter the resident ID, or mark the child as having no household registration."),
+                field="resident_id",
+            )
         parsed = identity_from_id(resident_id, sex=sex or None, birth_date=birth_date)
-        number, sex, birth_date, warnings = (parsed.number, parsed.sex, parsed.birth_date,
-                                             parsed.warnings)
+        number, sex, birth_date, warnings = (
+            parsed.number,
+            parsed.sex,
+            parsed.birth_date,
+            parsed.warnings,
+        )
         if Child.objects.filter(resident_id=number).exists():
-            raise DomainError(_("A child with resident ID %(id)s is already registered.")
-                              % {"id": number}, field="resident_id")
+            raise DomainError(
+                _("A child with resident ID %(id)s is already registered.") % {"id": number},
+                field="resident_id",
+            )
     if birth_date > _today():
         raise DomainError(_("The birth date is in the future."), field="birth_date")
     child = Child(
-        household=household, village=household.village, name=name.strip(), resident_id=number,
-        has_no_resident_id=has_no_resident_id, sex=sex, birth_date=birth_date,
-        guardian_name=guardian_name.strip(), guardian_relation=guardian_relation.strip(),
-        guardian_phone=guardian_phone.strip(), **(flags or {}),
+        household=household,
+        village=household.village,
+        name=name.strip(),
+        resident_id=number,
+        has_no_resident_id=has_no_resident_id,
+        sex=sex,
+        birth_date=birth_date,
+        guardian_name=guardian_name.strip(),
+        guardian_relation=guardian_relation.strip(),
+        guardian_phone=guardian_phone.strip(),
+        **(flags or {}),
     )
     _full_clean(child, exclude=["status", "status_since"])
     _saved_by(child, actor)
     from .selectors import age_on_reference
 
-    initial = (S.NOT_SCHOOL_AGE
-               if age_on_reference(birth_date, _today()) < _school_age_min() else S.UNVERIFIED)
-    _record_status(child=child, actor=actor, status=initial, effective_date=_today(),
-                   reason=status_reason or _("Registered"))
+    initial = (
+        S.NOT_SCHOOL_AGE
+        if age_on_reference(birth_date, _today()) < _school_age_min()
+        else S.UNVERIFIED
+    )
+    _record_status(
+        child=child,
+        actor=actor,
+        status=initial,
+        effective_date=_today(),
+        reason=status_reason or _("Registered"),
+    )
     child.registration_warnings = warnings
     return child
 
@@ -146,9 +201,20 @@ def _school_age_min() -> int:
 def update_child(*, actor, child: Child, **changes) -> Child:
     """Edit identity, guardian and focus flags (status changes go through change_status)."""
     child = Child.objects.select_for_update().get(pk=child.pk)
-    allowed = {"name", "guardian_name", "guardian_relation", "guardian_phone", "is_left_behind",
-               "is_disabled", "disability_category", "disability_grade", "is_orphan",
-               "is_in_difficulty", "is_migrant", "household"}
+    allowed = {
+        "name",
+        "guardian_name",
+        "guardian_relation",
+        "guardian_phone",
+        "is_left_behind",
+        "is_disabled",
+        "disability_category",
+        "disability_grade",
+        "is_orphan",
+        "is_in_difficulty",
+        "is_migrant",
+        "household",
+    }
     unknown = set(changes) - allowed
     if unknown:
         raise DomainError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
@@ -161,75 +227,127 @@ def update_child(*, actor, child: Child, **changes) -> Child:
     return _saved_by(child, actor)
 
 
-def change_status(*, actor, child: Child, status: str, effective_date: datetime.date,
-                  reason: str, school=None, grade: int | None = None, class_name: str = "",
-                  is_inclusive: bool = False, outside_school_name: str = "",
-                  outside_verified: bool = False) -> EnrollmentStatusChange:
+def change_status(
+    *,
+    actor,
+    child: Child,
+    status: str,
+    effective_date: datetime.date,
+    reason: str,
+    school=None,
+    grade: int | None = None,
+    class_name: str = "",
+    is_inclusive: bool = False,
+    outside_school_name: str = "",
+    outside_verified: bool = False,
+) -> EnrollmentStatusChange:
     """Change a child's status by hand (forms, visits, API). Deferral and suspension are refused:
     they come only from an approved exemption request with an end date."""
     if status in EXEMPTION_ONLY_STATUSES:
-        raise DomainError(_("Deferred enrollment and suspension are set only by an approved "
-                            "exemption request, not by hand."), field="status")
+        raise DomainError(
+            _(
+                "Deferred enrollment and suspension are set only by an approved "
+                "exemption request, not by hand."
+            ),
+            field="status",
+        )
     return _record_status(
-        child=child, actor=actor, status=status, effective_date=effective_date, reason=reason,
-        school=school, grade=grade, class_name=class_name, is_inclusive=is_inclusive,
-        outside_school_name=outside_school_name, outside_verified=outside_verified,
+        child=child,
+        actor=actor,
+        status=status,
+        effective_date=effective_date,
+        reason=reason,
+        school=school,
+        grade=grade,
+        class_name=class_name,
+        is_inclusive=is_inclusive,
+        outside_school_name=outside_school_name,
+        outside_verified=outside_verified,
     )
 
 
 @transaction.atomic
-def _record_status(*, child: Child, actor, status: str, effective_date: datetime.date,
-                   reason: str, school=None, grade=None, class_name: str = "",
-                   is_inclusive: bool = False, outside_school_name: str = "",
-                   outside_verified: bool = False) -> EnrollmentStatusChange:
+def _record_status(
+    *,
+    child: Child,
+    actor,
+    status: str,
+    effective_date: datetime.date,
+    reason: str,
+    school=None,
+    grade=None,
+    class_name: str = "",
+    is_inclusive: bool = False,
+    outside_school_name: str = "",
+    outside_verified: bool = False,
+) -> EnrollmentStatusChange:
     child = Child.objects.select_for_update().get(pk=child.pk)
     if status not in S.values:
         raise DomainError(_("Unknown status: %s") % status, field="status")
     if not reason or not reason.strip():
         raise DomainError(_("Give the reason for the change."), field="reason")
     if effective_date > _today():
-        raise DomainError(_("The effective date cannot be in the future."),
-                          field="effective_date")
+        raise DomainError(_("The effective date cannot be in the future."), field="effective_date")
     if effective_date < child.birth_date:
-        raise DomainError(_("The effective date is before the child's birth."),
-                          field="effective_date")
+        raise DomainError(
+            _("The effective date is before the child's birth."), field="effective_date"
+        )
     if child.status_since and effective_date < child.status_since:
         raise DomainError(
-            _("The effective date cannot be before the last recorded change (%(date)s); "
-              "history is kept in order.") % {"date": child.status_since.isoformat()},
-            field="effective_date")
+            _(
+                "The effective date cannot be before the last recorded change (%(date)s); "
+                "history is kept in order."
+            )
+            % {"date": child.status_since.isoformat()},
+            field="effective_date",
+        )
     if status in ON_ROLL_STATUSES:
         if school is None:
-            raise DomainError(_("This status needs the school whose roll the child is on."),
-                              field="school")
+            raise DomainError(
+                _("This status needs the school whose roll the child is on."), field="school"
+            )
         if status == S.IN_SCHOOL and grade is None:
             raise DomainError(_("Give the grade."), field="grade")
         if school.township.county_id != child.village.township.county_id:
-            raise DomainError(_("The school is not in the child's county; use 'studying "
-                                "outside the county' instead."), field="school")
+            raise DomainError(
+                _(
+                    "The school is not in the child's county; use 'studying "
+                    "outside the county' instead."
+                ),
+                field="school",
+            )
     else:
         school, grade, class_name, is_inclusive = None, None, "", False
     if status == S.OUTSIDE_COUNTY:
         if not outside_school_name.strip():
-            raise DomainError(_("Name the school outside the county."),
-                              field="outside_school_name")
+            raise DomainError(_("Name the school outside the county."), field="outside_school_name")
     else:
         outside_school_name, outside_verified = "", False
     unchanged = child.status_since is not None and (
-        child.status == status and child.current_school_id == (school.pk if school else None)
-        and child.grade == grade and child.class_name == class_name
+        child.status == status
+        and child.current_school_id == (school.pk if school else None)
+        and child.grade == grade
+        and child.class_name == class_name
         and child.is_inclusive == is_inclusive
         and child.outside_school_name == outside_school_name
         and child.outside_verified == outside_verified
     )
     if unchanged:
-        raise DomainError(_("The child already has this status; nothing to change."),
-                          field="status")
+        raise DomainError(
+            _("The child already has this status; nothing to change."), field="status"
+        )
     change = EnrollmentStatusChange.objects.create(
-        child=child, status=status, effective_date=effective_date, school=school, grade=grade,
-        class_name=class_name, is_inclusive=is_inclusive,
-        outside_school_name=outside_school_name, outside_verified=outside_verified,
-        reason=reason.strip(), previous_status=child.status if child.status_since else "",
+        child=child,
+        status=status,
+        effective_date=effective_date,
+        school=school,
+        grade=grade,
+        class_name=class_name,
+        is_inclusive=is_inclusive,
+        outside_school_name=outside_school_name,
+        outside_verified=outside_verified,
+        reason=reason.strip(),
+        previous_status=child.status if child.status_since else "",
         recorded_by=actor,
     )
     child.status, child.status_since = status, effective_date
@@ -241,24 +359,41 @@ def _record_status(*, child: Child, actor, status: str, effective_date: datetime
 
 
 @transaction.atomic
-def record_visit(*, actor, household: Household, children: list[Child],
-                 visit_date: datetime.date, visitors: str, findings: str, outcome: str,
-                 follow_up: str = "", attachment=None, new_status: str = "",
-                 status_reason: str = "", school=None, grade: int | None = None,
-                 outside_school_name: str = "") -> HouseholdVisit:
+def record_visit(
+    *,
+    actor,
+    household: Household,
+    children: list[Child],
+    visit_date: datetime.date,
+    visitors: str,
+    findings: str,
+    outcome: str,
+    follow_up: str = "",
+    attachment=None,
+    new_status: str = "",
+    status_reason: str = "",
+    school=None,
+    grade: int | None = None,
+    outside_school_name: str = "",
+) -> HouseholdVisit:
     """Record a household visit; when it establishes a new status (found working away → dropped
     out), the status changes with the visit as its reason, in the same transaction."""
     if not children:
-        raise DomainError(_("Choose at least one child who was the subject of the visit."),
-                          field="children")
+        raise DomainError(
+            _("Choose at least one child who was the subject of the visit."), field="children"
+        )
     foreign = [child.name for child in children if child.household_id != household.pk]
     if foreign:
         raise DomainError(_("Not of this household: %s") % "、".join(foreign), field="children")
     if visit_date > _today():
         raise DomainError(_("The visit date cannot be in the future."), field="visit_date")
     visit = HouseholdVisit(
-        household=household, visit_date=visit_date, visitors=visitors.strip(),
-        findings=findings.strip(), outcome=outcome, follow_up=follow_up.strip(),
+        household=household,
+        visit_date=visit_date,
+        visitors=visitors.strip(),
+        findings=findings.strip(),
+        outcome=outcome,
+        follow_up=follow_up.strip(),
         recorded_by=actor,
     )
     if attachment:
@@ -268,18 +403,35 @@ def record_visit(*, actor, household: Household, children: list[Child],
     visit.children.set(children)
     if new_status:
         reason = status_reason.strip() or _("Household visit of %(date)s: %(outcome)s") % {
-            "date": visit_date.isoformat(), "outcome": visit.get_outcome_display()}
+            "date": visit_date.isoformat(),
+            "outcome": visit.get_outcome_display(),
+        }
         for child in children:
-            change_status(actor=actor, child=child, status=new_status, effective_date=visit_date,
-                          reason=reason, school=school, grade=grade,
-                          outside_school_name=outside_school_name)
+            change_status(
+                actor=actor,
+                child=child,
+                status=new_status,
+                effective_date=visit_date,
+                reason=reason,
+                school=school,
+                grade=grade,
+                outside_school_name=outside_school_name,
+            )
     return visit
 
 
 @transaction.atomic
-def assign_help_partner(*, actor, child: Child, partner_name: str, partner_kind: str,
-                        plan: str, start_date: datetime.date, partner_unit: str = "",
-                        partner_phone: str = "") -> HelpPairing:
+def assign_help_partner(
+    *,
+    actor,
+    child: Child,
+    partner_name: str,
+    partner_kind: str,
+    plan: str,
+    start_date: datetime.date,
+    partner_unit: str = "",
+    partner_phone: str = "",
+) -> HelpPairing:
     """One responsible person at a time: a new pairing ends the open one the day it starts."""
     Child.objects.select_for_update().get(pk=child.pk)
     if start_date > _today():
@@ -287,15 +439,22 @@ def assign_help_partner(*, actor, child: Child, partner_name: str, partner_kind:
     current = HelpPairing.objects.filter(child=child, end_date__isnull=True).first()
     if current:
         if start_date < current.start_date:
-            raise DomainError(_("The new pairing must start on or after the current one "
-                                "(%(date)s).") % {"date": current.start_date.isoformat()},
-                              field="start_date")
+            raise DomainError(
+                _("The new pairing must start on or after the current one (%(date)s).")
+                % {"date": current.start_date.isoformat()},
+                field="start_date",
+            )
         current.end_date = start_date
         _saved_by(current, actor)
     pairing = HelpPairing(
-        child=child, partner_name=partner_name.strip(), partner_kind=partner_kind,
-        partner_unit=partner_unit.strip(), partner_phone=partner_phone.strip(), plan=plan.strip(),
-        start_date=start_date, assigned_by=actor,
+        child=child,
+        partner_name=partner_name.strip(),
+        partner_kind=partner_kind,
+        partner_unit=partner_unit.strip(),
+        partner_phone=partner_phone.strip(),
+        plan=plan.strip(),
+        start_date=start_date,
+        assigned_by=actor,
     )
     _full_clean(pairing)
     return _saved_by(pairing, actor)
@@ -309,8 +468,9 @@ def role_group(role: str) -> Group:
     """The Django group of a role; the county administrators' group may use the admin."""
     group, created = Group.objects.get_or_create(name=role)
     if created and role == Role.COUNTY_ADMIN:
-        group.permissions.set(Permission.objects.filter(
-            content_type__app_label__in=COUNTY_ADMIN_PERMISSION_APPS))
+        group.permissions.set(
+            Permission.objects.filter(content_type__app_label__in=COUNTY_ADMIN_PERMISSION_APPS)
+        )
     return group
 
 
@@ -320,12 +480,16 @@ def grant_role(*, user, role: str, place) -> RoleAssignment:
     name carries the model permissions the admin uses."""
     kind = ROLE_SCOPE_KIND[Role(role)]
     if place._meta.model_name != kind:
-        expected = {"county": County, "township": Township, "village": Village,
-                    "school": School}[kind]
-        raise DomainError(_("The role %(role)s is scoped to a %(kind)s.")
-                          % {"role": Role(role).label, "kind": expected._meta.verbose_name})
-    assignment, _created = RoleAssignment.objects.get_or_create(user=user, role=role,
-                                                                **{kind: place})
+        expected = {"county": County, "township": Township, "village": Village, "school": School}[
+            kind
+        ]
+        raise DomainError(
+            _("The role %(role)s is scoped to a %(kind)s.")
+            % {"role": Role(role).label, "kind": expected._meta.verbose_name}
+        )
+    assignment, _created = RoleAssignment.objects.get_or_create(
+        user=user, role=role, **{kind: place}
+    )
     user.groups.add(role_group(role))
     if role == Role.COUNTY_ADMIN and not user.is_staff:
         user.is_staff = True

@@ -22,21 +22,29 @@ STATUS_BADGE = {
 
 def status_badge(status: str) -> str:
     label = EnrollmentStatus(status).label if status in EnrollmentStatus.values else status
-    return format_html('<span class="badge text-bg-{}">{}</span>',
-                       STATUS_BADGE.get(status, "light"), label)
+    return format_html(
+        '<span class="badge text-bg-{}">{}</span>', STATUS_BADGE.get(status, "light"), label
+    )
 
 
 def focus_badges(child) -> str:
     labels = []
     if child.household.poverty_status in REGISTERED_POOR_STATUSES:
         labels.append(_("Registered poor"))
-    for flag, label in (("is_left_behind", _("Left-behind")), ("is_disabled", _("Disabled")),
-                        ("is_orphan", _("Orphan")), ("is_in_difficulty", _("In difficulty")),
-                        ("is_migrant", _("Migrant"))):
+    for flag, label in (
+        ("is_left_behind", _("Left-behind")),
+        ("is_disabled", _("Disabled")),
+        ("is_orphan", _("Orphan")),
+        ("is_in_difficulty", _("In difficulty")),
+        ("is_migrant", _("Migrant")),
+    ):
         if getattr(child, flag):
             labels.append(label)
-    return format_html_join(" ", '<span class="badge rounded-pill text-bg-light border">{}</span>',
-                            ((label,) for label in labels))
+    return format_html_join(
+        " ",
+        '<span class="badge rounded-pill text-bg-light border">{}</span>',
+        ((label,) for label in labels),
+    )
 
 
 class LedgerTable(tables.Table):
@@ -44,8 +52,9 @@ class LedgerTable(tables.Table):
     sex = tables.Column(verbose_name=_("Sex"))
     birth_date = tables.DateColumn(verbose_name=_("Birth date"), format="Y-m-d")
     resident_id = tables.Column(verbose_name=_("Resident ID"), orderable=False, empty_values=())
-    village = tables.Column(verbose_name=_("Village"), accessor="village__name",
-                            order_by=("village__code",))
+    village = tables.Column(
+        verbose_name=_("Village"), accessor="village__name", order_by=("village__code",)
+    )
     ledger_status = tables.Column(verbose_name=_("Status"))
     ledger_school_name = tables.Column(verbose_name=_("School"), default="—")
     ledger_grade = tables.Column(verbose_name=_("Grade"), default="—")
@@ -55,15 +64,26 @@ class LedgerTable(tables.Table):
     class Meta:
         model = Child
         fields = ()
-        sequence = ("name", "sex", "birth_date", "resident_id", "village", "ledger_status",
-                    "ledger_school_name", "ledger_grade", "focus", "guardian_name")
+        sequence = (
+            "name",
+            "sex",
+            "birth_date",
+            "resident_id",
+            "village",
+            "ledger_status",
+            "ledger_school_name",
+            "ledger_grade",
+            "focus",
+            "guardian_name",
+        )
         attrs = {"class": "table table-sm table-hover align-middle ledger-table"}
         order_by = ("village", "name")
         empty_text = _("No children match these filters.")
 
     def render_name(self, record, value):
-        return format_html('<a href="{}">{}</a>', reverse("enrollment:child_detail",
-                                                           args=[record.pk]), value)
+        return format_html(
+            '<a href="{}">{}</a>', reverse("enrollment:child_detail", args=[record.pk]), value
+        )
 
     def render_sex(self, record):
         return record.get_sex_display()

@@ -6,8 +6,7 @@ app_name = "enrollment"
 
 urlpatterns = [
     path("ledger/county/<int:pk>/", views.ledger, {"kind": "county"}, name="county_ledger"),
-    path("ledger/township/<int:pk>/", views.ledger, {"kind": "township"},
-         name="township_ledger"),
+    path("ledger/township/<int:pk>/", views.ledger, {"kind": "township"}, name="township_ledger"),
     path("ledger/village/<int:pk>/", views.ledger, {"kind": "village"}, name="village_ledger"),
     path("ledger/school/<int:pk>/", views.ledger, {"kind": "school"}, name="school_ledger"),
     path("ledger/<str:kind>/<int:pk>/export/", views.export_ledger, name="export_ledger"),

@@ -61,25 +61,39 @@ def ledger_url_for(place) -> str:
 
 # --- ledgers ---------------------------------------------------------------------------------
 
+
 @login_required
 def ledger(request, kind: str, pk: int):
     built = build_ledger(request.user, kind, pk, request.GET)
-    summary_rows = selectors.ledger_summary(summary_population(built, request.user, request.GET),
-                                            group_by=built.group_by)
+    summary_rows = selectors.ledger_summary(
+        summary_population(built, request.user, request.GET), group_by=built.group_by
+    )
     _label_summary_rows(summary_rows, built.group_by)
     table = LedgerTable(built.rows)
     per_page = _per_page(request)
     RequestConfig(request, paginate={"per_page": per_page}).configure(table)
-    return render(request, "enrollment/ledger.html", {
-        "kind": kind, "place": built.place, "filter": built.filter, "table": table,
-        "summary_rows": summary_rows, "total": selectors.summary_total(summary_rows),
-        "day": built.day, "as_of": built.as_of,
-        "group_label": _summary_group_label(built.group_by), "page_sizes": LEDGER_PAGE_SIZES,
-        "per_page": per_page,
-        "chart": {"labels": [row["label"] for row in summary_rows],
-                  "rates": [row["rate"] for row in summary_rows]},
-        "can_register": kind != "school" and has_any_role(request.user, REGISTER_CHILD_ROLES),
-    })
+    return render(
+        request,
+        "enrollment/ledger.html",
+        {
+            "kind": kind,
+            "place": built.place,
+            "filter": built.filter,
+            "table": table,
+            "summary_rows": summary_rows,
+            "total": selectors.summary_total(summary_rows),
+            "day": built.day,
+            "as_of": built.as_of,
+            "group_label": _summary_group_label(built.group_by),
+            "page_sizes": LEDGER_PAGE_SIZES,
+            "per_page": per_page,
+            "chart": {
+                "labels": [row["label"] for row in summary_rows],
+                "rates": [row["rate"] for row in summary_rows],
+            },
+            "can_register": kind != "school" and has_any_role(request.user, REGISTER_CHILD_ROLES),
+        },
+    )
 
 
 @login_required
@@ -87,11 +101,17 @@ def ledger(request, kind: str, pk: int):
 def export_ledger(request, kind: str, pk: int):
     """Queue the Excel export of the ledger as filtered on the page; the job page shows progress."""
     built = build_ledger(request.user, kind, pk, request.POST)  # 404 outside the scope
-    query = {key: values for key, values in request.POST.lists()
-             if key in LEDGER_QUERY_KEYS and any(values)}
-    job = request_export(user=request.user, exporter="ledger",
-                         title=f"{built.place.name}台账{built.day.isoformat()}",
-                         params={"kind": kind, "pk": pk, "query": query})
+    query = {
+        key: values
+        for key, values in request.POST.lists()
+        if key in LEDGER_QUERY_KEYS and any(values)
+    }
+    job = request_export(
+        user=request.user,
+        exporter="ledger",
+        title=f"{built.place.name}台账{built.day.isoformat()}",
+        params={"kind": kind, "pk": pk, "query": query},
+    )
     return redirect("core:export_detail", pk=job.pk)
 
 
@@ -107,8 +127,11 @@ def _per_page(request) -> int:
 
 
 def _summary_group_label(group_by: str) -> str:
-    return {"village__township": _("Township"), "village": _("Village"),
-            "ledger_grade": _("Grade")}[group_by]
+    return {
+        "village__township": _("Township"),
+        "village": _("Village"),
+        "ledger_grade": _("Grade"),
+    }[group_by]
 
 
 def _label_summary_rows(rows, group_by):
@@ -136,39 +159,56 @@ def unaccounted(request):
             raise Http404
         children = children.filter(village_id=village_id)
     page = Paginator(children, 50).get_page(request.GET.get("page"))
-    return render(request, "enrollment/unaccounted.html", {
-        "page": page, "villages": villages, "village_id": village_id, "day": day,
-        "may_visit": has_any_role(request.user, RECORD_VISIT_ROLES),
-    })
+    return render(
+        request,
+        "enrollment/unaccounted.html",
+        {
+            "page": page,
+            "villages": villages,
+            "village_id": village_id,
+            "day": day,
+            "may_visit": has_any_role(request.user, RECORD_VISIT_ROLES),
+        },
+    )
 
 
 # --- the child -------------------------------------------------------------------------------
 
+
 @login_required
 def child_detail(request, pk: int):
     child = get_scoped_or_404(
-        Child.objects.select_related("village__township__county", "household",
-                                     "current_school"),
-        request.user, pk=pk)
+        Child.objects.select_related("village__township__county", "household", "current_school"),
+        request.user,
+        pk=pk,
+    )
     user = request.user
-    visits = (HouseholdVisit.objects.filter(children=child).select_related("recorded_by")
-              .prefetch_related(Prefetch("children", queryset=Child.objects.only("name")))
-              .order_by("-visit_date", "-pk"))
-    return render(request, "enrollment/child_detail.html", {
-        "child": child,
-        "full_identity": sees_full_identity(user, child),
-        "history": selectors.status_history(child),
-        "visits": visits,
-        "pairings": child.help_pairings.order_by("-start_date", "-pk"),
-        "may_change_status": user_may(user, Child.objects, CHANGE_STATUS_ROLES, child),
-        "may_visit": user_may(user, Child.objects, RECORD_VISIT_ROLES, child),
-        "may_pair": user_may(user, Child.objects, ASSIGN_PAIRING_ROLES, child),
-    })
+    visits = (
+        HouseholdVisit.objects.filter(children=child)
+        .select_related("recorded_by")
+        .prefetch_related(Prefetch("children", queryset=Child.objects.only("name")))
+        .order_by("-visit_date", "-pk")
+    )
+    return render(
+        request,
+        "enrollment/child_detail.html",
+        {
+            "child": child,
+            "full_identity": sees_full_identity(user, child),
+            "history": selectors.status_history(child),
+            "visits": visits,
+            "pairings": child.help_pairings.order_by("-start_date", "-pk"),
+            "may_change_status": user_may(user, Child.objects, CHANGE_STATUS_ROLES, child),
+            "may_visit": user_may(user, Child.objects, RECORD_VISIT_ROLES, child),
+            "may_pair": user_may(user, Child.objects, ASSIGN_PAIRING_ROLES, child),
+        },
+    )
 
 
 def _child_for_action(request, pk, roles):
-    child = get_scoped_or_404(Child.objects.select_related("village__township", "household"),
-                              request.user, pk=pk)
+    child = get_scoped_or_404(
+        Child.objects.select_related("village__township", "household"), request.user, pk=pk
+    )
     require(request.user, Child.objects, roles, child)
     return child
 
@@ -201,11 +241,19 @@ def record_visit(request, pk: int):
             require(request.user, Child.objects, RECORD_VISIT_ROLES, other)
         try:
             services.record_visit(
-                actor=request.user, household=child.household, children=children,
-                visit_date=data["visit_date"], visitors=data["visitors"],
-                findings=data["findings"], outcome=data["outcome"], follow_up=data["follow_up"],
-                attachment=data["attachment"], new_status=data["new_status"],
-                status_reason=data["status_reason"], school=data["school"], grade=data["grade"],
+                actor=request.user,
+                household=child.household,
+                children=children,
+                visit_date=data["visit_date"],
+                visitors=data["visitors"],
+                findings=data["findings"],
+                outcome=data["outcome"],
+                follow_up=data["follow_up"],
+                attachment=data["attachment"],
+                new_status=data["new_status"],
+                status_reason=data["status_reason"],
+                school=data["school"],
+                grade=data["grade"],
                 outside_school_name=data["outside_school_name"],
             )
         except DomainError as error:
@@ -247,16 +295,22 @@ def register_child(request):
     form = ChildRegistrationForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        require(request.user, type(data["household"]).objects, REGISTER_CHILD_ROLES,
-                data["household"])
+        require(
+            request.user, type(data["household"]).objects, REGISTER_CHILD_ROLES, data["household"]
+        )
         try:
             child = services.register_child(
-                actor=request.user, household=data["household"], name=data["name"],
-                resident_id=data["resident_id"], has_no_resident_id=data["has_no_resident_id"],
-                sex=data["sex"], birth_date=data["birth_date"],
+                actor=request.user,
+                household=data["household"],
+                name=data["name"],
+                resident_id=data["resident_id"],
+                has_no_resident_id=data["has_no_resident_id"],
+                sex=data["sex"],
+                birth_date=data["birth_date"],
                 guardian_name=data["guardian_name"],
                 guardian_relation=data["guardian_relation"],
-                guardian_phone=data["guardian_phone"], flags=form.flags(),
+                guardian_phone=data["guardian_phone"],
+                flags=form.flags(),
             )
         except DomainError as error:
             _form_error(form, error)
@@ -290,10 +344,10 @@ def role_home_links(user):
     links = []
     for assignment in role_assignments(user):
         place = assignment.scope_object
-        links.append({"url": ledger_url_for(place), "label": place.name,
-                      "role": Role(assignment.role).label})
+        links.append(
+            {"url": ledger_url_for(place), "label": place.name, "role": Role(assignment.role).label}
+        )
     return links
-
 
 
 @login_required
@@ -304,5 +358,8 @@ def visit_attachment(request, pk: int):
     visit = get_scoped_or_404(HouseholdVisit.objects, request.user, pk=pk)
     if not visit.attachment:
         raise Http404
-    return FileResponse(visit.attachment.open("rb"), as_attachment=False,
-                        filename=visit.attachment.name.rsplit("/", 1)[-1])
+    return FileResponse(
+        visit.attachment.open("rb"),
+        as_attachment=False,
+        filename=visit.attachment.name.rsplit("/", 1)[-1],
+    )

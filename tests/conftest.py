@@ -50,8 +50,15 @@ def world(db):
     w.child2 = ChildFactory(household=w.household2, name="李小二")
     last_sept = datetime.date(datetime.date.today().year - 1, 9, 1)
     for child, school in ((w.child1, w.school1), (w.child2, w.school2)):
-        change_status(actor=w.loader, child=child, status=EnrollmentStatus.IN_SCHOOL,
-                      effective_date=last_sept, reason="学籍注册", school=school, grade=3)
+        change_status(
+            actor=w.loader,
+            child=child,
+            status=EnrollmentStatus.IN_SCHOOL,
+            effective_date=last_sept,
+            reason="学籍注册",
+            school=school,
+            grade=3,
+        )
 
     def user(username, role, place):
         account = UserFactory(username=username)

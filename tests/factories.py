@@ -82,8 +82,13 @@ class ChildFactory(factory.django.DjangoModelFactory):
     sex = "M"
     birth_date = factory.LazyFunction(school_age_birth_date)
     resident_id = factory.LazyAttribute(
-        lambda child: make_resident_id(place_code="510304", birth_date=child.birth_date,
-                                       sequence=next(_id_sequence) % 500, sex=child.sex))
+        lambda child: make_resident_id(
+            place_code="510304",
+            birth_date=child.birth_date,
+            sequence=next(_id_sequence) % 500,
+            sex=child.sex,
+        )
+    )
     guardian_name = "张大山"
     guardian_relation = "父亲"
     guardian_phone = "13812345678"
@@ -94,8 +99,13 @@ class ChildFactory(factory.django.DjangoModelFactory):
     def first_history_entry(child, create, extracted, **kwargs):
         if create:
             EnrollmentStatusChange.objects.create(
-                child=child, status=child.status, effective_date=child.status_since,
-                school=child.current_school, grade=child.grade, reason="登记")
+                child=child,
+                status=child.status,
+                effective_date=child.status_since,
+                school=child.current_school,
+                grade=child.grade,
+                reason="登记",
+            )
 
 
 class UserFactory(factory.django.DjangoModelFactory):

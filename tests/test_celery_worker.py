@@ -25,27 +25,32 @@ def _drop_connection_pools():
 def redis_worker(tmp_path):
     if not settings.REDIS_AVAILABLE:
         pytest.fail(f"Redis is not reachable at {settings.TEST_REDIS_URL}")
-    previous = {key: celery_app.conf[key] for key in (
-        "broker_url", "result_backend", "task_always_eager")}
+    previous = {
+        key: celery_app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")
+    }
     _drop_connection_pools()
-    celery_app.conf.update(broker_url=settings.TEST_REDIS_URL,
-                           result_backend=settings.TEST_REDIS_URL, task_always_eager=False)
+    celery_app.conf.update(
+        broker_url=settings.TEST_REDIS_URL,
+        result_backend=settings.TEST_REDIS_URL,
+        task_always_eager=False,
+    )
     celery_app.control.purge()  # the test database of Redis holds no stale messages
     try:
-        with start_worker(celery_app, pool="solo", perform_ping_check=False,
-                          shutdown_timeout=10):
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             yield
     finally:
         _drop_connection_pools()
         celery_app.conf.update(previous)
 
 
-def test_a_real_worker_writes_the_ledger_export(transactional_db, world, redis_worker,
-                                                tmp_path, settings):
+def test_a_real_worker_writes_the_ledger_export(
+    transactional_db, world, redis_worker, tmp_path, settings
+):
     settings.MEDIA_ROOT = tmp_path
     client = client_for(world.township1_user)
-    response = client.post(reverse("enrollment:export_ledger",
-                                   args=["township", world.township1.pk]))
+    response = client.post(
+        reverse("enrollment:export_ledger", args=["township", world.township1.pk])
+    )
     assert response.status_code == 302
     job = ExportJob.objects.get()
     deadline = time.monotonic() + 30
@@ -57,4 +62,7 @@ def test_a_real_worker_writes_the_ledger_export(transactional_db, world, redis_w
     download = client.get(reverse("core:export_download", args=[job.pk]))
     sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
     assert [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
-        "王小一", "王小妹", "王乙乙"]
+        "王小一",
+        "王小妹",
+        "王乙乙",
+    ]

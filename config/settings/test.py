@@ -1,4 +1,4 @@
-"""Tests: the real PostgreSQL (and Redis) of the machine when reachable; with CI=true they must be."""
+"""Tests: the machine's PostgreSQL and Redis when reachable; with CI=true they must be."""
 
 import os
 import socket

@@ -14,7 +14,8 @@ DESKTOP = {"width": 1366, "height": 900}
 
 @pytest.mark.parametrize("viewport_name", ["desktop", "phone"])
 def test_township_official_records_a_visit_and_sees_it_on_the_child_page(
-        transactional_db, world, live_server, browser, screenshot, viewport_name):
+    transactional_db, world, live_server, browser, screenshot, viewport_name
+):
     viewport = DESKTOP if viewport_name == "desktop" else PHONE
     context = browser.new_context(viewport=viewport, locale="zh-CN")
     page = context.new_page()

@@ -14,8 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _login(client, username, password):
-    return client.post(reverse("login"), {"username": username, "password": password},
-                       REMOTE_ADDR="10.0.0.9")
+    return client.post(
+        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR="10.0.0.9"
+    )
 
 
 def test_login_with_the_right_password_works(world, client):
@@ -52,13 +53,20 @@ def test_the_api_token_endpoint_counts_towards_the_lockout(world, settings):
 def _run(code: str, **env):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     environment.update(env)
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_production_settings_have_no_default_secret():
-    result = _run("import django; django.setup()",
-                  DJANGO_SETTINGS_MODULE="config.settings.production")
+    result = _run(
+        "import django; django.setup()", DJANGO_SETTINGS_MODULE="config.settings.production"
+    )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
 
@@ -68,7 +76,9 @@ def test_demo_users_are_refused_in_a_production_configuration(tmp_path):
     result = _run(
         "import django; django.setup();"
         "from django.core.management import call_command; call_command('seed_demo')",
-        DJANGO_SETTINGS_MODULE="config.settings.production", DJANGO_SECRET_KEY="x" * 50,
-        DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}")
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY="x" * 50,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+    )
     assert result.returncode != 0
     assert "refused" in result.stderr

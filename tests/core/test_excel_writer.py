@@ -13,9 +13,12 @@ def test_formula_prefixes_are_neutralised():
 
 def test_writer_streams_rows_with_headers_and_reports_progress(tmp_path):
     seen = []
-    export = Export(title="测试", columns=[Column("姓名"), Column("日期"), Column("数")],
-                    rows=([f"孩子{i}", datetime.date(2020, 1, 1), i] for i in range(25)),
-                    total=25)
+    export = Export(
+        title="测试",
+        columns=[Column("姓名"), Column("日期"), Column("数")],
+        rows=([f"孩子{i}", datetime.date(2020, 1, 1), i] for i in range(25)),
+        total=25,
+    )
     written = write_xlsx(tmp_path / "t.xlsx", export, progress=seen.append, every=10)
     sheet = load_workbook(tmp_path / "t.xlsx").active
     assert written == 25 and seen == [10, 20]

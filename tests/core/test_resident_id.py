@@ -40,8 +40,9 @@ def test_impossible_birth_date_is_refused():
 
 
 def test_future_birth_date_is_refused():
-    number = make_resident_id(place_code="510304", birth_date=datetime.date(2030, 1, 1),
-                              sequence=1, sex="M")
+    number = make_resident_id(
+        place_code="510304", birth_date=datetime.date(2030, 1, 1), sequence=1, sex="M"
+    )
     with pytest.raises(ResidentIdError):
         parse_resident_id(number, today=datetime.date(2026, 1, 1))
 
@@ -53,8 +54,9 @@ def test_wrong_length_or_format_is_refused(raw):
 
 
 def test_unknown_birth_place_is_a_warning_not_an_error():
-    number = make_resident_id(place_code="519901", birth_date=datetime.date(2015, 3, 4),
-                              sequence=3, sex="M")
+    number = make_resident_id(
+        place_code="519901", birth_date=datetime.date(2015, 3, 4), sequence=3, sex="M"
+    )
     parsed = parse_resident_id(number)
     assert parsed.number == number
     assert len(parsed.warnings) == 1 and "519901" in parsed.warnings[0]
@@ -62,7 +64,11 @@ def test_unknown_birth_place_is_a_warning_not_an_error():
 
 @pytest.mark.parametrize("sex", ["M", "F"])
 def test_made_ids_are_valid_and_carry_the_sex(sex):
-    numbers = {make_resident_id(place_code="510304", birth_date=datetime.date(2016, 5, 6),
-                                sequence=n, sex=sex) for n in range(500)}
+    numbers = {
+        make_resident_id(
+            place_code="510304", birth_date=datetime.date(2016, 5, 6), sequence=n, sex=sex
+        )
+        for n in range(500)
+    }
     assert len(numbers) == 500
     assert {parse_resident_id(n).sex for n in numbers} == {sex}

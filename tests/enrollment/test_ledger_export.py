@@ -13,9 +13,25 @@ from enrollment.services import update_child
 
 from ..conftest import client_for
 
-HEADERS = ["序号", "姓名", "性别", "出生日期", "身份证号", "乡镇", "村（社区）", "户主",
-           "家庭类别", "监护人", "与儿童关系", "联系电话", "就学状态", "状态起始日期", "学校",
-           "年级", "重点监测群体"]
+HEADERS = [
+    "序号",
+    "姓名",
+    "性别",
+    "出生日期",
+    "身份证号",
+    "乡镇",
+    "村（社区）",
+    "户主",
+    "家庭类别",
+    "监护人",
+    "与儿童关系",
+    "联系电话",
+    "就学状态",
+    "状态起始日期",
+    "学校",
+    "年级",
+    "重点监测群体",
+]
 
 
 @pytest.fixture
@@ -26,8 +42,7 @@ def media(tmp_path, settings):
 def _export(client, kind, place, data=None):
     """Exports are queued on commit; run those callbacks (eager Celery) as a commit would."""
     with TestCase.captureOnCommitCallbacks(execute=True):
-        return client.post(reverse("enrollment:export_ledger", args=[kind, place.pk]),
-                           data or {})
+        return client.post(reverse("enrollment:export_ledger", args=[kind, place.pk]), data or {})
 
 
 def _download(client, job):
@@ -44,8 +59,11 @@ def test_township_ledger_export_holds_the_filtered_rows_cell_by_cell(world, medi
     assert response.status_code == 302
     assert response["Location"] == reverse("core:export_detail", args=[job.pk])
     assert (job.status, job.rows_written, job.requested_by) == ("done", 1, world.township1_user)
-    assert job.params == {"kind": "township", "pk": world.township1.pk,
-                          "query": {"status": ["in_school"]}}
+    assert job.params == {
+        "kind": "township",
+        "pk": world.township1.pk,
+        "query": {"status": ["in_school"]},
+    }
 
     sheet = _download(client, job)
     rows = list(sheet.iter_rows(values_only=True))
@@ -53,9 +71,25 @@ def test_township_ledger_export_holds_the_filtered_rows_cell_by_cell(world, medi
     assert len(rows) == 2
     child = world.child1
     child.refresh_from_db()
-    expected = [1, "王小一", "男", child.birth_date, child.resident_id, "一镇", "一村", "王一",
-                "非贫困户", "张大山", "父亲", "13812345678", "在校就读", child.status_since,
-                "一镇小学", "三年级", None]
+    expected = [
+        1,
+        "王小一",
+        "男",
+        child.birth_date,
+        child.resident_id,
+        "一镇",
+        "一村",
+        "王一",
+        "非贫困户",
+        "张大山",
+        "父亲",
+        "13812345678",
+        "在校就读",
+        child.status_since,
+        "一镇小学",
+        "三年级",
+        None,
+    ]
     actual = list(rows[1])
     actual[3] = actual[3].date()
     actual[13] = actual[13].date()
@@ -74,21 +108,25 @@ def test_auditor_export_masks_ids_and_phones(world, media):
 
 
 def test_formula_like_text_is_neutralised(world, media):
-    update_child(actor=world.admin, child=world.child1, name="=HYPERLINK(\"http://x\")")
+    update_child(actor=world.admin, child=world.child1, name='=HYPERLINK("http://x")')
     client = client_for(world.township1_user)
     _export(client, "township", world.township1)
     sheet = _download(client, ExportJob.objects.get())
     names = [row[1] for row in sheet.iter_rows(min_row=2)]
     hostile = next(cell for cell in names if "HYPERLINK" in str(cell.value))
-    assert hostile.value == "'=HYPERLINK(\"http://x\")"
+    assert hostile.value == '\'=HYPERLINK("http://x")'
     assert hostile.data_type == "s"
 
 
 def test_out_of_scope_export_is_404_and_logs_nothing(world, media):
     client = client_for(world.township1_user)
     assert _export(client, "township", world.township2).status_code == 404
-    assert client.get(reverse("enrollment:export_ledger",
-                              args=["township", world.township1.pk])).status_code == 405
+    assert (
+        client.get(
+            reverse("enrollment:export_ledger", args=["township", world.township1.pk])
+        ).status_code
+        == 405
+    )
     assert ExportJob.objects.count() == 0
 
 

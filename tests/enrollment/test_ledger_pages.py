@@ -32,8 +32,9 @@ def test_a_village_outside_the_scope_is_not_a_valid_filter(world):
 
 
 def test_township_ledger_filters_by_status_and_focus_group(world):
-    poor = HouseholdFactory(village=world.village1, poverty_status="registered_poor",
-                            poverty_registration_number="P-1")
+    poor = HouseholdFactory(
+        village=world.village1, poverty_status="registered_poor", poverty_registration_number="P-1"
+    )
     ChildFactory(household=poor, name="贫困生", is_disabled=True)
     client = client_for(world.township1_user)
     url = reverse("enrollment:township_ledger", args=[world.township1.pk])
@@ -45,14 +46,22 @@ def test_township_ledger_filters_by_status_and_focus_group(world):
 
 def test_stage_filter_uses_the_grade_on_a_roll_and_the_age_otherwise(world):
     today = timezone.localdate()
-    teen = ChildFactory(household=world.household1b, name="初中生",
-                        birth_date=datetime.date(today.year - 14, 3, 1))
+    teen = ChildFactory(
+        household=world.household1b, name="初中生", birth_date=datetime.date(today.year - 14, 3, 1)
+    )
     client = client_for(world.township1_user)
     url = reverse("enrollment:township_ledger", args=[world.township1.pk])
     assert "初中生" in _names(client.get(f"{url}?stage=junior"))
     assert "初中生" not in _names(client.get(f"{url}?stage=primary"))
-    change_status(actor=world.admin, child=teen, status=EnrollmentStatus.IN_SCHOOL,
-                  effective_date=today, reason="r", school=world.school1, grade=6)
+    change_status(
+        actor=world.admin,
+        child=teen,
+        status=EnrollmentStatus.IN_SCHOOL,
+        effective_date=today,
+        reason="r",
+        school=world.school1,
+        grade=6,
+    )
     assert "初中生" in _names(client.get(f"{url}?stage=primary"))
 
 
@@ -63,7 +72,10 @@ def test_counts_and_rate_per_village(world):
     response = client.get(reverse("enrollment:township_ledger", args=[world.township1.pk]))
     rows = {row["label"]: row for row in response.context["summary_rows"]}
     assert (rows["一村"]["population"], rows["一村"]["enrolled"], rows["一村"]["rate"]) == (
-        2, 1, 50.0)
+        2,
+        1,
+        50.0,
+    )
     assert rows["一村乙"]["rate"] == 0.0
     total = response.context["total"]
     assert (total["population"], total["enrolled"], total["unaccounted"]) == (3, 1, 2)
@@ -72,8 +84,9 @@ def test_counts_and_rate_per_village(world):
 
 def test_too_young_children_are_not_in_the_ledger(world):
     today = timezone.localdate()
-    ChildFactory(household=world.household1, name="幼儿",
-                 birth_date=datetime.date(today.year - 3, 1, 1))
+    ChildFactory(
+        household=world.household1, name="幼儿", birth_date=datetime.date(today.year - 3, 1, 1)
+    )
     client = client_for(world.township1_user)
     response = client.get(reverse("enrollment:township_ledger", args=[world.township1.pk]))
     assert "幼儿" not in _names(response)
@@ -83,21 +96,25 @@ def test_school_ledger_is_the_roll(world):
     client = client_for(world.school1_user)
     response = client.get(reverse("enrollment:school_ledger", args=[world.school1.pk]))
     assert _names(response) == {"王小一"}
-    assert client.get(reverse("enrollment:school_ledger", args=[world.school2.pk])
-                      ).status_code == 404
+    assert (
+        client.get(reverse("enrollment:school_ledger", args=[world.school2.pk])).status_code == 404
+    )
 
 
 def test_village_ledger_shows_only_the_village(world):
     client = client_for(world.village1_user)
     response = client.get(reverse("enrollment:village_ledger", args=[world.village1.pk]))
     assert _names(response) == {"王小一", "王小妹"}
-    assert client.get(reverse("enrollment:village_ledger", args=[world.village1b.pk])
-                      ).status_code == 404
+    assert (
+        client.get(reverse("enrollment:village_ledger", args=[world.village1b.pk])).status_code
+        == 404
+    )
 
 
 def test_county_ledger_groups_by_township(world):
     response = client_for(world.bureau).get(
-        reverse("enrollment:county_ledger", args=[world.county.pk]))
+        reverse("enrollment:county_ledger", args=[world.county.pk])
+    )
     labels = {row["label"] for row in response.context["summary_rows"]}
     assert labels == {"一镇", "二镇"}
 
@@ -105,20 +122,34 @@ def test_county_ledger_groups_by_township(world):
 def test_a_bad_as_of_date_is_404_not_500(world):
     client = client_for(world.township1_user)
     url = reverse("enrollment:township_ledger", args=[world.township1.pk])
-    for bad in ("yesterday", "2026-13-45", (timezone.localdate() + datetime.timedelta(days=2))
-                .isoformat()):
+    for bad in (
+        "yesterday",
+        "2026-13-45",
+        (timezone.localdate() + datetime.timedelta(days=2)).isoformat(),
+    ):
         assert client.get(f"{url}?as_of={bad}").status_code == 404
 
 
 def test_unaccounted_list_holds_only_children_on_no_roll_in_no_legal_status(world):
     outside = ChildFactory(household=world.household1b, name="县外未核实")
-    change_status(actor=world.admin, child=outside, status=EnrollmentStatus.OUTSIDE_COUNTY,
-                  effective_date=timezone.localdate(), reason="随迁",
-                  outside_school_name="外县一小")
+    change_status(
+        actor=world.admin,
+        child=outside,
+        status=EnrollmentStatus.OUTSIDE_COUNTY,
+        effective_date=timezone.localdate(),
+        reason="随迁",
+        outside_school_name="外县一小",
+    )
     verified = ChildFactory(household=world.household1b, name="县外已核实")
-    change_status(actor=world.admin, child=verified, status=EnrollmentStatus.OUTSIDE_COUNTY,
-                  effective_date=timezone.localdate(), reason="随迁",
-                  outside_school_name="外县二小", outside_verified=True)
+    change_status(
+        actor=world.admin,
+        child=verified,
+        status=EnrollmentStatus.OUTSIDE_COUNTY,
+        effective_date=timezone.localdate(),
+        reason="随迁",
+        outside_school_name="外县二小",
+        outside_verified=True,
+    )
     response = client_for(world.township1_user).get(reverse("enrollment:unaccounted"))
     names = {child.name for child in response.context["page"]}
     assert names == {"王小妹", "王乙乙", "县外未核实"}

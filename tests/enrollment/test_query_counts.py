@@ -17,24 +17,48 @@ def crowded_township(world):
 
     today = timezone.localdate()
     for index in range(60):
-        household = HouseholdFactory(village=world.village1 if index % 2 else world.village1b,
-                                     poverty_status="lifted" if index % 5 == 0 else "none",
-                                     poverty_registration_number="P1" if index % 5 == 0 else "")
+        household = HouseholdFactory(
+            village=world.village1 if index % 2 else world.village1b,
+            poverty_status="lifted" if index % 5 == 0 else "none",
+            poverty_registration_number="P1" if index % 5 == 0 else "",
+        )
         child = ChildFactory(household=household, is_left_behind=index % 3 == 0)
         if index % 4 == 0:
-            change_status(actor=world.admin, child=child, status=EnrollmentStatus.IN_SCHOOL,
-                          effective_date=today, reason="r", school=world.school1, grade=4)
+            change_status(
+                actor=world.admin,
+                child=child,
+                status=EnrollmentStatus.IN_SCHOOL,
+                effective_date=today,
+                reason="r",
+                school=world.school1,
+                grade=4,
+            )
         if index % 7 == 0:
-            assign_help_partner(actor=world.admin, child=child, partner_name="T",
-                                partner_kind="teacher", plan="p", start_date=today)
+            assign_help_partner(
+                actor=world.admin,
+                child=child,
+                partner_name="T",
+                partner_kind="teacher",
+                plan="p",
+                start_date=today,
+            )
     return world
 
 
 @pytest.mark.parametrize("per_page", [25, 200])
-@pytest.mark.parametrize("query", ["", "?status=in_school", "?focus=registered_poor",
-                                   "?as_of=2025-12-01", "?stage=primary&village="])
-def test_township_ledger_query_count_is_bounded(crowded_township, django_assert_max_num_queries,
-                                                per_page, query):
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?status=in_school",
+        "?focus=registered_poor",
+        "?as_of=2025-12-01",
+        "?stage=primary&village=",
+    ],
+)
+def test_township_ledger_query_count_is_bounded(
+    crowded_township, django_assert_max_num_queries, per_page, query
+):
     client = client_for(crowded_township.township1_user)
     url = reverse("enrollment:township_ledger", args=[crowded_township.township1.pk])
     separator = "&" if query else "?"
@@ -44,19 +68,23 @@ def test_township_ledger_query_count_is_bounded(crowded_township, django_assert_
 
 
 @pytest.mark.parametrize("kind", ["county", "village", "school"])
-def test_other_ledgers_query_count_is_bounded(crowded_township, django_assert_max_num_queries,
-                                              kind):
-    place = {"county": crowded_township.county, "village": crowded_township.village1,
-             "school": crowded_township.school1}[kind]
+def test_other_ledgers_query_count_is_bounded(
+    crowded_township, django_assert_max_num_queries, kind
+):
+    place = {
+        "county": crowded_township.county,
+        "village": crowded_township.village1,
+        "school": crowded_township.school1,
+    }[kind]
     client = client_for(crowded_township.admin)
     with django_assert_max_num_queries(14):
-        response = client.get(reverse(f"enrollment:{kind}_ledger", args=[place.pk])
-                              + "?per_page=200")
+        response = client.get(
+            reverse(f"enrollment:{kind}_ledger", args=[place.pk]) + "?per_page=200"
+        )
     assert response.status_code == 200
 
 
-def test_unaccounted_list_query_count_is_bounded(crowded_township,
-                                                 django_assert_max_num_queries):
+def test_unaccounted_list_query_count_is_bounded(crowded_township, django_assert_max_num_queries):
     client = client_for(crowded_township.township1_user)
     with django_assert_max_num_queries(10):
         response = client.get(reverse("enrollment:unaccounted"))
@@ -65,16 +93,16 @@ def test_unaccounted_list_query_count_is_bounded(crowded_township,
 
 
 @pytest.mark.parametrize("page_size", [10, 100])
-def test_api_children_list_query_count_is_bounded(crowded_township,
-                                                  django_assert_max_num_queries, page_size):
+def test_api_children_list_query_count_is_bounded(
+    crowded_township, django_assert_max_num_queries, page_size
+):
     api = api_for(crowded_township.township1_user)
     with django_assert_max_num_queries(6):
         response = api.get(f"/api/v1/children/?page_size={page_size}&focus=left_behind")
     assert response.status_code == 200
 
 
-def test_api_visits_list_query_count_is_bounded(crowded_township,
-                                                django_assert_max_num_queries):
+def test_api_visits_list_query_count_is_bounded(crowded_township, django_assert_max_num_queries):
     api = api_for(crowded_township.admin)
     with django_assert_max_num_queries(6):
         assert api.get("/api/v1/visits/").status_code == 200
@@ -83,6 +111,5 @@ def test_api_visits_list_query_count_is_bounded(crowded_township,
 def test_child_page_query_count_is_bounded(crowded_township, django_assert_max_num_queries):
     client = client_for(crowded_township.township1_user)
     with django_assert_max_num_queries(14):
-        response = client.get(reverse("enrollment:child_detail",
-                                      args=[crowded_township.child1.pk]))
+        response = client.get(reverse("enrollment:child_detail", args=[crowded_township.child1.pk]))
     assert response.status_code == 200

@@ -35,7 +35,8 @@ def test_for_user_returns_exactly_the_children_of_the_scope(world, user_name):
 def test_child_page_answers_404_outside_the_scope(world, user_name, child_name):
     child = getattr(world, child_name)
     response = client_for(getattr(world, user_name)).get(
-        reverse("enrollment:child_detail", args=[child.pk]))
+        reverse("enrollment:child_detail", args=[child.pk])
+    )
     assert response.status_code == (200 if child_name in VISIBLE[user_name] else 404)
 
 
@@ -57,14 +58,18 @@ def test_api_child_list_holds_only_the_scope(world, user_name):
 
 def test_township1_cannot_open_township2_ledger_or_list_its_children(world):
     client = client_for(world.township1_user)
-    assert client.get(reverse("enrollment:township_ledger", args=[world.township2.pk])
-                      ).status_code == 404
+    assert (
+        client.get(reverse("enrollment:township_ledger", args=[world.township2.pk])).status_code
+        == 404
+    )
     response = client.get(reverse("enrollment:township_ledger", args=[world.township1.pk]))
     assert response.status_code == 200
     assert world.child1.name in response.content.decode()
     assert world.child2.name not in response.content.decode()
-    assert api_for(world.township1_user).get(
-        f"/api/v1/townships/{world.township2.pk}/").status_code == 404
+    assert (
+        api_for(world.township1_user).get(f"/api/v1/townships/{world.township2.pk}/").status_code
+        == 404
+    )
 
 
 def test_township1_cannot_change_township2_children_through_pages_or_api(world):
@@ -76,13 +81,26 @@ def test_township1_cannot_change_township2_children_through_pages_or_api(world):
         assert client.post(url, {"status": "dropped_out", "reason": "x"}).status_code == 404
     response = api_for(world.township1_user).post(
         f"/api/v1/children/{target.pk}/status/",
-        {"status": "dropped_out", "effective_date": timezone.localdate().isoformat(),
-         "reason": "x"}, format="json")
+        {
+            "status": "dropped_out",
+            "effective_date": timezone.localdate().isoformat(),
+            "reason": "x",
+        },
+        format="json",
+    )
     assert response.status_code == 404
-    response = api_for(world.township1_user).post("/api/v1/visits/", {
-        "visit_date": timezone.localdate().isoformat(), "household": world.household2.pk,
-        "children": [target.pk], "visitors": "我", "findings": "x", "outcome": "other"},
-        format="json")
+    response = api_for(world.township1_user).post(
+        "/api/v1/visits/",
+        {
+            "visit_date": timezone.localdate().isoformat(),
+            "household": world.household2.pk,
+            "children": [target.pk],
+            "visitors": "我",
+            "findings": "x",
+            "outcome": "other",
+        },
+        format="json",
+    )
     assert response.status_code == 400  # the household and child are not choosable at all
     target.refresh_from_db()
     assert target.status == EnrollmentStatus.IN_SCHOOL
@@ -100,8 +118,7 @@ def test_read_only_roles_get_403_on_every_registry_write(world, user_name):
     assert client.get(reverse("enrollment:register_child")).status_code == 403
     assert client.post(reverse("enrollment:register_household"), {}).status_code == 403
     api = api_for(user)
-    assert api.post(f"/api/v1/children/{child.pk}/status/", {}, format="json"
-                    ).status_code == 403
+    assert api.post(f"/api/v1/children/{child.pk}/status/", {}, format="json").status_code == 403
     assert api.post("/api/v1/children/", {}, format="json").status_code == 403
     assert api.post("/api/v1/households/", {}, format="json").status_code == 403
     assert api.post("/api/v1/visits/", {}, format="json").status_code == 403
@@ -112,24 +129,31 @@ def test_read_only_roles_get_403_on_every_registry_write(world, user_name):
 
 def test_village_cadre_records_visits_but_does_not_change_status(world):
     client = client_for(world.village1_user)
-    assert client.get(reverse("enrollment:record_visit", args=[world.child1.pk])
-                      ).status_code == 200
-    assert client.get(reverse("enrollment:change_status", args=[world.child1.pk])
-                      ).status_code == 403
+    assert client.get(reverse("enrollment:record_visit", args=[world.child1.pk])).status_code == 200
+    assert (
+        client.get(reverse("enrollment:change_status", args=[world.child1.pk])).status_code == 403
+    )
 
 
 def test_school_staff_change_status_of_their_pupils_but_do_not_record_visits(world):
     client = client_for(world.school1_user)
-    assert client.get(reverse("enrollment:change_status", args=[world.child1.pk])
-                      ).status_code == 200
-    assert client.get(reverse("enrollment:record_visit", args=[world.child1.pk])
-                      ).status_code == 403
+    assert (
+        client.get(reverse("enrollment:change_status", args=[world.child1.pk])).status_code == 200
+    )
+    assert client.get(reverse("enrollment:record_visit", args=[world.child1.pk])).status_code == 403
 
 
-@pytest.mark.parametrize("user_name, full", [
-    ("township1_user", True), ("school1_user", True), ("admin", True),
-    ("village1_user", False), ("auditor", False), ("inspector", False),
-])
+@pytest.mark.parametrize(
+    "user_name, full",
+    [
+        ("township1_user", True),
+        ("school1_user", True),
+        ("admin", True),
+        ("village1_user", False),
+        ("auditor", False),
+        ("inspector", False),
+    ],
+)
 def test_full_resident_id_only_for_roles_that_need_it(world, user_name, full):
     user = getattr(world, user_name)
     child = world.child1
@@ -144,8 +168,9 @@ def test_full_resident_id_only_for_roles_that_need_it(world, user_name, full):
 
 def test_lists_always_mask_resident_ids(world):
     client = client_for(world.township1_user)
-    content = client.get(reverse("enrollment:township_ledger", args=[world.township1.pk])
-                         ).content.decode()
+    content = client.get(
+        reverse("enrollment:township_ledger", args=[world.township1.pk])
+    ).content.decode()
     assert world.child1.resident_id not in content
     assert world.child1.masked_resident_id in content
     rows = api_for(world.admin).get("/api/v1/children/").json()["results"]
@@ -166,10 +191,16 @@ def test_visit_attachment_is_served_only_within_scope(world, tmp_path, settings)
     from enrollment.services import record_visit
 
     settings.MEDIA_ROOT = tmp_path
-    visit = record_visit(actor=world.township1_user, household=world.household1,
-                         children=[world.child1], visit_date=timezone.localdate(),
-                         visitors="甲", findings="在校", outcome="confirmed_in_school",
-                         attachment=SimpleUploadedFile("p.png", b"\x89PNG\r\n\x1a\n0000"))
+    visit = record_visit(
+        actor=world.township1_user,
+        household=world.household1,
+        children=[world.child1],
+        visit_date=timezone.localdate(),
+        visitors="甲",
+        findings="在校",
+        outcome="confirmed_in_school",
+        attachment=SimpleUploadedFile("p.png", b"\x89PNG\r\n\x1a\n0000"),
+    )
     url = reverse("enrollment:visit_attachment", args=[visit.pk])
     assert client_for(world.township1_user).get(url).status_code == 200
     assert client_for(world.township2_user).get(url).status_code == 404

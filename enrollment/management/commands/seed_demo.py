@@ -15,8 +15,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, scale, **options):
         if not getattr(settings, "DEMO_DATA_ALLOWED", False):
-            raise CommandError("Demo data and demo users are refused under these settings "
-                               "(production). Use config.settings.local.")
+            raise CommandError(
+                "Demo data and demo users are refused under these settings "
+                "(production). Use config.settings.local."
+            )
         started = time.monotonic()
         county, created = load_demo(scale)
         users = ensure_demo_users(county)
@@ -24,10 +26,13 @@ class Command(BaseCommand):
         villages = Village.objects.filter(township__county=county).count()
         schools = School.objects.filter(township__county=county).count()
         verb = "Loaded" if created else "Already present:"
-        self.stdout.write(self.style.SUCCESS(
-            f"{verb} {county.name} ({county.code}): {county.townships.count()} townships, "
-            f"{villages} villages, {schools} schools, {children} children "
-            f"in {time.monotonic() - started:.1f} s."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{verb} {county.name} ({county.code}): {county.townships.count()} townships, "
+                f"{villages} villages, {schools} schools, {children} children "
+                f"in {time.monotonic() - started:.1f} s."
+            )
+        )
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}):")
         for username, role, place in users:
             self.stdout.write(f"  {username:<10} {role} · {place}")
