@@ -4,6 +4,9 @@
   const canvas = document.getElementById("rate-chart");
   if (!source || !canvas || !window.Chart) return;
   const data = JSON.parse(source.textContent);
+  const known = data.rates.filter((r) => r !== null);
+  const floor = known.length ? Math.max(0, Math.floor(Math.min(...known)) - 2) : 0;
+  const horizontal = data.labels.length > 8;
   new Chart(canvas, {
     type: "bar",
     data: {
@@ -16,11 +19,11 @@
     options: {
       maintainAspectRatio: false,
       animation: false,
-      indexAxis: data.labels.length > 8 ? "y" : "x",
+      indexAxis: horizontal ? "y" : "x",
       plugins: { legend: { display: false } },
       scales: {
-        x: { min: data.labels.length > 8 ? Math.max(0, Math.min(...data.rates.filter((r) => r !== null)) - 5) : undefined, max: data.labels.length > 8 ? 100 : undefined },
-        y: { min: data.labels.length > 8 ? undefined : Math.max(0, Math.min(...data.rates.filter((r) => r !== null)) - 5), max: data.labels.length > 8 ? undefined : 100 },
+        x: horizontal ? { min: floor, max: 100 } : {},
+        y: horizontal ? {} : { min: floor, max: 100 },
       },
     },
   });
