@@ -5,3 +5,7 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class TransitionRefused(DomainError):
+    """A state transition the procedure does not allow now (the API answers 409)."""

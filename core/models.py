@@ -57,3 +57,50 @@ class ExportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class DocumentSequence(models.Model):
+    """The last number issued per issuer, kind and year: official document numbers are gapless
+    because the row is locked while the next number is taken inside the issuing transaction."""
+
+    issuer = models.CharField(_("issuer"), max_length=50)
+    kind = models.CharField(_("kind"), max_length=30)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last_number = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("document number sequence")
+        verbose_name_plural = _("document number sequences")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "kind", "year"],
+                                    name="one_sequence_per_issuer_kind_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.issuer} {self.kind} {self.year}: {self.last_number}"
+
+
+class Notification(models.Model):
+    """An in-app message to one user (a link to what needs attention)."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="notifications", verbose_name=_("recipient"))
+    message = models.CharField(_("message"), max_length=300)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    # Same key for the same event: a repeated daily job does not notify twice.
+    key = models.CharField(_("key"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], condition=~models.Q(key=""),
+                                    name="one_notification_per_recipient_and_key"),
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self):
+        return self.message

@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "core",
     "enrollment.apps.EnrollmentConfig",
+    "dropout.apps.DropoutConfig",
 ]
 
 MIDDLEWARE = [
@@ -156,7 +158,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Absences → suspected dropout → dropout (opens a case); consolidation strike-off; due-back.
+    "dropout-daily-run": {
+        "task": "dropout.tasks.daily_dropout_run",
+        "schedule": crontab(hour=2, minute=0),
+    },
+}
 
 if REDIS_URL:
     CACHES = {
@@ -171,6 +179,17 @@ SCHOOL_AGE_MAX = env.int("SCHOOL_AGE_MAX", default=15)
 PRIMARY_STAGE_MAX_AGE = env.int("PRIMARY_STAGE_MAX_AGE", default=11)
 SUSPECTED_DROPOUT_DAYS = env.int("SUSPECTED_DROPOUT_DAYS", default=7)
 DROPOUT_DAYS = env.int("DROPOUT_DAYS", default=30)
+# 多次动员仍不返校: failed persuasions needed before the notice to resume schooling.
+DROPOUT_MIN_PERSUASIONS = env.int("DROPOUT_MIN_PERSUASIONS", default=2)
+# 责令一周内限期改正: days from service to the notice's deadline.
+RESUME_NOTICE_DAYS = env.int("RESUME_NOTICE_DAYS", default=7)
+# 巩固期 after a return: a new absence inside it reopens the same case.
+CONSOLIDATION_DAYS = env.int("CONSOLIDATION_DAYS", default=60)
+# A case with no action for this long is on the "stale" work queue.
+STALE_CASE_DAYS = env.int("STALE_CASE_DAYS", default=30)
+# Suspension (休学) is normally one school year, extendable once.
+SUSPENSION_MAX_DAYS = env.int("SUSPENSION_MAX_DAYS", default=366)
+SUSPENSION_MAX_RENEWALS = env.int("SUSPENSION_MAX_RENEWALS", default=1)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,362 @@
+"""Exemption requests, absences, dropout cases with their escalation, and official documents."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from enrollment.models import Child, County, School, Township
+from enrollment.scoping import ScopedQuerySet
+
+CHILD_SCOPE = {
+    "county": "child__village__township__county",
+    "township": "child__village__township",
+    "village": "child__village",
+    "school": "child__current_school",
+}
+
+
+# --- exemptions ------------------------------------------------------------------------------
+
+
+class ExemptionRequest(models.Model):
+    """缓学/休学/免学申请: the guardian's written application, approved by the township and filed
+    with the county bureau (义务教育法 Art. 11)."""
+
+    class Kind(models.TextChoices):
+        DEFERRED = "deferred", _("Deferred enrollment")
+        SUSPENDED = "suspended", _("Suspension")
+        HOME_DELIVERED = "home_delivered", _("Home-delivered education")
+        SPECIAL_SCHOOL = "special_school", _("Special school")
+
+    class Reason(models.TextChoices):
+        ILLNESS = "illness", _("Illness")
+        DISABILITY = "disability", _("Disability")
+        OTHER = "other", _("Other special circumstance")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Awaiting township approval")
+        TOWNSHIP_APPROVED = "township_approved", _("Approved by the township, awaiting filing")
+        FILED = "filed", _("Filed with the county bureau")
+        REJECTED = "rejected", _("Rejected")
+        RETURNED = "returned", _("Returned for more evidence")
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="exemptions",
+                              verbose_name=_("child"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    reason_detail = models.TextField(_("circumstances"))
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("until"))
+    school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", verbose_name=_("placement school"),
+                               help_text=_("For home-delivered education or a special school."))
+    application_scan = models.FileField(_("guardian's written application"),
+                                        upload_to="exemptions/%Y/%m/")
+    evidence = models.FileField(_("evidence (medical certificate)"),
+                                upload_to="exemptions/%Y/%m/", blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
+                              default=Status.SUBMITTED, editable=False, db_index=True)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                      related_name="+", verbose_name=_("registered by"))
+    registered_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    # Set when the child is expected back and the township has been told (due-back list).
+    due_back_notified_on = models.DateField(null=True, blank=True, editable=False)
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = CHILD_SCOPE
+
+    class Meta:
+        verbose_name = _("exemption request")
+        verbose_name_plural = _("exemption requests")
+        ordering = ["-registered_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")),
+                                   name="exemption_ends_after_it_starts"),
+        ]
+
+    def __str__(self):
+        return f"{self.child} · {self.get_kind_display()}"
+
+
+class ExemptionStep(models.Model):
+    """Each decision on a request: who, when, from → to, why."""
+
+    request = models.ForeignKey(ExemptionRequest, on_delete=models.CASCADE, related_name="steps")
+    action = models.CharField(_("action"), max_length=20)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    note = models.TextField(_("note"), blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+# --- absences --------------------------------------------------------------------------------
+
+
+class AbsenceReport(models.Model):
+    """A school's report of a pupil's unexcused absence; the daily task moves the child to
+    suspected dropout and then dropout while it stays open."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="absences",
+                              verbose_name=_("child"))
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("school"))
+    first_absent_on = models.DateField(_("absent since"))
+    reason_known = models.CharField(_("reason, if known"), max_length=200, blank=True)
+    called_home_by = models.CharField(_("who called home"), max_length=100, blank=True)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("reported by"))
+    reported_at = models.DateTimeField(auto_now_add=True)
+    returned_on = models.DateField(_("back in school on"), null=True, blank=True, editable=False)
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = CHILD_SCOPE | {"school": "school"}
+
+    class Meta:
+        verbose_name = _("absence report")
+        verbose_name_plural = _("absence reports")
+        ordering = ["-first_absent_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["child"], condition=Q(returned_on__isnull=True),
+                                    name="one_open_absence_per_child"),
+        ]
+
+    def __str__(self):
+        return f"{self.child} · {self.first_absent_on}"
+
+
+# --- dropout cases ---------------------------------------------------------------------------
+
+
+class DropoutCase(models.Model):
+    """失辍学案件: one per dropped-out child, from report to return or closure."""
+
+    class Status(models.TextChoices):
+        REPORTED = "reported", _("Reported")
+        PERSUADING = "persuading", _("Persuading")
+        NOTICE_ISSUED = "notice_issued", _("Notice to resume issued")
+        PENALTY_DECIDED = "penalty_decided", _("Penalty decided")
+        RETURNED = "returned", _("Returned to school")
+        CLOSED = "closed", _("Closed")
+
+    class Cause(models.TextChoices):
+        LEARNING = "learning", _("Weariness of study or learning difficulty")
+        WORK = "work", _("Went out to work")
+        MARRIAGE = "marriage", _("Early marriage or childbirth")
+        RELIGION = "religion", _("Religion")
+        POVERTY = "poverty", _("Poverty")
+        ILLNESS = "illness", _("Illness")
+        DISTANCE = "distance", _("Distance from school")
+        FAMILY = "family", _("Family reasons")
+        OTHER = "other", _("Other")
+
+    class CloseReason(models.TextChoices):
+        MOVED_OUT = "moved_out", _("Verified move out of the county")
+        AGED_OUT = "aged_out", _("Reached the end of compulsory-education age")
+        EXEMPTED = "exempted", _("Approved exemption")
+        DECEASED = "deceased", _("Death")
+
+    OPEN_STATUSES = (Status.REPORTED, Status.PERSUADING, Status.NOTICE_ISSUED,
+                     Status.PENALTY_DECIDED)
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="dropout_cases",
+                              verbose_name=_("child"))
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("township"))
+    school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", verbose_name=_("last school"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
+                              default=Status.REPORTED, editable=False, db_index=True)
+    cause = models.CharField(_("reason for dropping out"), max_length=20, choices=Cause.choices)
+    cause_detail = models.TextField(_("circumstances"), blank=True)
+    responsible_persons = models.TextField(
+        _("responsible persons (包保责任人)"), blank=True,
+        help_text=_("One per line: name, post, phone — e.g. the township head, village head, "
+                    "headmaster, teacher."))
+    opened_on = models.DateField(_("opened on"))
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                  blank=True, related_name="+", verbose_name=_("opened by"),
+                                  help_text=_("Empty when the daily task opened it."))
+    last_action_on = models.DateField(_("last action on"), editable=False)
+    returned_on = models.DateField(_("returned on"), null=True, blank=True, editable=False)
+    consolidation_until = models.DateField(_("consolidation until"), null=True, blank=True,
+                                           editable=False)
+    struck_off_on = models.DateField(_("struck off on"), null=True, blank=True, editable=False)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True, editable=False)
+    close_reason = models.CharField(_("reason for closing"), max_length=20,
+                                    choices=CloseReason.choices, blank=True, editable=False)
+    close_evidence = models.TextField(_("evidence for closing"), blank=True, editable=False)
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {
+        "county": "township__county",
+        "township": "township",
+        "village": "child__village",
+        "school": "school",
+    }
+
+    class Meta:
+        verbose_name = _("dropout case")
+        verbose_name_plural = _("dropout cases")
+        ordering = ["-opened_on", "-pk"]
+        constraints = [
+            # One live case per child: open, or returned and still in its consolidation period.
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=Q(status__in=["reported", "persuading", "notice_issued",
+                                        "penalty_decided"])
+                | Q(status="returned", struck_off_on__isnull=True),
+                name="one_live_dropout_case_per_child",
+            ),
+        ]
+        indexes = [models.Index(fields=["township", "status"])]
+
+    def __str__(self):
+        return f"{self.child} · {self.get_status_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class CaseEvent(models.Model):
+    """The case's timeline: every transition and action, dated and attributed."""
+
+    case = models.ForeignKey(DropoutCase, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=30)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                              related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+class Persuasion(models.Model):
+    """劝返: one attempt to bring the child back."""
+
+    class Result(models.TextChoices):
+        REFUSED = "refused", _("Family refused")
+        PROMISED = "promised", _("Promised to return, not yet back")
+        NOT_MET = "not_met", _("Family not met")
+
+    case = models.ForeignKey(DropoutCase, on_delete=models.CASCADE, related_name="persuasions")
+    date = models.DateField(_("date"))
+    visitors = models.CharField(_("who went"), max_length=200)
+    what_was_said = models.TextField(_("what was said"))
+    family_answer = models.TextField(_("the family's answer"))
+    result = models.CharField(_("result"), max_length=20, choices=Result.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "pk"]
+
+
+class CaseMeasure(models.Model):
+    """相应制约措施 after a penalty."""
+
+    class Kind(models.TextChoices):
+        DEMAND = "demand", _("Demand to comply (履行催告)")
+        CIVIL_SUIT = "civil_suit", _("Civil suit against the guardian (监护人责任纠纷)")
+        PROCURATORATE = "procuratorate", _("Procuratorate's guardianship order (督促监护令)")
+        OTHER = "other", _("Other measure")
+
+    case = models.ForeignKey(DropoutCase, on_delete=models.CASCADE, related_name="measures")
+    kind = models.CharField(_("measure"), max_length=20, choices=Kind.choices)
+    date = models.DateField(_("date"))
+    description = models.TextField(_("description"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta:
+        ordering = ["date", "pk"]
+
+
+# --- official documents ----------------------------------------------------------------------
+
+
+class CountyLegalTexts(models.Model):
+    """The legal bases a county's documents cite: configured, never hard-coded (Art. 58 of the
+    Compulsory Education Law only orders criticism and correction; a fine needs a provincial
+    basis)."""
+
+    county = models.OneToOneField(County, on_delete=models.CASCADE, related_name="legal_texts",
+                                  verbose_name=_("county"))
+    notice_legal_basis = models.TextField(_("legal basis of the notice to resume schooling"))
+    penalty_legal_basis = models.TextField(_("legal basis of the penalty decision"))
+    default_penalty = models.TextField(_("usual penalty"),
+                                       help_text=_("Pre-filled in the decision form."))
+    review_authority = models.CharField(_("administrative review body"), max_length=100)
+    court = models.CharField(_("court for litigation"), max_length=100)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("county legal texts")
+        verbose_name_plural = _("county legal texts")
+
+    def __str__(self):
+        return str(self.county)
+
+
+class OfficialDocument(models.Model):
+    """An issued notice or decision: numbered, frozen (its text is a snapshot), voided only by a
+    correcting document, with its service record (送达回证)."""
+
+    class Kind(models.TextChoices):
+        RESUME_NOTICE = "resume_notice", _("Notice to resume schooling by a deadline")
+        PENALTY_DECISION = "penalty_decision", _("Administrative penalty decision")
+
+    class ServiceMethod(models.TextChoices):
+        IN_PERSON = "in_person", _("In person (当面送达)")
+        LEFT = "left", _("Left at the residence (留置送达)")
+        POST = "post", _("By post (邮寄送达)")
+
+    case = models.ForeignKey(DropoutCase, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("number"))
+    number = models.CharField(_("document number"), max_length=60, unique=True)
+    issued_on = models.DateField(_("issued on"))
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+")
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    content = models.JSONField(_("content"))  # the text as issued, rendered as it is
+    served_on = models.DateField(_("served on"))
+    served_to = models.CharField(_("served on (person)"), max_length=50)
+    service_method = models.CharField(_("service method"), max_length=20,
+                                      choices=ServiceMethod.choices)
+    served_by = models.CharField(_("served by"), max_length=100)
+    service_place = models.CharField(_("place of service"), max_length=200)
+    voided_by = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="corrects", verbose_name=_("voided by"))
+    void_reason = models.TextField(_("why it was corrected"), blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"county": "township__county", "township": "township",
+                   "village": "case__child__village", "school": "case__school"}
+
+    class Meta:
+        verbose_name = _("official document")
+        verbose_name_plural = _("official documents")
+        ordering = ["-issued_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["township", "kind", "year", "sequence"],
+                                    name="one_number_per_township_kind_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.number}"

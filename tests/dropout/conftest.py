@@ -1,0 +1,45 @@
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from dropout.models import CountyLegalTexts, DropoutCase
+from dropout.services import cases
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def days_ago(n: int) -> datetime.date:
+    return timezone.localdate() - datetime.timedelta(days=n)
+
+
+def pdf_upload(name="scan.pdf"):
+    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+
+
+@pytest.fixture
+def legal_texts(world):
+    return CountyLegalTexts.objects.create(
+        county=world.county,
+        notice_legal_basis="《中华人民共和国义务教育法》第五条第二款、第五十八条",
+        penalty_legal_basis="《某省义务教育条例》第四十条",
+        default_penalty="警告",
+        review_authority="测试县人民政府",
+        court="测试县人民法院",
+    )
+
+
+@pytest.fixture
+def case(world, legal_texts):
+    """child1 of township1 dropped out 40 days ago; the case is reported."""
+    return cases.open_case(actor=world.township1_user, child=world.child1,
+                           cause=DropoutCase.Cause.WORK, cause_detail="随父母外出务工",
+                           responsible_persons="镇长 张三\n校长 李四", opened_on=days_ago(40))
+
+
+def persuade(world, case, times=2, start=35):
+    for index in range(times):
+        cases.log_persuasion(actor=world.township1_user, case=case, date=days_ago(start - index),
+                             visitors="镇干部、班主任", what_was_said="宣讲义务教育法",
+                             family_answer="不愿返校", result="refused")
