@@ -12,6 +12,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("", include("enrollment.urls")),
     path("", include("core.urls")),
+    path("dropout/", include("dropout.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -72,8 +72,9 @@ class DocumentSequence(models.Model):
         verbose_name = _("document number sequence")
         verbose_name_plural = _("document number sequences")
         constraints = [
-            models.UniqueConstraint(fields=["issuer", "kind", "year"],
-                                    name="one_sequence_per_issuer_kind_year"),
+            models.UniqueConstraint(
+                fields=["issuer", "kind", "year"], name="one_sequence_per_issuer_kind_year"
+            ),
         ]
 
     def __str__(self):
@@ -83,8 +84,12 @@ class DocumentSequence(models.Model):
 class Notification(models.Model):
     """An in-app message to one user (a link to what needs attention)."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                  related_name="notifications", verbose_name=_("recipient"))
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
     message = models.CharField(_("message"), max_length=300)
     link = models.CharField(_("link"), max_length=300, blank=True)
     # Same key for the same event: a repeated daily job does not notify twice.
@@ -97,8 +102,11 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["recipient", "key"], condition=~models.Q(key=""),
-                                    name="one_notification_per_recipient_and_key"),
+            models.UniqueConstraint(
+                fields=["recipient", "key"],
+                condition=~models.Q(key=""),
+                name="one_notification_per_recipient_and_key",
+            ),
         ]
         indexes = [models.Index(fields=["recipient", "read_at"])]
 

@@ -12,8 +12,9 @@ def notify(users, message: str, *, link: str = "", key: str = "") -> None:
         for user in users:
             try:
                 with transaction.atomic():
-                    Notification.objects.create(recipient=user, message=message[:300],
-                                                link=link, key=key)
+                    Notification.objects.create(
+                        recipient=user, message=message[:300], link=link, key=key
+                    )
             except IntegrityError:  # already notified of this event
                 pass
 

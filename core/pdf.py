@@ -228,7 +228,8 @@ def _need(pdf: _OfficialPDF, y: float, height: float) -> float:
 
 def _signature(pdf: _OfficialPDF, lines: list[str], y: float) -> float:
     """发文机关署名 and 成文日期 (GB/T 9704-2012 §7.3.5.1): the date right-spaced by four
-    characters, the lines above it centred on the date, the seal over both."""
+    characters, the lines above it centred on the date, the seal over both. Returns the y under
+    the last line."""
     if not lines:
         return y
     pdf._font(BODY_PT)
@@ -250,7 +251,6 @@ def _signature(pdf: _OfficialPDF, lines: list[str], y: float) -> float:
             y = MARGIN_TOP
             seal_cy = y + 2 + SEAL_RADIUS
             first_line_y = max(seal_cy + 4 - lines_h / 2, y + LINE_H)
-    bottom = max(first_line_y + lines_h, seal_cy + SEAL_RADIUS)
     _seal_placeholder(pdf, center_x, seal_cy)
     pdf._font(BODY_PT)
     pdf.set_text_color(*BLACK)
@@ -258,7 +258,7 @@ def _signature(pdf: _OfficialPDF, lines: list[str], y: float) -> float:
         width = pdf.get_string_width(line)
         pdf.set_xy(center_x - width / 2, first_line_y + i * LINE_H)
         pdf.cell(width, LINE_H, line)
-    return bottom
+    return first_line_y + lines_h  # the seal may reach lower: it can overlap a footer note
 
 
 def _seal_placeholder(pdf: _OfficialPDF, cx: float, cy: float) -> None:

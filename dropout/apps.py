@@ -5,3 +5,28 @@ from django.utils.translation import gettext_lazy as _
 class DropoutConfig(AppConfig):
     name = "dropout"
     verbose_name = _("Dropout control")
+
+    def ready(self):
+        from enrollment.extensions import (
+            LedgerTab,
+            register_child_actions,
+            register_child_panel,
+            register_ledger_tab,
+        )
+
+        from .panels import child_actions, child_panel
+
+        register_ledger_tab(
+            LedgerTab(
+                label=_("Suspected dropouts"),
+                url_name="dropout:suspected_ledger",
+                preset_status="suspected_dropout",
+            )
+        )
+        register_ledger_tab(
+            LedgerTab(
+                label=_("Dropouts"), url_name="dropout:dropout_ledger", preset_status="dropped_out"
+            )
+        )
+        register_child_panel(child_panel)
+        register_child_actions(child_actions)

@@ -42,24 +42,43 @@ class ExemptionRequest(models.Model):
         REJECTED = "rejected", _("Rejected")
         RETURNED = "returned", _("Returned for more evidence")
 
-    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="exemptions",
-                              verbose_name=_("child"))
+    child = models.ForeignKey(
+        Child, on_delete=models.PROTECT, related_name="exemptions", verbose_name=_("child")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     reason_detail = models.TextField(_("circumstances"))
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"))
-    school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="+", verbose_name=_("placement school"),
-                               help_text=_("For home-delivered education or a special school."))
-    application_scan = models.FileField(_("guardian's written application"),
-                                        upload_to="exemptions/%Y/%m/")
-    evidence = models.FileField(_("evidence (medical certificate)"),
-                                upload_to="exemptions/%Y/%m/", blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
-                              default=Status.SUBMITTED, editable=False, db_index=True)
-    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                      related_name="+", verbose_name=_("registered by"))
+    school = models.ForeignKey(
+        School,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("placement school"),
+        help_text=_("For home-delivered education or a special school."),
+    )
+    application_scan = models.FileField(
+        _("guardian's written application"), upload_to="exemptions/%Y/%m/"
+    )
+    evidence = models.FileField(
+        _("evidence (medical certificate)"), upload_to="exemptions/%Y/%m/", blank=True
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.SUBMITTED,
+        editable=False,
+        db_index=True,
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
     registered_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     # Set when the child is expected back and the township has been told (due-back list).
     due_back_notified_on = models.DateField(null=True, blank=True, editable=False)
@@ -73,8 +92,10 @@ class ExemptionRequest(models.Model):
         verbose_name_plural = _("exemption requests")
         ordering = ["-registered_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")),
-                                   name="exemption_ends_after_it_starts"),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")),
+                name="exemption_ends_after_it_starts",
+            ),
         ]
 
     def __str__(self):
@@ -95,6 +116,13 @@ class ExemptionStep(models.Model):
     class Meta:
         ordering = ["at", "pk"]
 
+    def __str__(self):
+        return f"{self.request_id} {self.action}"
+
+    @property
+    def action_label(self):
+        return EXEMPTION_ACTION_LABELS.get(self.action, self.action)
+
 
 # --- absences --------------------------------------------------------------------------------
 
@@ -103,15 +131,21 @@ class AbsenceReport(models.Model):
     """A school's report of a pupil's unexcused absence; the daily task moves the child to
     suspected dropout and then dropout while it stays open."""
 
-    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="absences",
-                              verbose_name=_("child"))
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("school"))
+    child = models.ForeignKey(
+        Child, on_delete=models.PROTECT, related_name="absences", verbose_name=_("child")
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="+", verbose_name=_("school")
+    )
     first_absent_on = models.DateField(_("absent since"))
     reason_known = models.CharField(_("reason, if known"), max_length=200, blank=True)
     called_home_by = models.CharField(_("who called home"), max_length=100, blank=True)
-    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("reported by"))
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reported by"),
+    )
     reported_at = models.DateTimeField(auto_now_add=True)
     returned_on = models.DateField(_("back in school on"), null=True, blank=True, editable=False)
     history = HistoricalRecords()
@@ -124,8 +158,11 @@ class AbsenceReport(models.Model):
         verbose_name_plural = _("absence reports")
         ordering = ["-first_absent_on", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["child"], condition=Q(returned_on__isnull=True),
-                                    name="one_open_absence_per_child"),
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=Q(returned_on__isnull=True),
+                name="one_open_absence_per_child",
+            ),
         ]
 
     def __str__(self):
@@ -163,35 +200,69 @@ class DropoutCase(models.Model):
         EXEMPTED = "exempted", _("Approved exemption")
         DECEASED = "deceased", _("Death")
 
-    OPEN_STATUSES = (Status.REPORTED, Status.PERSUADING, Status.NOTICE_ISSUED,
-                     Status.PENALTY_DECIDED)
+    OPEN_STATUSES = (
+        Status.REPORTED,
+        Status.PERSUADING,
+        Status.NOTICE_ISSUED,
+        Status.PENALTY_DECIDED,
+    )
 
-    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="dropout_cases",
-                              verbose_name=_("child"))
-    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="+",
-                                 verbose_name=_("township"))
-    school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="+", verbose_name=_("last school"))
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
-                              default=Status.REPORTED, editable=False, db_index=True)
+    child = models.ForeignKey(
+        Child, on_delete=models.PROTECT, related_name="dropout_cases", verbose_name=_("child")
+    )
+    township = models.ForeignKey(
+        Township, on_delete=models.PROTECT, related_name="+", verbose_name=_("township")
+    )
+    school = models.ForeignKey(
+        School,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last school"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.REPORTED,
+        editable=False,
+        db_index=True,
+    )
     cause = models.CharField(_("reason for dropping out"), max_length=20, choices=Cause.choices)
     cause_detail = models.TextField(_("circumstances"), blank=True)
     responsible_persons = models.TextField(
-        _("responsible persons (包保责任人)"), blank=True,
-        help_text=_("One per line: name, post, phone — e.g. the township head, village head, "
-                    "headmaster, teacher."))
+        _("responsible persons (包保责任人)"),
+        blank=True,
+        help_text=_(
+            "One per line: name, post, phone — e.g. the township head, village head, "
+            "headmaster, teacher."
+        ),
+    )
     opened_on = models.DateField(_("opened on"))
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                  blank=True, related_name="+", verbose_name=_("opened by"),
-                                  help_text=_("Empty when the daily task opened it."))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opened by"),
+        help_text=_("Empty when the daily task opened it."),
+    )
     last_action_on = models.DateField(_("last action on"), editable=False)
     returned_on = models.DateField(_("returned on"), null=True, blank=True, editable=False)
-    consolidation_until = models.DateField(_("consolidation until"), null=True, blank=True,
-                                           editable=False)
+    consolidation_until = models.DateField(
+        _("consolidation until"), null=True, blank=True, editable=False
+    )
     struck_off_on = models.DateField(_("struck off on"), null=True, blank=True, editable=False)
     closed_on = models.DateField(_("closed on"), null=True, blank=True, editable=False)
-    close_reason = models.CharField(_("reason for closing"), max_length=20,
-                                    choices=CloseReason.choices, blank=True, editable=False)
+    close_reason = models.CharField(
+        _("reason for closing"),
+        max_length=20,
+        choices=CloseReason.choices,
+        blank=True,
+        editable=False,
+    )
     close_evidence = models.TextField(_("evidence for closing"), blank=True, editable=False)
     history = HistoricalRecords()
 
@@ -211,8 +282,9 @@ class DropoutCase(models.Model):
             # One live case per child: open, or returned and still in its consolidation period.
             models.UniqueConstraint(
                 fields=["child"],
-                condition=Q(status__in=["reported", "persuading", "notice_issued",
-                                        "penalty_decided"])
+                condition=Q(
+                    status__in=["reported", "persuading", "notice_issued", "penalty_decided"]
+                )
                 | Q(status="returned", struck_off_on__isnull=True),
                 name="one_live_dropout_case_per_child",
             ),
@@ -227,6 +299,29 @@ class DropoutCase(models.Model):
         return self.status in self.OPEN_STATUSES
 
 
+CASE_ACTION_LABELS = {
+    "opened": _("Case opened"),
+    "reopened": _("Reopened"),
+    "persuasion": _("Persuasion visit"),
+    "notice_issued": _("Notice to resume schooling issued"),
+    "penalty_decided": _("Penalty decision issued"),
+    "measure": _("Further measure"),
+    "returned": _("Returned to school"),
+    "closed": _("Closed"),
+    "struck_off": _("Struck off after consolidation"),
+    "edited": _("Details edited"),
+    "document_corrected": _("Document corrected"),
+}
+EXEMPTION_ACTION_LABELS = {
+    "submit": _("Registered"),
+    "approve": _("Approved by the township"),
+    "file": _("Filed by the county bureau"),
+    "reject": _("Rejected"),
+    "return": _("Returned for more evidence"),
+    "resubmit": _("Resubmitted"),
+}
+
+
 class CaseEvent(models.Model):
     """The case's timeline: every transition and action, dated and attributed."""
 
@@ -235,12 +330,24 @@ class CaseEvent(models.Model):
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
     note = models.TextField(_("note"), blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.case_id} {self.action}"
+
+    @property
+    def action_label(self):
+        return CASE_ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def to_status_label(self):
+        return DropoutCase.Status(self.to_status).label if self.to_status else ""
 
 
 class Persuasion(models.Model):
@@ -257,12 +364,16 @@ class Persuasion(models.Model):
     what_was_said = models.TextField(_("what was said"))
     family_answer = models.TextField(_("the family's answer"))
     result = models.CharField(_("result"), max_length=20, choices=Result.choices)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["date", "pk"]
+
+    def __str__(self):
+        return f"{self.case_id} {self.date}"
 
 
 class CaseMeasure(models.Model):
@@ -278,11 +389,15 @@ class CaseMeasure(models.Model):
     kind = models.CharField(_("measure"), max_length=20, choices=Kind.choices)
     date = models.DateField(_("date"))
     description = models.TextField(_("description"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["date", "pk"]
+
+    def __str__(self):
+        return f"{self.case_id} {self.get_kind_display()}"
 
 
 # --- official documents ----------------------------------------------------------------------
@@ -293,12 +408,14 @@ class CountyLegalTexts(models.Model):
     Compulsory Education Law only orders criticism and correction; a fine needs a provincial
     basis)."""
 
-    county = models.OneToOneField(County, on_delete=models.CASCADE, related_name="legal_texts",
-                                  verbose_name=_("county"))
+    county = models.OneToOneField(
+        County, on_delete=models.CASCADE, related_name="legal_texts", verbose_name=_("county")
+    )
     notice_legal_basis = models.TextField(_("legal basis of the notice to resume schooling"))
     penalty_legal_basis = models.TextField(_("legal basis of the penalty decision"))
-    default_penalty = models.TextField(_("usual penalty"),
-                                       help_text=_("Pre-filled in the decision form."))
+    default_penalty = models.TextField(
+        _("usual penalty"), help_text=_("Pre-filled in the decision form.")
+    )
     review_authority = models.CharField(_("administrative review body"), max_length=100)
     court = models.CharField(_("court for litigation"), max_length=100)
     history = HistoricalRecords()
@@ -331,31 +448,45 @@ class OfficialDocument(models.Model):
     sequence = models.PositiveIntegerField(_("number"))
     number = models.CharField(_("document number"), max_length=60, unique=True)
     issued_on = models.DateField(_("issued on"))
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                  related_name="+")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     content = models.JSONField(_("content"))  # the text as issued, rendered as it is
     served_on = models.DateField(_("served on"))
     served_to = models.CharField(_("served on (person)"), max_length=50)
-    service_method = models.CharField(_("service method"), max_length=20,
-                                      choices=ServiceMethod.choices)
+    service_method = models.CharField(
+        _("service method"), max_length=20, choices=ServiceMethod.choices
+    )
     served_by = models.CharField(_("served by"), max_length=100)
     service_place = models.CharField(_("place of service"), max_length=200)
-    voided_by = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="corrects", verbose_name=_("voided by"))
+    voided_by = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrects",
+        verbose_name=_("voided by"),
+    )
     void_reason = models.TextField(_("why it was corrected"), blank=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_paths = {"county": "township__county", "township": "township",
-                   "village": "case__child__village", "school": "case__school"}
+    scope_paths = {
+        "county": "township__county",
+        "township": "township",
+        "village": "case__child__village",
+        "school": "case__school",
+    }
 
     class Meta:
         verbose_name = _("official document")
         verbose_name_plural = _("official documents")
         ordering = ["-issued_on", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["township", "kind", "year", "sequence"],
-                                    name="one_number_per_township_kind_year"),
+            models.UniqueConstraint(
+                fields=["township", "kind", "year", "sequence"],
+                name="one_number_per_township_kind_year",
+            ),
         ]
 
     def __str__(self):

@@ -49,8 +49,9 @@ class Township(models.Model):
     name = models.CharField(_("name"), max_length=50)
     # Issuer's short name for official document numbers, e.g. 城关镇教字.
     document_prefix = models.CharField(_("document number prefix"), max_length=30, blank=True)
-    penalty_document_prefix = models.CharField(_("penalty decision number prefix"),
-                                               max_length=30, blank=True)
+    penalty_document_prefix = models.CharField(
+        _("penalty decision number prefix"), max_length=30, blank=True
+    )
     history = HistoricalRecords()
 
     objects = ScopedQuerySet.as_manager()

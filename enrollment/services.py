@@ -266,19 +266,35 @@ def change_status(
     )
 
 
-def set_status_by_procedure(*, actor, child: Child, status: str,
-                            effective_date: datetime.date, reason: str, school=None,
-                            grade: int | None = None, class_name: str = "",
-                            is_inclusive: bool = False) -> EnrollmentStatusChange:
+def set_status_by_procedure(
+    *,
+    actor,
+    child: Child,
+    status: str,
+    effective_date: datetime.date,
+    reason: str,
+    school=None,
+    grade: int | None = None,
+    class_name: str = "",
+    is_inclusive: bool = False,
+) -> EnrollmentStatusChange:
     """For the procedures of other apps (an approved exemption, a dropout case, an absence):
     any status, including deferral and suspension, with the same checks and history. The
     effective date is moved up to the last recorded change when it lies before it."""
     child = Child.objects.get(pk=child.pk)
     if child.status_since and effective_date < child.status_since:
         effective_date = child.status_since
-    return _record_status(child=child, actor=actor, status=status, effective_date=effective_date,
-                          reason=reason, school=school, grade=grade, class_name=class_name,
-                          is_inclusive=is_inclusive)
+    return _record_status(
+        child=child,
+        actor=actor,
+        status=status,
+        effective_date=effective_date,
+        reason=reason,
+        school=school,
+        grade=grade,
+        class_name=class_name,
+        is_inclusive=is_inclusive,
+    )
 
 
 @transaction.atomic

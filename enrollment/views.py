@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from core.errors import DomainError
 from core.services import request_export
 
 from . import selectors, services
+from .extensions import CHILD_ACTIONS, CHILD_PANELS, LEDGER_TABS
 from .forms import (
     ChildRegistrationForm,
     HelpPairingForm,
@@ -24,7 +26,7 @@ from .forms import (
     HouseholdVisitForm,
     StatusChangeForm,
 )
-from .ledgers import build_ledger, summary_population
+from .ledgers import LEDGER_KINDS, build_ledger, summary_population
 from .models import Child, Grade, HouseholdVisit, Township, Village
 from .permissions import get_scoped_or_404, has_any_role, require, sees_full_identity, user_may
 from .roles import (
@@ -63,10 +65,17 @@ def ledger_url_for(place) -> str:
 
 
 @login_required
-def ledger(request, kind: str, pk: int):
-    built = build_ledger(request.user, kind, pk, request.GET)
+def ledger(request, kind: str, pk: int, preset_status: str = ""):
+    """The three-tier ledger; with `preset_status` the same page is the suspected-dropout or
+    dropout ledger (its status filter fixed)."""
+    if kind not in LEDGER_KINDS:
+        raise Http404
+    query = request.GET.copy()
+    if preset_status:
+        query["status"] = preset_status
+    built = build_ledger(request.user, kind, pk, query)
     summary_rows = selectors.ledger_summary(
-        summary_population(built, request.user, request.GET), group_by=built.group_by
+        summary_population(built, request.user, query), group_by=built.group_by
     )
     _label_summary_rows(summary_rows, built.group_by)
     table = LedgerTable(built.rows)
@@ -92,6 +101,26 @@ def ledger(request, kind: str, pk: int):
                 "rates": [row["rate"] for row in summary_rows],
             },
             "can_register": kind != "school" and has_any_role(request.user, REGISTER_CHILD_ROLES),
+            "preset_status": preset_status,
+            "ledger_tabs": [
+                {
+                    "label": tab.label,
+                    "preset_status": tab.preset_status,
+                    "url": reverse(tab.url_name, args=[kind, pk]),
+                }
+                for tab in LEDGER_TABS
+            ],
+            "ledger_title": next(
+                (tab.label for tab in LEDGER_TABS if tab.preset_status == preset_status), ""
+            )
+            if preset_status
+            else "",
+            "export_query": [
+                (key, value)
+                for key, values in query.lists()
+                if key in LEDGER_QUERY_KEYS
+                for value in values
+            ],
         },
     )
 
@@ -100,6 +129,8 @@ def ledger(request, kind: str, pk: int):
 @require_http_methods(["POST"])
 def export_ledger(request, kind: str, pk: int):
     """Queue the Excel export of the ledger as filtered on the page; the job page shows progress."""
+    if kind not in LEDGER_KINDS:
+        raise Http404
     built = build_ledger(request.user, kind, pk, request.POST)  # 404 outside the scope
     query = {
         key: values
@@ -201,6 +232,15 @@ def child_detail(request, pk: int):
             "may_change_status": user_may(user, Child.objects, CHANGE_STATUS_ROLES, child),
             "may_visit": user_may(user, Child.objects, RECORD_VISIT_ROLES, child),
             "may_pair": user_may(user, Child.objects, ASSIGN_PAIRING_ROLES, child),
+            "extra_panels": [
+                render_to_string(template, context, request=request)
+                for template, context in filter(
+                    None, (show(request, child) for show in CHILD_PANELS)
+                )
+            ],
+            "extra_actions": [
+                link for actions in CHILD_ACTIONS for link in actions(request, child)
+            ],
         },
     )
 

@@ -16,25 +16,39 @@ from ..models import AbsenceReport, CaseEvent, CaseMeasure, DropoutCase, Persuas
 from .common import require_role, saved_by, today
 
 C = DropoutCase.Status
-EXEMPTION_STATUSES = (EnrollmentStatus.DEFERRED, EnrollmentStatus.SUSPENDED,
-                      EnrollmentStatus.HOME_DELIVERED, EnrollmentStatus.SPECIAL_SCHOOL)
+EXEMPTION_STATUSES = (
+    EnrollmentStatus.DEFERRED,
+    EnrollmentStatus.SUSPENDED,
+    EnrollmentStatus.HOME_DELIVERED,
+    EnrollmentStatus.SPECIAL_SCHOOL,
+)
 
 
 def event(case, *, actor, action, from_status="", note=""):
-    CaseEvent.objects.create(case=case, action=action, from_status=from_status,
-                             to_status=case.status, note=note, actor=actor)
+    CaseEvent.objects.create(
+        case=case,
+        action=action,
+        from_status=from_status,
+        to_status=case.status,
+        note=note,
+        actor=actor,
+    )
 
 
 def locked_case(case) -> DropoutCase:
-    return DropoutCase.objects.select_for_update().select_related(
-        "child__village__township__county", "child__household", "township").get(pk=case.pk)
+    return (
+        DropoutCase.objects.select_for_update()
+        .select_related("child__village__township__county", "child__household", "township")
+        .get(pk=case.pk)
+    )
 
 
 def _refuse_unless(case, allowed, action_label):
     if case.status not in allowed:
         raise TransitionRefused(
             _("The case is “%(status)s”: %(action)s is not possible now.")
-            % {"status": case.get_status_display(), "action": action_label})
+            % {"status": case.get_status_display(), "action": action_label}
+        )
 
 
 def _not_future(day, field):
@@ -43,52 +57,72 @@ def _not_future(day, field):
 
 
 def live_case(child) -> DropoutCase | None:
-    return DropoutCase.objects.filter(child=child).filter(
-        status__in=DropoutCase.OPEN_STATUSES).first() or DropoutCase.objects.filter(
-        child=child, status=C.RETURNED, struck_off_on__isnull=True).first()
+    return (
+        DropoutCase.objects.filter(child=child).filter(status__in=DropoutCase.OPEN_STATUSES).first()
+        or DropoutCase.objects.filter(
+            child=child, status=C.RETURNED, struck_off_on__isnull=True
+        ).first()
+    )
 
 
 def _last_school(child: Child) -> School | None:
     if child.current_school_id:
         return child.current_school
-    change = child.status_changes.filter(school__isnull=False).order_by(
-        "-effective_date", "-pk").first()
+    change = (
+        child.status_changes.filter(school__isnull=False).order_by("-effective_date", "-pk").first()
+    )
     return change.school if change else None
 
 
 @transaction.atomic
-def open_case(*, actor, child: Child, cause: str, cause_detail: str = "",
-              responsible_persons: str = "", opened_on: datetime.date | None = None
-              ) -> DropoutCase:
+def open_case(
+    *,
+    actor,
+    child: Child,
+    cause: str,
+    cause_detail: str = "",
+    responsible_persons: str = "",
+    opened_on: datetime.date | None = None,
+) -> DropoutCase:
     """Open the child's case (or reopen the one still in its consolidation period); the child
     is a dropout in the ledger from that day."""
     require_role(actor, child, OPEN_CASE_ROLES)
-    child = Child.objects.select_for_update().select_related("village__township").get(
-        pk=child.pk)
+    child = Child.objects.select_for_update().select_related("village__township").get(pk=child.pk)
     opened_on = opened_on or today()
     _not_future(opened_on, "opened_on")
     current = live_case(child)
     if current is not None and current.is_open:
         raise TransitionRefused(_("This child already has an open case."))
     if current is not None:  # returned, still in consolidation
-        return reopen_case(actor=actor, case=current, on=opened_on,
-                           note=cause_detail or _("Dropped out again"))
+        return reopen_case(
+            actor=actor, case=current, on=opened_on, note=cause_detail or _("Dropped out again")
+        )
     if child.status in (EnrollmentStatus.MOVED_AWAY, EnrollmentStatus.DECEASED):
         raise TransitionRefused(_("A child who moved away or died cannot have a dropout case."))
     if cause not in DropoutCase.Cause.values:
         raise DomainError(_("Choose the reason for dropping out."), field="cause")
     school = _last_school(child)
-    case = DropoutCase(child=child, township=child.village.township, school=school, cause=cause,
-                       cause_detail=cause_detail.strip(),
-                       responsible_persons=responsible_persons.strip(), opened_on=opened_on,
-                       opened_by=actor, last_action_on=opened_on)
+    case = DropoutCase(
+        child=child,
+        township=child.village.township,
+        school=school,
+        cause=cause,
+        cause_detail=cause_detail.strip(),
+        responsible_persons=responsible_persons.strip(),
+        opened_on=opened_on,
+        opened_by=actor,
+        last_action_on=opened_on,
+    )
     saved_by(case, actor)
     event(case, actor=actor, action="opened", note=case.get_cause_display())
     if child.status != EnrollmentStatus.DROPPED_OUT:
-        set_status_by_procedure(actor=actor, child=child, status=EnrollmentStatus.DROPPED_OUT,
-                                effective_date=opened_on,
-                                reason=_("Dropout case opened: %(cause)s")
-                                % {"cause": case.get_cause_display()})
+        set_status_by_procedure(
+            actor=actor,
+            child=child,
+            status=EnrollmentStatus.DROPPED_OUT,
+            effective_date=opened_on,
+            reason=_("Dropout case opened: %(cause)s") % {"cause": case.get_cause_display()},
+        )
     return case
 
 
@@ -103,16 +137,27 @@ def reopen_case(*, actor, case: DropoutCase, on: datetime.date, note: str = "") 
     case.returned_on, case.consolidation_until, case.last_action_on = None, None, on
     saved_by(case, actor)
     event(case, actor=actor, action="reopened", from_status=previous, note=note)
-    set_status_by_procedure(actor=actor, child=case.child, status=EnrollmentStatus.DROPPED_OUT,
-                            effective_date=on,
-                            reason=_("Dropped out again within the consolidation period; case "
-                                     "reopened"))
+    set_status_by_procedure(
+        actor=actor,
+        child=case.child,
+        status=EnrollmentStatus.DROPPED_OUT,
+        effective_date=on,
+        reason=_("Dropped out again within the consolidation period; case reopened"),
+    )
     return case
 
 
 @transaction.atomic
-def log_persuasion(*, actor, case: DropoutCase, date: datetime.date, visitors: str,
-                   what_was_said: str, family_answer: str, result: str) -> Persuasion:
+def log_persuasion(
+    *,
+    actor,
+    case: DropoutCase,
+    date: datetime.date,
+    visitors: str,
+    what_was_said: str,
+    family_answer: str,
+    result: str,
+) -> Persuasion:
     require_role(actor, case, PERSUASION_ROLES)
     case = locked_case(case)
     _refuse_unless(case, DropoutCase.OPEN_STATUSES, _("recording a persuasion"))
@@ -122,21 +167,33 @@ def log_persuasion(*, actor, case: DropoutCase, date: datetime.date, visitors: s
     if result not in Persuasion.Result.values:
         raise DomainError(_("Choose the result."), field="result")
     persuasion = Persuasion.objects.create(
-        case=case, date=date, visitors=visitors.strip(), what_was_said=what_was_said.strip(),
-        family_answer=family_answer.strip(), result=result, recorded_by=actor)
+        case=case,
+        date=date,
+        visitors=visitors.strip(),
+        what_was_said=what_was_said.strip(),
+        family_answer=family_answer.strip(),
+        result=result,
+        recorded_by=actor,
+    )
     previous = case.status
     if case.status == C.REPORTED:
         case.status = C.PERSUADING
     case.last_action_on = max(case.last_action_on, date)
     saved_by(case, actor)
-    event(case, actor=actor, action="persuasion", from_status=previous,
-          note=f"{date.isoformat()} {persuasion.get_result_display()}")
+    event(
+        case,
+        actor=actor,
+        action="persuasion",
+        from_status=previous,
+        note=f"{date.isoformat()} {persuasion.get_result_display()}",
+    )
     return persuasion
 
 
 @transaction.atomic
-def add_measure(*, actor, case: DropoutCase, kind: str, date: datetime.date,
-                description: str) -> CaseMeasure:
+def add_measure(
+    *, actor, case: DropoutCase, kind: str, date: datetime.date, description: str
+) -> CaseMeasure:
     """相应制约措施: only after a penalty decision; the case stays open."""
     require_role(actor, case, CASE_ROLES)
     case = locked_case(case)
@@ -144,47 +201,72 @@ def add_measure(*, actor, case: DropoutCase, kind: str, date: datetime.date,
     _not_future(date, "date")
     if not description.strip():
         raise DomainError(_("Describe the measure."), field="description")
-    measure = CaseMeasure.objects.create(case=case, kind=kind, date=date,
-                                         description=description.strip(), recorded_by=actor)
+    measure = CaseMeasure.objects.create(
+        case=case, kind=kind, date=date, description=description.strip(), recorded_by=actor
+    )
     case.last_action_on = max(case.last_action_on, date)
     saved_by(case, actor)
-    event(case, actor=actor, action="measure", from_status=case.status,
-          note=measure.get_kind_display())
+    event(
+        case,
+        actor=actor,
+        action="measure",
+        from_status=case.status,
+        note=measure.get_kind_display(),
+    )
     return measure
 
 
 @transaction.atomic
-def return_to_school(*, actor, case: DropoutCase, school: School, grade: int,
-                     returned_on: datetime.date, class_name: str = "") -> DropoutCase:
+def return_to_school(
+    *,
+    actor,
+    case: DropoutCase,
+    school: School,
+    grade: int,
+    returned_on: datetime.date,
+    class_name: str = "",
+) -> DropoutCase:
     """复学 at any step: the child is back in school in the ledger; consolidation begins."""
     require_role(actor, case, RETURN_ROLES)
     case = locked_case(case)
     _refuse_unless(case, DropoutCase.OPEN_STATUSES, _("recording a return"))
     _not_future(returned_on, "returned_on")
     if returned_on < case.opened_on:
-        raise DomainError(_("The return is dated before the case was opened."),
-                          field="returned_on")
+        raise DomainError(_("The return is dated before the case was opened."), field="returned_on")
     if grade is None:
         raise DomainError(_("Give the grade."), field="grade")
     previous = case.status
     case.status, case.returned_on = C.RETURNED, returned_on
-    case.consolidation_until = returned_on + datetime.timedelta(
-        days=settings.CONSOLIDATION_DAYS)
+    case.consolidation_until = returned_on + datetime.timedelta(days=settings.CONSOLIDATION_DAYS)
     case.last_action_on = returned_on
     saved_by(case, actor)
-    event(case, actor=actor, action="returned", from_status=previous,
-          note=f"{school.name} {returned_on.isoformat()}")
-    set_status_by_procedure(actor=actor, child=case.child, status=EnrollmentStatus.IN_SCHOOL,
-                            effective_date=returned_on, school=school, grade=grade,
-                            class_name=class_name, reason=_("Returned to school (复学)"))
+    event(
+        case,
+        actor=actor,
+        action="returned",
+        from_status=previous,
+        note=f"{school.name} {returned_on.isoformat()}",
+    )
+    set_status_by_procedure(
+        actor=actor,
+        child=case.child,
+        status=EnrollmentStatus.IN_SCHOOL,
+        effective_date=returned_on,
+        school=school,
+        grade=grade,
+        class_name=class_name,
+        reason=_("Returned to school (复学)"),
+    )
     AbsenceReport.objects.filter(child=case.child, returned_on__isnull=True).update(
-        returned_on=returned_on)
+        returned_on=returned_on
+    )
     return case
 
 
 @transaction.atomic
-def close_case(*, actor, case: DropoutCase, reason: str, evidence: str,
-               closed_on: datetime.date | None = None) -> DropoutCase:
+def close_case(
+    *, actor, case: DropoutCase, reason: str, evidence: str, closed_on: datetime.date | None = None
+) -> DropoutCase:
     require_role(actor, case, CASE_ROLES)
     case = locked_case(case)
     _refuse_unless(case, DropoutCase.OPEN_STATUSES, _("closing the case"))
@@ -196,8 +278,12 @@ def close_case(*, actor, case: DropoutCase, reason: str, evidence: str,
         raise DomainError(_("Describe the evidence for closing the case."), field="evidence")
     child = case.child
     if reason == DropoutCase.CloseReason.EXEMPTED and child.status not in EXEMPTION_STATUSES:
-        raise TransitionRefused(_("Closing for an exemption needs a filed exemption request: "
-                                  "the child's status is not an exemption."))
+        raise TransitionRefused(
+            _(
+                "Closing for an exemption needs a filed exemption request: "
+                "the child's status is not an exemption."
+            )
+        )
     if reason == DropoutCase.CloseReason.AGED_OUT:
         from enrollment.selectors import age_on_reference
 
@@ -208,15 +294,26 @@ def close_case(*, actor, case: DropoutCase, reason: str, evidence: str,
     case.close_reason, case.close_evidence = reason, evidence.strip()
     case.last_action_on = closed_on
     saved_by(case, actor)
-    event(case, actor=actor, action="closed", from_status=previous,
-          note=case.get_close_reason_display())
-    final_status = {DropoutCase.CloseReason.MOVED_OUT: EnrollmentStatus.MOVED_AWAY,
-                    DropoutCase.CloseReason.DECEASED: EnrollmentStatus.DECEASED}.get(reason)
+    event(
+        case,
+        actor=actor,
+        action="closed",
+        from_status=previous,
+        note=case.get_close_reason_display(),
+    )
+    final_status = {
+        DropoutCase.CloseReason.MOVED_OUT: EnrollmentStatus.MOVED_AWAY,
+        DropoutCase.CloseReason.DECEASED: EnrollmentStatus.DECEASED,
+    }.get(reason)
     if final_status and child.status != final_status:
-        set_status_by_procedure(actor=actor, child=child, status=final_status,
-                                effective_date=closed_on,
-                                reason=_("Dropout case closed: %(reason)s")
-                                % {"reason": case.get_close_reason_display()})
+        set_status_by_procedure(
+            actor=actor,
+            child=child,
+            status=final_status,
+            effective_date=closed_on,
+            reason=_("Dropout case closed: %(reason)s")
+            % {"reason": case.get_close_reason_display()},
+        )
     return case
 
 
@@ -225,7 +322,8 @@ def strike_off_consolidated(*, day: datetime.date | None = None) -> int:
     """销号: returned cases whose consolidation period has passed without a new absence."""
     day = day or today()
     cases = DropoutCase.objects.select_for_update().filter(
-        status=C.RETURNED, struck_off_on__isnull=True, consolidation_until__lt=day)
+        status=C.RETURNED, struck_off_on__isnull=True, consolidation_until__lt=day
+    )
     count = 0
     for case in cases:
         case.struck_off_on = day
@@ -235,8 +333,9 @@ def strike_off_consolidated(*, day: datetime.date | None = None) -> int:
     return count
 
 
-def update_case_details(*, actor, case: DropoutCase, cause: str, cause_detail: str,
-                        responsible_persons: str) -> DropoutCase:
+def update_case_details(
+    *, actor, case: DropoutCase, cause: str, cause_detail: str, responsible_persons: str
+) -> DropoutCase:
     require_role(actor, case, CASE_ROLES)
     with transaction.atomic():
         case = locked_case(case)

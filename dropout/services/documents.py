@@ -44,24 +44,32 @@ def current_document(case, kind) -> OfficialDocument | None:
 def _legal_texts(case) -> CountyLegalTexts:
     texts = CountyLegalTexts.objects.filter(county_id=case.township.county_id).first()
     if texts is None:
-        raise TransitionRefused(_("The county's legal texts are not configured yet; a county "
-                                  "administrator must enter them first."))
+        raise TransitionRefused(
+            _(
+                "The county's legal texts are not configured yet; a county "
+                "administrator must enter them first."
+            )
+        )
     return texts
 
 
-def _service_rows(document_title, number, *, served_to, served_on, place, method_label,
-                  served_by):
-    return [["送达文书", f"{document_title} {number}"], ["受送达人", served_to],
-            ["送达时间", chinese_date(served_on)], ["送达地点", place],
-            ["送达方式", method_label], ["送达人", served_by], ["受送达人签名", ""],
-            ["备注", ""]]
+def _service_rows(document_title, number, *, served_to, served_on, place, method_label, served_by):
+    return [
+        ["送达文书", f"{document_title} {number}"],
+        ["受送达人", served_to],
+        ["送达时间", chinese_date(served_on)],
+        ["送达地点", place],
+        ["送达方式", method_label],
+        ["送达人", served_by],
+        ["受送达人签名", ""],
+        ["备注", ""],
+    ]
 
 
 def _child_description(case) -> str:
     child = case.child
     sex = "男" if child.sex == "M" else "女"
-    identity = (f"，公民身份号码{mask_resident_id(child.resident_id)}"
-                if child.resident_id else "")
+    identity = f"，公民身份号码{mask_resident_id(child.resident_id)}" if child.resident_id else ""
     return f"{child.name}（{sex}，{chinese_date(child.birth_date)}出生{identity}）"
 
 
@@ -75,37 +83,66 @@ def _validate_service(served_on, served_to, method, served_by, place):
         raise DomainError(_("The date of service cannot be in the future."), field="served_on")
     if method not in OfficialDocument.ServiceMethod.values:
         raise DomainError(_("Choose how the document was served."), field="service_method")
-    for field, value in (("served_to", served_to), ("served_by", served_by),
-                         ("service_place", place)):
+    for field, value in (
+        ("served_to", served_to),
+        ("served_by", served_by),
+        ("service_place", place),
+    ):
         if not value.strip():
             raise DomainError(_("This field is required."), field=field)
 
 
-def _issue(case, *, actor, kind, issued_on, deadline, content_builder, served_to, method,
-           served_by, place) -> OfficialDocument:
+def _issue(
+    case, *, actor, kind, issued_on, deadline, content_builder, served_to, method, served_by, place
+) -> OfficialDocument:
     township = case.township
-    sequence = take_next_number(issuer=f"township:{township.pk}", kind=kind,
-                                year=issued_on.year)
+    sequence = take_next_number(issuer=f"township:{township.pk}", kind=kind, year=issued_on.year)
     number = format_document_number(number_prefix(township, kind), issued_on.year, sequence)
     method_label = str(OfficialDocument.ServiceMethod(method).label)
     content = content_builder(number)
     content["service_record"] = {
         "title": "送达回证",
-        "rows": _service_rows(content["title"], number, served_to=served_to,
-                              served_on=issued_on, place=place, method_label=method_label,
-                              served_by=served_by),
+        "rows": _service_rows(
+            content["title"],
+            number,
+            served_to=served_to,
+            served_on=issued_on,
+            place=place,
+            method_label=method_label,
+            served_by=served_by,
+        ),
     }
     return OfficialDocument.objects.create(
-        case=case, kind=kind, township=township, year=issued_on.year, sequence=sequence,
-        number=number, issued_on=issued_on, issued_by=actor, deadline=deadline,
-        content=content, served_on=issued_on, served_to=served_to.strip(),
-        service_method=method, served_by=served_by.strip(), service_place=place.strip())
+        case=case,
+        kind=kind,
+        township=township,
+        year=issued_on.year,
+        sequence=sequence,
+        number=number,
+        issued_on=issued_on,
+        issued_by=actor,
+        deadline=deadline,
+        content=content,
+        served_on=issued_on,
+        served_to=served_to.strip(),
+        service_method=method,
+        served_by=served_by.strip(),
+        service_place=place.strip(),
+    )
 
 
 @transaction.atomic
-def issue_resume_notice(*, actor, case: DropoutCase, served_on: datetime.date, served_to: str,
-                        service_method: str, served_by: str, service_place: str,
-                        facts: str = "") -> OfficialDocument:
+def issue_resume_notice(
+    *,
+    actor,
+    case: DropoutCase,
+    served_on: datetime.date,
+    served_to: str,
+    service_method: str,
+    served_by: str,
+    service_place: str,
+    facts: str = "",
+) -> OfficialDocument:
     """限期复学通知书: only after repeated failed persuasion (多次动员仍不返校); orders
     criticism and correction with a deadline one week (a setting) after service."""
     require_role(actor, case, CASE_ROLES)
@@ -114,17 +151,30 @@ def issue_resume_notice(*, actor, case: DropoutCase, served_on: datetime.date, s
     _validate_service(served_on, served_to, service_method, served_by, service_place)
     texts = _legal_texts(case)
     deadline = served_on + datetime.timedelta(days=settings.RESUME_NOTICE_DAYS)
-    document = _issue(case, actor=actor, kind=D.RESUME_NOTICE, issued_on=served_on,
-                      deadline=deadline,
-                      content_builder=lambda number: _notice_content(case, number, served_on,
-                                                                     deadline, facts, texts),
-                      served_to=served_to, method=service_method, served_by=served_by,
-                      place=service_place)
+    document = _issue(
+        case,
+        actor=actor,
+        kind=D.RESUME_NOTICE,
+        issued_on=served_on,
+        deadline=deadline,
+        content_builder=lambda number: _notice_content(
+            case, number, served_on, deadline, facts, texts
+        ),
+        served_to=served_to,
+        method=service_method,
+        served_by=served_by,
+        place=service_place,
+    )
     previous = case.status
     case.status, case.last_action_on = C.NOTICE_ISSUED, served_on
     saved_by(case, actor)
-    event(case, actor=actor, action="notice_issued", from_status=previous,
-          note=f"{document.number}，限期至{deadline.isoformat()}")
+    event(
+        case,
+        actor=actor,
+        action="notice_issued",
+        from_status=previous,
+        note=f"{document.number}，限期至{deadline.isoformat()}",
+    )
     return document
 
 
@@ -132,13 +182,17 @@ def _refuse_unless_notice_possible(case):
     if case.status not in (C.REPORTED, C.PERSUADING):
         raise TransitionRefused(
             _("The case is “%(status)s”: a notice to resume schooling is not possible now.")
-            % {"status": case.get_status_display()})
+            % {"status": case.get_status_display()}
+        )
     attempts = case.persuasions.count()
     if attempts < settings.DROPOUT_MIN_PERSUASIONS:
         raise TransitionRefused(
-            _("A notice needs at least %(minimum)d recorded persuasion attempts first "
-              "(多次动员仍不返校); this case has %(count)d.")
-            % {"minimum": settings.DROPOUT_MIN_PERSUASIONS, "count": attempts})
+            _(
+                "A notice needs at least %(minimum)d recorded persuasion attempts first "
+                "(多次动员仍不返校); this case has %(count)d."
+            )
+            % {"minimum": settings.DROPOUT_MIN_PERSUASIONS, "count": attempts}
+        )
 
 
 def _notice_content(case, number, served_on, deadline, facts, texts) -> dict:
@@ -158,7 +212,9 @@ def _notice_content(case, number, served_on, deadline, facts, texts) -> dict:
         "逾期仍不送其复学的，将依法对你作出行政处罚，并采取相应制约措施。",
     ]
     return {
-        "issuer_name": issuer_name(case.township), "title": "限期复学通知书", "number": number,
+        "issuer_name": issuer_name(case.township),
+        "title": "限期复学通知书",
+        "number": number,
         "addressee": f"{child.guardian_name}（{child.name}的{child.guardian_relation}）：",
         "sections": [{"heading": None, "paragraphs": paragraphs}],
         "signature_lines": [issuer_name(case.township), chinese_date(served_on)],
@@ -167,68 +223,112 @@ def _notice_content(case, number, served_on, deadline, facts, texts) -> dict:
 
 
 @transaction.atomic
-def decide_penalty(*, actor, case: DropoutCase, decided_on: datetime.date,
-                   facts_and_evidence: str, penalty: str, compliance: str, served_to: str,
-                   service_method: str, served_by: str, service_place: str
-                   ) -> OfficialDocument:
+def decide_penalty(
+    *,
+    actor,
+    case: DropoutCase,
+    decided_on: datetime.date,
+    facts_and_evidence: str,
+    penalty: str,
+    compliance: str,
+    served_to: str,
+    service_method: str,
+    served_by: str,
+    service_place: str,
+) -> OfficialDocument:
     """行政处罚决定书: only after the notice's deadline has passed without a return; holds
     what 行政处罚法 Art. 59 requires."""
     require_role(actor, case, CASE_ROLES)
     case = locked_case(case)
     if case.status != C.NOTICE_ISSUED:
         raise TransitionRefused(
-            _("The case is “%(status)s”: a penalty needs an issued notice to resume schooling "
-              "first.") % {"status": case.get_status_display()})
+            _(
+                "The case is “%(status)s”: a penalty needs an issued notice to resume schooling "
+                "first."
+            )
+            % {"status": case.get_status_display()}
+        )
     notice = current_document(case, D.RESUME_NOTICE)
     if decided_on <= notice.deadline:
         raise TransitionRefused(
-            _("The notice's deadline (%(deadline)s) has not passed yet; a penalty is possible "
-              "from the day after.") % {"deadline": notice.deadline.isoformat()})
-    for field, value in (("facts_and_evidence", facts_and_evidence), ("penalty", penalty),
-                         ("compliance", compliance)):
+            _(
+                "The notice's deadline (%(deadline)s) has not passed yet; a penalty is possible "
+                "from the day after."
+            )
+            % {"deadline": notice.deadline.isoformat()}
+        )
+    for field, value in (
+        ("facts_and_evidence", facts_and_evidence),
+        ("penalty", penalty),
+        ("compliance", compliance),
+    ):
         if not value.strip():
             raise DomainError(_("This field is required."), field=field)
     _validate_service(decided_on, served_to, service_method, served_by, service_place)
     texts = _legal_texts(case)
     document = _issue(
-        case, actor=actor, kind=D.PENALTY_DECISION, issued_on=decided_on, deadline=None,
-        content_builder=lambda number: _penalty_content(case, number, decided_on, notice,
-                                                        facts_and_evidence, penalty,
-                                                        compliance, texts),
-        served_to=served_to, method=service_method, served_by=served_by, place=service_place)
+        case,
+        actor=actor,
+        kind=D.PENALTY_DECISION,
+        issued_on=decided_on,
+        deadline=None,
+        content_builder=lambda number: _penalty_content(
+            case, number, decided_on, notice, facts_and_evidence, penalty, compliance, texts
+        ),
+        served_to=served_to,
+        method=service_method,
+        served_by=served_by,
+        place=service_place,
+    )
     previous = case.status
     case.status, case.last_action_on = C.PENALTY_DECIDED, decided_on
     saved_by(case, actor)
-    event(case, actor=actor, action="penalty_decided", from_status=previous,
-          note=document.number)
+    event(case, actor=actor, action="penalty_decided", from_status=previous, note=document.number)
     return document
 
 
-def _penalty_content(case, number, decided_on, notice, facts, penalty, compliance,
-                     texts) -> dict:
+def _penalty_content(case, number, decided_on, notice, facts, penalty, compliance, texts) -> dict:
     child, household = case.child, case.child.household
     issuer = issuer_name(case.township)
     return {
-        "issuer_name": issuer, "title": "行政处罚决定书", "number": number,
+        "issuer_name": issuer,
+        "title": "行政处罚决定书",
+        "number": number,
         "addressee": None,
         "sections": [
-            {"heading": None, "paragraphs": [
-                f"当事人：{child.guardian_name}，系{child.name}的{child.guardian_relation}"
-                f"（法定监护人），住址：{household.address}。"]},
-            {"heading": "一、违法事实和证据", "paragraphs": [
-                f"当事人的被监护人{_child_description(case)}系义务教育适龄儿童少年，自"
-                f"{chinese_date(case.opened_on)}起辍学。{issuer}于{_persuasion_summary(case)}"
-                f"入户动员劝返，并于{chinese_date(notice.issued_on)}向当事人送达《限期复学通知书》"
-                f"（{notice.number}），责令其于{chinese_date(notice.deadline)}前送子女复学。"
-                f"当事人逾期仍未送其复学。",
-                facts.strip()]},
-            {"heading": "二、处罚依据和处罚内容", "paragraphs": [
-                f"当事人的行为违反了保证适龄儿童少年接受义务教育的法定义务。依据"
-                f"{texts.penalty_legal_basis}，决定对当事人作出如下行政处罚：{penalty.strip()}"]},
+            {
+                "heading": None,
+                "paragraphs": [
+                    f"当事人：{child.guardian_name}，系{child.name}的{child.guardian_relation}"
+                    f"（法定监护人），住址：{household.address}。"
+                ],
+            },
+            {
+                "heading": "一、违法事实和证据",
+                "paragraphs": [
+                    f"当事人的被监护人{_child_description(case)}系义务教育适龄儿童少年，自"
+                    f"{chinese_date(case.opened_on)}起辍学。{issuer}于{_persuasion_summary(case)}"
+                    f"入户动员劝返，并于{chinese_date(notice.issued_on)}向当事人送达《限期复学通知书》"
+                    f"（{notice.number}），责令其于{chinese_date(notice.deadline)}前送子女复学。"
+                    f"当事人逾期仍未送其复学。",
+                    facts.strip(),
+                ],
+            },
+            {
+                "heading": "二、处罚依据和处罚内容",
+                "paragraphs": [
+                    f"当事人的行为违反了保证适龄儿童少年接受义务教育的法定义务。依据"
+                    f"{texts.penalty_legal_basis}，决定对当事人作出如下行政处罚：{penalty.strip()}"
+                ],
+            },
             {"heading": "三、履行方式和期限", "paragraphs": [compliance.strip()]},
-            {"heading": "四、申请行政复议或者提起行政诉讼的途径和期限", "paragraphs": [
-                f"如不服本处罚决定，可以在收到本决定书之日起六十日内向{texts.review_authority}"
-                f"申请行政复议，或者在六个月内依法向{texts.court}提起行政诉讼。"]},
+            {
+                "heading": "四、申请行政复议或者提起行政诉讼的途径和期限",
+                "paragraphs": [
+                    f"如不服本处罚决定，可以在收到本决定书之日起六十日内向{texts.review_authority}"
+                    f"申请行政复议，或者在六个月内依法向{texts.court}提起行政诉讼。"
+                ],
+            },
         ],
         "signature_lines": [issuer, chinese_date(decided_on)],
         "footer_note": "本决定书一式三份，一份送达当事人，一份存档，一份报县教育局备案。",
@@ -236,8 +336,9 @@ def _penalty_content(case, number, decided_on, notice, facts, penalty, complianc
 
 
 @transaction.atomic
-def correct_document(*, actor, document: OfficialDocument, reason: str,
-                     facts: str = "") -> OfficialDocument:
+def correct_document(
+    *, actor, document: OfficialDocument, reason: str, facts: str = ""
+) -> OfficialDocument:
     """An issued document is never edited: a correction is a new document (new number, same
     service record) that voids the old one."""
     require_role(actor, document.case, CASE_ROLES)
@@ -250,17 +351,33 @@ def correct_document(*, actor, document: OfficialDocument, reason: str,
     if old.kind == D.RESUME_NOTICE:
         texts = _legal_texts(case)
         builder = lambda number: _notice_content(  # noqa: E731
-            case, number, old.issued_on, old.deadline, facts, texts)
+            case, number, old.issued_on, old.deadline, facts, texts
+        )
     else:
         content = old.content
 
         def builder(number):
             return {**content, "number": number}
-    new = _issue(case, actor=actor, kind=old.kind, issued_on=today(), deadline=old.deadline,
-                 content_builder=builder, served_to=old.served_to, method=old.service_method,
-                 served_by=old.served_by, place=old.service_place)
+
+    new = _issue(
+        case,
+        actor=actor,
+        kind=old.kind,
+        issued_on=today(),
+        deadline=old.deadline,
+        content_builder=builder,
+        served_to=old.served_to,
+        method=old.service_method,
+        served_by=old.served_by,
+        place=old.service_place,
+    )
     old.voided_by, old.void_reason = new, reason.strip()
     old.save(update_fields=["voided_by", "void_reason"])
-    event(case, actor=actor, action="document_corrected", from_status=case.status,
-          note=f"{old.number} → {new.number}：{reason.strip()}")
+    event(
+        case,
+        actor=actor,
+        action="document_corrected",
+        from_status=case.status,
+        note=f"{old.number} → {new.number}：{reason.strip()}",
+    )
     return new

@@ -33,8 +33,14 @@ PENDING = (R.Status.SUBMITTED, R.Status.TOWNSHIP_APPROVED, R.Status.RETURNED)
 
 
 def _step(request, *, actor, action, from_status, note=""):
-    ExemptionStep.objects.create(request=request, action=action, from_status=from_status,
-                                 to_status=request.status, note=note, actor=actor)
+    ExemptionStep.objects.create(
+        request=request,
+        action=action,
+        from_status=from_status,
+        to_status=request.status,
+        note=note,
+        actor=actor,
+    )
 
 
 def _check_upload(upload, field):
@@ -47,63 +53,94 @@ def _check_upload(upload, field):
 
 
 @transaction.atomic
-def register_exemption(*, actor, child: Child, kind: str, reason: str, reason_detail: str,
-                       start_date: datetime.date, end_date: datetime.date, application_scan,
-                       evidence=None, school=None) -> ExemptionRequest:
+def register_exemption(
+    *,
+    actor,
+    child: Child,
+    kind: str,
+    reason: str,
+    reason_detail: str,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    application_scan,
+    evidence=None,
+    school=None,
+) -> ExemptionRequest:
     require_role(actor, child, EXEMPTION_REGISTER_ROLES)
     child = Child.objects.select_for_update().get(pk=child.pk)
     if end_date < start_date:
         raise DomainError(_("The period ends before it starts."), field="end_date")
     if not application_scan:
-        raise DomainError(_("Upload the guardian's written application."),
-                          field="application_scan")
+        raise DomainError(_("Upload the guardian's written application."), field="application_scan")
     _check_upload(application_scan, "application_scan")
     if evidence:
         _check_upload(evidence, "evidence")
     if reason in (R.Reason.ILLNESS, R.Reason.DISABILITY) and not evidence:
-        raise DomainError(_("Illness or disability needs evidence, e.g. a medical certificate."),
-                          field="evidence")
+        raise DomainError(
+            _("Illness or disability needs evidence, e.g. a medical certificate."), field="evidence"
+        )
     if kind in (R.Kind.HOME_DELIVERED, R.Kind.SPECIAL_SCHOOL):
         if not child.is_disabled:
-            raise DomainError(_("Home-delivered education and special school are for children "
-                                "whose disability makes ordinary schooling impossible; record "
-                                "the disability first."), field="kind")
+            raise DomainError(
+                _(
+                    "Home-delivered education and special school are for children "
+                    "whose disability makes ordinary schooling impossible; record "
+                    "the disability first."
+                ),
+                field="kind",
+            )
         if school is None:
             raise DomainError(_("Name the school that delivers the education."), field="school")
     else:
         school = None
     if kind == R.Kind.SUSPENDED:
         if (end_date - start_date).days > settings.SUSPENSION_MAX_DAYS:
-            raise DomainError(_("A suspension is at most one school year; a renewal is a new "
-                                "request."), field="end_date")
+            raise DomainError(
+                _("A suspension is at most one school year; a renewal is a new request."),
+                field="end_date",
+            )
         earlier = child.exemptions.filter(kind=R.Kind.SUSPENDED, status=R.Status.FILED).count()
         if earlier > settings.SUSPENSION_MAX_RENEWALS:
-            raise DomainError(_("A suspension may be extended only once; this child has had "
-                                "%(count)d.") % {"count": earlier}, field="kind")
+            raise DomainError(
+                _("A suspension may be extended only once; this child has had %(count)d.")
+                % {"count": earlier},
+                field="kind",
+            )
     if child.exemptions.filter(status__in=PENDING).exists():
         raise DomainError(_("This child already has a request being decided."), field="child")
-    request = R(child=child, kind=kind, reason=reason, reason_detail=reason_detail.strip(),
-                start_date=start_date, end_date=end_date, school=school,
-                application_scan=application_scan, evidence=evidence or "",
-                registered_by=actor)
+    request = R(
+        child=child,
+        kind=kind,
+        reason=reason,
+        reason_detail=reason_detail.strip(),
+        start_date=start_date,
+        end_date=end_date,
+        school=school,
+        application_scan=application_scan,
+        evidence=evidence or "",
+        registered_by=actor,
+    )
     saved_by(request, actor)
     _step(request, actor=actor, action="submit", from_status="")
     return request
 
 
 def _locked(request) -> ExemptionRequest:
-    return R.objects.select_for_update().select_related("child__village__township").get(
-        pk=request.pk)
+    return (
+        R.objects.select_for_update().select_related("child__village__township").get(pk=request.pk)
+    )
 
 
-def _transition(request, *, actor, roles, allowed_from, to, action, note="",
-                note_required=False) -> ExemptionRequest:
+def _transition(
+    request, *, actor, roles, allowed_from, to, action, note="", note_required=False
+) -> ExemptionRequest:
     require_role(actor, request, roles)
     request = _locked(request)
     if request.status not in allowed_from:
         raise TransitionRefused(
             _("This request is “%(status)s”; it cannot be %(action)s now.")
-            % {"status": request.get_status_display(), "action": ACTION_LABELS[action]})
+            % {"status": request.get_status_display(), "action": ACTION_LABELS[action]}
+        )
     if note_required and not note.strip():
         raise DomainError(_("Give the reason."), field="note")
     previous = request.status
@@ -124,48 +161,80 @@ ACTION_LABELS = {
 
 @transaction.atomic
 def township_approve(*, actor, request, note: str = "") -> ExemptionRequest:
-    request = _transition(request, actor=actor, roles=EXEMPTION_TOWNSHIP_ROLES,
-                          allowed_from=(R.Status.SUBMITTED,), to=R.Status.TOWNSHIP_APPROVED,
-                          action="approve", note=note)
+    request = _transition(
+        request,
+        actor=actor,
+        roles=EXEMPTION_TOWNSHIP_ROLES,
+        allowed_from=(R.Status.SUBMITTED,),
+        to=R.Status.TOWNSHIP_APPROVED,
+        action="approve",
+        note=note,
+    )
     bureau = _county_users(request, (Role.BUREAU_STAFF,))
-    notify(bureau, _("Exemption request of %(child)s awaits filing.") % {
-        "child": request.child.name}, link=f"/dropout/exemptions/{request.pk}/",
-        key=f"exemption-filing:{request.pk}:{request.steps.count()}")
+    notify(
+        bureau,
+        _("Exemption request of %(child)s awaits filing.") % {"child": request.child.name},
+        link=f"/dropout/exemptions/{request.pk}/",
+        key=f"exemption-filing:{request.pk}:{request.steps.count()}",
+    )
     return request
 
 
 @transaction.atomic
 def file_exemption(*, actor, request, note: str = "") -> ExemptionRequest:
     """报县教育局备案: the child takes the exemption's status for its period."""
-    request = _transition(request, actor=actor, roles=EXEMPTION_BUREAU_ROLES,
-                          allowed_from=(R.Status.TOWNSHIP_APPROVED,), to=R.Status.FILED,
-                          action="file", note=note)
+    request = _transition(
+        request,
+        actor=actor,
+        roles=EXEMPTION_BUREAU_ROLES,
+        allowed_from=(R.Status.TOWNSHIP_APPROVED,),
+        to=R.Status.FILED,
+        action="file",
+        note=note,
+    )
     effective = min(request.start_date, today())
     set_status_by_procedure(
-        actor=actor, child=request.child, status=STATUS_OF_KIND[request.kind],
-        effective_date=effective, school=request.school,
+        actor=actor,
+        child=request.child,
+        status=STATUS_OF_KIND[request.kind],
+        effective_date=effective,
+        school=request.school,
         grade=request.child.grade if request.school else None,
-        reason=_("%(kind)s approved by the township and filed with the county bureau, "
-                 "%(start)s to %(end)s") % {"kind": request.get_kind_display(),
-                                           "start": request.start_date.isoformat(),
-                                           "end": request.end_date.isoformat()})
+        reason=_(
+            "%(kind)s approved by the township and filed with the county bureau, "
+            "%(start)s to %(end)s"
+        )
+        % {
+            "kind": request.get_kind_display(),
+            "start": request.start_date.isoformat(),
+            "end": request.end_date.isoformat(),
+        },
+    )
     return request
 
 
 def _roles_at_current_step(request):
     """The township decides a submitted request, the bureau an approved one."""
     status = R.objects.filter(pk=request.pk).values_list("status", flat=True).first()
-    return EXEMPTION_BUREAU_ROLES if status == R.Status.TOWNSHIP_APPROVED \
-        else EXEMPTION_TOWNSHIP_ROLES
+    return (
+        EXEMPTION_BUREAU_ROLES if status == R.Status.TOWNSHIP_APPROVED else EXEMPTION_TOWNSHIP_ROLES
+    )
 
 
 @transaction.atomic
 def reject_exemption(*, actor, request, note: str) -> ExemptionRequest:
     R.objects.select_for_update().filter(pk=request.pk).exists()
     roles = _roles_at_current_step(request)
-    return _transition(request, actor=actor, roles=roles,
-                       allowed_from=(R.Status.SUBMITTED, R.Status.TOWNSHIP_APPROVED),
-                       to=R.Status.REJECTED, action="reject", note=note, note_required=True)
+    return _transition(
+        request,
+        actor=actor,
+        roles=roles,
+        allowed_from=(R.Status.SUBMITTED, R.Status.TOWNSHIP_APPROVED),
+        to=R.Status.REJECTED,
+        action="reject",
+        note=note,
+        note_required=True,
+    )
 
 
 @transaction.atomic
@@ -174,21 +243,41 @@ def return_exemption(*, actor, request, note: str) -> ExemptionRequest:
     whoever registered it; the bureau returns an approved one to the township."""
     R.objects.select_for_update().filter(pk=request.pk).exists()
     if _roles_at_current_step(request) == EXEMPTION_BUREAU_ROLES:
-        return _transition(request, actor=actor, roles=EXEMPTION_BUREAU_ROLES,
-                           allowed_from=(R.Status.TOWNSHIP_APPROVED,), to=R.Status.SUBMITTED,
-                           action="return", note=note, note_required=True)
-    return _transition(request, actor=actor, roles=EXEMPTION_TOWNSHIP_ROLES,
-                       allowed_from=(R.Status.SUBMITTED,), to=R.Status.RETURNED,
-                       action="return", note=note, note_required=True)
+        return _transition(
+            request,
+            actor=actor,
+            roles=EXEMPTION_BUREAU_ROLES,
+            allowed_from=(R.Status.TOWNSHIP_APPROVED,),
+            to=R.Status.SUBMITTED,
+            action="return",
+            note=note,
+            note_required=True,
+        )
+    return _transition(
+        request,
+        actor=actor,
+        roles=EXEMPTION_TOWNSHIP_ROLES,
+        allowed_from=(R.Status.SUBMITTED,),
+        to=R.Status.RETURNED,
+        action="return",
+        note=note,
+        note_required=True,
+    )
 
 
 @transaction.atomic
 def resubmit_exemption(*, actor, request, note: str = "", evidence=None) -> ExemptionRequest:
     if evidence:
         _check_upload(evidence, "evidence")
-    request = _transition(request, actor=actor, roles=EXEMPTION_REGISTER_ROLES,
-                          allowed_from=(R.Status.RETURNED,), to=R.Status.SUBMITTED,
-                          action="resubmit", note=note)
+    request = _transition(
+        request,
+        actor=actor,
+        roles=EXEMPTION_REGISTER_ROLES,
+        allowed_from=(R.Status.RETURNED,),
+        to=R.Status.SUBMITTED,
+        action="resubmit",
+        note=note,
+    )
     if evidence:
         request.evidence = evidence
         saved_by(request, actor)
@@ -199,9 +288,13 @@ def _county_users(request, roles):
     from django.contrib.auth import get_user_model
 
     county_id = request.child.village.township.county_id
-    return list(get_user_model().objects.filter(
-        is_active=True, role_assignments__role__in=roles,
-        role_assignments__county_id=county_id).distinct())
+    return list(
+        get_user_model()
+        .objects.filter(
+            is_active=True, role_assignments__role__in=roles, role_assignments__county_id=county_id
+        )
+        .distinct()
+    )
 
 
 def due_back(queryset=None, *, day: datetime.date | None = None):
@@ -216,8 +309,12 @@ def due_back(queryset=None, *, day: datetime.date | None = None):
     matching = Q()
     for condition in conditions:
         matching |= Q(**condition)
-    return (queryset.filter(status=R.Status.FILED, end_date__lt=day).filter(matching)
-            .select_related("child__village__township").order_by("end_date", "pk"))
+    return (
+        queryset.filter(status=R.Status.FILED, end_date__lt=day)
+        .filter(matching)
+        .select_related("child__village__township")
+        .order_by("end_date", "pk")
+    )
 
 
 @transaction.atomic
@@ -228,13 +325,26 @@ def notify_due_back(*, day: datetime.date | None = None) -> int:
     day = day or today()
     count = 0
     for request in due_back(day=day).filter(due_back_notified_on__isnull=True):
-        officials = get_user_model().objects.filter(
-            is_active=True, role_assignments__role=Role.TOWNSHIP_OFFICIAL,
-            role_assignments__township_id=request.child.village.township_id).distinct()
-        notify(officials, _("%(child)s's %(kind)s ended on %(end)s: expected back in school.")
-               % {"child": request.child.name, "kind": request.get_kind_display(),
-                  "end": request.end_date.isoformat()},
-               link=f"/dropout/exemptions/{request.pk}/", key=f"exemption-due:{request.pk}")
+        officials = (
+            get_user_model()
+            .objects.filter(
+                is_active=True,
+                role_assignments__role=Role.TOWNSHIP_OFFICIAL,
+                role_assignments__township_id=request.child.village.township_id,
+            )
+            .distinct()
+        )
+        notify(
+            officials,
+            _("%(child)s's %(kind)s ended on %(end)s: expected back in school.")
+            % {
+                "child": request.child.name,
+                "kind": request.get_kind_display(),
+                "end": request.end_date.isoformat(),
+            },
+            link=f"/dropout/exemptions/{request.pk}/",
+            key=f"exemption-due:{request.pk}",
+        )
         R.objects.filter(pk=request.pk).update(due_back_notified_on=day)
         count += 1
     return count

@@ -33,13 +33,24 @@ def legal_texts(world):
 @pytest.fixture
 def case(world, legal_texts):
     """child1 of township1 dropped out 40 days ago; the case is reported."""
-    return cases.open_case(actor=world.township1_user, child=world.child1,
-                           cause=DropoutCase.Cause.WORK, cause_detail="随父母外出务工",
-                           responsible_persons="镇长 张三\n校长 李四", opened_on=days_ago(40))
+    return cases.open_case(
+        actor=world.township1_user,
+        child=world.child1,
+        cause=DropoutCase.Cause.WORK,
+        cause_detail="随父母外出务工",
+        responsible_persons="镇长 张三\n校长 李四",
+        opened_on=days_ago(40),
+    )
 
 
 def persuade(world, case, times=2, start=35):
     for index in range(times):
-        cases.log_persuasion(actor=world.township1_user, case=case, date=days_ago(start - index),
-                             visitors="镇干部、班主任", what_was_said="宣讲义务教育法",
-                             family_answer="不愿返校", result="refused")
+        cases.log_persuasion(
+            actor=world.township1_user,
+            case=case,
+            date=days_ago(start - index),
+            visitors="镇干部、班主任",
+            what_was_said="宣讲义务教育法",
+            family_answer="不愿返校",
+            result="refused",
+        )

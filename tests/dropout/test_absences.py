@@ -17,9 +17,13 @@ S = EnrollmentStatus
 
 
 def _report(world, since):
-    return absences.report_absence(actor=world.school1_user, child=world.child1,
-                                   first_absent_on=days_ago(since), reason_known="不详",
-                                   called_home_by="班主任")
+    return absences.report_absence(
+        actor=world.school1_user,
+        child=world.child1,
+        first_absent_on=days_ago(since),
+        reason_known="不详",
+        called_home_by="班主任",
+    )
 
 
 def test_absence_becomes_suspected_after_seven_days_then_dropout_with_a_case(world):
@@ -67,8 +71,7 @@ def test_a_short_absence_changes_nothing(world):
 def test_back_in_school_before_dropout_closes_the_absence(world):
     report = _report(world, 10)
     absences.advance_absences()
-    absences.record_back_in_school(actor=world.school1_user, report=report,
-                                   returned_on=days_ago(0))
+    absences.record_back_in_school(actor=world.school1_user, report=report, returned_on=days_ago(0))
     world.child1.refresh_from_db()
     report.refresh_from_db()
     assert world.child1.status == S.IN_SCHOOL and report.returned_on == days_ago(0)
@@ -78,8 +81,9 @@ def test_back_in_school_before_dropout_closes_the_absence(world):
 
 def test_only_pupils_on_a_roll_can_be_reported_absent(world):
     with pytest.raises(TransitionRefused):
-        absences.report_absence(actor=world.township1_user, child=world.child1b,
-                                first_absent_on=days_ago(1))
+        absences.report_absence(
+            actor=world.township1_user, child=world.child1b, first_absent_on=days_ago(1)
+        )
 
 
 def test_one_open_absence_per_pupil(world):
@@ -92,10 +96,16 @@ def test_absence_inside_consolidation_reopens_the_same_case(world, case):
     from .conftest import persuade
 
     persuade(world, case)
-    cases.return_to_school(actor=world.township1_user, case=case, school=world.school1, grade=4,
-                           returned_on=days_ago(20))
-    absences.report_absence(actor=world.school1_user, child=world.child1,
-                            first_absent_on=days_ago(2))
+    cases.return_to_school(
+        actor=world.township1_user,
+        case=case,
+        school=world.school1,
+        grade=4,
+        returned_on=days_ago(20),
+    )
+    absences.report_absence(
+        actor=world.school1_user, child=world.child1, first_absent_on=days_ago(2)
+    )
     case.refresh_from_db()
     world.child1.refresh_from_db()
     assert DropoutCase.objects.count() == 1
@@ -106,8 +116,13 @@ def test_absence_inside_consolidation_reopens_the_same_case(world, case):
 
 
 def test_after_consolidation_the_case_is_struck_off_and_a_new_one_may_open(world, case):
-    cases.return_to_school(actor=world.township1_user, case=case, school=world.school1, grade=4,
-                           returned_on=days_ago(30))
+    cases.return_to_school(
+        actor=world.township1_user,
+        case=case,
+        school=world.school1,
+        grade=4,
+        returned_on=days_ago(30),
+    )
     assert cases.strike_off_consolidated(day=days_ago(-29)) == 0
     assert cases.strike_off_consolidated(day=days_ago(-31)) == 1
     case.refresh_from_db()

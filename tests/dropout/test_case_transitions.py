@@ -19,16 +19,29 @@ C = DropoutCase.Status
 
 def _notice(world, case, served_on=None):
     return documents.issue_resume_notice(
-        actor=world.township1_user, case=case, served_on=served_on or days_ago(20),
-        served_to="张大山", service_method="in_person", served_by="镇干部王五",
-        service_place="一组1号")
+        actor=world.township1_user,
+        case=case,
+        served_on=served_on or days_ago(20),
+        served_to="张大山",
+        service_method="in_person",
+        served_by="镇干部王五",
+        service_place="一组1号",
+    )
 
 
 def _penalty(world, case, decided_on=None):
     return documents.decide_penalty(
-        actor=world.township1_user, case=case, decided_on=decided_on or days_ago(5),
-        facts_and_evidence="入户记录三份", penalty="警告", compliance="收到本决定书之日起七日内送子女复学",
-        served_to="张大山", service_method="left", served_by="镇干部王五", service_place="一组1号")
+        actor=world.township1_user,
+        case=case,
+        decided_on=decided_on or days_ago(5),
+        facts_and_evidence="入户记录三份",
+        penalty="警告",
+        compliance="收到本决定书之日起七日内送子女复学",
+        served_to="张大山",
+        service_method="left",
+        served_by="镇干部王五",
+        service_place="一组1号",
+    )
 
 
 def test_opening_a_case_makes_the_child_a_dropout(world, case):
@@ -47,8 +60,13 @@ def test_one_open_case_per_child(world, case):
 
 def test_the_database_refuses_a_second_live_case(world, case):
     with pytest.raises(IntegrityError):
-        DropoutCase.objects.create(child=world.child1, township=world.township1, cause="work",
-                                   opened_on=days_ago(1), last_action_on=days_ago(1))
+        DropoutCase.objects.create(
+            child=world.child1,
+            township=world.township1,
+            cause="work",
+            opened_on=days_ago(1),
+            last_action_on=days_ago(1),
+        )
 
 
 def test_first_persuasion_moves_the_case_to_persuading(world, case):
@@ -140,12 +158,22 @@ def test_penalty_after_the_deadline_holds_what_article_59_requires(world, case):
 def test_measures_only_after_a_penalty_and_the_case_stays_open(world, case):
     persuade(world, case)
     with pytest.raises(TransitionRefused):
-        cases.add_measure(actor=world.township1_user, case=case, kind="demand",
-                          date=days_ago(1), description="催告")
+        cases.add_measure(
+            actor=world.township1_user,
+            case=case,
+            kind="demand",
+            date=days_ago(1),
+            description="催告",
+        )
     _notice(world, case)
     _penalty(world, case)
-    cases.add_measure(actor=world.township1_user, case=case, kind="civil_suit", date=days_ago(1),
-                      description="乡镇政府起诉监护人")
+    cases.add_measure(
+        actor=world.township1_user,
+        case=case,
+        kind="civil_suit",
+        date=days_ago(1),
+        description="乡镇政府起诉监护人",
+    )
     case.refresh_from_db()
     assert case.status == C.PENALTY_DECIDED and case.is_open
 
@@ -158,30 +186,55 @@ def test_a_return_at_any_step_ends_the_case_and_puts_the_child_back(world, case,
         _notice(world, case)
     if steps >= 3:
         _penalty(world, case)
-    cases.return_to_school(actor=world.township1_user, case=case, school=world.school1, grade=4,
-                           returned_on=days_ago(1))
+    cases.return_to_school(
+        actor=world.township1_user,
+        case=case,
+        school=world.school1,
+        grade=4,
+        returned_on=days_ago(1),
+    )
     case.refresh_from_db()
     world.child1.refresh_from_db()
     assert case.status == C.RETURNED
     assert case.consolidation_until == days_ago(1) + datetime.timedelta(days=60)
     assert (world.child1.status, world.child1.current_school, world.child1.grade) == (
-        EnrollmentStatus.IN_SCHOOL, world.school1, 4)
+        EnrollmentStatus.IN_SCHOOL,
+        world.school1,
+        4,
+    )
 
 
 def test_actions_on_a_closed_case_are_refused(world, case):
-    cases.close_case(actor=world.township1_user, case=case, reason="moved_out",
-                     evidence="迁出证明", closed_on=days_ago(1))
+    cases.close_case(
+        actor=world.township1_user,
+        case=case,
+        reason="moved_out",
+        evidence="迁出证明",
+        closed_on=days_ago(1),
+    )
     world.child1.refresh_from_db()
     assert world.child1.status == EnrollmentStatus.MOVED_AWAY
     for action in (
-        lambda: cases.log_persuasion(actor=world.township1_user, case=case, date=days_ago(0),
-                                     visitors="a", what_was_said="b", family_answer="c",
-                                     result="refused"),
+        lambda: cases.log_persuasion(
+            actor=world.township1_user,
+            case=case,
+            date=days_ago(0),
+            visitors="a",
+            what_was_said="b",
+            family_answer="c",
+            result="refused",
+        ),
         lambda: _notice(world, case, served_on=days_ago(0)),
-        lambda: cases.return_to_school(actor=world.township1_user, case=case,
-                                       school=world.school1, grade=4, returned_on=days_ago(0)),
-        lambda: cases.close_case(actor=world.township1_user, case=case, reason="deceased",
-                                 evidence="x"),
+        lambda: cases.return_to_school(
+            actor=world.township1_user,
+            case=case,
+            school=world.school1,
+            grade=4,
+            returned_on=days_ago(0),
+        ),
+        lambda: cases.close_case(
+            actor=world.township1_user, case=case, reason="deceased", evidence="x"
+        ),
     ):
         with pytest.raises(TransitionRefused):
             action()
@@ -203,25 +256,44 @@ def test_closing_needs_evidence(world, case):
     assert error.value.field == "evidence"
 
 
-@pytest.mark.parametrize("user_name", ["township2_user", "auditor", "inspector", "village1_user",
-                                       "school1_user"])
+@pytest.mark.parametrize(
+    "user_name", ["township2_user", "auditor", "inspector", "village1_user", "school1_user"]
+)
 def test_wrong_role_or_township_cannot_issue_a_notice(world, case, user_name):
     persuade(world, case)
     with pytest.raises(PermissionDenied):
         documents.issue_resume_notice(
-            actor=getattr(world, user_name), case=case, served_on=days_ago(1), served_to="x",
-            service_method="in_person", served_by="y", service_place="z")
+            actor=getattr(world, user_name),
+            case=case,
+            served_on=days_ago(1),
+            served_to="x",
+            service_method="in_person",
+            served_by="y",
+            service_place="z",
+        )
     assert not OfficialDocument.objects.exists()
 
 
-@pytest.mark.parametrize("user_name, allowed", [
-    ("township1_user", True), ("village1_user", True), ("bureau", True),
-    ("township2_user", False), ("auditor", False),
-])
+@pytest.mark.parametrize(
+    "user_name, allowed",
+    [
+        ("township1_user", True),
+        ("village1_user", True),
+        ("bureau", True),
+        ("township2_user", False),
+        ("auditor", False),
+    ],
+)
 def test_who_may_record_a_persuasion(world, case, user_name, allowed):
     action = lambda: cases.log_persuasion(  # noqa: E731
-        actor=getattr(world, user_name), case=case, date=days_ago(1), visitors="a",
-        what_was_said="b", family_answer="c", result="refused")
+        actor=getattr(world, user_name),
+        case=case,
+        date=days_ago(1),
+        visitors="a",
+        what_was_said="b",
+        family_answer="c",
+        result="refused",
+    )
     if allowed:
         action()
     else:
@@ -231,16 +303,23 @@ def test_who_may_record_a_persuasion(world, case, user_name, allowed):
 
 def test_a_future_persuasion_is_refused(world, case):
     with pytest.raises(DomainError):
-        cases.log_persuasion(actor=world.township1_user, case=case, date=days_ago(-1),
-                             visitors="a", what_was_said="b", family_answer="c",
-                             result="refused")
+        cases.log_persuasion(
+            actor=world.township1_user,
+            case=case,
+            date=days_ago(-1),
+            visitors="a",
+            what_was_said="b",
+            family_answer="c",
+            result="refused",
+        )
 
 
 def test_correcting_a_notice_voids_it_with_a_new_number(world, case):
     persuade(world, case)
     notice = _notice(world, case)
-    corrected = documents.correct_document(actor=world.township1_user, document=notice,
-                                           reason="住址有误", facts="补充说明")
+    corrected = documents.correct_document(
+        actor=world.township1_user, document=notice, reason="住址有误", facts="补充说明"
+    )
     notice.refresh_from_db()
     assert notice.voided_by == corrected
     assert corrected.number.endswith("〕2号") and corrected.deadline == notice.deadline

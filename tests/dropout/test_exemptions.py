@@ -18,12 +18,19 @@ R = ExemptionRequest.Status
 
 
 def _register(world, child=None, actor=None, **overrides):
-    data = {"kind": "suspended", "reason": "illness", "reason_detail": "肺结核需住院治疗",
-            "start_date": days_ago(10), "end_date": days_ago(-200),
-            "application_scan": pdf_upload(), "evidence": pdf_upload("cert.pdf")}
+    data = {
+        "kind": "suspended",
+        "reason": "illness",
+        "reason_detail": "肺结核需住院治疗",
+        "start_date": days_ago(10),
+        "end_date": days_ago(-200),
+        "application_scan": pdf_upload(),
+        "evidence": pdf_upload("cert.pdf"),
+    }
     data.update(overrides)
-    return exemptions.register_exemption(actor=actor or world.township1_user,
-                                         child=child or world.child1, **data)
+    return exemptions.register_exemption(
+        actor=actor or world.township1_user, child=child or world.child1, **data
+    )
 
 
 def test_the_whole_flow_sets_the_child_status_for_the_period(world, tmp_path, settings):
@@ -109,8 +116,9 @@ def test_return_goes_back_one_step(world, tmp_path, settings):
     exemptions.return_exemption(actor=world.township1_user, request=request, note="补充材料")
     request.refresh_from_db()
     assert request.status == R.RETURNED  # back to whoever registered it
-    exemptions.resubmit_exemption(actor=world.township1_user, request=request,
-                                  evidence=pdf_upload("more.pdf"))
+    exemptions.resubmit_exemption(
+        actor=world.township1_user, request=request, evidence=pdf_upload("more.pdf")
+    )
     request.refresh_from_db()
     assert request.status == R.SUBMITTED
 
@@ -137,8 +145,13 @@ def test_home_delivery_needs_a_recorded_disability_and_a_school(world, tmp_path,
     settings.MEDIA_ROOT = tmp_path
     with pytest.raises(DomainError):
         _register(world, kind="home_delivered", reason="disability")
-    update_child(actor=world.admin, child=world.child1, is_disabled=True,
-                 disability_category="physical", disability_grade=1)
+    update_child(
+        actor=world.admin,
+        child=world.child1,
+        is_disabled=True,
+        disability_category="physical",
+        disability_grade=1,
+    )
     with pytest.raises(DomainError) as error:
         _register(world, kind="home_delivered", reason="disability")
     assert error.value.field == "school"

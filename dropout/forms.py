@@ -1,0 +1,159 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from enrollment.forms import DATE_INPUT, CrispyMixin, SchoolChoiceField
+from enrollment.models import Grade, School
+
+from .models import CaseMeasure, DropoutCase, ExemptionRequest, OfficialDocument, Persuasion
+
+
+def _date(label, **kwargs):
+    return forms.DateField(label=label, widget=DATE_INPUT, initial=timezone.localdate, **kwargs)
+
+
+def _text(label, rows=3, **kwargs):
+    return forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
+
+
+class OpenCaseForm(CrispyMixin, forms.Form):
+    cause = forms.ChoiceField(label=_("Reason for dropping out"), choices=DropoutCase.Cause.choices)
+    cause_detail = _text(_("Circumstances"), required=False)
+    responsible_persons = _text(
+        _("Responsible persons (包保责任人)"),
+        required=False,
+        help_text=DropoutCase._meta.get_field("responsible_persons").help_text,
+    )
+    opened_on = _date(_("Dropped out on"))
+
+
+class CaseDetailsForm(CrispyMixin, forms.Form):
+    cause = forms.ChoiceField(label=_("Reason for dropping out"), choices=DropoutCase.Cause.choices)
+    cause_detail = _text(_("Circumstances"), required=False)
+    responsible_persons = _text(_("Responsible persons (包保责任人)"), required=False)
+
+
+class PersuasionForm(CrispyMixin, forms.Form):
+    date = _date(_("Date"))
+    visitors = forms.CharField(label=_("Who went"), max_length=200)
+    what_was_said = _text(_("What was said"))
+    family_answer = _text(_("The family's answer"))
+    result = forms.ChoiceField(label=_("Result"), choices=Persuasion.Result.choices)
+
+
+class ServiceFieldsForm(CrispyMixin, forms.Form):
+    served_to = forms.CharField(label=_("Served on (person)"), max_length=50)
+    service_method = forms.ChoiceField(
+        label=_("Service method"), choices=OfficialDocument.ServiceMethod.choices
+    )
+    served_by = forms.CharField(label=_("Served by"), max_length=100)
+    service_place = forms.CharField(label=_("Place of service"), max_length=200)
+
+
+class NoticeForm(ServiceFieldsForm):
+    served_on = _date(_("Served on"))
+    facts = _text(_("Further facts (optional)"), required=False)
+    field_order = [
+        "served_on",
+        "served_to",
+        "service_method",
+        "served_by",
+        "service_place",
+        "facts",
+    ]
+
+
+class PenaltyForm(ServiceFieldsForm):
+    decided_on = _date(_("Decided on"))
+    facts_and_evidence = _text(_("Facts and evidence"), rows=4)
+    penalty = _text(_("Penalty"), rows=2)
+    compliance = _text(_("How and by when to comply"), rows=2)
+    field_order = [
+        "decided_on",
+        "facts_and_evidence",
+        "penalty",
+        "compliance",
+        "served_to",
+        "service_method",
+        "served_by",
+        "service_place",
+    ]
+
+
+class MeasureForm(CrispyMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Measure"), choices=CaseMeasure.Kind.choices)
+    date = _date(_("Date"))
+    description = _text(_("Description"))
+
+
+class ReturnForm(CrispyMixin, forms.Form):
+    school = SchoolChoiceField(queryset=School.objects.none(), label=_("School"))
+    grade = forms.TypedChoiceField(label=_("Grade"), coerce=int, choices=Grade.choices)
+    class_name = forms.CharField(label=_("Class"), max_length=20, required=False)
+    returned_on = _date(_("Back in school on"))
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = School.objects.filter(
+            township__county_id=case.township.county_id
+        ).select_related("township")
+        if case.school_id:
+            self.fields["school"].initial = case.school_id
+
+
+class CloseForm(CrispyMixin, forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Reason for closing"), choices=DropoutCase.CloseReason.choices
+    )
+    evidence = _text(_("Evidence"))
+    closed_on = _date(_("Closed on"))
+
+
+class CorrectionForm(CrispyMixin, forms.Form):
+    reason = _text(_("Why the document is corrected"), rows=2)
+    facts = _text(_("Further facts (optional)"), required=False)
+
+
+class ExemptionForm(CrispyMixin, forms.ModelForm):
+    class Meta:
+        model = ExemptionRequest
+        fields = [
+            "kind",
+            "reason",
+            "reason_detail",
+            "start_date",
+            "end_date",
+            "school",
+            "application_scan",
+            "evidence",
+        ]
+        widgets = {
+            "start_date": DATE_INPUT,
+            "end_date": DATE_INPUT,
+            "reason_detail": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, child, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = School.objects.filter(
+            township__county_id=child.village.township.county_id
+        )
+        self.fields["evidence"].help_text = _("PDF, JPEG or PNG, at most 5 MB.")
+        self.fields["application_scan"].help_text = _("PDF, JPEG or PNG, at most 5 MB.")
+
+
+class DecisionNoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note or reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    evidence = forms.FileField(label=_("Further evidence"), required=False)
+
+
+class AbsenceForm(CrispyMixin, forms.Form):
+    first_absent_on = _date(_("Absent since"))
+    reason_known = forms.CharField(label=_("Reason, if known"), max_length=200, required=False)
+    called_home_by = forms.CharField(label=_("Who called home"), max_length=100, required=False)
+
+
+class BackInSchoolForm(CrispyMixin, forms.Form):
+    returned_on = _date(_("Back in school on"))

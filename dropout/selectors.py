@@ -1,0 +1,70 @@
+"""Work queues and lists of the dropout procedure, always starting from for_user()."""
+
+import datetime
+
+from django.conf import settings
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from .models import DropoutCase, ExemptionRequest, OfficialDocument
+
+C = DropoutCase.Status
+
+QUEUES = ("open", "overdue", "stale", "returned", "closed", "all")
+
+
+def cases_for(user) -> QuerySet:
+    current_notice = OfficialDocument.objects.filter(
+        case=OuterRef("pk"), kind=OfficialDocument.Kind.RESUME_NOTICE, voided_by__isnull=True
+    ).order_by("-pk")
+    return (
+        DropoutCase.objects.for_user(user)
+        .select_related("child__village", "township", "school")
+        .annotate(
+            persuasion_count=Count("persuasions", distinct=True),
+            notice_deadline=Subquery(current_notice.values("deadline")[:1]),
+        )
+        .order_by("-last_action_on", "-pk")
+    )
+
+
+def case_queue(user, queue: str, *, day: datetime.date | None = None) -> QuerySet:
+    """open: the open cases of the user's scope ("my open cases"); overdue: notices past their
+    deadline, ready for a penalty decision; stale: open cases with no action for
+    STALE_CASE_DAYS."""
+    day = day or timezone.localdate()
+    cases = cases_for(user)
+    if queue == "open":
+        return cases.filter(status__in=DropoutCase.OPEN_STATUSES)
+    if queue == "overdue":
+        return cases.filter(status=C.NOTICE_ISSUED, notice_deadline__lt=day)
+    if queue == "stale":
+        limit = day - datetime.timedelta(days=settings.STALE_CASE_DAYS)
+        return cases.filter(status__in=DropoutCase.OPEN_STATUSES, last_action_on__lt=limit)
+    if queue == "returned":
+        return cases.filter(status=C.RETURNED)
+    if queue == "closed":
+        return cases.filter(status=C.CLOSED)
+    return cases
+
+
+def queue_counts(user, *, day: datetime.date | None = None) -> dict:
+    day = day or timezone.localdate()
+    limit = day - datetime.timedelta(days=settings.STALE_CASE_DAYS)
+    cases = cases_for(user).order_by()
+    open_cases = Q(status__in=DropoutCase.OPEN_STATUSES)
+    return cases.aggregate(
+        open=Count("pk", filter=open_cases),
+        overdue=Count("pk", filter=Q(status=C.NOTICE_ISSUED, notice_deadline__lt=day)),
+        stale=Count("pk", filter=open_cases & Q(last_action_on__lt=limit)),
+        returned=Count("pk", filter=Q(status=C.RETURNED)),
+        closed=Count("pk", filter=Q(status=C.CLOSED)),
+    )
+
+
+def exemptions_for(user) -> QuerySet:
+    return (
+        ExemptionRequest.objects.for_user(user)
+        .select_related("child__village__township", "registered_by")
+        .order_by("-registered_at", "-pk")
+    )

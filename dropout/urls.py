@@ -1,0 +1,44 @@
+from django.urls import path
+
+from enrollment import views as enrollment_views
+
+from . import views
+
+app_name = "dropout"
+
+urlpatterns = [
+    path("cases/", views.case_list, name="case_list"),
+    path("cases/new/", views.open_case, name="open_case"),
+    path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/persuasion/", views.case_persuasion, name="case_persuasion"),
+    path("cases/<int:pk>/notice/", views.case_notice, name="case_notice"),
+    path("cases/<int:pk>/penalty/", views.case_penalty, name="case_penalty"),
+    path("cases/<int:pk>/measure/", views.case_measure, name="case_measure"),
+    path("cases/<int:pk>/return/", views.case_return, name="case_return"),
+    path("cases/<int:pk>/close/", views.case_close, name="case_close"),
+    path("cases/<int:pk>/edit/", views.case_edit, name="case_edit"),
+    path("documents/<int:pk>/", views.document_page, name="document_page"),
+    path("documents/<int:pk>/pdf/", views.document_pdf, name="document_pdf"),
+    path("documents/<int:pk>/correct/", views.document_correct, name="document_correct"),
+    path("exemptions/", views.exemption_list, name="exemption_list"),
+    path("exemptions/new/", views.exemption_new, name="exemption_new"),
+    path("exemptions/<int:pk>/", views.exemption_detail, name="exemption_detail"),
+    path("exemptions/<int:pk>/<str:action>/", views.exemption_action, name="exemption_action"),
+    path("exemptions/<int:pk>/files/<str:which>/", views.exemption_file, name="exemption_file"),
+    path("absences/", views.absence_list, name="absence_list"),
+    path("absences/new/", views.absence_new, name="absence_new"),
+    path("absences/<int:pk>/back/", views.absence_back, name="absence_back"),
+    # The suspected-dropout and dropout ledgers: the registry's ledger with a fixed status.
+    path(
+        "ledger/<str:kind>/<int:pk>/suspected/",
+        enrollment_views.ledger,
+        {"preset_status": "suspected_dropout"},
+        name="suspected_ledger",
+    ),
+    path(
+        "ledger/<str:kind>/<int:pk>/dropped-out/",
+        enrollment_views.ledger,
+        {"preset_status": "dropped_out"},
+        name="dropout_ledger",
+    ),
+]

@@ -1,0 +1,551 @@
+"""Pages of the dropout procedure. Each action: GET shows the form, POST calls the service and
+turns a refusal into a message on the form."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.errors import DomainError
+from core.pdf import render_pdf
+from enrollment.models import Child
+from enrollment.permissions import get_scoped_or_404, user_may
+from enrollment.roles import (
+    ABSENCE_ROLES,
+    CASE_ROLES,
+    EXEMPTION_BUREAU_ROLES,
+    EXEMPTION_REGISTER_ROLES,
+    EXEMPTION_TOWNSHIP_ROLES,
+    OPEN_CASE_ROLES,
+    PERSUASION_ROLES,
+    RETURN_ROLES,
+)
+
+from . import forms, selectors
+from .documents_render import document_from_content
+from .models import AbsenceReport, CountyLegalTexts, DropoutCase, ExemptionRequest, OfficialDocument
+from .services import absences, cases, documents, exemptions
+
+
+def _form_error(form, error: DomainError):
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def _run(request, form, action, success_message):
+    """Call the service with the form's data; a refusal becomes a form error."""
+    try:
+        result = action(form.cleaned_data)
+    except DomainError as error:
+        _form_error(form, error)
+        return None
+    messages.success(request, success_message)
+    return result or True
+
+
+# --- cases -----------------------------------------------------------------------------------
+
+
+@login_required
+def case_list(request):
+    queue = request.GET.get("queue", "open")
+    if queue not in selectors.QUEUES:
+        raise Http404
+    page = Paginator(selectors.case_queue(request.user, queue), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "dropout/case_list.html",
+        {
+            "page": page,
+            "queue": queue,
+            "counts": selectors.queue_counts(request.user),
+        },
+    )
+
+
+def _case(request, pk) -> DropoutCase:
+    return get_scoped_or_404(
+        DropoutCase.objects.select_related(
+            "child__village__township", "child__household", "township__county", "school"
+        ),
+        request.user,
+        pk=pk,
+    )
+
+
+@login_required
+def case_detail(request, pk: int):
+    case = _case(request, pk)
+    user = request.user
+    may_act = user_may(user, DropoutCase.objects, CASE_ROLES, case)
+    notice = documents.current_document(case, OfficialDocument.Kind.RESUME_NOTICE)
+    return render(
+        request,
+        "dropout/case_detail.html",
+        {
+            "case": case,
+            "events": case.events.select_related("actor"),
+            "persuasions": case.persuasions.select_related("recorded_by"),
+            "case_documents": case.documents.select_related("voided_by").order_by(
+                "issued_on", "pk"
+            ),
+            "measures": case.measures.all(),
+            "notice": notice,
+            "may_act": may_act,
+            "may_persuade": user_may(user, DropoutCase.objects, PERSUASION_ROLES, case),
+            "may_return": user_may(user, DropoutCase.objects, RETURN_ROLES, case),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def open_case(request):
+    child = get_scoped_or_404(
+        Child.objects.select_related("village__township"),
+        request.user,
+        pk=_int(request.GET.get("child")),
+    )
+    if not user_may(request.user, Child.objects, OPEN_CASE_ROLES, child):
+        raise PermissionDenied
+    form = forms.OpenCaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        case = _run(
+            request,
+            form,
+            lambda d: cases.open_case(actor=request.user, child=child, **d),
+            _("Dropout case opened."),
+        )
+        if case:
+            return redirect("dropout:case_detail", pk=case.pk)
+    return render(
+        request,
+        "dropout/action_form.html",
+        {"form": form, "child": child, "title": _("Open a dropout case")},
+    )
+
+
+def _int(value):
+    if not value or not str(value).isdigit():
+        raise Http404
+    return int(value)
+
+
+def _case_action(request, pk, *, roles, form_factory, action, title, success, initial=None):
+    case = _case(request, pk)
+    if not user_may(request.user, DropoutCase.objects, roles, case):
+        raise PermissionDenied
+    form = form_factory(case, request.POST or None, initial=initial(case) if initial else None)
+    if request.method == "POST" and form.is_valid():
+        if _run(request, form, lambda data: action(case, data), success):
+            return redirect("dropout:case_detail", pk=case.pk)
+    return render(
+        request,
+        "dropout/action_form.html",
+        {"form": form, "case": case, "child": case.child, "title": title},
+    )
+
+
+def _plain(form_class):
+    return lambda case, data, initial=None: form_class(data, initial=initial)
+
+
+def _service_initial(case):
+    child = case.child
+    return {"served_to": child.guardian_name, "service_place": child.household.address}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_persuasion(request, pk: int):
+    return _case_action(
+        request,
+        pk,
+        roles=PERSUASION_ROLES,
+        form_factory=_plain(forms.PersuasionForm),
+        action=lambda case, d: cases.log_persuasion(actor=request.user, case=case, **d),
+        title=_("Record a persuasion visit"),
+        success=_("Persuasion recorded."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_notice(request, pk: int):
+    return _case_action(
+        request,
+        pk,
+        roles=CASE_ROLES,
+        form_factory=_plain(forms.NoticeForm),
+        action=lambda case, d: documents.issue_resume_notice(actor=request.user, case=case, **d),
+        title=_("Issue the notice to resume schooling"),
+        success=_("Notice issued."),
+        initial=_service_initial,
+    )
+
+
+def _penalty_initial(case):
+    texts = CountyLegalTexts.objects.filter(county_id=case.township.county_id).first()
+    return _service_initial(case) | {
+        "penalty": texts.default_penalty if texts else "",
+        "compliance": "自收到本决定书之日起七日内送子女到校复学。",
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_penalty(request, pk: int):
+    return _case_action(
+        request,
+        pk,
+        roles=CASE_ROLES,
+        form_factory=_plain(forms.PenaltyForm),
+        action=lambda case, d: documents.decide_penalty(actor=request.user, case=case, **d),
+        title=_("Decide the administrative penalty"),
+        success=_("Penalty decision issued."),
+        initial=_penalty_initial,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_measure(request, pk: int):
+    return _case_action(
+        request,
+        pk,
+        roles=CASE_ROLES,
+        form_factory=_plain(forms.MeasureForm),
+        action=lambda case, d: cases.add_measure(actor=request.user, case=case, **d),
+        title=_("Record a further measure"),
+        success=_("Measure recorded."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_return(request, pk: int):
+    return _case_action(
+        request,
+        pk,
+        roles=RETURN_ROLES,
+        form_factory=lambda case, data, initial=None: forms.ReturnForm(data, case=case),
+        action=lambda case, d: cases.return_to_school(actor=request.user, case=case, **d),
+        title=_("Record the return to school"),
+        success=_("Return recorded."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_close(request, pk: int):
+    return _case_action(
+        request,
+        pk,
+        roles=CASE_ROLES,
+        form_factory=_plain(forms.CloseForm),
+        action=lambda case, d: cases.close_case(actor=request.user, case=case, **d),
+        title=_("Close the case"),
+        success=_("Case closed."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_edit(request, pk: int):
+    return _case_action(
+        request,
+        pk,
+        roles=CASE_ROLES,
+        form_factory=_plain(forms.CaseDetailsForm),
+        action=lambda case, d: cases.update_case_details(actor=request.user, case=case, **d),
+        title=_("Edit the case"),
+        success=_("Case saved."),
+        initial=lambda case: {
+            "cause": case.cause,
+            "cause_detail": case.cause_detail,
+            "responsible_persons": case.responsible_persons,
+        },
+    )
+
+
+# --- documents -------------------------------------------------------------------------------
+
+
+def _document(request, pk) -> OfficialDocument:
+    return get_scoped_or_404(
+        OfficialDocument.objects.select_related("case", "voided_by"), request.user, pk=pk
+    )
+
+
+@login_required
+def document_page(request, pk: int):
+    document = _document(request, pk)
+    return render(
+        request,
+        "dropout/document_print.html",
+        {
+            "document": document,
+            "content": document.content,
+            "may_correct": (
+                not document.voided_by_id
+                and user_may(request.user, DropoutCase.objects, CASE_ROLES, document.case)
+            ),
+        },
+    )
+
+
+@login_required
+def document_pdf(request, pk: int):
+    document = _document(request, pk)
+    pdf = render_pdf(document_from_content(document.content))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_correct(request, pk: int):
+    document = _document(request, pk)
+    if not user_may(request.user, DropoutCase.objects, CASE_ROLES, document.case):
+        raise PermissionDenied
+    form = forms.CorrectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        new = _run(
+            request,
+            form,
+            lambda d: documents.correct_document(actor=request.user, document=document, **d),
+            _("Corrected document issued."),
+        )
+        if new:
+            return redirect("dropout:document_page", pk=new.pk)
+    return render(
+        request,
+        "dropout/action_form.html",
+        {
+            "form": form,
+            "case": document.case,
+            "child": document.case.child,
+            "title": _("Correct %(number)s") % {"number": document.number},
+        },
+    )
+
+
+# --- exemptions ------------------------------------------------------------------------------
+
+
+@login_required
+def exemption_list(request):
+    queue = request.GET.get("queue", "pending")
+    requests = selectors.exemptions_for(request.user)
+    R = ExemptionRequest.Status
+    queues = {
+        "township": requests.filter(status__in=(R.SUBMITTED, R.RETURNED)),
+        "bureau": requests.filter(status=R.TOWNSHIP_APPROVED),
+        "pending": requests.filter(status__in=(R.SUBMITTED, R.RETURNED, R.TOWNSHIP_APPROVED)),
+        "due": exemptions.due_back(requests),
+        "all": requests,
+    }
+    if queue not in queues:
+        raise Http404
+    page = Paginator(queues[queue], 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "dropout/exemption_list.html",
+        {
+            "page": page,
+            "queue": queue,
+            "counts": {name: queues[name].count() for name in ("township", "bureau", "due")},
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def exemption_new(request):
+    child = get_scoped_or_404(
+        Child.objects.select_related("village__township"),
+        request.user,
+        pk=_int(request.GET.get("child")),
+    )
+    if not user_may(request.user, Child.objects, EXEMPTION_REGISTER_ROLES, child):
+        raise PermissionDenied
+    form = forms.ExemptionForm(request.POST or None, request.FILES or None, child=child)
+    if request.method == "POST" and form.is_valid():
+        created = _run(
+            request,
+            form,
+            lambda d: exemptions.register_exemption(actor=request.user, child=child, **d),
+            _("Exemption request registered."),
+        )
+        if created:
+            return redirect("dropout:exemption_detail", pk=created.pk)
+    return render(
+        request,
+        "dropout/action_form.html",
+        {
+            "form": form,
+            "child": child,
+            "title": _("Register an exemption request"),
+            "multipart": True,
+        },
+    )
+
+
+def _exemption(request, pk) -> ExemptionRequest:
+    return get_scoped_or_404(
+        ExemptionRequest.objects.select_related("child__village__township", "school"),
+        request.user,
+        pk=pk,
+    )
+
+
+@login_required
+def exemption_detail(request, pk: int):
+    exemption = _exemption(request, pk)
+    user, R = request.user, ExemptionRequest.Status
+    township = user_may(user, ExemptionRequest.objects, EXEMPTION_TOWNSHIP_ROLES, exemption)
+    bureau = user_may(user, ExemptionRequest.objects, EXEMPTION_BUREAU_ROLES, exemption)
+    register = user_may(user, ExemptionRequest.objects, EXEMPTION_REGISTER_ROLES, exemption)
+    actions = []
+    if exemption.status == R.SUBMITTED and township:
+        actions = ["approve", "reject", "return"]
+    elif exemption.status == R.TOWNSHIP_APPROVED and bureau:
+        actions = ["file", "reject", "return"]
+    elif exemption.status == R.RETURNED and register:
+        actions = ["resubmit"]
+    return render(
+        request,
+        "dropout/exemption_detail.html",
+        {
+            "exemption": exemption,
+            "steps": exemption.steps.select_related("actor"),
+            "actions": actions,
+            "form": forms.DecisionNoteForm(),
+        },
+    )
+
+
+EXEMPTION_ACTIONS = {
+    "approve": (
+        lambda user, request, data: exemptions.township_approve(
+            actor=user, request=request, note=data["note"]
+        ),
+        _("Approved by the township."),
+    ),
+    "file": (
+        lambda user, request, data: exemptions.file_exemption(
+            actor=user, request=request, note=data["note"]
+        ),
+        _("Filed; the child's status is set."),
+    ),
+    "reject": (
+        lambda user, request, data: exemptions.reject_exemption(
+            actor=user, request=request, note=data["note"]
+        ),
+        _("Rejected."),
+    ),
+    "return": (
+        lambda user, request, data: exemptions.return_exemption(
+            actor=user, request=request, note=data["note"]
+        ),
+        _("Returned for more evidence."),
+    ),
+    "resubmit": (
+        lambda user, request, data: exemptions.resubmit_exemption(
+            actor=user, request=request, note=data["note"], evidence=data["evidence"]
+        ),
+        _("Resubmitted."),
+    ),
+}
+
+
+@login_required
+@require_POST
+def exemption_action(request, pk: int, action: str):
+    exemption = _exemption(request, pk)
+    if action not in EXEMPTION_ACTIONS:
+        raise Http404
+    form = forms.DecisionNoteForm(request.POST, request.FILES)
+    service, success = EXEMPTION_ACTIONS[action]
+    if form.is_valid():
+        try:
+            service(request.user, exemption, form.cleaned_data)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, success)
+    return redirect("dropout:exemption_detail", pk=exemption.pk)
+
+
+@login_required
+def exemption_file(request, pk: int, which: str):
+    exemption = _exemption(request, pk)
+    field = {"application": exemption.application_scan, "evidence": exemption.evidence}.get(which)
+    if not field:
+        raise Http404
+    return FileResponse(field.open("rb"), filename=field.name.rsplit("/", 1)[-1])
+
+
+# --- absences --------------------------------------------------------------------------------
+
+
+@login_required
+def absence_list(request):
+    reports = (
+        AbsenceReport.objects.for_user(request.user)
+        .filter(returned_on__isnull=True)
+        .select_related("child__village", "school")
+        .order_by("first_absent_on", "pk")
+    )
+    page = Paginator(reports, 50).get_page(request.GET.get("page"))
+    return render(request, "dropout/absence_list.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def absence_new(request):
+    child = get_scoped_or_404(Child.objects.all(), request.user, pk=_int(request.GET.get("child")))
+    if not user_may(request.user, Child.objects, ABSENCE_ROLES, child):
+        raise PermissionDenied
+    form = forms.AbsenceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if _run(
+            request,
+            form,
+            lambda d: absences.report_absence(actor=request.user, child=child, **d),
+            _("Absence reported."),
+        ):
+            return redirect("enrollment:child_detail", pk=child.pk)
+    return render(
+        request,
+        "dropout/action_form.html",
+        {"form": form, "child": child, "title": _("Report an unexcused absence")},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def absence_back(request, pk: int):
+    report = get_scoped_or_404(AbsenceReport.objects.select_related("child"), request.user, pk=pk)
+    if not user_may(request.user, AbsenceReport.objects, ABSENCE_ROLES, report):
+        raise PermissionDenied
+    form = forms.BackInSchoolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if _run(
+            request,
+            form,
+            lambda d: absences.record_back_in_school(actor=request.user, report=report, **d),
+            _("Back in school recorded."),
+        ):
+            return redirect("enrollment:child_detail", pk=report.child_id)
+    return render(
+        request,
+        "dropout/action_form.html",
+        {"form": form, "child": report.child, "title": _("Back in school")},
+    )

@@ -1,0 +1,31 @@
+"""Hooks through which the modules above the registry add to its pages without the registry
+importing them (the dependency direction stays one-way)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class LedgerTab:
+    label: str
+    url_name: str  # reversed with (kind, pk)
+    preset_status: str
+
+
+LEDGER_TABS: list[LedgerTab] = []
+# Each panel: (request, child) -> (template_name, context) or None to show nothing.
+CHILD_PANELS: list[Callable] = []
+# Each action: (request, child) -> list of {"url", "label", "icon"} links for the child page.
+CHILD_ACTIONS: list[Callable] = []
+
+
+def register_ledger_tab(tab: LedgerTab) -> None:
+    LEDGER_TABS.append(tab)
+
+
+def register_child_panel(panel: Callable) -> None:
+    CHILD_PANELS.append(panel)
+
+
+def register_child_actions(actions: Callable) -> None:
+    CHILD_ACTIONS.append(actions)
