@@ -4,6 +4,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import AnonRateThrottle
 
+from dropout import api as dropout_api
 from enrollment import api as enrollment_api
 
 
@@ -29,6 +30,9 @@ router.register("schools", enrollment_api.SchoolViewSet, basename="school")
 router.register("households", enrollment_api.HouseholdViewSet, basename="household")
 router.register("children", enrollment_api.ChildViewSet, basename="child")
 router.register("visits", enrollment_api.VisitViewSet, basename="visit")
+router.register("exemptions", dropout_api.ExemptionViewSet, basename="exemption")
+router.register("dropout-cases", dropout_api.DropoutCaseViewSet, basename="dropout-case")
+router.register("documents", dropout_api.DocumentViewSet, basename="document")
 
 urlpatterns = [
     path("v1/auth/token/", ObtainToken.as_view(), name="api-token"),

@@ -30,3 +30,9 @@ class DropoutConfig(AppConfig):
         )
         register_child_panel(child_panel)
         register_child_actions(child_actions)
+
+        from enrollment.extensions import register_demo_loader
+
+        from .demo import load_dropout_demo
+
+        register_demo_loader(load_dropout_demo)

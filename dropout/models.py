@@ -481,7 +481,7 @@ class OfficialDocument(models.Model):
     class Meta:
         verbose_name = _("official document")
         verbose_name_plural = _("official documents")
-        ordering = ["-issued_on", "-pk"]
+        ordering = ["issued_on", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["township", "kind", "year", "sequence"],

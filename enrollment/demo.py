@@ -491,3 +491,19 @@ def load_demo(scale_name: str = "demo") -> tuple[County, bool]:
     builder.build_statuses(loader)
     builder.build_visits_and_pairings(loader)
     return builder.county, True
+
+
+def demo_accounts(county: County) -> dict:
+    """The demo users by username, plus each township official under
+    "township_official:<township id>" (for the modules' demo loaders)."""
+    user_model = get_user_model()
+    accounts = {
+        user.username: user
+        for user in user_model.objects.filter(
+            username__in=[username for username, _role, _place in DEMO_USERS]
+        )
+    }
+    for username in ("township1", "township2"):
+        assignment = accounts[username].role_assignments.first()
+        accounts[f"township_official:{assignment.township_id}"] = accounts[username]
+    return accounts

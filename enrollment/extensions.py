@@ -29,3 +29,11 @@ def register_child_panel(panel: Callable) -> None:
 
 def register_child_actions(actions: Callable) -> None:
     CHILD_ACTIONS.append(actions)
+
+
+# Each loader: (county, users_by_username) -> str summary; run by seed_demo after the registry.
+DEMO_LOADERS: list[Callable] = []
+
+
+def register_demo_loader(loader: Callable) -> None:
+    DEMO_LOADERS.append(loader)

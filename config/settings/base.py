@@ -146,6 +146,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "EnrollmentStatusEnum": "enrollment.models.EnrollmentStatus",
+        "CaseStatusEnum": "dropout.models.DropoutCase.Status",
+        "ExemptionStatusEnum": "dropout.models.ExemptionRequest.Status",
+        "ExemptionReasonEnum": "dropout.models.ExemptionRequest.Reason",
+        "CloseReasonEnum": "dropout.models.DropoutCase.CloseReason",
+        "ManualStatusEnum": "enrollment.forms.manual_status_choices",
+    },
 }
 
 # Celery: without a broker, tasks run in-process (the demo); with REDIS_URL, in a worker.

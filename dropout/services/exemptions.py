@@ -134,13 +134,13 @@ def _locked(request) -> ExemptionRequest:
 def _transition(
     request, *, actor, roles, allowed_from, to, action, note="", note_required=False
 ) -> ExemptionRequest:
-    require_role(actor, request, roles)
     request = _locked(request)
     if request.status not in allowed_from:
         raise TransitionRefused(
             _("This request is “%(status)s”; it cannot be %(action)s now.")
             % {"status": request.get_status_display(), "action": ACTION_LABELS[action]}
         )
+    require_role(actor, request, roles)
     if note_required and not note.strip():
         raise DomainError(_("Give the reason."), field="note")
     previous = request.status

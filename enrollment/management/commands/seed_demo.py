@@ -3,7 +3,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from enrollment.demo import DEMO_PASSWORD, SCALES, ensure_demo_users, load_demo
+from enrollment.demo import DEMO_PASSWORD, SCALES, demo_accounts, ensure_demo_users, load_demo
+from enrollment.extensions import DEMO_LOADERS
 from enrollment.models import Child, School, Village
 
 
@@ -22,6 +23,8 @@ class Command(BaseCommand):
         started = time.monotonic()
         county, created = load_demo(scale)
         users = ensure_demo_users(county)
+        accounts = demo_accounts(county)
+        summaries = [loader(county, accounts) for loader in DEMO_LOADERS]
         children = Child.objects.filter(village__township__county=county).count()
         villages = Village.objects.filter(township__county=county).count()
         schools = School.objects.filter(township__county=county).count()
@@ -33,6 +36,8 @@ class Command(BaseCommand):
                 f"in {time.monotonic() - started:.1f} s."
             )
         )
+        for summary in summaries:
+            self.stdout.write(f"  {summary}")
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}):")
         for username, role, place in users:
             self.stdout.write(f"  {username:<10} {role} · {place}")

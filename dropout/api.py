@@ -1,0 +1,355 @@
+"""The dropout API: the same services as the pages. A refused transition answers 409 with the
+reason; bad input 400 with field errors."""
+
+from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.response import Response
+
+from core.errors import DomainError, TransitionRefused
+from core.pdf import render_pdf
+from enrollment.models import Child, School
+from enrollment.roles import EXEMPTION_REGISTER_ROLES, OPEN_CASE_ROLES
+
+from .documents_render import document_from_content
+from .models import (
+    CaseMeasure,
+    DropoutCase,
+    ExemptionRequest,
+    OfficialDocument,
+    Persuasion,
+)
+from .services import cases, documents, exemptions
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "transition_refused"
+
+
+def call_service(function, **kwargs):
+    try:
+        return function(**kwargs)
+    except TransitionRefused as error:
+        raise Conflict({"detail": error.message}) from error
+    except DomainError as error:
+        raise ApiValidationError({error.field or "non_field_errors": [error.message]}) from error
+
+
+def scoped_children(request, roles):
+    return Child.objects.for_user(request.user, roles=roles)
+
+
+# --- documents -------------------------------------------------------------------------------
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    pdf = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OfficialDocument
+        fields = [
+            "id",
+            "kind",
+            "number",
+            "issued_on",
+            "deadline",
+            "served_on",
+            "served_to",
+            "service_method",
+            "served_by",
+            "service_place",
+            "voided_by",
+            "void_reason",
+            "content",
+            "pdf",
+        ]
+
+    def get_pdf(self, document) -> str:
+        return f"/api/v1/documents/{document.pk}/pdf/"
+
+
+class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = DocumentSerializer
+
+    def get_queryset(self):
+        return OfficialDocument.objects.for_user(self.request.user).order_by("-pk")
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        document = self.get_object()
+        response = HttpResponse(
+            render_pdf(document_from_content(document.content)), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
+        return response
+
+
+# --- cases -----------------------------------------------------------------------------------
+
+
+class PersuasionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Persuasion
+        fields = ["id", "date", "visitors", "what_was_said", "family_answer", "result"]
+
+
+class MeasureSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CaseMeasure
+        fields = ["id", "kind", "date", "description"]
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    child_name = serializers.CharField(source="child.name", read_only=True)
+    persuasions = PersuasionSerializer(many=True, read_only=True)
+    measures = MeasureSerializer(many=True, read_only=True)
+    documents = DocumentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = DropoutCase
+        fields = [
+            "id",
+            "child",
+            "child_name",
+            "township",
+            "school",
+            "status",
+            "cause",
+            "cause_detail",
+            "responsible_persons",
+            "opened_on",
+            "last_action_on",
+            "returned_on",
+            "consolidation_until",
+            "struck_off_on",
+            "closed_on",
+            "close_reason",
+            "close_evidence",
+            "persuasions",
+            "measures",
+            "documents",
+        ]
+        read_only_fields = fields
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    child_name = serializers.CharField(source="child.name", read_only=True)
+
+    class Meta:
+        model = DropoutCase
+        fields = [
+            "id",
+            "child",
+            "child_name",
+            "township",
+            "status",
+            "cause",
+            "opened_on",
+            "last_action_on",
+        ]
+
+
+class OpenCaseSerializer(serializers.Serializer):
+    child = serializers.PrimaryKeyRelatedField(queryset=Child.objects.none())
+    cause = serializers.ChoiceField(choices=DropoutCase.Cause.choices)
+    cause_detail = serializers.CharField(required=False, allow_blank=True, default="")
+    responsible_persons = serializers.CharField(required=False, allow_blank=True, default="")
+    opened_on = serializers.DateField(required=False, default=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["child"].queryset = scoped_children(request, OPEN_CASE_ROLES)
+
+
+class ServiceSerializer(serializers.Serializer):
+    served_to = serializers.CharField(max_length=50)
+    service_method = serializers.ChoiceField(choices=OfficialDocument.ServiceMethod.choices)
+    served_by = serializers.CharField(max_length=100)
+    service_place = serializers.CharField(max_length=200)
+
+
+class NoticeSerializer(ServiceSerializer):
+    served_on = serializers.DateField()
+    facts = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PenaltySerializer(ServiceSerializer):
+    decided_on = serializers.DateField()
+    facts_and_evidence = serializers.CharField()
+    penalty = serializers.CharField()
+    compliance = serializers.CharField()
+
+
+class ReturnSerializer(serializers.Serializer):
+    school = serializers.PrimaryKeyRelatedField(queryset=School.objects.all())
+    grade = serializers.IntegerField(min_value=1, max_value=12)
+    class_name = serializers.CharField(required=False, allow_blank=True, default="")
+    returned_on = serializers.DateField()
+
+
+class CloseSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=DropoutCase.CloseReason.choices)
+    evidence = serializers.CharField()
+    closed_on = serializers.DateField(required=False, default=None)
+
+
+class DropoutCaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Scoped by for_user(); each action calls the case service, which checks role and state."""
+
+    filterset_fields = ["status", "township", "cause"]
+
+    def get_queryset(self):
+        queryset = DropoutCase.objects.for_user(self.request.user).select_related("child")
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related("persuasions", "measures", "documents")
+        return queryset.order_by("-pk")
+
+    def get_serializer_class(self):
+        return {"list": CaseListSerializer, "create": OpenCaseSerializer}.get(
+            self.action, CaseSerializer
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = OpenCaseSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        case = call_service(cases.open_case, actor=request.user, **serializer.validated_data)
+        return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
+
+    def _act(self, request, serializer_class, function, **extra):
+        case = self.get_object()
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        call_service(function, actor=request.user, case=case, **serializer.validated_data, **extra)
+        case.refresh_from_db()
+        return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PersuasionSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"])
+    def persuasions(self, request, pk=None):
+        return self._act(request, PersuasionSerializer, cases.log_persuasion)
+
+    @extend_schema(request=NoticeSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"], url_path="issue-notice")
+    def issue_notice(self, request, pk=None):
+        return self._act(request, NoticeSerializer, documents.issue_resume_notice)
+
+    @extend_schema(request=PenaltySerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"], url_path="decide-penalty")
+    def decide_penalty(self, request, pk=None):
+        return self._act(request, PenaltySerializer, documents.decide_penalty)
+
+    @extend_schema(request=MeasureSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"])
+    def measures(self, request, pk=None):
+        return self._act(request, MeasureSerializer, cases.add_measure)
+
+    @extend_schema(request=ReturnSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_to_school(self, request, pk=None):
+        return self._act(request, ReturnSerializer, cases.return_to_school)
+
+    @extend_schema(request=CloseSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._act(request, CloseSerializer, cases.close_case)
+
+
+# --- exemptions ------------------------------------------------------------------------------
+
+
+class ExemptionSerializer(serializers.ModelSerializer):
+    child = serializers.PrimaryKeyRelatedField(queryset=Child.objects.none())
+    steps = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExemptionRequest
+        fields = [
+            "id",
+            "child",
+            "kind",
+            "reason",
+            "reason_detail",
+            "start_date",
+            "end_date",
+            "school",
+            "application_scan",
+            "evidence",
+            "status",
+            "steps",
+        ]
+        read_only_fields = ["status", "steps"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["child"].queryset = scoped_children(request, EXEMPTION_REGISTER_ROLES)
+
+    def get_steps(self, request) -> list[dict]:
+        return [
+            {
+                "action": step.action,
+                "to_status": step.to_status,
+                "note": step.note,
+                "actor": step.actor.username,
+                "at": step.at,
+            }
+            for step in request.steps.all()
+        ]
+
+
+class DecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ExemptionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = ExemptionSerializer
+    filterset_fields = ["status", "kind"]
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self):
+        return (
+            ExemptionRequest.objects.for_user(self.request.user)
+            .prefetch_related("steps__actor")
+            .order_by("-pk")
+        )
+
+    def perform_create(self, serializer):
+        serializer.instance = call_service(
+            exemptions.register_exemption, actor=self.request.user, **serializer.validated_data
+        )
+
+    def _decide(self, request, function):
+        exemption = self.get_object()
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        call_service(function, actor=request.user, request=exemption, **serializer.validated_data)
+        exemption.refresh_from_db()
+        return Response(ExemptionSerializer(exemption, context={"request": request}).data)
+
+    @extend_schema(request=DecisionSerializer, responses=ExemptionSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._decide(request, exemptions.township_approve)
+
+    @extend_schema(request=DecisionSerializer, responses=ExemptionSerializer)
+    @action(detail=True, methods=["post"], url_path="file")
+    def file_request(self, request, pk=None):
+        return self._decide(request, exemptions.file_exemption)
+
+    @extend_schema(request=DecisionSerializer, responses=ExemptionSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._decide(request, exemptions.reject_exemption)
+
+    @extend_schema(request=DecisionSerializer, responses=ExemptionSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_request(self, request, pk=None):
+        return self._decide(request, exemptions.return_exemption)

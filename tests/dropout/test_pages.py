@@ -1,0 +1,177 @@
+"""The dropout pages: scope (404), role (403), forms that explain refusals, the documents."""
+
+import pytest
+from django.urls import reverse
+
+from dropout.models import DropoutCase, OfficialDocument
+from dropout.services import documents
+
+from ..conftest import client_for
+from .conftest import days_ago, persuade
+
+SERVICE = {
+    "served_to": "张大山",
+    "service_method": "in_person",
+    "served_by": "王五",
+    "service_place": "一组1号",
+}
+
+CASE_PAGES = [
+    "case_detail",
+    "case_persuasion",
+    "case_notice",
+    "case_penalty",
+    "case_measure",
+    "case_return",
+    "case_close",
+    "case_edit",
+]
+
+
+@pytest.mark.parametrize("name", CASE_PAGES)
+def test_other_township_gets_404_on_every_case_page(world, case, name):
+    url = reverse(f"dropout:{name}", args=[case.pk])
+    assert client_for(world.township2_user).get(url).status_code == 404
+    assert client_for(world.township2_user).post(url, {}).status_code == 404
+
+
+@pytest.mark.parametrize("name", CASE_PAGES[1:])
+def test_auditor_gets_403_on_every_case_action(world, case, name):
+    url = reverse(f"dropout:{name}", args=[case.pk])
+    client = client_for(world.auditor)
+    assert client.get(reverse("dropout:case_detail", args=[case.pk])).status_code == 200
+    assert client.get(url).status_code == 403
+    assert client.post(url, {}).status_code == 403
+
+
+def test_the_notice_form_explains_too_few_persuasions(world, case):
+    response = client_for(world.township1_user).post(
+        reverse("dropout:case_notice", args=[case.pk]),
+        {**SERVICE, "served_on": days_ago(1).isoformat()},
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].non_field_errors()
+    assert errors and "2" in errors[0]
+    assert not OfficialDocument.objects.exists()
+
+
+def test_persuasion_form_records_and_moves_the_case(world, case):
+    response = client_for(world.village1_user).post(
+        reverse("dropout:case_persuasion", args=[case.pk]),
+        {
+            "date": days_ago(2).isoformat(),
+            "visitors": "村干部",
+            "what_was_said": "劝返",
+            "family_answer": "考虑",
+            "result": "promised",
+        },
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == DropoutCase.Status.PERSUADING
+
+
+def test_case_queues(world, case):
+    persuade(world, case)
+    documents.issue_resume_notice(
+        actor=world.township1_user, case=case, served_on=days_ago(20), **SERVICE
+    )
+    client = client_for(world.township1_user)
+    overdue = client.get(reverse("dropout:case_list") + "?queue=overdue")
+    assert [c.pk for c in overdue.context["page"]] == [case.pk]
+    stale = client.get(reverse("dropout:case_list") + "?queue=stale")
+    assert list(stale.context["page"]) == []
+    assert client.get(reverse("dropout:case_list") + "?queue=bogus").status_code == 404
+    other = client_for(world.township2_user).get(reverse("dropout:case_list") + "?queue=open")
+    assert list(other.context["page"]) == []
+
+
+def test_document_print_page_and_pdf(world, case):
+    persuade(world, case)
+    notice = documents.issue_resume_notice(
+        actor=world.township1_user, case=case, served_on=days_ago(3), **SERVICE
+    )
+    client = client_for(world.township1_user)
+    page = client.get(reverse("dropout:document_page", args=[notice.pk]))
+    assert notice.number in page.content.decode() and "送达回证" in page.content.decode()
+    pdf = client.get(reverse("dropout:document_pdf", args=[notice.pk]))
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert (
+        client_for(world.township2_user)
+        .get(reverse("dropout:document_pdf", args=[notice.pk]))
+        .status_code
+        == 404
+    )
+
+
+def test_suspected_and_dropout_ledgers(world, case):
+    client = client_for(world.township1_user)
+    dropped = client.get(reverse("dropout:dropout_ledger", args=["township", world.township1.pk]))
+    assert {c.name for c in dropped.context["table"].data} == {world.child1.name}
+    assert "辍学台账" in dropped.content.decode()
+    suspected = client.get(
+        reverse("dropout:suspected_ledger", args=["township", world.township1.pk])
+    )
+    assert list(suspected.context["table"].data) == []
+    assert client.get(reverse("dropout:dropout_ledger", args=["planet", 1])).status_code == 404
+
+
+def test_child_page_shows_the_case_and_offers_actions_by_role(world, case):
+    page = (
+        client_for(world.township1_user)
+        .get(reverse("enrollment:child_detail", args=[world.child1.pk]))
+        .content.decode()
+    )
+    assert reverse("dropout:case_detail", args=[case.pk]) in page
+    assert reverse("dropout:exemption_new") in page
+    auditor_page = (
+        client_for(world.auditor)
+        .get(reverse("enrollment:child_detail", args=[world.child1.pk]))
+        .content.decode()
+    )
+    assert reverse("dropout:exemption_new") not in auditor_page
+
+
+def test_exemption_pages_scope_and_queue(world, tmp_path, settings):
+    from dropout.services import exemptions
+
+    from .conftest import pdf_upload
+
+    settings.MEDIA_ROOT = tmp_path
+    request = exemptions.register_exemption(
+        actor=world.township1_user,
+        child=world.child1,
+        kind="suspended",
+        reason="other",
+        reason_detail="家庭变故",
+        start_date=days_ago(1),
+        end_date=days_ago(-30),
+        application_scan=pdf_upload(),
+    )
+    url = reverse("dropout:exemption_detail", args=[request.pk])
+    assert client_for(world.township2_user).get(url).status_code == 404
+    township = client_for(world.township1_user)
+    assert (
+        township.get(reverse("dropout:exemption_list") + "?queue=township")
+        .context["page"]
+        .paginator.count
+        == 1
+    )
+    township.post(reverse("dropout:exemption_action", args=[request.pk, "approve"]), {"note": ""})
+    bureau = client_for(world.bureau)
+    queue = bureau.get(reverse("dropout:exemption_list") + "?queue=bureau")
+    assert [r.pk for r in queue.context["page"]] == [request.pk]
+    response = bureau.post(
+        reverse("dropout:exemption_action", args=[request.pk, "file"]), {"note": "同意"}
+    )
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.status == "filed"
+    scan = township.get(reverse("dropout:exemption_file", args=[request.pk, "application"]))
+    assert scan.status_code == 200
+    assert (
+        client_for(world.township2_user)
+        .get(reverse("dropout:exemption_file", args=[request.pk, "application"]))
+        .status_code
+        == 404
+    )
