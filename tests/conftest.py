@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+from dropout.models import CountyLegalTexts
 from enrollment.models import EnrollmentStatus
 from enrollment.roles import Role
 from enrollment.services import change_status, grant_role
@@ -87,3 +88,15 @@ def api_for(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
+
+
+@pytest.fixture
+def legal_texts(world):
+    return CountyLegalTexts.objects.create(
+        county=world.county,
+        notice_legal_basis="《中华人民共和国义务教育法》第五条第二款、第五十八条",
+        penalty_legal_basis="《某省义务教育条例》第四十条",
+        default_penalty="警告",
+        review_authority="测试县人民政府",
+        court="测试县人民法院",
+    )

@@ -22,6 +22,20 @@ from .common import require_role, saved_by, today
 C = DropoutCase.Status
 D = OfficialDocument.Kind
 
+# Official documents are written in Chinese whatever language the user's screen is in.
+SERVICE_METHOD_TEXT = {"in_person": "当面送达", "left": "留置送达", "post": "邮寄送达"}
+CAUSE_TEXT = {
+    "learning": "厌学或学习困难",
+    "work": "外出务工",
+    "marriage": "早婚早育",
+    "religion": "宗教原因",
+    "poverty": "家庭贫困",
+    "illness": "疾病",
+    "distance": "上学路远",
+    "family": "家庭原因",
+    "other": "其他原因",
+}
+
 
 def chinese_date(day: datetime.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
@@ -98,7 +112,7 @@ def _issue(
     township = case.township
     sequence = take_next_number(issuer=f"township:{township.pk}", kind=kind, year=issued_on.year)
     number = format_document_number(number_prefix(township, kind), issued_on.year, sequence)
-    method_label = str(OfficialDocument.ServiceMethod(method).label)
+    method_label = SERVICE_METHOD_TEXT[method]
     content = content_builder(number)
     content["service_record"] = {
         "title": "送达回证",
@@ -201,7 +215,7 @@ def _notice_content(case, number, served_on, deadline, facts, texts) -> dict:
     paragraphs = [
         f"经查，你的被监护人{_child_description(case)}，现住{household.address}，系义务教育"
         f"适龄儿童少年，应当依法接受并完成义务教育。该生自{chinese_date(case.opened_on)}起辍学"
-        f"（原因：{case.get_cause_display()}）。{issuer_name(case.township)}于"
+        f"（原因：{CAUSE_TEXT[case.cause]}）。{issuer_name(case.township)}于"
         f"{_persuasion_summary(case)}入户动员劝返，你至今仍未送其返校。",
     ]
     if facts.strip():

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from dropout.models import CountyLegalTexts, DropoutCase
+from dropout.models import DropoutCase
 from dropout.services import cases
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -16,18 +16,6 @@ def days_ago(n: int) -> datetime.date:
 
 def pdf_upload(name="scan.pdf"):
     return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
-
-
-@pytest.fixture
-def legal_texts(world):
-    return CountyLegalTexts.objects.create(
-        county=world.county,
-        notice_legal_basis="《中华人民共和国义务教育法》第五条第二款、第五十八条",
-        penalty_legal_basis="《某省义务教育条例》第四十条",
-        default_penalty="警告",
-        review_authority="测试县人民政府",
-        court="测试县人民法院",
-    )
 
 
 @pytest.fixture

@@ -325,3 +325,15 @@ def test_correcting_a_notice_voids_it_with_a_new_number(world, case):
     assert corrected.number.endswith("〕2号") and corrected.deadline == notice.deadline
     with pytest.raises(TransitionRefused):
         documents.correct_document(actor=world.township1_user, document=notice, reason="again")
+
+
+def test_documents_are_chinese_whatever_the_users_language(world, case):
+    from django.utils import translation
+
+    persuade(world, case)
+    with translation.override("en"):
+        notice = _notice(world, case)
+    body = "".join(notice.content["sections"][0]["paragraphs"])
+    assert "外出务工" in body and "Went out" not in body
+    rows = dict(notice.content["service_record"]["rows"])
+    assert rows["送达方式"] == "当面送达"

@@ -1,0 +1,123 @@
+"""End to end: township1 walks a dropout case from report to penalty to return; the bureau
+files an exemption request."""
+
+import pytest
+
+from dropout.models import DropoutCase, ExemptionRequest
+from dropout.services import exemptions
+from enrollment.models import EnrollmentStatus
+
+from ..conftest import PASSWORD
+from ..dropout.conftest import days_ago, pdf_upload
+
+pytestmark = pytest.mark.browser
+
+
+def _login(browser, live_server, username, viewport=None):
+    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    return context, page
+
+
+def _submit(page):
+    page.click("form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def test_township_official_walks_a_case_from_report_to_penalty_to_return(
+    transactional_db, world, legal_texts, live_server, browser, screenshot
+):
+    context, page = _login(browser, live_server, "township1")
+    page.goto(f"{live_server.url}/children/{world.child1.pk}/")
+    page.click(f"a[href='/dropout/cases/new/?child={world.child1.pk}']")
+    page.select_option("#id_cause", "work")
+    page.fill("#id_cause_detail", "随父母到外省务工")
+    page.fill("#id_responsible_persons", "镇长 张三\n校长 李四")
+    page.fill("#id_opened_on", days_ago(40).isoformat())
+    _submit(page)
+    case = DropoutCase.objects.get(child=world.child1)
+
+    for day in (35, 30):
+        page.click("#action-persuasion")
+        page.fill("#id_date", days_ago(day).isoformat())
+        page.fill("#id_visitors", "镇干部王五、班主任赵六")
+        page.fill("#id_what_was_said", "宣讲义务教育法")
+        page.fill("#id_family_answer", "暂不返校")
+        page.select_option("#id_result", "refused")
+        _submit(page)
+    assert page.locator("#persuasions .border-bottom").count() == 2
+
+    page.click("#action-notice")
+    page.fill("#id_served_on", days_ago(20).isoformat())
+    page.fill("#id_served_by", "镇干部王五")
+    _submit(page)
+    case.refresh_from_db()
+    assert case.status == DropoutCase.Status.NOTICE_ISSUED
+    notice = case.documents.get()
+    assert notice.number in page.inner_text("#documents")
+
+    page.click("#action-penalty")
+    page.fill("#id_decided_on", days_ago(5).isoformat())
+    page.fill("#id_facts_and_evidence", "劝返记录两份、通知书送达回证一份")
+    page.fill("#id_served_by", "镇干部王五")
+    _submit(page)
+    case.refresh_from_db()
+    assert case.status == DropoutCase.Status.PENALTY_DECIDED
+    screenshot(page, "case-penalty-decided")
+
+    page.click(f"#documents a[href='/dropout/documents/{notice.pk}/']")
+    page.wait_for_selector("article.official-document")
+    assert notice.number in page.inner_text("article.official-document")
+    screenshot(page, "notice-print-page")
+    page.go_back()
+
+    page.click("#action-return")
+    page.select_option("#id_school", str(world.school1.pk))
+    page.select_option("#id_grade", "4")
+    page.fill("#id_returned_on", days_ago(1).isoformat())
+    _submit(page)
+    case.refresh_from_db()
+    world.child1.refresh_from_db()
+    assert case.status == DropoutCase.Status.RETURNED
+    assert world.child1.status == EnrollmentStatus.IN_SCHOOL
+    timeline = page.inner_text("#timeline")
+    assert timeline.count("\n") >= 5  # opened, 2 persuasions, notice, penalty, return
+    screenshot(page, "case-returned")
+    context.close()
+
+
+def test_bureau_files_an_exemption_request(
+    transactional_db, world, live_server, browser, screenshot, tmp_path, settings
+):
+    settings.MEDIA_ROOT = tmp_path
+    request = exemptions.register_exemption(
+        actor=world.township1_user,
+        child=world.child1,
+        kind="suspended",
+        reason="illness",
+        reason_detail="骨折住院",
+        start_date=days_ago(1),
+        end_date=days_ago(-120),
+        application_scan=pdf_upload(),
+        evidence=pdf_upload("cert.pdf"),
+    )
+    exemptions.township_approve(actor=world.township1_user, request=request, note="属实")
+
+    context, page = _login(browser, live_server, "bureau", {"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/dropout/exemptions/?queue=bureau")
+    page.click(f"#exemption-table a[href='/dropout/exemptions/{request.pk}/']")
+    page.fill("#id_note", "材料齐全，同意备案")
+    screenshot(page, "exemption-bureau-phone")
+    page.click("#action-file")
+    page.wait_for_load_state("networkidle")
+    request.refresh_from_db()
+    world.child1.refresh_from_db()
+    assert request.status == ExemptionRequest.Status.FILED
+    assert world.child1.status == EnrollmentStatus.SUSPENDED
+    assert request.get_status_display() in page.inner_text("#exemption-status")
+    context.close()
