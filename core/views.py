@@ -33,3 +33,33 @@ def export_download(request, pk: int):
     if job.status != ExportJob.Status.DONE or not job.file:
         raise Http404
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=f"{job.title}.xlsx")
+
+
+@login_required
+def notification_list(request):
+    from django.core.paginator import Paginator
+
+    from .models import Notification
+
+    notifications = Notification.objects.filter(recipient=request.user)
+    page = Paginator(notifications, 30).get_page(request.GET.get("page"))
+    return render(request, "core/notification_list.html", {"page": page})
+
+
+@login_required
+def notification_open(request, pk: int):
+    """Mark as read and follow its link (only one's own notifications)."""
+    from django.shortcuts import redirect
+    from django.utils import timezone
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from .models import Notification
+
+    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    target = notification.link
+    if not target or not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        target = "core:notification_list"
+    return redirect(target)

@@ -1,3 +1,5 @@
+from core.notifications import unread_count
+
 from .roles import RECORD_VISIT_ROLES, REGISTER_CHILD_ROLES, Role
 from .scoping import user_roles
 
@@ -16,4 +18,5 @@ def navigation(request):
         or bool(roles & (RECORD_VISIT_ROLES | {Role.INSPECTOR, Role.AUDITOR})),
         "nav_is_admin": user.is_staff,
         "nav_roles": [Role(role).label for role in sorted(roles)],
+        "nav_unread_notifications": unread_count(user),
     }

@@ -492,7 +492,7 @@ def assign_help_partner(
 
 
 # Model permissions (used by the admin) of the county administrators' group.
-COUNTY_ADMIN_PERMISSION_APPS = ("enrollment", "auth", "authtoken")
+COUNTY_ADMIN_PERMISSION_APPS = ("enrollment", "dropout", "core", "auth", "authtoken")
 
 
 def role_group(role: str) -> Group:
