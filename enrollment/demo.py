@@ -85,9 +85,21 @@ class Scale:
     townships: int
     villages_per_township: int
     children_per_village: int
+    village_primaries_per_township: int = 0  # besides the township's central primary school
+    townships_per_junior: int = 2
+    counties: int = 1
 
 
-SCALES = {"demo": Scale(townships=6, villages_per_township=7, children_per_village=90)}
+SCALES = {
+    "demo": Scale(townships=6, villages_per_township=7, children_per_village=90),
+    # DESIGN.md's large county: 25 townships, 300 villages, ~200 schools, ~150,000 children.
+    "county": Scale(townships=25, villages_per_township=12, children_per_village=500,
+                    village_primaries_per_township=6),
+    "city": Scale(townships=25, villages_per_township=12, children_per_village=500,
+                  village_primaries_per_township=6, counties=10),
+}
+COUNTY_NAMES = ["云溪县", "青石县", "白河县", "红岩县", "金川县", "龙溪县", "桃源县", "松林县",
+                "平安县", "长乐县"]
 
 
 def _name(rng: random.Random) -> str:
@@ -99,8 +111,12 @@ def _sept_first(year: int) -> datetime.date:
 
 
 class DemoCounty:
-    def __init__(self, scale: Scale, *, seed: int = 2026, today: datetime.date | None = None):
+    def __init__(self, scale: Scale, *, county_index: int = 0, seed: int = 2026,
+                 today: datetime.date | None = None):
         self.scale = scale
+        self.county_index = county_index
+        self.county_code = f"{int(DEMO_COUNTY_CODE) + county_index}"
+        self.county_name = COUNTY_NAMES[county_index % len(COUNTY_NAMES)]
         self.rng = random.Random(seed)
         self.today = today or timezone.localdate()
         self.school_year = school_year_of(self.today)
@@ -108,25 +124,28 @@ class DemoCounty:
 
     # --- places and schools ------------------------------------------------------------------
     def build_places(self):
-        self.county = County.objects.create(code=DEMO_COUNTY_CODE, name="云溪县")
+        self.county = County.objects.create(code=self.county_code, name=self.county_name)
         self.townships, self.villages = [], []
         for index in range(self.scale.townships):
+            name = TOWNSHIP_NAMES[index % len(TOWNSHIP_NAMES)]
+            if index >= len(TOWNSHIP_NAMES):
+                name = f"{name[:-1]}{index // len(TOWNSHIP_NAMES) + 1}{name[-1]}"
             township = Township.objects.create(
                 county=self.county,
-                code=f"{DEMO_COUNTY_CODE}{100 + index:03d}",
-                name=TOWNSHIP_NAMES[index % len(TOWNSHIP_NAMES)]
-                + ("" if index < len(TOWNSHIP_NAMES) else str(index)),
+                code=f"{self.county_code}{100 + index:03d}",
+                name=name,
+                document_prefix=f"{name}教字",
             )
-            township.document_prefix = f"{township.name}教字"
-            township.save()
             self.townships.append(township)
             for number in range(self.scale.villages_per_township):
                 stem = VILLAGE_STEMS[(index * 3 + number) % len(VILLAGE_STEMS)]
+                suffix = VILLAGE_SUFFIXES[number % len(VILLAGE_SUFFIXES)]
+                repeat = "" if number < len(VILLAGE_STEMS) else str(number // len(VILLAGE_STEMS))
                 self.villages.append(
                     Village(
                         township=township,
                         code=f"{township.code}{200 + number:03d}",
-                        name=stem + VILLAGE_SUFFIXES[number % len(VILLAGE_SUFFIXES)],
+                        name=f"{stem}{repeat}{suffix}",
                     )
                 )
         Village.objects.bulk_create(self.villages)
@@ -134,28 +153,33 @@ class DemoCounty:
             Village.objects.filter(township__county=self.county).select_related("township")
         )
 
-        serial = iter(range(1, 10_000))
+        serial = iter(range(self.county_index * 10_000 + 1, 10**6))
         schools = []
-        self.primary_of, self.junior_of = {}, {}
+        self.primary_of_village, self.junior_of = {}, {}
         for index, township in enumerate(self.townships):
-            first_village = next(v for v in self.villages if v.township_id == township.pk)
-            primary = School(
-                code=f"21{DEMO_PROVINCE}{next(serial):06d}",
-                name=f"{township.name}中心小学",
-                township=township,
-                village=first_village,
-                stage=School.Stage.PRIMARY,
-                is_rural=index > 0,
-                is_boarding=index % 2 == 1,
-            )
-            schools.append(primary)
-            self.primary_of[township.pk] = primary
-            if index % 2 == 0:
+            villages = [v for v in self.villages if v.township_id == township.pk]
+            primaries = [
+                School(
+                    code=f"21{DEMO_PROVINCE}{next(serial):06d}",
+                    name=f"{township.name}中心小学" if number == 0
+                    else f"{township.name}{villages[number].name}小学",
+                    township=township,
+                    village=villages[number],
+                    stage=School.Stage.PRIMARY,
+                    is_rural=index > 0,
+                    is_boarding=index % 2 == 1 and number == 0,
+                )
+                for number in range(1 + self.scale.village_primaries_per_township)
+            ]
+            schools += primaries
+            for number, village in enumerate(villages):
+                self.primary_of_village[village.pk] = primaries[number % len(primaries)]
+            if index % self.scale.townships_per_junior == 0:
                 junior = School(
                     code=f"31{DEMO_PROVINCE}{next(serial):06d}",
                     name=f"{township.name}中学",
                     township=township,
-                    village=first_village,
+                    village=villages[0],
                     stage=School.Stage.JUNIOR,
                     is_rural=index > 0,
                     is_boarding=True,
@@ -165,7 +189,7 @@ class DemoCounty:
         seat = self.townships[0]
         self.senior = School(
             code=f"34{DEMO_PROVINCE}{next(serial):06d}",
-            name="云溪县第一中学",
+            name=f"{self.county_name}第一中学",
             township=seat,
             stage=School.Stage.SENIOR,
             is_rural=False,
@@ -173,15 +197,14 @@ class DemoCounty:
         )
         self.special = School(
             code=f"51{DEMO_PROVINCE}{next(serial):06d}",
-            name="云溪县特殊教育学校",
+            name=f"{self.county_name}特殊教育学校",
             township=seat,
             stage=School.Stage.SPECIAL,
             is_rural=False,
             is_boarding=True,
         )
         schools += [self.senior, self.special]
-        for school in schools:
-            school.save()
+        School.objects.bulk_create(schools)
         self.schools = schools
 
     # --- households and children -------------------------------------------------------------
@@ -190,7 +213,7 @@ class DemoCounty:
         sequence = self.id_sequence.get(key, 0)
         self.id_sequence[key] = sequence + 1
         return make_resident_id(
-            place_code=DEMO_COUNTY_CODE, birth_date=birth_date, sequence=sequence, sex=sex
+            place_code=self.county_code, birth_date=birth_date, sequence=sequence, sex=sex
         )
 
     def build_people(self):
@@ -277,8 +300,9 @@ class DemoCounty:
     def _school_for(self, child, grade):
         if grade >= 10:
             return self.senior
-        township_id = child.village.township_id
-        return self.primary_of[township_id] if grade <= 6 else self.junior_of[township_id]
+        if grade <= 6:
+            return self.primary_of_village[child.village_id]
+        return self.junior_of[child.village.township_id]
 
     def build_statuses(self, actor):
         rng, year = self.rng, self.school_year
@@ -336,7 +360,7 @@ class DemoCounty:
                         S.HOME_DELIVERED,
                         entered,
                         "残疾儿童评估安置：送教上门",
-                        self.primary_of[child.village.township_id],
+                        self.primary_of_village[child.village_id],
                         min(grade, 9),
                     )
                 continue
@@ -476,21 +500,30 @@ def ensure_demo_users(county: County) -> list[tuple[str, str, str]]:
     return created
 
 
-@transaction.atomic
-def load_demo(scale_name: str = "demo") -> tuple[County, bool]:
+def load_demo(scale_name: str = "demo", *, progress=None) -> tuple[County, bool]:
+    """Build the demo county (and, at city scale, nine more); the first county is returned.
+    Each county is loaded in its own transaction."""
     existing = County.objects.filter(code=DEMO_COUNTY_CODE).first()
     if existing:
         return existing, False
-    builder = DemoCounty(SCALES[scale_name])
-    builder.build_places()
+    scale = SCALES[scale_name]
     user_model = get_user_model()
     loader, _ = user_model.objects.get_or_create(
         username="data-loader", defaults={"is_active": False}
     )
-    builder.build_people()
-    builder.build_statuses(loader)
-    builder.build_visits_and_pairings(loader)
-    return builder.county, True
+    first = None
+    for county_index in range(scale.counties):
+        with transaction.atomic():
+            builder = DemoCounty(scale, county_index=county_index)
+            builder.build_places()
+            builder.build_people()
+            builder.build_statuses(loader)
+            builder.build_visits_and_pairings(loader)
+        first = first or builder.county
+        if progress:
+            progress(f"{builder.county.name}: {len(builder.children)} children")
+        del builder
+    return first, True
 
 
 def demo_accounts(county: County) -> dict:

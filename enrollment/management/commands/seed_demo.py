@@ -21,13 +21,14 @@ class Command(BaseCommand):
                 "(production). Use config.settings.local."
             )
         started = time.monotonic()
-        county, created = load_demo(scale)
+        county, created = load_demo(scale, progress=lambda text: self.stdout.write(f"  {text}"))
         users = ensure_demo_users(county)
         accounts = demo_accounts(county)
         summaries = [loader(county, accounts) for loader in DEMO_LOADERS]
         children = Child.objects.filter(village__township__county=county).count()
         villages = Village.objects.filter(township__county=county).count()
         schools = School.objects.filter(township__county=county).count()
+        # The modules' demo data (cases, documents…) of the first county only.
         verb = "Loaded" if created else "Already present:"
         self.stdout.write(
             self.style.SUCCESS(
