@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: demo test lint install messages clean
+.PHONY: demo test lint install messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The county-scale benchmark on PostgreSQL (BENCH_DATABASE_URL, default the local server's
+# county_edu_bench): builds the data set once, writes docs/benchmarks.md and bench/results.json.
+bench: install
+	$(BIN)/python bench/run.py --scale $(or $(SCALE),county) $(BENCH_ARGS)
 
 messages: install
 	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles

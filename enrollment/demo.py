@@ -93,13 +93,32 @@ class Scale:
 SCALES = {
     "demo": Scale(townships=6, villages_per_township=7, children_per_village=90),
     # DESIGN.md's large county: 25 townships, 300 villages, ~200 schools, ~150,000 children.
-    "county": Scale(townships=25, villages_per_township=12, children_per_village=500,
-                    village_primaries_per_township=6),
-    "city": Scale(townships=25, villages_per_township=12, children_per_village=500,
-                  village_primaries_per_township=6, counties=10),
+    "county": Scale(
+        townships=25,
+        villages_per_township=12,
+        children_per_village=500,
+        village_primaries_per_township=6,
+    ),
+    "city": Scale(
+        townships=25,
+        villages_per_township=12,
+        children_per_village=500,
+        village_primaries_per_township=6,
+        counties=10,
+    ),
 }
-COUNTY_NAMES = ["云溪县", "青石县", "白河县", "红岩县", "金川县", "龙溪县", "桃源县", "松林县",
-                "平安县", "长乐县"]
+COUNTY_NAMES = [
+    "云溪县",
+    "青石县",
+    "白河县",
+    "红岩县",
+    "金川县",
+    "龙溪县",
+    "桃源县",
+    "松林县",
+    "平安县",
+    "长乐县",
+]
 
 
 def _name(rng: random.Random) -> str:
@@ -111,8 +130,14 @@ def _sept_first(year: int) -> datetime.date:
 
 
 class DemoCounty:
-    def __init__(self, scale: Scale, *, county_index: int = 0, seed: int = 2026,
-                 today: datetime.date | None = None):
+    def __init__(
+        self,
+        scale: Scale,
+        *,
+        county_index: int = 0,
+        seed: int = 2026,
+        today: datetime.date | None = None,
+    ):
         self.scale = scale
         self.county_index = county_index
         self.county_code = f"{int(DEMO_COUNTY_CODE) + county_index}"
@@ -161,7 +186,8 @@ class DemoCounty:
             primaries = [
                 School(
                     code=f"21{DEMO_PROVINCE}{next(serial):06d}",
-                    name=f"{township.name}中心小学" if number == 0
+                    name=f"{township.name}中心小学"
+                    if number == 0
                     else f"{township.name}{villages[number].name}小学",
                     township=township,
                     village=villages[number],

@@ -1,0 +1,134 @@
+"""One job per process (for a clean peak-memory reading): prints one JSON line."""
+
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.bench")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def ledger_export(user, kind, pk):
+    from core.exports import write_xlsx
+    from enrollment.exports import export_ledger
+
+    export = export_ledger(user, {"kind": kind, "pk": pk, "query": {}})
+    with tempfile.TemporaryDirectory() as directory:
+        rows = write_xlsx(Path(directory) / "ledger.xlsx", export)
+    return rows
+
+
+def ceiling_export(user, kind, pk):
+    """Raw xlsxwriter in constant-memory mode writing the same rows."""
+    import xlsxwriter
+
+    from enrollment.exports import export_ledger
+
+    export = export_ledger(user, {"kind": kind, "pk": pk, "query": {}})
+    with tempfile.TemporaryDirectory() as directory:
+        workbook = xlsxwriter.Workbook(
+            str(Path(directory) / "ledger.xlsx"),
+            {"constant_memory": True, "strings_to_formulas": False},
+        )
+        sheet = workbook.add_worksheet()
+        sheet.write_row(0, 0, [column.header for column in export.columns])
+        date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        count = 0
+        for count, row in enumerate(export.rows, start=1):
+            for column, value in enumerate(row):
+                if hasattr(value, "isoformat"):
+                    sheet.write_datetime(count, column, value, date_format)
+                else:
+                    sheet.write(count, column, value)
+        workbook.close()
+    return count
+
+
+def peer_export(user, kind, pk):
+    """django-import-export's default export of the same ledger (a ModelResource of the same
+    children and fields, written as xlsx)."""
+    from import_export import fields, resources
+
+    from enrollment.ledgers import build_ledger
+    from enrollment.models import Child
+
+    class LedgerResource(resources.ModelResource):
+        township = fields.Field(attribute="village__township__name", column_name="乡镇")
+        village = fields.Field(attribute="village__name", column_name="村（社区）")
+        head = fields.Field(attribute="household__head_name", column_name="户主")
+        poverty = fields.Field(attribute="household__poverty_status", column_name="家庭类别")
+
+        class Meta:
+            model = Child
+            fields = (
+                "name",
+                "sex",
+                "birth_date",
+                "resident_id",
+                "township",
+                "village",
+                "head",
+                "poverty",
+                "guardian_name",
+                "guardian_relation",
+                "guardian_phone",
+                "status",
+                "status_since",
+                "current_school__name",
+                "grade",
+            )
+
+    from django.http import QueryDict
+
+    ledger = build_ledger(user, kind, pk, QueryDict())
+    dataset = LedgerResource().export(queryset=ledger.rows)
+    with tempfile.TemporaryDirectory() as directory:
+        (Path(directory) / "ledger.xlsx").write_bytes(dataset.export("xlsx"))
+    return len(dataset)
+
+
+JOBS = {
+    "ledger_export": ledger_export,
+    "ceiling_export": ceiling_export,
+    "peer_export": peer_export,
+}
+
+
+def main():
+    name, params = sys.argv[1], json.loads(sys.argv[2])
+    user = get_user_model().objects.get(username=params.pop("username"))
+    reset_queries()
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        rows = JOBS[name](user, **params)
+    elapsed = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "seconds": elapsed,
+                "rows": rows,
+                "peak_mb": round(peak_mb(), 1),
+                "queries": len(queries.captured_queries),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

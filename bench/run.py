@@ -1,0 +1,358 @@
+"""`make bench`: build the county-scale data set once in its own PostgreSQL database, then
+measure pages, API lists and jobs, and write docs/benchmarks.md and bench/results.json.
+
+    python bench/run.py [--scale county] [--port 8799] [--quick]
+"""
+
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.bench")
+
+from bench.harness import (  # noqa: E402
+    Browser,
+    Result,
+    Server,
+    measure_concurrent,
+    measure_sequential,
+    run_job,
+    summarise,
+)
+
+PAGE_TARGET_1 = 0.150
+PAGE_TARGET_50 = 0.500
+QUERY_TARGET = 15
+
+
+def ensure_database():
+    import psycopg
+
+    url = os.environ.get(
+        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/county_edu_bench"
+    )
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+        ).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def manage(*args) -> str:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.bench"},
+    ).stdout
+
+
+def build_data(scale: str) -> dict:
+    ensure_database()
+    manage("migrate", "--noinput")
+    started = time.monotonic()
+    output = manage("seed_demo", "--scale", scale)
+    return {"seconds": time.monotonic() - started, "output": output}
+
+
+def query_count(username: str, path: str) -> int:
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    client.get(path)  # warm caches of the process, as a running server has
+    with CaptureQueriesContext(connection) as queries:
+        status = client.get(path).status_code
+    assert status == 200, (path, status)
+    return len(queries.captured_queries)
+
+
+def targets_of(context) -> dict:
+    """The places and objects the pages are measured on (first county's demo users)."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+
+    from dropout.models import DropoutCase
+    from enrollment.models import Child
+
+    users = {
+        u.username: u
+        for u in get_user_model().objects.filter(username__in=["township1", "school1", "bureau"])
+    }
+    township = users["township1"].role_assignments.first().township
+    school = users["school1"].role_assignments.first().school
+    county = users["bureau"].role_assignments.first().county
+    child = Child.objects.filter(village__township=township).order_by("pk")[100]
+    case = DropoutCase.objects.filter(township=township).order_by("pk").first()
+    children = Child.objects.count()
+    return {
+        "township": township,
+        "school": school,
+        "county": county,
+        "child": child,
+        "case": case,
+        "children": children,
+    }
+
+
+def page_workloads(t) -> list[tuple[str, str, str, str]]:
+    """(workload, user, path, size description)"""
+    township_children = t["township"].villages.count()
+    return [
+        (
+            "page.township_ledger",
+            "township1",
+            f"/ledger/township/{t['township'].pk}/",
+            f"{township_children} villages, page of 50",
+        ),
+        ("page.school_ledger", "school1", f"/ledger/school/{t['school'].pk}/", "page of 50"),
+        (
+            "page.county_ledger",
+            "bureau",
+            f"/ledger/county/{t['county'].pk}/",
+            f"{t['children']:,} children, page of 50",
+        ),
+        ("page.unaccounted", "township1", "/unaccounted/", "page of 50"),
+        ("page.child", "township1", f"/children/{t['child'].pk}/", "one child"),
+        ("page.cases", "township1", "/dropout/cases/?queue=all", "page of 50"),
+        ("page.case", "township1", f"/dropout/cases/{t['case'].pk}/", "one case"),
+        ("api.children", "township1", "/api/v1/children/?page_size=50", "page of 50"),
+        ("api.dropout_cases", "bureau", "/api/v1/dropout-cases/", "page of 50"),
+    ]
+
+
+def measure_pages(server, targets, *, quick: bool, password: str) -> list[Result]:
+    results = []
+    sequential = 10 if quick else 30
+    concurrency, each = (5, 2) if quick else (50, 6)
+    browsers = {}
+    for name in ("township1", "school1", "bureau"):
+        browsers[name] = Browser(server.base_url, name, password)
+    crowd = {
+        name: [Browser(server.base_url, name, password) for _ in range(concurrency)]
+        for name in ("township1", "school1", "bureau")
+    }
+    for workload, username, path, size in page_workloads(targets):
+        timings, errors = measure_sequential(browsers[username], path, requests=sequential)
+        median, p95 = summarise(timings)
+        queries = query_count(username, path)
+        met = p95 <= PAGE_TARGET_1 and queries <= QUERY_TARGET and errors == 0
+        results.append(
+            Result(
+                workload=workload,
+                size=f"{size}; 1 user",
+                median_s=median,
+                p95_s=p95,
+                rate_per_s=1 / median,
+                queries=queries,
+                target=f"p95 ≤ {PAGE_TARGET_1 * 1000:.0f} ms, ≤ {QUERY_TARGET} queries",
+                met=met,
+            )
+        )
+        timings, errors, rate = measure_concurrent(crowd[username], path, requests_each=each)
+        median, p95 = summarise(timings)
+        results.append(
+            Result(
+                workload=f"{workload}@{concurrency}",
+                size=f"{size}; {concurrency} concurrent users",
+                median_s=median,
+                p95_s=p95,
+                rate_per_s=rate,
+                queries=queries,
+                target=f"p95 ≤ {PAGE_TARGET_50 * 1000:.0f} ms, 0 errors",
+                met=p95 <= PAGE_TARGET_50 and errors == 0,
+                notes=[f"{errors} errors"] if errors else [],
+            )
+        )
+    return results
+
+
+def measure_mixed_load(server, targets, *, quick: bool, password: str) -> Result:
+    """50 users each walking through the page mix (load.mixed_50_users)."""
+    import threading
+
+    users = 5 if quick else 50
+    paths = [(user, path) for _w, user, path, _s in page_workloads(targets)]
+    timings, errors, lock = [], [0], threading.Lock()
+    crowd = [
+        (Browser(server.base_url, user, password), path)
+        for index in range(users)
+        for user, path in [paths[index % len(paths)]]
+    ]
+
+    def walk(browser, first):
+        for step in range(len(paths)):
+            user, path = paths[(paths.index(first) + step) % len(paths)]
+            if user != first[0]:
+                continue
+            status, elapsed = browser.get(path)
+            with lock:
+                timings.append(elapsed)
+                errors[0] += status != 200
+
+    started = time.perf_counter()
+    threads = [
+        threading.Thread(target=walk, args=(b, (u, p)))
+        for (b, p), (u, _p) in zip(
+            crowd, [paths[i % len(paths)] for i in range(users)], strict=True
+        )
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    median, p95 = summarise(timings)
+    return Result(
+        workload=f"load.mixed_{users}_users",
+        size=f"{len(timings)} requests",
+        median_s=median,
+        p95_s=p95,
+        rate_per_s=len(timings) / wall,
+        target="0 errors, p95 ≤ 500 ms",
+        met=errors[0] == 0 and p95 <= PAGE_TARGET_50,
+        notes=[f"{errors[0]} errors"],
+    )
+
+
+def measure_exports(targets, *, quick: bool) -> list[Result]:
+    results = []
+    cases = [
+        ("export.township_ledger", "township1", "township", targets["township"].pk),
+        ("export.county_ledger", "bureau", "county", targets["county"].pk),
+    ]
+    for workload, username, kind, pk in cases[:1] if quick else cases:
+        ours = run_job("ledger_export", username=username, kind=kind, pk=pk)
+        ceiling = run_job("ceiling_export", username=username, kind=kind, pk=pk)
+        peer = run_job("peer_export", username=username, kind=kind, pk=pk)
+        results.append(
+            Result(
+                workload=workload,
+                size=f"{ours['rows']:,} rows",
+                unit="export",
+                median_s=ours["seconds"],
+                p95_s=None,
+                rate_per_s=ours["rows"] / ours["seconds"],
+                peak_mb=ours["peak_mb"],
+                queries=ours["queries"],
+                peer=f"django-import-export {peer['seconds']:.1f} s, {peer['peak_mb']:.0f} MB",
+                peer_ratio=round(peer["seconds"] / ours["seconds"], 2),
+                ceiling=f"xlsxwriter constant_memory {ceiling['seconds']:.1f} s, "
+                f"{ceiling['peak_mb']:.0f} MB",
+                ceiling_ratio=round(ours["seconds"] / ceiling["seconds"], 2),
+                target="≤ 1.5× the ceiling, peak ≤ 200 MB",
+                met=ours["seconds"] <= 1.5 * ceiling["seconds"] and ours["peak_mb"] <= 200,
+            )
+        )
+    return results
+
+
+def write_outputs(scale, results, data, path_md, path_json):
+    today = datetime.date.today().isoformat()
+    path_json.write_text(
+        json.dumps(
+            {
+                "scale": scale,
+                "date": today,
+                "load_seconds": round(data["seconds"], 1),
+                "results": [result.as_json() for result in results],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Scale `{scale}`, measured {today} on this machine (2 cores, PostgreSQL 15, gunicorn "
+        "with 4 workers on loopback, the load generated by Python threads in another process "
+        "on the same 2 cores). Produced by `make bench`; the JSON is `bench/results.json`.",
+        "",
+        f"Data set load (`seed_demo --scale {scale}`, bulk inserts): {data['seconds']:.0f} s.",
+        "",
+        "| workload | size | median | p95 | rate/s | peak MB | queries | peer (ratio peer/ours)"
+        " | ceiling (ratio ours/ceiling) | target | met |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+
+    def ms(value):
+        return (
+            "—" if value is None else (f"{value * 1000:.0f} ms" if value < 10 else f"{value:.1f} s")
+        )
+
+    for r in results:
+        peer = f"{r.peer} ({r.peer_ratio}×)" if r.peer else "—"
+        ceiling = f"{r.ceiling} ({r.ceiling_ratio}×)" if r.ceiling else "—"
+        lines.append(
+            f"| {r.workload} | {r.size} | {ms(r.median_s)} | {ms(r.p95_s)} | "
+            f"{r.rate_per_s:.1f} | {r.peak_mb or '—'} | {'—' if r.queries is None else r.queries}"
+            f" | {peer} | {ceiling} | {r.target} | {'yes' if r.met else 'NO'} |"
+        )
+    lines += [
+        "",
+        "Workloads of modules not built yet (payments, rectification, dashboard, "
+        "monthly report, entitlement gaps, staffing, imports) are added as they land.",
+        "",
+    ]
+    path_md.write_text("\n".join(lines), encoding="utf-8")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", default="county")
+    parser.add_argument("--port", type=int, default=8799)
+    parser.add_argument("--quick", action="store_true", help="fewer requests (smoke runs)")
+    parser.add_argument("--skip-load", action="store_true", help="the data set is loaded")
+    parser.add_argument("--output", default=str(ROOT))
+    args = parser.parse_args()
+    from enrollment.demo import DEMO_PASSWORD
+
+    data = {"seconds": 0.0}
+    if not args.skip_load:
+        print(f"Building the {args.scale} data set (once)…", flush=True)
+        data = build_data(args.scale)
+        print(data["output"], flush=True)
+    targets = targets_of(None)
+    results = []
+    with Server(args.port) as server:
+        print("Measuring pages…", flush=True)
+        results += measure_pages(server, targets, quick=args.quick, password=DEMO_PASSWORD)
+        results.append(
+            measure_mixed_load(server, targets, quick=args.quick, password=DEMO_PASSWORD)
+        )
+    print("Measuring exports…", flush=True)
+    results += measure_exports(targets, quick=args.quick)
+    output = Path(args.output)
+    (output / "docs").mkdir(exist_ok=True)
+    (output / "bench").mkdir(exist_ok=True)
+    write_outputs(
+        args.scale,
+        results,
+        data,
+        output / "docs" / "benchmarks.md",
+        output / "bench" / "results.json",
+    )
+    print((output / "docs" / "benchmarks.md").read_text())
+
+
+if __name__ == "__main__":
+    main()
