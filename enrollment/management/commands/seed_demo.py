@@ -2,6 +2,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from enrollment.demo import DEMO_PASSWORD, SCALES, demo_accounts, ensure_demo_users, load_demo
 from enrollment.extensions import DEMO_LOADERS
@@ -22,6 +23,10 @@ class Command(BaseCommand):
             )
         started = time.monotonic()
         county, created = load_demo(scale, progress=lambda text: self.stdout.write(f"  {text}"))
+        if created and connection.vendor == "postgresql":
+            # Fresh planner statistics after bulk inserts, or the first queries plan blind.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         users = ensure_demo_users(county)
         accounts = demo_accounts(county)
         summaries = [loader(county, accounts) for loader in DEMO_LOADERS]
