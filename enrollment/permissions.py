@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from .roles import FULL_IDENTITY_ROLES
-from .scoping import user_roles
+from .scoping import covers, user_roles
 
 
 def get_scoped_or_404(queryset, user, **lookup):
@@ -12,9 +12,15 @@ def get_scoped_or_404(queryset, user, **lookup):
 
 
 def user_may(user, queryset, roles, obj) -> bool:
-    """Whether one of the user's assignments with one of `roles` covers `obj`."""
+    """Whether one of the user's assignments with one of `roles` covers `obj`: decided in
+    Python from the loaded object where the scope path allows, by a query otherwise."""
     if user.is_superuser:
         return True
+    if not user.is_authenticated or not user.is_active:
+        return False
+    decided = covers(user, obj, roles)
+    if decided is not None:
+        return decided
     return queryset.for_user(user, roles=roles).filter(pk=obj.pk).exists()
 
 

@@ -63,3 +63,37 @@ class ScopedQuerySet(models.QuerySet):
             return self
         condition = scope_q(self.model, user, roles)
         return self.none() if condition is None else self.filter(condition)
+
+
+def _resolve(obj, path: str):
+    """The id that `path` leads to from a loaded object (FK ids read without a query at the
+    last step; related objects on the way come from select_related or are loaded once)."""
+    *steps, last = path.split("__")
+    for step in steps:
+        obj = getattr(obj, step)
+        if obj is None:
+            return None
+    if last == "pk":
+        return obj.pk
+    field = obj._meta.get_field(last)
+    return getattr(obj, field.attname) if field.is_relation else getattr(obj, last)
+
+
+def covers(user, obj, roles=None) -> bool | None:
+    """In Python, whether one of the user's assignments (limited to `roles`) covers `obj`, the
+    same rule as scope_q(); None when a to-many path needs the database to decide."""
+    model = type(obj)
+    undecided = False
+    for assignment in role_assignments(user):
+        if roles is not None and assignment.role not in roles:
+            continue
+        kind = assignment.scope_kind
+        path = model.scope_paths.get(kind)
+        if path is None:
+            continue
+        if _is_multi_valued(model, path):
+            undecided = True
+            continue
+        if _resolve(obj, path) == getattr(assignment, f"{kind}_id"):
+            return True
+    return None if undecided else False

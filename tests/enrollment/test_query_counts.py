@@ -111,6 +111,6 @@ def test_api_visits_list_query_count_is_bounded(crowded_township, django_assert_
 def test_child_page_query_count_is_bounded(crowded_township, django_assert_max_num_queries):
     client = client_for(crowded_township.township1_user)
     # A fixed set: the child, history, visits, pairings, role checks and the dropout panel.
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(15):
         response = client.get(reverse("enrollment:child_detail", args=[crowded_township.child1.pk]))
     assert response.status_code == 200

@@ -204,3 +204,21 @@ def test_visit_attachment_is_served_only_within_scope(world, tmp_path, settings)
     url = reverse("enrollment:visit_attachment", args=[visit.pk])
     assert client_for(world.township1_user).get(url).status_code == 200
     assert client_for(world.township2_user).get(url).status_code == 404
+
+
+@pytest.mark.parametrize("user_name", sorted(VISIBLE))
+def test_the_python_scope_check_agrees_with_the_queryset(world, user_name):
+    from dropout.models import DropoutCase
+    from enrollment.models import Household, HouseholdVisit
+    from enrollment.roles import CHANGE_STATUS_ROLES, RECORD_VISIT_ROLES, Role
+    from enrollment.scoping import covers
+
+    user = getattr(world, user_name)
+    objects = [Child.objects.get(pk=getattr(world, name).pk) for name in CHILD_NAMES]
+    objects += list(Household.objects.all())
+    objects += list(HouseholdVisit.objects.all()) + list(DropoutCase.objects.all())
+    for roles in (None, CHANGE_STATUS_ROLES, RECORD_VISIT_ROLES, {Role.AUDITOR}):
+        for obj in objects:
+            in_queryset = type(obj).objects.for_user(user, roles=roles).filter(pk=obj.pk).exists()
+            decided = covers(user, obj, roles)
+            assert decided is None or decided == in_queryset, (obj, roles)
