@@ -1,5 +1,6 @@
 from django import template
 
+from ..models import Grade
 from ..tables import focus_badges as render_focus_badges
 from ..tables import status_badge as render_status_badge
 
@@ -14,3 +15,11 @@ def status_badge(status):
 @register.simple_tag
 def focus_badges(child):
     return render_focus_badges(child)
+
+
+GRADE_LABELS = dict(Grade.choices)
+
+
+@register.filter
+def grade_label(value):
+    return GRADE_LABELS.get(value, "—")
