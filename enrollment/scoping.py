@@ -97,3 +97,12 @@ def covers(user, obj, roles=None) -> bool | None:
         if _resolve(obj, path) == getattr(assignment, f"{kind}_id"):
             return True
     return None if undecided else False
+
+
+def scope_signature(user) -> list:
+    """What a user's reads depend on: superuser or the sorted role assignments."""
+    if user.is_superuser:
+        return ["superuser"]
+    return sorted(
+        [a.role, a.scope_kind, getattr(a, f"{a.scope_kind}_id")] for a in role_assignments(user)
+    )

@@ -136,6 +136,10 @@ def ledger_population(children: QuerySet, *, day: datetime.date, as_of=None) -> 
     return with_ledger_status(children, as_of).school_age_on(day)
 
 
+# Cache namespace of the ledger summaries; every status change makes them stale.
+LEDGER_SUMMARY_CACHE = "ledger-summary"
+
+
 def ledger_summary(children: QuerySet, *, group_by: str) -> list[dict]:
     """Counts and the enrollment rate per group (village, school, grade…), in one query.
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.cache import bump_version
 from core.errors import DomainError
 from core.resident_id import ResidentIdError, parse_resident_id
 
@@ -26,6 +27,7 @@ from .models import (
     Village,
 )
 from .roles import ROLE_SCOPE_KIND, Role
+from .selectors import LEDGER_SUMMARY_CACHE
 
 S = EnrollmentStatus
 # Set only by the exemption procedure (an approved request with an end date), never by hand.
@@ -223,6 +225,7 @@ def update_child(*, actor, child: Child, **changes) -> Child:
     if not child.is_disabled:
         child.disability_category, child.disability_grade = "", None
     child.village = child.household.village
+    transaction.on_commit(lambda: bump_version(LEDGER_SUMMARY_CACHE))
     _full_clean(child)
     return _saved_by(child, actor)
 
@@ -381,6 +384,7 @@ def _record_status(
         previous_status=child.status if child.status_since else "",
         recorded_by=actor,
     )
+    transaction.on_commit(lambda: bump_version(LEDGER_SUMMARY_CACHE))
     child.status, child.status_since = status, effective_date
     child.current_school, child.grade, child.class_name = school, grade, class_name
     child.is_inclusive = is_inclusive

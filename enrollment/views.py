@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_tables2 import RequestConfig
 
+from core.cache import cached
 from core.errors import DomainError
 from core.services import request_export
 
@@ -36,7 +37,8 @@ from .roles import (
     REGISTER_CHILD_ROLES,
     Role,
 )
-from .scoping import role_assignments
+from .scoping import role_assignments, scope_signature
+from .selectors import LEDGER_SUMMARY_CACHE
 from .tables import LedgerTable
 
 LEDGER_PAGE_SIZES = (25, 50, 100, 200)
@@ -74,8 +76,22 @@ def ledger(request, kind: str, pk: int, preset_status: str = ""):
     if preset_status:
         query["status"] = preset_status
     built = build_ledger(request.user, kind, pk, query)
-    summary_rows = selectors.ledger_summary(
-        summary_population(built, request.user, query), group_by=built.group_by
+    # The per-group counts are the costly part of a county's ledger: cached (on a shared cache)
+    # until the next status change, per place, day, filters and the user's scopes.
+    summary_key = [
+        kind,
+        pk,
+        built.day,
+        built.as_of,
+        scope_signature(request.user),
+        sorted((k, v) for k, v in query.lists() if k in LEDGER_QUERY_KEYS),
+    ]
+    summary_rows = cached(
+        LEDGER_SUMMARY_CACHE,
+        summary_key,
+        lambda: selectors.ledger_summary(
+            summary_population(built, request.user, query), group_by=built.group_by
+        ),
     )
     _label_summary_rows(summary_rows, built.group_by)
     table = LedgerTable(built.rows)

@@ -15,3 +15,10 @@ INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "whitenoise.runserver_
 # The load test logs in many times from one address; lockout is not what is measured.
 AXES_ENABLED = False
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+# As deployed: Redis as the shared cache of every gunicorn worker.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("BENCH_REDIS_URL", default="redis://127.0.0.1:6379/14"),
+    }
+}
