@@ -18,8 +18,13 @@ def redis_cache(settings):
 
     if not live.REDIS_AVAILABLE:
         pytest.fail(f"Redis is not reachable at {live.TEST_REDIS_URL}")
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": live.TEST_REDIS_URL, "KEY_PREFIX": "test-summary"}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": live.TEST_REDIS_URL,
+            "KEY_PREFIX": "test-summary",
+        }
+    }
     cache.clear()
     yield
     cache.clear()
@@ -31,7 +36,8 @@ def _total(client, world):
 
 
 def test_summary_is_cached_and_a_status_change_makes_it_stale(
-        world, redis_cache, django_assert_max_num_queries, django_capture_on_commit_callbacks):
+    world, redis_cache, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
     client = client_for(world.township1_user)
     first = _total(client, world)
     assert first["enrolled"] == 1
@@ -44,16 +50,25 @@ def test_summary_is_cached_and_a_status_change_makes_it_stale(
     assert not any("FILTER (WHERE" in q["sql"] for q in queries.captured_queries)
 
     with django_capture_on_commit_callbacks(execute=True):
-        change_status(actor=world.admin, child=world.child1b, status=EnrollmentStatus.IN_SCHOOL,
-                      effective_date=timezone.localdate(), reason="入学", school=world.school1,
-                      grade=3)
+        change_status(
+            actor=world.admin,
+            child=world.child1b,
+            status=EnrollmentStatus.IN_SCHOOL,
+            effective_date=timezone.localdate(),
+            reason="入学",
+            school=world.school1,
+            grade=3,
+        )
     assert _total(client, world)["enrolled"] == 2
 
 
 def test_other_scopes_do_not_share_a_cached_summary(world, redis_cache):
     township = _total(client_for(world.township1_user), world)
-    village_view = client_for(world.village1_user).get(
-        reverse("enrollment:village_ledger", args=[world.village1.pk])).context["total"]
+    village_view = (
+        client_for(world.village1_user)
+        .get(reverse("enrollment:village_ledger", args=[world.village1.pk]))
+        .context["total"]
+    )
     assert township["population"] == 3 and village_view["population"] == 2
 
 
