@@ -175,3 +175,56 @@ def test_exemption_pages_scope_and_queue(world, tmp_path, settings):
         .status_code
         == 404
     )
+
+
+def test_the_dropout_ledger_exports_only_dropouts(world, case, tmp_path, settings):
+    import io
+
+    from django.test import TestCase
+    from openpyxl import load_workbook
+
+    from core.models import ExportJob
+
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for(world.township1_user)
+    page = client.get(reverse("dropout:dropout_ledger", args=["township", world.township1.pk]))
+    hidden = dict(page.context["export_query"])
+    assert hidden == {"status": "dropped_out"}
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(
+            reverse("enrollment:export_ledger", args=["township", world.township1.pk]), hidden
+        )
+    job = ExportJob.objects.get()
+    download = client.get(reverse("core:export_download", args=[job.pk]))
+    sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [(row[1], row[12]) for row in rows] == [(world.child1.name, "辍学")]
+
+
+def test_exemption_steps_appear_dated_and_attributed_on_the_child_page(world, tmp_path, settings):
+    from dropout.services import exemptions
+
+    from .conftest import pdf_upload
+
+    settings.MEDIA_ROOT = tmp_path
+    request = exemptions.register_exemption(
+        actor=world.township1_user,
+        child=world.child1,
+        kind="suspended",
+        reason="other",
+        reason_detail="家庭变故",
+        start_date=days_ago(1),
+        end_date=days_ago(-30),
+        application_scan=pdf_upload(),
+    )
+    exemptions.township_approve(actor=world.township1_user, request=request, note="属实")
+    page = (
+        client_for(world.township1_user)
+        .get(reverse("enrollment:child_detail", args=[world.child1.pk]))
+        .content.decode()
+    )
+    panel = page[page.index('id="dropout-panel"') :]
+    assert "township1" in panel and "属实" in panel
+    from django.utils import timezone
+
+    assert timezone.localtime(request.steps.last().at).strftime("%Y-%m-%d") in panel
