@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from . import selectors
 from .filters import LedgerFilter
-from .models import Child, County, School, Township, Village
+from .models import Child, County, Grade, School, Township, Village
 from .permissions import get_scoped_or_404
 
 LEDGER_KINDS = {
@@ -93,3 +93,46 @@ def summary_population(ledger: Ledger, user, query: QueryDict) -> QuerySet:
         without_status, queryset=ledger.population, user=user, day=ledger.day
     )
     return summary_filter.qs if summary_filter.is_valid() else ledger.population
+
+
+LEDGER_QUERY_KEYS = ("village", "school", "stage", "status", "focus", "q", "as_of")
+
+
+def cached_summary(ledger: Ledger, user, query: QueryDict) -> list[dict]:
+    """The per-group counts of a ledger: the costly part of a county's ledger, cached on a
+    shared cache until the next status change, per place, day, filters and the user's scopes."""
+    from core.cache import cached
+
+    from .scoping import scope_signature
+
+    key = [ledger.kind, ledger.place.pk, ledger.day, ledger.as_of, scope_signature(user),
+           sorted((k, v) for k, v in query.lists() if k in LEDGER_QUERY_KEYS)]
+    return cached(
+        selectors.LEDGER_SUMMARY_CACHE,
+        key,
+        lambda: selectors.ledger_summary(
+            summary_population(ledger, user, query), group_by=ledger.group_by
+        ),
+    )
+
+
+def summary_group_label(group_by: str) -> str:
+    return {
+        "village__township": _("Township"),
+        "village": _("Village"),
+        "ledger_grade": _("Grade"),
+    }[group_by]
+
+
+def label_summary_rows(rows, group_by):
+    """Names for the group keys, in one query per place type (never one per row)."""
+    ids = [row[group_by] for row in rows]
+    if group_by == "village__township":
+        names = dict(Township.objects.filter(pk__in=ids).values_list("pk", "name"))
+    elif group_by == "village":
+        names = dict(Village.objects.filter(pk__in=ids).values_list("pk", "name"))
+    else:
+        names = {value: label for value, label in Grade.choices}
+    for row in rows:
+        row["label"] = names.get(row[group_by], _("Not on a roll"))
+        row["key"] = row[group_by]

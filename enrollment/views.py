@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_tables2 import RequestConfig
 
-from core.cache import cached
 from core.errors import DomainError
 from core.services import request_export
 
@@ -27,8 +26,15 @@ from .forms import (
     HouseholdVisitForm,
     StatusChangeForm,
 )
-from .ledgers import LEDGER_KINDS, build_ledger, summary_population
-from .models import Child, Grade, HouseholdVisit, Township, Village
+from .ledgers import (
+    LEDGER_KINDS,
+    LEDGER_QUERY_KEYS,
+    build_ledger,
+    cached_summary,
+    label_summary_rows,
+    summary_group_label,
+)
+from .models import Child, HouseholdVisit, Village
 from .permissions import get_scoped_or_404, has_any_role, require, sees_full_identity, user_may
 from .roles import (
     ASSIGN_PAIRING_ROLES,
@@ -37,8 +43,7 @@ from .roles import (
     REGISTER_CHILD_ROLES,
     Role,
 )
-from .scoping import role_assignments, scope_signature
-from .selectors import LEDGER_SUMMARY_CACHE
+from .scoping import role_assignments
 from .tables import LedgerTable
 
 LEDGER_PAGE_SIZES = (25, 50, 100, 200)
@@ -76,24 +81,8 @@ def ledger(request, kind: str, pk: int, preset_status: str = ""):
     if preset_status:
         query["status"] = preset_status
     built = build_ledger(request.user, kind, pk, query)
-    # The per-group counts are the costly part of a county's ledger: cached (on a shared cache)
-    # until the next status change, per place, day, filters and the user's scopes.
-    summary_key = [
-        kind,
-        pk,
-        built.day,
-        built.as_of,
-        scope_signature(request.user),
-        sorted((k, v) for k, v in query.lists() if k in LEDGER_QUERY_KEYS),
-    ]
-    summary_rows = cached(
-        LEDGER_SUMMARY_CACHE,
-        summary_key,
-        lambda: selectors.ledger_summary(
-            summary_population(built, request.user, query), group_by=built.group_by
-        ),
-    )
-    _label_summary_rows(summary_rows, built.group_by)
+    summary_rows = cached_summary(built, request.user, query)
+    label_summary_rows(summary_rows, built.group_by)
     table = LedgerTable(built.rows)
     per_page = _per_page(request)
     RequestConfig(request, paginate={"per_page": per_page}).configure(table)
@@ -109,7 +98,7 @@ def ledger(request, kind: str, pk: int, preset_status: str = ""):
             "total": selectors.summary_total(summary_rows),
             "day": built.day,
             "as_of": built.as_of,
-            "group_label": _summary_group_label(built.group_by),
+            "group_label": summary_group_label(built.group_by),
             "page_sizes": LEDGER_PAGE_SIZES,
             "per_page": per_page,
             "chart": {
@@ -162,8 +151,6 @@ def export_ledger(request, kind: str, pk: int):
     return redirect("core:export_detail", pk=job.pk)
 
 
-LEDGER_QUERY_KEYS = ("village", "school", "stage", "status", "focus", "q", "as_of")
-
 
 def _per_page(request) -> int:
     try:
@@ -171,28 +158,6 @@ def _per_page(request) -> int:
     except ValueError:
         return 50
     return value if value in LEDGER_PAGE_SIZES else 50
-
-
-def _summary_group_label(group_by: str) -> str:
-    return {
-        "village__township": _("Township"),
-        "village": _("Village"),
-        "ledger_grade": _("Grade"),
-    }[group_by]
-
-
-def _label_summary_rows(rows, group_by):
-    """Names for the group keys, in one query per place type (never one per row)."""
-    ids = [row[group_by] for row in rows]
-    if group_by == "village__township":
-        names = dict(Township.objects.filter(pk__in=ids).values_list("pk", "name"))
-    elif group_by == "village":
-        names = dict(Village.objects.filter(pk__in=ids).values_list("pk", "name"))
-    else:
-        names = {value: label for value, label in Grade.choices}
-    for row in rows:
-        row["label"] = names.get(row[group_by], _("Not on a roll"))
-        row["key"] = row[group_by]
 
 
 @login_required
