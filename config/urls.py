@@ -3,13 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.views import home
+from dropout.views import dashboard
 
 admin.site.site_header = _("Dropout control and education poverty alleviation")
 admin.site.site_title = _("County education bureau")
 
 urlpatterns = [
-    path("", home, name="home"),
+    path("", dashboard, name="home"),
     path("", include("enrollment.urls")),
     path("", include("core.urls")),
     path("dropout/", include("dropout.urls")),

@@ -105,8 +105,14 @@ def cached_summary(ledger: Ledger, user, query: QueryDict) -> list[dict]:
 
     from .scoping import scope_signature
 
-    key = [ledger.kind, ledger.place.pk, ledger.day, ledger.as_of, scope_signature(user),
-           sorted((k, v) for k, v in query.lists() if k in LEDGER_QUERY_KEYS)]
+    key = [
+        ledger.kind,
+        ledger.place.pk,
+        ledger.day,
+        ledger.as_of,
+        scope_signature(user),
+        sorted((k, v) for k, v in query.lists() if k in LEDGER_QUERY_KEYS),
+    ]
     return cached(
         selectors.LEDGER_SUMMARY_CACHE,
         key,

@@ -54,15 +54,6 @@ def _form_error(form, error: DomainError):
     form.add_error(field, error.message)
 
 
-@login_required
-def home(request):
-    """Send each user to the ledger of their first scope; several scopes get a chooser."""
-    assignments = role_assignments(request.user)
-    if len(assignments) == 1:
-        return redirect(ledger_url_for(assignments[0].scope_object))
-    return render(request, "enrollment/home.html", {"assignments": assignments})
-
-
 def ledger_url_for(place) -> str:
     kind = place._meta.model_name
     return reverse(f"enrollment:{kind}_ledger", args=[place.pk])
@@ -149,7 +140,6 @@ def export_ledger(request, kind: str, pk: int):
         params={"kind": kind, "pk": pk, "query": query},
     )
     return redirect("core:export_detail", pk=job.pk)
-
 
 
 def _per_page(request) -> int:

@@ -24,7 +24,10 @@ def test_township_official_records_a_visit_and_sees_it_on_the_child_page(
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
 
-    # One scope: the home page is the township ledger.
+    # The home page is the overview of the township; from there to its ledger.
+    page.wait_for_selector("#open-ledger")
+    screenshot(page, f"dashboard-{viewport_name}")
+    page.click("#open-ledger")
     page.wait_for_selector("#summary")
     assert "乡镇台账" in page.content()
     assert world.child2.name not in page.content()  # township2's child is not listed

@@ -1,0 +1,90 @@
+"""The home page's figures per role and scope: enrollment rate by place, dropouts at the end of
+each of the last 12 months, open cases by state, and the work queues."""
+
+import datetime
+
+from django.db.models import Count
+from django.http import QueryDict
+from django.utils import timezone
+
+from core.cache import cached
+from enrollment.ledgers import build_ledger, cached_summary, label_summary_rows
+from enrollment.models import Child, EnrollmentStatus
+from enrollment.scoping import role_assignments, scope_signature
+from enrollment.selectors import LEDGER_SUMMARY_CACHE, summary_total, with_ledger_status
+
+from . import selectors
+from .models import DropoutCase, ExemptionRequest
+
+
+def primary_place(user):
+    """The widest place among the user's scopes (county before township before village…)."""
+    order = {"county": 0, "township": 1, "village": 2, "school": 3}
+    assignments = sorted(role_assignments(user), key=lambda a: order[a.scope_kind])
+    if not assignments:
+        return None, None
+    first = assignments[0]
+    return first.scope_kind, first.scope_object
+
+
+def month_ends(day: datetime.date, months: int = 12) -> list[datetime.date]:
+    """The last day of each of the `months` months before `day`'s month, oldest first."""
+    ends, end = [], day.replace(day=1) - datetime.timedelta(days=1)
+    for _ in range(months):
+        ends.append(end)
+        end = end.replace(day=1) - datetime.timedelta(days=1)
+    return ends[::-1]
+
+
+def dropouts_by_month_end(user, kind, place, day) -> list[dict]:
+    """Children of the place who were dropouts at each month end, from the dated history
+    (cached on a shared cache until the next status change)."""
+    from enrollment.ledgers import LEDGER_KINDS
+
+    _model, children_path, _group = LEDGER_KINDS[kind]
+    if children_path == "ledger_school_id":
+        children_path = "current_school"
+
+    def compute():
+        children = Child.objects.for_user(user).filter(**{children_path: place.pk})
+        return [
+            {
+                "month": end.strftime("%Y-%m"),
+                "dropouts": with_ledger_status(children, end)
+                .filter(ledger_status=EnrollmentStatus.DROPPED_OUT)
+                .count(),
+            }
+            for end in month_ends(day)
+        ]
+
+    key = ["dropout-trend", kind, place.pk, day.replace(day=1), scope_signature(user)]
+    return cached(LEDGER_SUMMARY_CACHE, key, compute, timeout=3600)
+
+
+def dashboard_figures(user) -> dict | None:
+    kind, place = primary_place(user)
+    if place is None:
+        return None
+    day = timezone.localdate()
+    ledger = build_ledger(user, kind, place.pk, QueryDict())
+    rows = cached_summary(ledger, user, QueryDict())
+    label_summary_rows(rows, ledger.group_by)
+    cases = DropoutCase.objects.for_user(user)
+    by_state = dict(cases.order_by().values_list("status").annotate(n=Count("pk")))
+    requests = ExemptionRequest.objects.for_user(user)
+    R = ExemptionRequest.Status
+    return {
+        "kind": kind,
+        "place": place,
+        "group_by": ledger.group_by,
+        "summary_rows": rows,
+        "total": summary_total(rows),
+        "trend": dropouts_by_month_end(user, kind, place, day),
+        "cases_by_state": [
+            {"status": status, "label": label, "count": by_state.get(status, 0)}
+            for status, label in DropoutCase.Status.choices
+        ],
+        "queues": selectors.queue_counts(user, day=day),
+        "awaiting_township": requests.filter(status__in=(R.SUBMITTED, R.RETURNED)).count(),
+        "awaiting_bureau": requests.filter(status=R.TOWNSHIP_APPROVED).count(),
+    }
