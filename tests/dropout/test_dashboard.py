@@ -64,3 +64,20 @@ def test_overview_query_count_is_bounded(world, legal_texts, django_assert_max_n
     client = client_for(world.bureau)
     with django_assert_max_num_queries(30):
         assert client.get(reverse("home")).status_code == 200
+
+
+def test_a_dropout_spell_counts_only_at_the_month_ends_inside_it(world):
+    from django.utils import timezone
+
+    from dropout.dashboard import dropouts_by_month_end, month_ends
+
+    dropped, back = days_ago(200), days_ago(100)
+    change_status(actor=world.admin, child=world.child1, status=EnrollmentStatus.DROPPED_OUT,
+                  effective_date=dropped, reason="辍学")
+    change_status(actor=world.admin, child=world.child1, status=EnrollmentStatus.IN_SCHOOL,
+                  effective_date=back, reason="复学", school=world.school1, grade=3)
+    today = timezone.localdate()
+    trend = dropouts_by_month_end(world.township1_user, "township", world.township1, today)
+    expected = [1 if dropped <= end < back else 0 for end in month_ends(today)]
+    assert [point["dropouts"] for point in trend] == expected
+    assert sum(expected) >= 2
