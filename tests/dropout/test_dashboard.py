@@ -72,10 +72,22 @@ def test_a_dropout_spell_counts_only_at_the_month_ends_inside_it(world):
     from dropout.dashboard import dropouts_by_month_end, month_ends
 
     dropped, back = days_ago(200), days_ago(100)
-    change_status(actor=world.admin, child=world.child1, status=EnrollmentStatus.DROPPED_OUT,
-                  effective_date=dropped, reason="辍学")
-    change_status(actor=world.admin, child=world.child1, status=EnrollmentStatus.IN_SCHOOL,
-                  effective_date=back, reason="复学", school=world.school1, grade=3)
+    change_status(
+        actor=world.admin,
+        child=world.child1,
+        status=EnrollmentStatus.DROPPED_OUT,
+        effective_date=dropped,
+        reason="辍学",
+    )
+    change_status(
+        actor=world.admin,
+        child=world.child1,
+        status=EnrollmentStatus.IN_SCHOOL,
+        effective_date=back,
+        reason="复学",
+        school=world.school1,
+        grade=3,
+    )
     today = timezone.localdate()
     trend = dropouts_by_month_end(world.township1_user, "township", world.township1, today)
     expected = [1 if dropped <= end < back else 0 for end in month_ends(today)]
