@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from .services.absences import advance_absences
-from .services.cases import strike_off_consolidated
+from .services.cases import notify_overdue_notices, strike_off_consolidated
 from .services.exemptions import notify_due_back
 
 
@@ -9,4 +9,9 @@ from .services.exemptions import notify_due_back
 def daily_dropout_run() -> dict:
     """Every step is idempotent, so a redelivered or repeated run changes nothing more."""
     moved = advance_absences()
-    return {**moved, "struck_off": strike_off_consolidated(), "due_back": notify_due_back()}
+    return {
+        **moved,
+        "struck_off": strike_off_consolidated(),
+        "due_back": notify_due_back(),
+        "overdue_notices": notify_overdue_notices(),
+    }

@@ -345,3 +345,50 @@ def update_case_details(
         saved_by(case, actor)
         event(case, actor=actor, action="edited", from_status=case.status)
     return case
+
+
+def notify_overdue_notices(*, day: datetime.date | None = None) -> int:
+    """Tell the township officials, once per notice, that a notice's deadline has passed
+    without a return: the case is ready for a penalty decision."""
+    from django.contrib.auth import get_user_model
+
+    from core.notifications import notify
+    from enrollment.roles import Role
+
+    from ..models import OfficialDocument
+
+    day = day or today()
+    overdue = OfficialDocument.objects.filter(
+        kind=OfficialDocument.Kind.RESUME_NOTICE,
+        voided_by__isnull=True,
+        deadline__lt=day,
+        case__status=C.NOTICE_ISSUED,
+    ).select_related("case__child")
+    count = 0
+    for notice in overdue:
+        officials = (
+            get_user_model()
+            .objects.filter(
+                is_active=True,
+                role_assignments__role=Role.TOWNSHIP_OFFICIAL,
+                role_assignments__township_id=notice.township_id,
+            )
+            .distinct()
+        )
+        with transaction.atomic():
+            notify(
+                officials,
+                _(
+                    "The notice %(number)s to %(child)s's guardian passed its deadline "
+                    "(%(deadline)s) without a return."
+                )
+                % {
+                    "number": notice.number,
+                    "child": notice.case.child.name,
+                    "deadline": notice.deadline.isoformat(),
+                },
+                link=f"/dropout/cases/{notice.case_id}/",
+                key=f"notice-overdue:{notice.pk}",
+            )
+        count += 1
+    return count

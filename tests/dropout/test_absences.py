@@ -49,7 +49,13 @@ def test_the_daily_run_is_idempotent(world):
     first = daily_dropout_run.delay().get()
     second = daily_dropout_run.delay().get()
     assert first["suspected"] == 1 and first["dropped_out"] == 1
-    assert second == {"suspected": 0, "dropped_out": 0, "struck_off": 0, "due_back": 0}
+    assert second == {
+        "suspected": 0,
+        "dropped_out": 0,
+        "struck_off": 0,
+        "due_back": 0,
+        "overdue_notices": 0,
+    }
     assert DropoutCase.objects.count() == 1
 
 

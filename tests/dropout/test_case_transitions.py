@@ -337,3 +337,18 @@ def test_documents_are_chinese_whatever_the_users_language(world, case):
     assert "外出务工" in body and "Went out" not in body
     rows = dict(notice.content["service_record"]["rows"])
     assert rows["送达方式"] == "当面送达"
+
+
+def test_officials_of_the_township_are_told_once_when_a_notice_is_overdue(world, case):
+    from django.test import TestCase
+
+    from core.models import Notification
+    from dropout.services.cases import notify_overdue_notices
+
+    persuade(world, case)
+    _notice(world, case, served_on=days_ago(20))
+    for _ in range(2):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            notify_overdue_notices()
+    assert Notification.objects.filter(recipient=world.township1_user).count() == 1
+    assert not Notification.objects.exclude(recipient=world.township1_user).exists()
