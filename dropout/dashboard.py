@@ -8,10 +8,10 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from core.cache import cached
-from enrollment.ledgers import build_ledger, cached_summary, label_summary_rows
+from enrollment.ledgers import LEDGER_KINDS, build_ledger, cached_summary, label_summary_rows
 from enrollment.models import Child, EnrollmentStatus, EnrollmentStatusChange
 from enrollment.scoping import role_assignments, scope_signature
-from enrollment.selectors import LEDGER_SUMMARY_CACHE, summary_total
+from enrollment.selectors import LEDGER_SUMMARY_CACHE, summary_total, with_ledger_status
 
 from . import selectors
 from .models import DropoutCase, ExemptionRequest
@@ -39,16 +39,15 @@ def month_ends(day: datetime.date, months: int = 12) -> list[datetime.date]:
 def dropouts_by_month_end(user, kind, place, day) -> list[dict]:
     """Children of the place who were dropouts at each month end, from the dated history
     (cached on a shared cache until the next status change)."""
-    from enrollment.ledgers import LEDGER_KINDS
-
     _model, children_path, _group = LEDGER_KINDS[kind]
-    if children_path == "ledger_school_id":
-        children_path = "current_school"
 
     def compute():
         # Each dropout entry of the history lasts until the child's next entry: one query over
         # the (few) dropout entries, not one reconstruction of the whole ledger per month.
-        children = Child.objects.for_user(user).filter(**{children_path: place.pk})
+        # The children of the place as its ledger finds them (the school's by today's roll).
+        children = with_ledger_status(Child.objects.for_user(user), None).filter(
+            **{children_path: place.pk}
+        )
         following = (
             EnrollmentStatusChange.objects.filter(child=OuterRef("child"))
             .filter(

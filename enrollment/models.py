@@ -228,19 +228,6 @@ ON_ROLL_STATUSES = (S.IN_SCHOOL, S.SPECIAL_SCHOOL, S.HOME_DELIVERED, S.SUSPECTED
 UNACCOUNTED_STATUSES = (S.UNVERIFIED, S.NEVER_ENROLLED, S.DROPPED_OUT)
 
 
-def enrolled_q(prefix: str = "") -> Q:
-    """Children receiving education; outside-county study counts only once verified."""
-    return Q(**{f"{prefix}status__in": ENROLLED_STATUSES}) & ~Q(
-        **{f"{prefix}status": S.OUTSIDE_COUNTY, f"{prefix}outside_verified": False}
-    )
-
-
-def unaccounted_q(prefix: str = "") -> Q:
-    return Q(**{f"{prefix}status__in": UNACCOUNTED_STATUSES}) | Q(
-        **{f"{prefix}status": S.OUTSIDE_COUNTY, f"{prefix}outside_verified": False}
-    )
-
-
 class Sex(models.TextChoices):
     MALE = "M", _("Male")
     FEMALE = "F", _("Female")
@@ -272,9 +259,6 @@ class DisabilityCategory(models.TextChoices):
 
 
 class ChildQuerySet(ScopedQuerySet):
-    def for_user(self, user, *, roles=None):
-        return super().for_user(user, roles=roles)
-
     def school_age_on(self, day: datetime.date):
         from .selectors import school_age_birth_range
 
@@ -552,10 +536,6 @@ class HelpPairing(models.Model):
 
     def __str__(self):
         return f"{self.partner_name} → {self.child}"
-
-    @property
-    def masked_partner_phone(self) -> str:
-        return mask_phone(self.partner_phone)
 
 
 class RoleAssignment(models.Model):

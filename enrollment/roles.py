@@ -26,16 +26,6 @@ ROLE_SCOPE_KIND = {
 }
 
 # Who may do what (within their scope). Reading needs only a scope; the auditor never writes.
-WRITE_ROLES = frozenset(
-    {
-        Role.COUNTY_ADMIN,
-        Role.BUREAU_STAFF,
-        Role.TOWNSHIP_OFFICIAL,
-        Role.VILLAGE_CADRE,
-        Role.SCHOOL_STAFF,
-        Role.INSPECTOR,
-    }
-)
 REGISTER_CHILD_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF, Role.TOWNSHIP_OFFICIAL})
 CHANGE_STATUS_ROLES = frozenset(
     {Role.COUNTY_ADMIN, Role.BUREAU_STAFF, Role.TOWNSHIP_OFFICIAL, Role.SCHOOL_STAFF}
@@ -50,7 +40,6 @@ ASSIGN_PAIRING_ROLES = frozenset(
 FULL_IDENTITY_ROLES = frozenset(
     {Role.COUNTY_ADMIN, Role.BUREAU_STAFF, Role.TOWNSHIP_OFFICIAL, Role.SCHOOL_STAFF}
 )
-CATALOGUE_ROLES = frozenset({Role.COUNTY_ADMIN})
 
 # Dropout control (the dropout app reads these; roles are defined once, here).
 CASE_ROLES = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICIAL})

@@ -186,13 +186,39 @@ def unaccounted_children(user, *, day: datetime.date) -> QuerySet:
     )
 
 
-def child_for_page(user, pk: int) -> QuerySet:
-    return Child.objects.for_user(user).select_related(
-        "village__township__county", "household", "current_school"
-    )
-
-
 def status_history(child: Child) -> QuerySet:
     return child.status_changes.select_related("school", "recorded_by").order_by(
         "-effective_date", "-pk"
+    )
+
+
+# --- who to tell -----------------------------------------------------------------------------
+
+
+def officials_by_township(township_ids) -> dict[int, list]:
+    """The active township officials of each township, in one query."""
+    from collections import defaultdict
+
+    from .models import RoleAssignment
+    from .roles import Role
+
+    officials = defaultdict(list)
+    assignments = RoleAssignment.objects.filter(
+        role=Role.TOWNSHIP_OFFICIAL, township_id__in=set(township_ids), user__is_active=True
+    ).select_related("user")
+    for assignment in assignments:
+        officials[assignment.township_id].append(assignment.user)
+    return officials
+
+
+def county_users(county_id: int, roles) -> list:
+    """The active users holding one of `roles` with the county as their scope."""
+    from django.contrib.auth import get_user_model
+
+    return list(
+        get_user_model()
+        .objects.filter(
+            is_active=True, role_assignments__role__in=roles, role_assignments__county_id=county_id
+        )
+        .distinct()
     )

@@ -350,34 +350,25 @@ def update_case_details(
 def notify_overdue_notices(*, day: datetime.date | None = None) -> int:
     """Tell the township officials, once per notice, that a notice's deadline has passed
     without a return: the case is ready for a penalty decision."""
-    from django.contrib.auth import get_user_model
-
     from core.notifications import notify
-    from enrollment.roles import Role
+    from enrollment.selectors import officials_by_township
 
     from ..models import OfficialDocument
 
     day = day or today()
-    overdue = OfficialDocument.objects.filter(
-        kind=OfficialDocument.Kind.RESUME_NOTICE,
-        voided_by__isnull=True,
-        deadline__lt=day,
-        case__status=C.NOTICE_ISSUED,
-    ).select_related("case__child")
-    count = 0
-    for notice in overdue:
-        officials = (
-            get_user_model()
-            .objects.filter(
-                is_active=True,
-                role_assignments__role=Role.TOWNSHIP_OFFICIAL,
-                role_assignments__township_id=notice.township_id,
-            )
-            .distinct()
-        )
-        with transaction.atomic():
+    overdue = list(
+        OfficialDocument.objects.filter(
+            kind=OfficialDocument.Kind.RESUME_NOTICE,
+            voided_by__isnull=True,
+            deadline__lt=day,
+            case__status=C.NOTICE_ISSUED,
+        ).select_related("case__child")
+    )
+    officials = officials_by_township(notice.township_id for notice in overdue)
+    with transaction.atomic():
+        for notice in overdue:
             notify(
-                officials,
+                officials[notice.township_id],
                 _(
                     "The notice %(number)s to %(child)s's guardian passed its deadline "
                     "(%(deadline)s) without a return."
@@ -390,5 +381,4 @@ def notify_overdue_notices(*, day: datetime.date | None = None) -> int:
                 link=f"/dropout/cases/{notice.case_id}/",
                 key=f"notice-overdue:{notice.pk}",
             )
-        count += 1
-    return count
+    return len(overdue)

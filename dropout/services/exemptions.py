@@ -4,6 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -17,6 +18,7 @@ from enrollment.roles import (
     EXEMPTION_TOWNSHIP_ROLES,
     Role,
 )
+from enrollment.selectors import county_users, officials_by_township
 from enrollment.services import set_status_by_procedure
 
 from ..models import ExemptionRequest, ExemptionStep
@@ -170,7 +172,7 @@ def township_approve(*, actor, request, note: str = "") -> ExemptionRequest:
         action="approve",
         note=note,
     )
-    bureau = _county_users(request, (Role.BUREAU_STAFF,))
+    bureau = county_users(request.child.village.township.county_id, (Role.BUREAU_STAFF,))
     notify(
         bureau,
         _("Exemption request of %(child)s awaits filing.") % {"child": request.child.name},
@@ -214,8 +216,9 @@ def file_exemption(*, actor, request, note: str = "") -> ExemptionRequest:
 
 
 def _roles_at_current_step(request):
-    """The township decides a submitted request, the bureau an approved one."""
-    status = R.objects.filter(pk=request.pk).values_list("status", flat=True).first()
+    """The township decides a submitted request, the bureau an approved one (the row is
+    locked while the step is read, so it cannot move before the decision is written)."""
+    status = R.objects.select_for_update().values_list("status", flat=True).get(pk=request.pk)
     return (
         EXEMPTION_BUREAU_ROLES if status == R.Status.TOWNSHIP_APPROVED else EXEMPTION_TOWNSHIP_ROLES
     )
@@ -223,7 +226,6 @@ def _roles_at_current_step(request):
 
 @transaction.atomic
 def reject_exemption(*, actor, request, note: str) -> ExemptionRequest:
-    R.objects.select_for_update().filter(pk=request.pk).exists()
     roles = _roles_at_current_step(request)
     return _transition(
         request,
@@ -241,7 +243,6 @@ def reject_exemption(*, actor, request, note: str) -> ExemptionRequest:
 def return_exemption(*, actor, request, note: str) -> ExemptionRequest:
     """Back to the previous step for more evidence: the township returns a submitted request to
     whoever registered it; the bureau returns an approved one to the township."""
-    R.objects.select_for_update().filter(pk=request.pk).exists()
     if _roles_at_current_step(request) == EXEMPTION_BUREAU_ROLES:
         return _transition(
             request,
@@ -284,34 +285,16 @@ def resubmit_exemption(*, actor, request, note: str = "", evidence=None) -> Exem
     return request
 
 
-def _county_users(request, roles):
-    from django.contrib.auth import get_user_model
-
-    county_id = request.child.village.township.county_id
-    return list(
-        get_user_model()
-        .objects.filter(
-            is_active=True, role_assignments__role__in=roles, role_assignments__county_id=county_id
-        )
-        .distinct()
-    )
-
-
 def due_back(queryset=None, *, day: datetime.date | None = None):
     """Filed requests whose period has ended while the child still holds their status."""
     day = day or today()
     queryset = queryset if queryset is not None else R.objects.all()
-    conditions = [
-        {"kind": kind, "child__status": status} for kind, status in STATUS_OF_KIND.items()
-    ]
-    from django.db.models import Q
-
-    matching = Q()
-    for condition in conditions:
-        matching |= Q(**condition)
+    still_exempted = Q()
+    for kind, status in STATUS_OF_KIND.items():
+        still_exempted |= Q(kind=kind, child__status=status)
     return (
         queryset.filter(status=R.Status.FILED, end_date__lt=day)
-        .filter(matching)
+        .filter(still_exempted)
         .select_related("child__village__township")
         .order_by("end_date", "pk")
     )
@@ -320,22 +303,12 @@ def due_back(queryset=None, *, day: datetime.date | None = None):
 @transaction.atomic
 def notify_due_back(*, day: datetime.date | None = None) -> int:
     """Tell the township officials of each child expected back (once per request)."""
-    from django.contrib.auth import get_user_model
-
     day = day or today()
-    count = 0
-    for request in due_back(day=day).filter(due_back_notified_on__isnull=True):
-        officials = (
-            get_user_model()
-            .objects.filter(
-                is_active=True,
-                role_assignments__role=Role.TOWNSHIP_OFFICIAL,
-                role_assignments__township_id=request.child.village.township_id,
-            )
-            .distinct()
-        )
+    requests = list(due_back(day=day).filter(due_back_notified_on__isnull=True))
+    officials = officials_by_township(r.child.village.township_id for r in requests)
+    for request in requests:
         notify(
-            officials,
+            officials[request.child.village.township_id],
             _("%(child)s's %(kind)s ended on %(end)s: expected back in school.")
             % {
                 "child": request.child.name,
@@ -345,6 +318,5 @@ def notify_due_back(*, day: datetime.date | None = None) -> int:
             link=f"/dropout/exemptions/{request.pk}/",
             key=f"exemption-due:{request.pk}",
         )
-        R.objects.filter(pk=request.pk).update(due_back_notified_on=day)
-        count += 1
-    return count
+    R.objects.filter(pk__in=[r.pk for r in requests]).update(due_back_notified_on=day)
+    return len(requests)

@@ -136,3 +136,15 @@ def test_after_consolidation_the_case_is_struck_off_and_a_new_one_may_open(world
     new = cases.open_case(actor=world.township1_user, child=world.child1, cause="learning")
     assert new.pk != case.pk
     assert AbsenceReport.objects.count() == 0
+
+
+def test_a_dropout_comes_back_through_its_case_not_through_the_absence(world):
+    report = _report(world, 40)
+    absences.advance_absences(day=days_ago(33))
+    absences.advance_absences(day=days_ago(10))
+    with pytest.raises(TransitionRefused):
+        absences.record_back_in_school(
+            actor=world.school1_user, report=report, returned_on=days_ago(0)
+        )
+    report.refresh_from_db()
+    assert report.returned_on is None

@@ -181,3 +181,18 @@ def test_schema_and_docs_are_served_without_a_cdn(world):
     docs = api.get("/api/docs/")
     assert docs.status_code == 200
     assert "cdn.jsdelivr" not in docs.content.decode()
+
+
+def test_a_role_that_may_not_change_status_gets_403_through_the_api(world):
+    response = api_for(world.village1_user).post(
+        f"/api/v1/children/{world.child1.pk}/status/",
+        {
+            "status": "dropped_out",
+            "effective_date": timezone.localdate().isoformat(),
+            "reason": "x",
+        },
+        format="json",
+    )
+    assert response.status_code == 403
+    world.child1.refresh_from_db()
+    assert world.child1.status == EnrollmentStatus.IN_SCHOOL
