@@ -34,7 +34,7 @@ def _official(users, township_id):
 
 
 @transaction.atomic
-def load_dropout_demo(county, users) -> str:
+def load_dropout_demo(county, users, scale=None) -> str:
     if DropoutCase.objects.filter(township__county=county).exists():
         return "dropout demo already present"
     today = timezone.localdate()

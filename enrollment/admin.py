@@ -85,6 +85,7 @@ class ChildAdmin(SimpleHistoryAdmin):
         "grade",
         "class_name",
         "is_inclusive",
+        "is_boarder",
         "outside_school_name",
         "outside_verified",
     ]

@@ -176,6 +176,7 @@ class ChildSerializer(serializers.ModelSerializer):
             "grade",
             "class_name",
             "is_inclusive",
+            "is_boarder",
             "outside_school_name",
             "outside_verified",
         ]
@@ -253,6 +254,7 @@ class StatusChangeSerializer(serializers.Serializer):
     )
     class_name = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     is_inclusive = serializers.BooleanField(default=False)
+    is_boarder = serializers.BooleanField(required=False, allow_null=True, default=None)
     outside_school_name = serializers.CharField(
         max_length=100, required=False, allow_blank=True, default=""
     )
@@ -272,6 +274,7 @@ class StatusChangeReadSerializer(serializers.ModelSerializer):
             "grade",
             "class_name",
             "is_inclusive",
+            "is_boarder",
             "outside_school_name",
             "outside_verified",
             "reason",

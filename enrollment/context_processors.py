@@ -1,5 +1,6 @@
 from core.notifications import unread_count
 
+from .extensions import NAV_MENUS
 from .roles import RECORD_VISIT_ROLES, REGISTER_CHILD_ROLES, Role
 from .scoping import user_roles
 
@@ -19,4 +20,5 @@ def navigation(request):
         "nav_is_admin": user.is_staff,
         "nav_roles": [Role(role).label for role in sorted(roles)],
         "nav_unread_notifications": unread_count(user),
+        "nav_menus": [menu for menu in (build(request) for build in NAV_MENUS) if menu],
     }

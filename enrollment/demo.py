@@ -335,6 +335,10 @@ class DemoCounty:
         changes = []
 
         def add(child, status, date, reason, school=None, grade=None, **extra):
+            # Pupils of boarding schools from grade 4 up board, as most rural boarders do.
+            extra.setdefault(
+                "is_boarder", bool(school and school.is_boarding and (grade or 0) >= 4)
+            )
             changes.append(
                 EnrollmentStatusChange(
                     child=child,
@@ -352,6 +356,7 @@ class DemoCounty:
             child.current_school, child.grade = school, grade
             child.class_name = changes[-1].class_name
             child.is_inclusive = extra.get("is_inclusive", False)
+            child.is_boarder = extra["is_boarder"]
             child.outside_school_name = extra.get("outside_school_name", "")
             child.outside_verified = extra.get("outside_verified", False)
 
@@ -443,6 +448,7 @@ class DemoCounty:
                 "grade",
                 "class_name",
                 "is_inclusive",
+                "is_boarder",
                 "outside_school_name",
                 "outside_verified",
             ],

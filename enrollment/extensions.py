@@ -31,9 +31,27 @@ def register_child_actions(actions: Callable) -> None:
     CHILD_ACTIONS.append(actions)
 
 
-# Each loader: (county, users_by_username) -> str summary; run by seed_demo after the registry.
+# Each loader: (county, users_by_username, scale) -> str summary; run by seed_demo after the
+# registry. `scale` is enrollment.demo.Scale: a loader sizes its data by it (bulk inserts at
+# county scale) and returns at once when its data are already present.
 DEMO_LOADERS: list[Callable] = []
 
 
 def register_demo_loader(loader: Callable) -> None:
     DEMO_LOADERS.append(loader)
+
+
+@dataclass
+class NavMenu:
+    label: str
+    icon: str  # a Bootstrap icon name, e.g. "cash-coin"
+    items: list[dict]  # {"url": ..., "label": ...}
+
+
+# Each menu: (request) -> NavMenu or None (nothing for this user); shown in the top bar in
+# registration order.
+NAV_MENUS: list[Callable] = []
+
+
+def register_nav_menu(menu: Callable) -> None:
+    NAV_MENUS.append(menu)

@@ -163,6 +163,7 @@ class StatusFieldsMixin(forms.Form):
     )
     class_name = forms.CharField(label=_("Class"), max_length=20, required=False)
     is_inclusive = forms.BooleanField(label=_("Inclusive placement (随班就读)"), required=False)
+    is_boarder = forms.BooleanField(label=_("Boarder (寄宿生)"), required=False)
     outside_school_name = forms.CharField(
         label=_("School outside the county"), max_length=100, required=False
     )
@@ -197,6 +198,7 @@ class StatusChangeForm(CrispyMixin, StatusFieldsMixin):
         "grade",
         "class_name",
         "is_inclusive",
+        "is_boarder",
         "outside_school_name",
         "outside_verified",
         "reason",
@@ -265,7 +267,7 @@ class HouseholdVisitForm(CrispyMixin, StatusFieldsMixin):
         self.fields["children"].queryset = child.household.children.order_by("birth_date")
         self.fields["children"].initial = [child.pk]
         self.limit_schools(child)
-        del self.fields["is_inclusive"], self.fields["outside_verified"]
+        del self.fields["is_inclusive"], self.fields["is_boarder"], self.fields["outside_verified"]
 
     def clean_attachment(self):
         upload = self.cleaned_data.get("attachment")

@@ -326,6 +326,7 @@ class Child(models.Model):
     is_inclusive = models.BooleanField(
         _("inclusive placement (随班就读)"), default=False, editable=False
     )
+    is_boarder = models.BooleanField(_("boarder (寄宿生)"), default=False, editable=False)
     outside_school_name = models.CharField(
         _("school outside the county"), max_length=100, blank=True, editable=False
     )
@@ -402,6 +403,7 @@ class EnrollmentStatusChange(models.Model):
     )
     class_name = models.CharField(_("class"), max_length=20, blank=True)
     is_inclusive = models.BooleanField(_("inclusive placement (随班就读)"), default=False)
+    is_boarder = models.BooleanField(_("boarder (寄宿生)"), default=False)
     outside_school_name = models.CharField(
         _("school outside the county"), max_length=100, blank=True
     )

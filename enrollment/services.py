@@ -241,6 +241,7 @@ def change_status(
     grade: int | None = None,
     class_name: str = "",
     is_inclusive: bool = False,
+    is_boarder: bool | None = None,
     outside_school_name: str = "",
     outside_verified: bool = False,
 ) -> EnrollmentStatusChange:
@@ -264,6 +265,7 @@ def change_status(
         grade=grade,
         class_name=class_name,
         is_inclusive=is_inclusive,
+        is_boarder=is_boarder,
         outside_school_name=outside_school_name,
         outside_verified=outside_verified,
     )
@@ -280,6 +282,7 @@ def set_status_by_procedure(
     grade: int | None = None,
     class_name: str = "",
     is_inclusive: bool = False,
+    is_boarder: bool | None = None,
 ) -> EnrollmentStatusChange:
     """For the procedures of other apps (an approved exemption, a dropout case, an absence):
     any status, including deferral and suspension, with the same checks and history. The
@@ -297,6 +300,7 @@ def set_status_by_procedure(
         grade=grade,
         class_name=class_name,
         is_inclusive=is_inclusive,
+        is_boarder=is_boarder,
     )
 
 
@@ -312,9 +316,11 @@ def _record_status(
     grade=None,
     class_name: str = "",
     is_inclusive: bool = False,
+    is_boarder: bool | None = None,
     outside_school_name: str = "",
     outside_verified: bool = False,
 ) -> EnrollmentStatusChange:
+    """`is_boarder=None` keeps the child's boarding as it is while it stays on a roll."""
     child = Child.objects.select_for_update().get(pk=child.pk)
     if status not in S.values:
         raise DomainError(_("Unknown status: %s") % status, field="status")
@@ -350,8 +356,10 @@ def _record_status(
                 ),
                 field="school",
             )
+        if is_boarder is None:
+            is_boarder = child.is_boarder
     else:
-        school, grade, class_name, is_inclusive = None, None, "", False
+        school, grade, class_name, is_inclusive, is_boarder = None, None, "", False, False
     if status == S.OUTSIDE_COUNTY:
         if not outside_school_name.strip():
             raise DomainError(_("Name the school outside the county."), field="outside_school_name")
@@ -363,6 +371,7 @@ def _record_status(
         and child.grade == grade
         and child.class_name == class_name
         and child.is_inclusive == is_inclusive
+        and child.is_boarder == is_boarder
         and child.outside_school_name == outside_school_name
         and child.outside_verified == outside_verified
     )
@@ -378,6 +387,7 @@ def _record_status(
         grade=grade,
         class_name=class_name,
         is_inclusive=is_inclusive,
+        is_boarder=is_boarder,
         outside_school_name=outside_school_name,
         outside_verified=outside_verified,
         reason=reason.strip(),
@@ -387,7 +397,7 @@ def _record_status(
     transaction.on_commit(lambda: bump_version(LEDGER_SUMMARY_CACHE))
     child.status, child.status_since = status, effective_date
     child.current_school, child.grade, child.class_name = school, grade, class_name
-    child.is_inclusive = is_inclusive
+    child.is_inclusive, child.is_boarder = is_inclusive, is_boarder
     child.outside_school_name, child.outside_verified = outside_school_name, outside_verified
     _saved_by(child, actor)
     return change

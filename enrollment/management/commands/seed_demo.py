@@ -14,8 +14,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--scale", choices=sorted(SCALES), default="demo")
+        parser.add_argument(
+            "--only",
+            metavar="APP",
+            help="Run only this app's demo loader (e.g. subsidies) on the existing county.",
+        )
 
-    def handle(self, *args, scale, **options):
+    def handle(self, *args, scale, only=None, **options):
         if not getattr(settings, "DEMO_DATA_ALLOWED", False):
             raise CommandError(
                 "Demo data and demo users are refused under these settings "
@@ -29,7 +34,18 @@ class Command(BaseCommand):
                 cursor.execute("ANALYZE")
         users = ensure_demo_users(county)
         accounts = demo_accounts(county)
-        summaries = [loader(county, accounts) for loader in DEMO_LOADERS]
+        loaders = [
+            loader
+            for loader in DEMO_LOADERS
+            if only is None or loader.__module__.split(".")[0] == only
+        ]
+        if only is not None and not loaders:
+            raise CommandError(f"No demo loader of an app called {only!r}.")
+        summaries = []
+        for loader in loaders:
+            loader_started = time.monotonic()
+            summary = loader(county, accounts, SCALES[scale])
+            summaries.append(f"{summary} ({time.monotonic() - loader_started:.1f} s)")
         children = Child.objects.filter(village__township__county=county).count()
         villages = Village.objects.filter(township__county=county).count()
         schools = School.objects.filter(township__county=county).count()
