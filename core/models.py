@@ -112,3 +112,82 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.message
+
+
+class ImportJob(models.Model):
+    """One uploaded workbook and what became of it: the dry run's report, then the commit.
+    Kept for good (the import log): file, importer, scope, who, when, counts."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked, ready to import")
+        REJECTED = "rejected", _("Errors found, nothing imported")
+        COMMITTING = "committing", _("Importing")
+        COMMITTED = "committed", _("Imported")
+        FAILED = "failed", _("Failed, nothing imported")
+
+    importer = models.CharField(_("import"), max_length=50)
+    title = models.CharField(_("title"), max_length=200)
+    scope_key = models.CharField(_("scope"), max_length=50)
+    scope_label = models.CharField(_("imported into"), max_length=200)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    file_sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="import_jobs",
+        verbose_name=_("uploaded by"),
+    )
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=Status.choices,
+        default=Status.CHECKING,
+        editable=False,
+        db_index=True,
+    )
+    rows_total = models.PositiveIntegerField(_("rows"), default=0, editable=False)
+    rows_done = models.PositiveIntegerField(_("rows checked"), default=0, editable=False)
+    rows_new = models.PositiveIntegerField(_("new"), default=0, editable=False)
+    rows_changed = models.PositiveIntegerField(_("changed"), default=0, editable=False)
+    rows_unchanged = models.PositiveIntegerField(_("unchanged"), default=0, editable=False)
+    rows_error = models.PositiveIntegerField(_("rows with errors"), default=0, editable=False)
+    # {"errors": [{row, column, value, message}], "rows": [{row, kind, label, changes, notes}],
+    #  "errors_total": n, "rows_total": n} — capped so a page can show it.
+    report = models.JSONField(_("report"), default=dict, editable=False)
+    error = models.TextField(_("error"), blank=True, editable=False)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    checked_at = models.DateTimeField(_("checked at"), null=True, editable=False)
+    committed_at = models.DateTimeField(_("imported at"), null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["importer", "scope_key", "status"])]
+
+    def __str__(self):
+        return f"{self.title} · {self.original_name}"
+
+    @property
+    def is_busy(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.COMMITTING)
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status in (self.Status.CHECKED, self.Status.COMMITTED, self.Status.REJECTED):
+            return 100
+        if self.status == self.Status.COMMITTING:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, int(100 * self.rows_done / self.rows_total))

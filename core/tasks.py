@@ -8,3 +8,21 @@ from .services import run_export
 )
 def run_export_task(job_id: int) -> str:
     return run_export(job_id).status
+
+
+@shared_task(
+    acks_late=True, reject_on_worker_lost=True, time_limit=30 * 60, soft_time_limit=29 * 60
+)
+def run_import_check_task(job_id: int) -> str:
+    from .import_jobs import run_check
+
+    return run_check(job_id).status
+
+
+@shared_task(
+    acks_late=True, reject_on_worker_lost=True, time_limit=30 * 60, soft_time_limit=29 * 60
+)
+def run_import_commit_task(job_id: int) -> str:
+    from .import_jobs import run_commit
+
+    return run_commit(job_id).status

@@ -8,6 +8,11 @@ urlpatterns = [
     path("exports/", views.export_list, name="export_list"),
     path("exports/<int:pk>/", views.export_detail, name="export_detail"),
     path("exports/<int:pk>/download/", views.export_download, name="export_download"),
+    path("imports/", views.import_list, name="import_list"),
+    path("imports/<int:pk>/", views.import_detail, name="import_detail"),
+    path("imports/<int:pk>/commit/", views.import_commit, name="import_commit"),
+    path("imports/<str:name>/new/", views.import_new, name="import_new"),
+    path("imports/<str:name>/template.xlsx", views.import_template, name="import_template"),
     path("notifications/", views.notification_list, name="notification_list"),
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
 ]

@@ -63,3 +63,124 @@ def notification_open(request, pk: int):
     if not target or not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
         target = "core:notification_list"
     return redirect(target)
+
+
+# --- imports ---------------------------------------------------------------------------------
+
+
+def _importer_or_404(name: str):
+    from .imports import get_importer
+
+    try:
+        return get_importer(name)
+    except KeyError:
+        raise Http404 from None
+
+
+def _own_import(request, pk):
+    from .models import ImportJob
+
+    # An uploaded file holds personal data: only its uploader sees the job and its report.
+    return get_object_or_404(ImportJob.objects.filter(uploaded_by=request.user), pk=pk)
+
+
+@login_required
+def import_list(request):
+    """The importers this user may use (with templates and sample files) and their imports."""
+    from .imports import importers
+    from .models import ImportJob
+
+    available = [
+        {"importer": importer, "choices": choices}
+        for importer in importers()
+        if (choices := importer.scope_choices(request.user))
+    ]
+    jobs = ImportJob.objects.filter(uploaded_by=request.user)[:50]
+    return render(request, "core/import_list.html", {"available": available, "jobs": jobs})
+
+
+@login_required
+def import_new(request, name: str):
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import redirect
+    from django.utils.translation import gettext as _
+
+    from .forms import ImportUploadForm
+    from .import_jobs import start_import
+
+    importer = _importer_or_404(name)
+    choices = importer.scope_choices(request.user)
+    if not choices:
+        raise PermissionDenied
+    form = ImportUploadForm(
+        request.POST or None,
+        request.FILES or None,
+        choices=choices,
+        initial={"scope": request.GET.get("scope", "")},
+    )
+    if request.method == "POST" and form.is_valid():
+        job = start_import(
+            user=request.user,
+            importer=name,
+            scope_key=form.cleaned_data["scope"],
+            upload=form.cleaned_data["file"],
+        )
+        messages.info(request, _("The file was uploaded; it is being checked."))
+        return redirect("core:import_detail", pk=job.pk)
+    return render(request, "core/import_form.html", {"importer": importer, "form": form})
+
+
+@login_required
+def import_detail(request, pk: int):
+    job = _own_import(request, pk)
+    if request.headers.get("HX-Request"):
+        return render(request, "core/import_progress.html", {"job": job})
+    return render(request, "core/import_detail.html", {"job": job, "report": job.report})
+
+
+@login_required
+def import_commit(request, pk: int):
+    from django.contrib import messages
+    from django.shortcuts import redirect
+    from django.views.decorators.http import require_POST
+
+    from .errors import DomainError
+    from .import_jobs import request_commit
+
+    @require_POST
+    def post(request):
+        job = _own_import(request, pk)
+        try:
+            request_commit(job=job, actor=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        return redirect("core:import_detail", pk=job.pk)
+
+    return post(request)
+
+
+@login_required
+def import_template(request, name: str):
+    """The importer's header row and one example row, as an .xlsx to fill in."""
+    import tempfile
+    from pathlib import Path
+
+    from django.http import HttpResponse
+
+    from .imports import write_template
+
+    importer = _importer_or_404(name)
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "template.xlsx"
+        write_template(path, importer)
+        content = path.read_bytes()
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    from urllib.parse import quote
+
+    filename = quote(f"{importer.title}模板.xlsx")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response

@@ -1,0 +1,215 @@
+"""Import jobs: upload → dry run (Celery, progress) → commit of the whole file in one
+transaction, or nothing. The commit checks the file again against the database as it is then,
+so a dry run that has gone stale cannot write wrong rows."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .errors import DomainError
+from .imports import Outcome, Plan, WorkbookRefused, check_workbook, get_importer, read_rows
+from .models import ImportJob
+
+logger = logging.getLogger(__name__)
+
+REPORT_MAX_ERRORS = 5000
+REPORT_MAX_ROWS = 2000
+PROGRESS_EVERY = 2000
+
+
+def start_import(*, user, importer: str, scope_key: str, upload) -> ImportJob:
+    """Record the upload (the import log) and queue its dry run once the row is committed.
+    Http404 for a scope outside the user's, PermissionDenied without a role that imports."""
+    from .tasks import run_import_check_task
+
+    handler = get_importer(importer)
+    scope = handler.resolve_scope(user, scope_key)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    with transaction.atomic():
+        job = ImportJob(
+            importer=importer,
+            title=str(handler.title),
+            scope_key=scope_key,
+            scope_label=handler.scope_label(scope)[:200],
+            original_name=Path(upload.name).name[:255],
+            file_sha256=digest.hexdigest(),
+            uploaded_by=user,
+        )
+        job.file.save(Path(upload.name).name[-80:], upload, save=False)
+        job.save()
+        transaction.on_commit(lambda: run_import_check_task.delay(job.pk))
+    return job
+
+
+@contextlib.contextmanager
+def _local_copy(job: ImportJob):
+    """A path to the uploaded file (storage without paths gets a temporary copy)."""
+    try:
+        yield job.file.path
+        return
+    except NotImplementedError:
+        pass
+    with tempfile.TemporaryDirectory() as directory, job.file.open("rb") as source:
+        target = Path(directory) / "upload.xlsx"
+        with target.open("wb") as handle:
+            shutil.copyfileobj(source, handle)
+        yield str(target)
+
+
+def build_plan(job: ImportJob, *, user, progress: Callable[[int], None] | None = None) -> Plan:
+    """Read the file safely and let the importer say what each row would do (no writes)."""
+    handler = get_importer(job.importer)
+    scope = handler.resolve_scope(user, job.scope_key)
+    with _local_copy(job) as path:
+        scan = check_workbook(path, filename=job.original_name)
+        rows, sheet_errors = read_rows(path, handler.columns, scan)
+    if progress:
+        progress(0, len(rows))
+    if sheet_errors:
+        return Plan(outcomes=[], sheet_errors=sheet_errors)
+    plan = handler.plan(rows, scope=scope, user=user, progress=progress)
+    return plan
+
+
+def _record_report(job: ImportJob, plan: Plan) -> None:
+    errors = plan.errors
+    shown = [
+        {
+            "row": outcome.row.number,
+            "kind": Outcome.ERROR if outcome.failed else outcome.kind,
+            "label": outcome.label,
+            "changes": [list(change) for change in outcome.changes],
+            "notes": outcome.notes,
+        }
+        for outcome in plan.outcomes
+        if outcome.failed or outcome.kind != Outcome.UNCHANGED or outcome.notes
+    ]
+    job.report = {
+        "errors": [error.as_dict() for error in errors[:REPORT_MAX_ERRORS]],
+        "errors_total": len(errors),
+        "rows": shown[:REPORT_MAX_ROWS],
+        "rows_total": len(shown),
+    }
+    job.rows_total = job.rows_done = len(plan.outcomes)
+    job.rows_new = plan.count(Outcome.NEW)
+    job.rows_changed = plan.count(Outcome.CHANGED)
+    job.rows_unchanged = plan.count(Outcome.UNCHANGED)
+    job.rows_error = plan.count(Outcome.ERROR)
+
+
+def _progress_for(job_id: int):
+    def progress(done: int, total: int | None = None):
+        fields = {"rows_done": done}
+        if total is not None:
+            fields["rows_total"] = total
+        ImportJob.objects.filter(pk=job_id).update(**fields)
+
+    return progress
+
+
+def run_check(job_id: int) -> ImportJob:
+    """The dry run: every row's outcome and every error, nothing written. Idempotent."""
+    job = ImportJob.objects.select_related("uploaded_by").get(pk=job_id)
+    if job.status != ImportJob.Status.CHECKING:
+        return job
+    try:
+        plan = build_plan(job, user=job.uploaded_by, progress=_progress_for(job.pk))
+    except WorkbookRefused as refusal:
+        job.error = refusal.message
+        job.status = ImportJob.Status.REJECTED
+    except (PermissionDenied, Http404):
+        job.error = _("You may no longer import into this place.")
+        job.status = ImportJob.Status.FAILED
+    except Exception:
+        logger.exception("Import check %s failed", job.pk)
+        job.error = _("The file could not be checked; please tell the administrator.")
+        job.status = ImportJob.Status.FAILED
+    else:
+        _record_report(job, plan)
+        job.status = ImportJob.Status.CHECKED if plan.ok else ImportJob.Status.REJECTED
+    job.checked_at = timezone.now()
+    job.save()
+    return job
+
+
+def request_commit(*, job: ImportJob, actor) -> ImportJob:
+    """Queue the commit of a checked file without errors (scope and role checked again)."""
+    from .tasks import run_import_commit_task
+
+    handler = get_importer(job.importer)
+    handler.resolve_scope(actor, job.scope_key)  # 404 / 403 as on upload
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status != ImportJob.Status.CHECKED:
+            raise DomainError(_("Only a checked file without errors can be imported."))
+        locked.status = ImportJob.Status.COMMITTING
+        locked.committed_by = actor
+        locked.save(update_fields=["status", "committed_by"])
+        transaction.on_commit(lambda: run_import_commit_task.delay(locked.pk))
+    return locked
+
+
+def run_commit(job_id: int) -> ImportJob:
+    """Check the file again against the database as it is now and write it all in one
+    transaction, or nothing (a new error found now rejects the job with the fresh report)."""
+    job = ImportJob.objects.select_related("committed_by").get(pk=job_id)
+    if job.status != ImportJob.Status.COMMITTING:
+        return job
+    handler = get_importer(job.importer)
+    actor = job.committed_by or job.uploaded_by
+    try:
+        with transaction.atomic():
+            job = ImportJob.objects.select_for_update().get(pk=job_id)
+            if job.status != ImportJob.Status.COMMITTING:
+                return job
+            plan = build_plan(job, user=actor)
+            _record_report(job, plan)
+            if not plan.ok:
+                raise _Stale
+            scope = handler.resolve_scope(actor, job.scope_key)
+            handler.apply(plan, scope=scope, user=actor, job=job)
+            job.status = ImportJob.Status.COMMITTED
+            job.committed_at = timezone.now()
+            job.save()
+    except _Stale:
+        job.status = ImportJob.Status.REJECTED
+        job.error = _(
+            "The data changed since the check: the file now has errors, so nothing was imported."
+        )
+        job.save()
+    except WorkbookRefused as refusal:
+        _mark_failed(job_id, refusal.message)
+    except DomainError as error:
+        _mark_failed(job_id, error.message)
+    except (PermissionDenied, Http404):
+        _mark_failed(job_id, _("You may no longer import into this place."))
+    except Exception:
+        logger.exception("Import commit %s failed", job_id)
+        _mark_failed(
+            job_id, _("The import failed and nothing was written; tell the administrator.")
+        )
+    job.refresh_from_db()
+    return job
+
+
+class _Stale(Exception):
+    pass
+
+
+def _mark_failed(job_id: int, message: str) -> None:
+    ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.FAILED, error=message)
