@@ -1,12 +1,20 @@
-"""In-app notifications; sent after the triggering transaction commits."""
+"""In-app notifications (and an email where a mail server is configured); sent after the
+triggering transaction commits."""
 
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
 from .models import Notification
 
+logger = logging.getLogger(__name__)
+
 
 def notify(users, message: str, *, link: str = "", key: str = "") -> None:
     """Notify each user once per key (a rerun of a daily job does not repeat itself)."""
+    users = list(users)
 
     def send():
         for user in users:
@@ -16,9 +24,20 @@ def notify(users, message: str, *, link: str = "", key: str = "") -> None:
                         recipient=user, message=message[:300], link=link, key=key
                     )
             except IntegrityError:  # already notified of this event
-                pass
+                continue
+            if settings.NOTIFICATION_EMAILS and user.email:
+                _email(user, message, link)
 
     transaction.on_commit(send)
+
+
+def _email(user, message: str, link: str) -> None:
+    # The email says what happened and where; the page itself checks who may see it.
+    body = f"{message}\n\n{settings.SITE_URL.rstrip('/')}{link}" if link else message
+    try:
+        send_mail(message[:78], body, None, [user.email])
+    except OSError:  # a mail server that is down must not lose the in-app notification
+        logger.warning("notification email to user %s failed", user.pk, exc_info=True)
 
 
 def unread_count(user) -> int:

@@ -5,24 +5,28 @@ from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
 from core.errors import DomainError, TransitionRefused
 from core.pdf import render_pdf
-from enrollment.models import Child, School
-from enrollment.roles import EXEMPTION_REGISTER_ROLES, OPEN_CASE_ROLES
+from enrollment.api import ScopedViewSetMixin
+from enrollment.models import Child, County, School
+from enrollment.roles import EXEMPTION_REGISTER_ROLES, MONTHLY_REPORT_ROLES, OPEN_CASE_ROLES
 
 from .documents_render import document_from_content
 from .models import (
     CaseMeasure,
     DropoutCase,
     ExemptionRequest,
+    MonthlyReport,
     OfficialDocument,
     Persuasion,
+    ReportRun,
 )
 from .services import cases, documents, exemptions
+from .services import reports as report_services
 
 
 class Conflict(APIException):
@@ -353,3 +357,96 @@ class ExemptionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], url_path="return")
     def return_request(self, request, pk=None):
         return self._decide(request, exemptions.return_exemption)
+
+
+# --- monthly reports -------------------------------------------------------------------------
+
+
+class MonthlyReportSerializer(serializers.ModelSerializer):
+    scope = serializers.SerializerMethodField()
+    month = serializers.DateField(format="%Y-%m")
+    workbook = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MonthlyReport
+        fields = [
+            "id",
+            "county",
+            "township",
+            "scope",
+            "month",
+            "figures",
+            "workbook",
+            "generated_at",
+        ]
+        read_only_fields = fields
+
+    def get_scope(self, report) -> str:
+        return report.scope_name
+
+    def get_workbook(self, report) -> str:
+        return self.context["request"].build_absolute_uri(f"/dropout/reports/{report.pk}/workbook/")
+
+
+class ReportRunSerializer(serializers.ModelSerializer):
+    month = serializers.DateField(format="%Y-%m")
+
+    class Meta:
+        model = ReportRun
+        fields = [
+            "id",
+            "county",
+            "month",
+            "status",
+            "progress_percent",
+            "error",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class GenerateReportSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM, a month that has ended")
+    county = serializers.IntegerField(required=False, help_text="Only for several counties")
+
+
+class MonthlyReportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """The stored monthly reports of the user's scope (`?month=YYYY-MM`); bureau staff ask for
+    a past month with `generate/`, which answers 202 with the run to poll."""
+
+    base_queryset = MonthlyReport.objects.select_related("township").order_by(
+        "-month", "township__code", "pk"
+    )
+    serializer_class = MonthlyReportSerializer
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        month = self.request.query_params.get("month")
+        if month:
+            queryset = queryset.filter(month=call_service(report_services.parse_month, value=month))
+        return queryset
+
+    @extend_schema(request=GenerateReportSerializer, responses={202: ReportRunSerializer})
+    @action(detail=False, methods=["post"])
+    def generate(self, request):
+        data = GenerateReportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        counties = County.objects.for_user(request.user, roles=MONTHLY_REPORT_ROLES)
+        if not counties.exists():
+            raise PermissionDenied
+        county_id = data.validated_data.get("county")
+        county = counties.filter(pk=county_id).first() if county_id else counties.first()
+        if county is None:
+            raise NotFound
+        month = call_service(report_services.parse_month, value=data.validated_data["month"])
+        run = call_service(
+            report_services.request_report_run, actor=request.user, county=county, month=month
+        )
+        run.refresh_from_db()
+        return Response(ReportRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ReportRunViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    base_queryset = ReportRun.objects.all()
+    serializer_class = ReportRunSerializer

@@ -2,7 +2,7 @@ from django.urls import path
 
 from enrollment import views as enrollment_views
 
-from . import views
+from . import report_views, views
 
 app_name = "dropout"
 
@@ -25,6 +25,11 @@ urlpatterns = [
     path("exemptions/<int:pk>/", views.exemption_detail, name="exemption_detail"),
     path("exemptions/<int:pk>/<str:action>/", views.exemption_action, name="exemption_action"),
     path("exemptions/<int:pk>/files/<str:which>/", views.exemption_file, name="exemption_file"),
+    path("reports/", report_views.report_list, name="report_list"),
+    path("reports/generate/", report_views.report_generate, name="report_generate"),
+    path("reports/runs/<int:pk>/", report_views.report_run, name="report_run"),
+    path("reports/<int:pk>/", report_views.report_detail, name="report_detail"),
+    path("reports/<int:pk>/workbook/", report_views.report_workbook, name="report_workbook"),
     path("absences/", views.absence_list, name="absence_list"),
     path("absences/new/", views.absence_new, name="absence_new"),
     path("absences/<int:pk>/back/", views.absence_back, name="absence_back"),

@@ -58,3 +58,5 @@ ABSENCE_ROLES = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.SCHOO
 EXEMPTION_REGISTER_ROLES = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.SCHOOL_STAFF})
 EXEMPTION_TOWNSHIP_ROLES = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICIAL})
 EXEMPTION_BUREAU_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF})
+# Monthly dropout reports: generating a month on demand (reading follows scope).
+MONTHLY_REPORT_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF})

@@ -8,3 +8,6 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-demo-key-only-for-the-lo
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "0.0.0.0"])
 # Demo users may be created only under these settings (see enrollment seed_demo).
 DEMO_DATA_ALLOWED = True
+# The demo prints notification emails on the console instead of sending them.
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+NOTIFICATION_EMAILS = True
