@@ -33,6 +33,7 @@ class DropoutConfig(AppConfig):
 
         from enrollment.extensions import register_demo_loader
 
-        from .demo import load_dropout_demo
+        from .demo import load_dropout_demo, load_report_demo
 
         register_demo_loader(load_dropout_demo)
+        register_demo_loader(load_report_demo)

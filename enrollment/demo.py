@@ -88,6 +88,7 @@ class Scale:
     village_primaries_per_township: int = 0  # besides the township's central primary school
     townships_per_junior: int = 2
     counties: int = 1
+    name: str = ""  # the key in SCALES, set below; demo loaders size their data by it
 
 
 SCALES = {
@@ -107,6 +108,9 @@ SCALES = {
         counties=10,
     ),
 }
+for _name, _scale in SCALES.items():
+    _scale.name = _name
+
 COUNTY_NAMES = [
     "云溪县",
     "青石县",

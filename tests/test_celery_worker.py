@@ -66,3 +66,32 @@ def test_a_real_worker_writes_the_ledger_export(
         "王小妹",
         "王乙乙",
     ]
+
+
+def test_a_real_worker_generates_the_monthly_report_asked_for(
+    transactional_db, world, redis_worker, tmp_path, settings
+):
+    """Bureau staff ask for last month; the worker (not eager) computes it as of the month's end
+    and leaves one report per scope, each with its workbook."""
+    from django.utils import timezone
+
+    from dropout.models import MonthlyReport, ReportRun
+    from dropout.reports import previous_month
+
+    settings.MEDIA_ROOT = tmp_path
+    month = previous_month(timezone.localdate())
+    client = client_for(world.bureau)
+    response = client.post(reverse("dropout:report_generate"), {"month": f"{month:%Y-%m}"})
+    run = ReportRun.objects.get()
+    assert response.url == reverse("dropout:report_run", args=[run.pk])
+    deadline = time.monotonic() + 30
+    while not run.is_finished and time.monotonic() < deadline:
+        time.sleep(0.2)
+        run.refresh_from_db()
+    assert run.status == ReportRun.Status.DONE, run.error
+    reports = MonthlyReport.objects.filter(month=month)
+    assert reports.count() == 3  # the county and its two townships
+    county = reports.get(township__isnull=True)
+    assert county.figures["totals"]["enrolled"] == 2  # child1 and child2 are in school
+    sheet = load_workbook(io.BytesIO(county.workbook.read()))["分乡镇"]
+    assert [sheet.cell(row=r, column=1).value for r in (2, 3, 4)] == ["一镇", "二镇", "合计"]
