@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "core",
     "enrollment.apps.EnrollmentConfig",
     "dropout.apps.DropoutConfig",
+    "subsidies.apps.SubsidiesConfig",
 ]
 
 MIDDLEWARE = [
@@ -198,6 +199,8 @@ STALE_CASE_DAYS = env.int("STALE_CASE_DAYS", default=30)
 # Suspension (休学) is normally one school year, extendable once.
 SUSPENSION_MAX_DAYS = env.int("SUSPENSION_MAX_DAYS", default=366)
 SUSPENSION_MAX_RENEWALS = env.int("SUSPENSION_MAX_RENEWALS", default=1)
+# Subsidies: a pupil's status this many days after a term starts decides its entitlement.
+SUBSIDY_CENSUS_OFFSET_DAYS = env.int("SUBSIDY_CENSUS_OFFSET_DAYS", default=30)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,231 @@
+"""Who is entitled to what, as database expressions (one query per programme and period).
+
+A child's situation in a period is read from its dated status history on the period's census
+day (期初统计日), not from today's status: a pupil who drops out after it keeps that period's
+subsidy and is not entitled to the next period's.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from enrollment.models import (
+    REGISTERED_POOR_STATUSES,
+    Child,
+    EnrollmentStatus,
+    EnrollmentStatusChange,
+    PovertyStatus,
+    School,
+)
+
+from .models import (
+    DifficultyIdentification,
+    DifficultyLevel,
+    Payment,
+    Programme,
+    Stage,
+    census_date,
+)
+
+# On a roll and taught: the statuses that carry an entitlement.
+ENTITLED_STATUSES = (
+    EnrollmentStatus.IN_SCHOOL,
+    EnrollmentStatus.SPECIAL_SCHOOL,
+    EnrollmentStatus.HOME_DELIVERED,
+)
+# Household data that pre-identify a child as in economic difficulty (and at which level).
+PRE_IDENTIFYING_STATUSES = (
+    *REGISTERED_POOR_STATUSES,
+    PovertyStatus.LOW_INCOME,
+    PovertyStatus.DESTITUTE,
+)
+MONEY = DecimalField(max_digits=12, decimal_places=2)
+
+
+def as_of_day(period: str) -> datetime.date:
+    """The census day, or today while the census day is still ahead."""
+    return min(census_date(period), timezone.localdate())
+
+
+def stage_expression():
+    """The subsidy stage of a pupil from the school's stage and the grade on the census day."""
+    return Case(
+        When(c_school_stage=School.Stage.PRESCHOOL, then=Value(Stage.PRESCHOOL)),
+        When(c_school_stage=School.Stage.VOCATIONAL, then=Value(Stage.VOCATIONAL)),
+        When(c_grade__gte=1, c_grade__lte=6, then=Value(Stage.PRIMARY)),
+        When(c_grade__gte=7, c_grade__lte=9, then=Value(Stage.JUNIOR)),
+        When(c_grade__gte=10, c_grade__lte=12, then=Value(Stage.SENIOR)),
+        default=Value(""),
+    )
+
+
+def with_situation(children: QuerySet, day: datetime.date) -> QuerySet:
+    """Annotate c_status, c_school_id, c_grade, c_boarder, c_school_stage, c_rural, c_stage: the
+    child's situation on `day` from the latest status change effective on or before it."""
+    latest = EnrollmentStatusChange.objects.filter(
+        child=OuterRef("pk"), effective_date__lte=day
+    ).order_by("-effective_date", "-pk")
+    return children.annotate(
+        c_status=Subquery(latest.values("status")[:1]),
+        c_school_id=Subquery(latest.values("school_id")[:1]),
+        c_grade=Subquery(latest.values("grade")[:1]),
+        c_boarder=Subquery(latest.values("is_boarder")[:1]),
+        c_school_stage=Subquery(latest.values("school__stage")[:1]),
+        c_rural=Subquery(latest.values("school__is_rural")[:1]),
+    ).annotate(c_stage=stage_expression())
+
+
+def identified_q(levels, school_year: int) -> Q:
+    """Filed identification at one of `levels` for the school year."""
+    if not levels:
+        return Q(pk__in=[])
+    return Q(
+        Exists(
+            DifficultyIdentification.objects.filter(
+                child=OuterRef("pk"),
+                school_year=school_year,
+                status=DifficultyIdentification.Status.FILED,
+                level__in=levels,
+            )
+        )
+    )
+
+
+def needy_q(school_year: int) -> Q:
+    """Pre-identified from household data or child flags, or identified for the year."""
+    return (
+        Q(household__poverty_status__in=PRE_IDENTIFYING_STATUSES)
+        | Q(is_orphan=True)
+        | Q(is_disabled=True)
+        | identified_q(
+            [DifficultyLevel.SPECIAL, DifficultyLevel.DIFFICULT, DifficultyLevel.GENERAL],
+            school_year,
+        )
+    )
+
+
+def _targeted_q(programme: Programme, school_year: int) -> Q:
+    """The household/child part of the rule (stage and boarding aside)."""
+    if programme.all_pupils:
+        return Q()
+    condition = Q(pk__in=[])
+    if programme.poverty_categories:
+        condition |= Q(household__poverty_status__in=programme.poverty_categories)
+    if programme.includes_disabled:
+        condition |= Q(is_disabled=True)
+    if programme.includes_orphan:
+        condition |= Q(is_orphan=True)
+    if programme.difficulty_levels:
+        condition |= identified_q(programme.difficulty_levels, school_year)
+    return condition
+
+
+def _reduced_q(programme: Programme) -> Q:
+    condition = Q(pk__in=[])
+    if programme.reduced_rate_categories:
+        condition |= Q(household__poverty_status__in=programme.reduced_rate_categories)
+    if programme.reduced_rate_disabled:
+        condition |= Q(is_disabled=True)
+    return condition
+
+
+def eligibility_q(programme: Programme, period: str) -> Q:
+    """On annotated children (with_situation): entitled to `programme` in `period`."""
+    school_year = int(period[:4])
+    condition = Q(c_status__in=ENTITLED_STATUSES, c_stage__in=programme.stages)
+    if programme.rural_only:
+        condition &= Q(c_rural=True)
+    targeted = _targeted_q(programme, school_year)
+    if programme.boarding == Programme.Boarding.BOARDERS:
+        condition &= Q(c_boarder=True) & targeted
+    elif programme.boarding == Programme.Boarding.BOARDERS_FULL_OTHERS_REDUCED:
+        condition &= (Q(c_boarder=True) & targeted) | (Q(c_boarder=False) & _reduced_q(programme))
+    else:
+        condition &= targeted
+    return condition
+
+
+def expected_amount_expression(programme: Programme):
+    """The standard for the child's stage, reduced for non-boarders where the rule says so."""
+    stage_whens = [
+        When(c_stage=stage, then=Value(programme.amount_for(stage))) for stage in programme.stages
+    ]
+    full = Case(*stage_whens, default=Value(Decimal("0.00")), output_field=MONEY)
+    if programme.boarding != Programme.Boarding.BOARDERS_FULL_OTHERS_REDUCED:
+        return full
+    reduced_whens = [
+        When(c_stage=stage, then=Value(programme.reduced(programme.amount_for(stage))))
+        for stage in programme.stages
+    ]
+    reduced = Case(*reduced_whens, default=Value(Decimal("0.00")), output_field=MONEY)
+    return Case(When(c_boarder=True, then=full), default=reduced, output_field=MONEY)
+
+
+def eligible_children(programme: Programme, period: str, children: QuerySet | None = None):
+    """Children entitled to the programme in its payment period `period`, annotated with
+    `expected_amount` and their situation (c_school_id, c_stage…) on the census day."""
+    children = Child.objects.all() if children is None else children
+    return (
+        with_situation(children, as_of_day(period))
+        .filter(eligibility_q(programme, period))
+        .annotate(expected_amount=expected_amount_expression(programme))
+    )
+
+
+def paid_amount_subquery(programme_id: int, period: str):
+    """Net amount paid (paid batches, corrections included) to the outer child."""
+    return Coalesce(
+        Subquery(
+            Payment.objects.paid()
+            .filter(child=OuterRef("pk"), programme_id=programme_id, period=period)
+            .order_by()
+            .values("child")
+            .annotate(total=Sum("amount"))
+            .values("total")[:1]
+        ),
+        Value(Decimal("0.00")),
+        output_field=MONEY,
+    )
+
+
+def situation_of(child: Child, programme: Programme, period: str) -> dict | None:
+    """The child's situation on the census day with `eligible` and `expected_amount`, or
+    None when the child has no status then."""
+    row = (
+        with_situation(Child.objects.filter(pk=child.pk), as_of_day(period))
+        .annotate(
+            eligible=Case(
+                When(eligibility_q(programme, period), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            expected_amount=expected_amount_expression(programme),
+        )
+        .values(
+            "c_status",
+            "c_school_id",
+            "c_stage",
+            "c_boarder",
+            "eligible",
+            "expected_amount",
+            township_id=F("village__township_id"),
+        )
+        .first()
+    )
+    return row

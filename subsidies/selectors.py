@@ -1,0 +1,134 @@
+"""Reads that are more than a filter: totals, the report lines, the fund's yearly summary."""
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import Count, F, Min, Q, QuerySet, Sum
+from django.db.models.functions import ExtractYear
+
+from .models import Batch, FundEntry, Payment, Programme, ReliefFund, Stage, period_label
+
+TOTAL_DIMENSIONS = {
+    "programme": ("programme_id", "programme__name"),
+    "stage": ("stage", None),
+    "school": ("school_id", "school__name"),
+    "township": ("township_id", "township__name"),
+    "period": ("period", None),
+}
+
+
+def payments_for(user) -> QuerySet:
+    return Payment.objects.for_user(user)
+
+
+def payment_list(user) -> QuerySet:
+    return (
+        payments_for(user)
+        .select_related("child", "programme", "school", "township", "batch")
+        .order_by("-period", "-pk")
+    )
+
+
+def batch_list(user) -> QuerySet:
+    return (
+        Batch.objects.for_user(user)
+        .select_related("programme", "school__township")
+        .annotate(line_count=Count("payments"), total=Sum("payments__amount"))
+        .order_by("-period", "-pk")
+    )
+
+
+def totals(payments: QuerySet, group_by: str) -> list[dict]:
+    """Paid money per group (programme, stage, school, township or period), in one query."""
+    key, label = TOTAL_DIMENSIONS[group_by]
+    fields = [key] + ([label] if label else [])
+    rows = (
+        payments.filter(batch__status=Batch.Status.PAID)
+        .order_by()
+        .values(*fields)
+        .annotate(amount=Sum("amount"), lines=Count("pk"), children=Count("child", distinct=True))
+        .order_by(key)
+    )
+    stage_labels = dict(Stage.choices)
+    result = []
+    for row in rows:
+        if group_by == "stage":
+            name = str(stage_labels.get(row["stage"], row["stage"] or "—"))
+        elif group_by == "period":
+            name = period_label(row["period"])
+        else:
+            name = row[label] or "—"
+        result.append({"key": row[key], "name": name, **row})
+    return result
+
+
+def yuan_to_wan(amount) -> str:
+    """万元 with two decimals, as the bureau's reports write them."""
+    return f"{(Decimal(amount or 0) / Decimal(10000)).quantize(Decimal('0.01'))}"
+
+
+def report_line(payments: QuerySet, year: int) -> dict:
+    """The report's sentence: 2024年教育扶贫专项计划资助金共XX万元。其中…, from the money paid in
+    calendar year `year`, by the programmes' report items in their order."""
+    paid = payments.filter(batch__status=Batch.Status.PAID, paid_on__year=year)
+    rows = list(
+        paid.order_by()
+        .values("programme__report_label")
+        .annotate(amount=Sum("amount"), order=Min("programme__report_order"))
+        .order_by("order", "programme__report_label")
+    )
+    total = sum((row["amount"] for row in rows), Decimal("0"))
+    parts = [f"{row['programme__report_label']}{yuan_to_wan(row['amount'])}万元" for row in rows]
+    text = f"{year}年教育扶贫专项计划资助金共{yuan_to_wan(total)}万元。"
+    if parts:
+        text += "其中" + "；".join(parts) + "。"
+    return {"year": year, "total": total, "items": rows, "text": text}
+
+
+def fund_summary(fund: ReliefFund) -> dict:
+    """Per calendar year: inflows, disbursed, students helped and the size at the year's end;
+    and the cumulative figures since the fund was founded (approved entries only)."""
+    approved = fund.entries.filter(status=FundEntry.Status.APPROVED)
+    grants = Q(kind=FundEntry.Kind.GRANT)
+    rows = list(
+        approved.annotate(year=ExtractYear("date"))
+        .order_by()
+        .values("year")
+        .annotate(
+            inflow=Sum("amount", filter=~grants),
+            disbursed=Sum(-F("amount"), filter=grants),
+            students=Count("child", filter=grants, distinct=True),
+        )
+        .order_by("year")
+    )
+    size = Decimal("0")
+    for row in rows:
+        row["inflow"] = row["inflow"] or Decimal("0")
+        row["disbursed"] = row["disbursed"] or Decimal("0")
+        size += row["inflow"] - row["disbursed"]
+        row["size"] = size
+        row["text"] = (
+            f"{row['year']}年，基金规模{yuan_to_wan(size)}万元，发放{yuan_to_wan(row['disbursed'])}"
+            f"万元，惠及{row['students']}名特困学生。"
+        )
+    cumulative = approved.filter(grants).aggregate(
+        disbursed=Sum(-F("amount")), students=Count("child", distinct=True)
+    )
+    years = len({row["year"] for row in rows}) or 0
+    founded = fund.founded_on
+    span = max(1, datetime.date.today().year - founded.year + 1) if founded else years
+    disbursed = cumulative["disbursed"] or Decimal("0")
+    return {
+        "years": rows,
+        "disbursed": disbursed,
+        "students": cumulative["students"],
+        "span": span,
+        "text": f"{span}年来，教育救助基金共救助{cumulative['students']}名特困学生"
+        f"{yuan_to_wan(disbursed)}万元。",
+    }
+
+
+def programmes_in_force(day: datetime.date) -> QuerySet:
+    return Programme.objects.filter(active_from__lte=day).filter(
+        Q(active_until__isnull=True) | Q(active_until__gte=day)
+    )
