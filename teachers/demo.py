@@ -1,0 +1,352 @@
+"""Demo data of the teacher workforce: every school staffed near its quota with some vacancies
+(and a few over quota), special-post cohorts (one due for conversion this year, part of it
+converted), exchanges, allowance batches (one month with some rural teachers left unpaid) and
+trainings. Teachers are bulk-inserted (≈5,000 at county scale in seconds); the steps whose
+rules matter (exchanges, conversions, batches, payments) go through the services."""
+
+import datetime
+import random
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from core.resident_id import make_resident_id
+from enrollment.demo import GIVEN, SURNAMES
+from enrollment.models import School
+
+from .models import (
+    AllowancePayment,
+    AllowanceTier,
+    EmploymentRecord,
+    Exchange,
+    PostType,
+    Recruitment,
+    SchoolRemoteness,
+    Subject,
+    Teacher,
+    Title,
+    TrainingAttendance,
+    TrainingEvent,
+)
+from .selectors import staffing_of
+from .services import allowances, exchanges, teachers, trainings
+from .services.common import add_years
+
+SUBJECTS_BY_STAGE = {
+    "primary": [
+        "chinese",
+        "mathematics",
+        "english",
+        "morality_law",
+        "science",
+        "music",
+        "pe",
+        "art",
+    ],
+    "junior": [
+        "chinese",
+        "mathematics",
+        "english",
+        "physics",
+        "chemistry",
+        "biology",
+        "history",
+        "geography",
+        "morality_law",
+        "pe",
+        "it",
+    ],
+    "senior": ["chinese", "mathematics", "english", "physics", "chemistry", "politics", "history"],
+    "special": ["special", "chinese", "mathematics", "labour"],
+    "preschool": ["preschool"],
+    "vocational": ["vocational", "chinese", "mathematics"],
+}
+TIERS = [
+    ("一类艰苦边远", 1, Decimal("500.00")),
+    ("二类", 2, Decimal("400.00")),
+    ("三类", 3, Decimal("300.00")),
+]
+
+
+def _name(rng) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def _main_stage(school: School) -> str:
+    return {
+        School.Stage.PRIMARY: "primary",
+        School.Stage.NINE_YEAR: "primary",
+        School.Stage.JUNIOR: "junior",
+        School.Stage.COMPLETE_SECONDARY: "junior",
+        School.Stage.SENIOR: "senior",
+        School.Stage.SPECIAL: "special",
+        School.Stage.PRESCHOOL: "preschool",
+        School.Stage.VOCATIONAL: "vocational",
+    }[school.stage]
+
+
+@transaction.atomic
+def load_teachers_demo(county, users, scale=None) -> str:
+    if Teacher.objects.filter(school__township__county=county).exists():
+        return "teachers demo already present"
+    rng = random.Random(6)
+    actor = users["admin"]
+    today = timezone.localdate()
+    year = today.year
+    subjects = {subject.code: subject for subject in Subject.objects.all()}
+    schools_qs = School.objects.filter(township__county=county)
+    table = staffing_of(schools_qs, day=today)
+
+    # --- teachers, bulk ----------------------------------------------------------------------
+    id_sequence: dict = defaultdict(int)
+    built: list[tuple[Teacher, list[str]]] = []
+    this_year_hire = max(datetime.date(year, 1, 2), min(datetime.date(year, 8, 25), today))
+    for index, row in enumerate(table.rows):
+        school = row.school
+        quota = max(row.quota, 3)
+        shortfall = rng.choice((0, 0, 1, 1, 2, 3)) if index % 3 else 0
+        if index % 11 == 5:
+            shortfall = -1  # a school over quota
+        headcount = max(quota - shortfall, 2)
+        stage = _main_stage(school)
+        for number in range(headcount):
+            roll = rng.random()
+            sex = rng.choice("MF")
+            birth = datetime.date(rng.randint(1966, 2001), rng.randint(1, 12), rng.randint(1, 28))
+            key = (birth, sex)
+            id_sequence[key] += 1
+            resident_id = make_resident_id(
+                place_code=county.code, birth_date=birth, sequence=id_sequence[key], sex=sex
+            )
+            earliest_hire = max(birth.year + 21, 1988)
+            hire_year = rng.randint(earliest_hire, max(earliest_hire, year - 1))
+            hire = datetime.date(hire_year, 8, 25)
+            post, recruitment, special = PostType.REGULAR, Recruitment.OPEN, ""
+            if school.is_rural and roll < 0.14:
+                # Special-post cohorts of the last three years; the oldest is due this year.
+                cohort = year - 3 + (number % 3)
+                hire = datetime.date(cohort, 8, 25)
+                post, recruitment, special = (
+                    PostType.SPECIAL_POST,
+                    Recruitment.SPECIAL_POST_PLAN,
+                    Teacher.SpecialPostStatus.SERVING,
+                )
+            elif roll < 0.19:
+                post, recruitment = PostType.SUBSTITUTE, Recruitment.OTHER
+            elif roll < 0.22:
+                hire = this_year_hire  # this year's recruits
+                recruitment = rng.choice(
+                    (Recruitment.OPEN, Recruitment.FREE_NORMAL, Recruitment.TARGETED_RURAL)
+                )
+            else:
+                recruitment = rng.choices(
+                    (
+                        Recruitment.OPEN,
+                        Recruitment.FREE_NORMAL,
+                        Recruitment.PUBLICLY_FUNDED,
+                        Recruitment.TARGETED_RURAL,
+                        Recruitment.OTHER,
+                    ),
+                    weights=(60, 10, 5, 10, 15),
+                )[0]
+            if hire > today:
+                hire = today - datetime.timedelta(days=30)
+            # Most teachers came to this school some years after being hired.
+            since = (
+                hire
+                if rng.random() < 0.5
+                else min(add_years(hire, rng.randint(0, max(0, year - hire.year - 1))), today)
+            )
+            teacher = Teacher(
+                resident_id=resident_id,
+                name=_name(rng),
+                sex=sex,
+                birth_date=birth,
+                phone=f"1{rng.choice('3589')}{rng.randint(100000000, 999999999)}",
+                school=school,
+                school_since=since,
+                title=rng.choice(
+                    (Title.NONE, Title.SECOND, Title.SECOND, Title.FIRST, Title.FIRST, Title.SENIOR)
+                ),
+                post_type=post,
+                recruitment=recruitment,
+                recruitment_year=hire.year,
+                hire_date=hire,
+                special_post_status=special,
+            )
+            if special:
+                teacher.service_years = 3
+                teacher.service_end = add_years(hire, 3)
+            codes = SUBJECTS_BY_STAGE[stage]
+            built.append((teacher, rng.sample(codes, k=min(len(codes), rng.choice((1, 1, 2))))))
+    created = bulk_create_with_history(
+        [teacher for teacher, _ in built], Teacher, batch_size=2000, default_user=actor
+    )
+    # bulk_create returns primary keys on PostgreSQL and SQLite ≥ 3.35.
+    Through = Teacher.subjects.through
+    Through.objects.bulk_create(
+        [
+            Through(teacher_id=teacher.pk, subject_id=subjects[code].pk)
+            for teacher, (_, codes) in zip(created, built, strict=True)
+            for code in codes
+        ],
+        batch_size=5000,
+    )
+    EmploymentRecord.objects.bulk_create(
+        [
+            EmploymentRecord(
+                teacher_id=teacher.pk,
+                school_id=teacher.school_id,
+                post_type=teacher.post_type,
+                start_date=teacher.school_since,
+            )
+            for teacher in created
+        ],
+        batch_size=5000,
+    )
+
+    # --- special posts: part of the cohort due this year converted, one left -----------------
+    due = list(
+        Teacher.objects.filter(
+            school__township__county=county,
+            special_post_status=Teacher.SpecialPostStatus.SERVING,
+            service_end__year=year,
+        ).order_by("pk")
+    )
+    converted_on = min(datetime.date(year, 9, 1), today)
+    for number, teacher in enumerate(due):
+        if number % 3 == 0:
+            teachers.convert_special_post(
+                actor=actor,
+                teacher=teacher,
+                converted_on=converted_on,
+                decision=f"县人社局、县教育局联合批复〔{year}〕{number // 3 + 1}号",
+            )
+        elif number % 7 == 1:
+            teachers.record_leaving(
+                actor=actor,
+                teacher=teacher,
+                left_on=min(teacher.service_end, today),
+                reason="服务期满，考取公务员离岗",
+            )
+
+    # --- exchanges ----------------------------------------------------------------------------
+    urban = [row.school for row in table.rows if not row.school.is_rural]
+    rural = [row.school for row in table.rows if row.school.is_rural]
+    candidates = list(
+        Teacher.objects.filter(
+            school__township__county=county,
+            status=Teacher.Status.ACTIVE,
+            post_type=PostType.REGULAR,
+        )
+        .select_related("school__township")
+        .order_by("?")[: max(12, len(created) // 40)]
+    )
+    made_exchanges = 0
+    kinds = list(Exchange.Kind.values)
+    for number, teacher in enumerate(candidates):
+        pool = rural if not teacher.school.is_rural else (urban or rural)
+        targets = [school for school in pool if school.pk != teacher.school_id]
+        if not targets:
+            continue
+        if number % 3 == 0:  # current exchange of this school year
+            start = datetime.date(year if today.month >= 9 else year - 1, 9, 1)
+            end = add_years(start, 1) - datetime.timedelta(days=1)
+        elif number % 3 == 1:  # finished earlier this year
+            start, end = datetime.date(year, 2, 20), datetime.date(year, 7, 10)
+        else:  # last year's
+            start, end = datetime.date(year - 1, 3, 1), datetime.date(year - 1, 7, 10)
+        if start < teacher.school_since or start > today:
+            continue
+        kind = (
+            Exchange.Kind.URBAN_RURAL
+            if teacher.school.is_rural != targets[0].is_rural
+            else kinds[number % len(kinds)]
+        )
+        exchanges.create_exchange(
+            actor=actor,
+            teacher=teacher,
+            to_school=rng.choice(targets),
+            kind=kind,
+            start_date=start,
+            end_date=end,
+            note="按县教育局交流轮岗计划",
+        )
+        made_exchanges += 1
+
+    # --- rural allowance: tiers, six monthly batches, one month with gaps ---------------------
+    tiers = [
+        AllowanceTier.objects.create(county=county, name=name, rank=rank, monthly_amount=amount)
+        for name, rank, amount in TIERS
+    ]
+    SchoolRemoteness.objects.bulk_create(
+        [
+            SchoolRemoteness(school=school, tier=tiers[school.township_id % len(tiers)])
+            for school in rural
+        ]
+    )
+    month = today.replace(day=1)
+    periods = []
+    for _ in range(6):
+        month = (month - datetime.timedelta(days=1)).replace(day=1)
+        periods.append(month)
+    gap_month = periods[1]
+    for period in reversed(periods):
+        batch = allowances.create_batch(actor=actor, county=county, period=period)
+        if period == gap_month:
+            # A few rural teachers left out of this month's batch: the unpaid list shows them.
+            left_out = batch.payments.order_by("?")[: max(3, batch.payments.count() // 25)]
+            AllowancePayment.objects.filter(pk__in=[p.pk for p in left_out]).delete()
+        paid_on = min(allowances.period_end(period) + datetime.timedelta(days=5), today)
+        allowances.mark_batch_paid(actor=actor, batch=batch, paid_on=paid_on)
+
+    # --- trainings -----------------------------------------------------------------------------
+    active_ids = list(
+        Teacher.objects.filter(
+            school__township__county=county, status=Teacher.Status.ACTIVE
+        ).values_list("pk", flat=True)
+    )
+    plans = [
+        ("国培计划——乡村教师能力素质提升", TrainingEvent.Level.NATIONAL, 60, "省教育厅"),
+        ("省级骨干教师培训", TrainingEvent.Level.PROVINCIAL, 40, "省教师发展中心"),
+        ("新入职教师岗前培训", TrainingEvent.Level.COUNTY, 24, "县教师进修学校"),
+        ("班主任工作能力培训", TrainingEvent.Level.COUNTY, 16, "县教师进修学校"),
+        ("信息技术应用能力提升工程2.0", TrainingEvent.Level.MUNICIPAL, 30, "市教育科学研究所"),
+        ("控辍保学政策与家访实务", TrainingEvent.Level.COUNTY, 8, "县教育局"),
+        ("校本研修：大单元教学设计", TrainingEvent.Level.SCHOOL, 12, "各学校教研组"),
+        ("心理健康教育专题培训", TrainingEvent.Level.MUNICIPAL, 12, "市教育局"),
+    ]
+    events = 0
+    attendances = []
+    for offset_year in (1, 0):
+        for number, (title, level, hours, provider) in enumerate(plans):
+            start = datetime.date(year - offset_year, 1 + (number * 3) % 11, 5 + number)
+            if start > today:
+                continue
+            event = trainings.create_training(
+                actor=actor,
+                county=county,
+                title=f"{year - offset_year}年{title}",
+                level=level,
+                start_date=start,
+                end_date=start + datetime.timedelta(days=max(1, hours // 8) - 1),
+                hours=hours,
+                provider=provider,
+            )
+            events += 1
+            share = 0.05 if level in ("national", "provincial") else 0.25
+            for teacher_id in rng.sample(active_ids, k=max(3, int(len(active_ids) * share))):
+                attendances.append(
+                    TrainingAttendance(event=event, teacher_id=teacher_id, hours=event.hours)
+                )
+    TrainingAttendance.objects.bulk_create(attendances, batch_size=5000)
+
+    vacancies = sum(row.vacancy for row in staffing_of(schools_qs, day=today).rows)
+    return (
+        f"teachers demo: {len(created)} teachers, {vacancies} vacancies, {len(due)} special-post "
+        f"teachers due this year, {made_exchanges} exchanges, {len(periods)} allowance batches, "
+        f"{events} trainings with {len(attendances)} attendances"
+    )

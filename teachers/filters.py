@@ -1,0 +1,85 @@
+"""Filters of the teacher and exchange lists (the pages, the API and the exports share them)."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from enrollment.models import School, Township
+
+from .models import Exchange, PostType, Recruitment, Subject, Teacher, Title
+
+
+class ScopedFilterSet(django_filters.FilterSet):
+    """`township` and `school` choices limited to the user's scope; Bootstrap classes."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is None and self.request is not None:  # the API's filter backend
+            user = self.request.user
+        if user is not None:
+            for name, model in (("township", Township), ("school", School)):
+                if name in self.filters:
+                    self.filters[name].queryset = model.objects.for_user(user)
+        for field in self.form.fields.values():
+            select = getattr(field.widget, "input_type", "") == "select"
+            css = "form-select" if select else "form-control"
+            field.widget.attrs["class"] = f"{css} {css}-sm"
+
+
+class TeacherFilter(ScopedFilterSet):
+    township = django_filters.ModelChoiceFilter(
+        field_name="school__township", queryset=Township.objects.none(), label=_("Township")
+    )
+    school = django_filters.ModelChoiceFilter(queryset=School.objects.none(), label=_("School"))
+    post_type = django_filters.ChoiceFilter(choices=PostType.choices, label=_("Post type"))
+    recruitment = django_filters.ChoiceFilter(choices=Recruitment.choices, label=_("How recruited"))
+    title = django_filters.ChoiceFilter(choices=Title.choices, label=_("Professional title"))
+    subject = django_filters.ModelChoiceFilter(
+        field_name="subjects", queryset=Subject.objects.all(), label=_("Subject")
+    )
+    status = django_filters.ChoiceFilter(choices=Teacher.Status.choices, label=_("Status"))
+    recruitment_year = django_filters.NumberFilter(label=_("Year recruited"))
+    q = django_filters.CharFilter(method="filter_text", label=_("Name or ID"))
+
+    class Meta:
+        model = Teacher
+        fields = [
+            "township",
+            "school",
+            "post_type",
+            "recruitment",
+            "title",
+            "subject",
+            "status",
+            "recruitment_year",
+            "q",
+        ]
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        if value[:6].isdigit():
+            return queryset.filter(resident_id__startswith=value.upper())
+        return queryset.filter(name__contains=value)
+
+
+class ExchangeFilter(ScopedFilterSet):
+    township = django_filters.ModelChoiceFilter(
+        field_name="teacher__school__township",
+        queryset=Township.objects.none(),
+        label=_("Township"),
+    )
+    school = django_filters.ModelChoiceFilter(
+        method="filter_school", queryset=School.objects.none(), label=_("School")
+    )
+    kind = django_filters.ChoiceFilter(choices=Exchange.Kind.choices, label=_("Kind"))
+    year = django_filters.NumberFilter(field_name="start_date__year", label=_("Year started"))
+
+    class Meta:
+        model = Exchange
+        fields = ["township", "school", "kind", "year"]
+
+    def filter_school(self, queryset, name, value):
+        from django.db.models import Q
+
+        return queryset.filter(Q(from_school=value) | Q(to_school=value)) if value else queryset
