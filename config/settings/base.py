@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "core",
     "enrollment.apps.EnrollmentConfig",
     "dropout.apps.DropoutConfig",
+    "teachers.apps.TeachersConfig",
     "subsidies.apps.SubsidiesConfig",
 ]
 
@@ -201,6 +202,43 @@ SUSPENSION_MAX_DAYS = env.int("SUSPENSION_MAX_DAYS", default=366)
 SUSPENSION_MAX_RENEWALS = env.int("SUSPENSION_MAX_RENEWALS", default=1)
 # Subsidies: a pupil's status this many days after a term starts decides its entitlement.
 SUBSIDY_CENSUS_OFFSET_DAYS = env.int("SUBSIDY_CENSUS_OFFSET_DAYS", default=30)
+
+# --- Teacher workforce (teachers app) ---
+# Students per teacher post (编制) by stage, for urban and rural schools. National standards:
+# 国办发〔2001〕74号 (中央编办、教育部、财政部《关于制定中小学教职工编制标准的意见》) set city /
+# county-town / rural ratios; 中央编办发〔2014〕72号《关于统一城乡中小学教职工编制标准的通知》
+# unified county-town and rural schools to the city standard: senior 1:12.5, junior 1:13.5,
+# primary 1:19. Preschool: 教育部《幼儿园教职工配备标准（暂行）》(教师〔2013〕1号), full-day
+# kindergartens 1:5–1:7 (the looser end here); secondary vocational: 《中等职业学校设置标准》
+# (教职成〔2010〕12号) 20 students per teacher; special schools: provincial standards, commonly 1:3.
+TEACHER_STUDENT_RATIOS = {
+    "urban": {
+        "preschool": 7,
+        "primary": 19,
+        "junior": 13.5,
+        "senior": 12.5,
+        "vocational": 20,
+        "special": 3,
+    },
+    "rural": {
+        "preschool": 7,
+        "primary": 19,
+        "junior": 13.5,
+        "senior": 12.5,
+        "vocational": 20,
+        "special": 3,
+    },
+}
+# Post types that fill the quota (代课 substitutes are hired because of vacancies, so they don't).
+TEACHER_POSTS_AGAINST_QUOTA = ["regular", "special_post", "exchange"]
+# 特岗计划: a special-post teacher serves three years before conversion to a regular post.
+SPECIAL_POST_SERVICE_YEARS = env.int("SPECIAL_POST_SERVICE_YEARS", default=3)
+# 教育部等《关于推进县（区）域内义务教育学校校长教师交流轮岗的意见》(教教师〔2014〕4号): teachers
+# with six years at the same school are due to rotate; at least 10% of them each year.
+TEACHER_EXCHANGE_ELIGIBLE_YEARS = env.int("TEACHER_EXCHANGE_ELIGIBLE_YEARS", default=6)
+TEACHER_EXCHANGE_TARGET_PERCENT = env.int("TEACHER_EXCHANGE_TARGET_PERCENT", default=10)
+# Post types paid the rural teacher allowance (乡村教师生活补助).
+TEACHER_ALLOWANCE_POST_TYPES = ["regular", "special_post", "exchange"]
 
 LOGGING = {
     "version": 1,
