@@ -1,0 +1,389 @@
+"""The inspections API: the same services as the pages. A refused transition answers 409 with
+the reason; bad input 400 with field errors; the complainant's identity only to those who may
+see it (the keys are absent for everyone else)."""
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.response import Response
+
+from core.errors import DomainError, TransitionRefused
+from enrollment.models import County
+
+from .models import Area, Campaign, Complaint, Inspection, InspectionGroup, Issue, IssueEvent
+from .selectors import county_of, resolve_unit
+from .services import complaints as complaint_services
+from .services import inspections as inspection_services
+from .services import issues as issue_services
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "transition_refused"
+
+
+def call_service(function, **kwargs):
+    try:
+        return function(**kwargs)
+    except TransitionRefused as error:
+        raise Conflict({"detail": error.message}) from error
+    except DomainError as error:
+        raise ApiValidationError({error.field or "non_field_errors": [error.message]}) from error
+
+
+def _county(request) -> County:
+    county = county_of(request.user)
+    if county is None:
+        raise PermissionDenied
+    return county
+
+
+class UnitField(serializers.CharField):
+    """Written as `school:<id>`, `township:<id>` or `section:<id>` within the user's scope."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        unit = resolve_unit(self.context["request"].user, value)
+        if unit is None:
+            raise serializers.ValidationError("Unknown unit.")
+        return unit
+
+
+class UnitReadMixin(serializers.Serializer):
+    unit_name = serializers.CharField(read_only=True)
+    unit_id = serializers.SerializerMethodField()
+
+    def get_unit_id(self, obj) -> int | None:
+        unit = obj.unit
+        return unit.pk if unit is not None else None
+
+
+# --- inspections -----------------------------------------------------------------------------
+
+
+class InspectionSerializer(UnitReadMixin, serializers.ModelSerializer):
+    areas = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+
+    class Meta:
+        model = Inspection
+        fields = [
+            "id",
+            "date",
+            "unit_kind",
+            "unit_id",
+            "unit_name",
+            "group",
+            "campaign",
+            "areas",
+            "summary",
+        ]
+        read_only_fields = fields
+
+
+class InspectionWriteSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    unit = UnitField()
+    areas = serializers.PrimaryKeyRelatedField(
+        queryset=Area.objects.filter(is_active=True), many=True
+    )
+    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    group = serializers.PrimaryKeyRelatedField(
+        queryset=InspectionGroup.objects.none(), required=False, allow_null=True, default=None
+    )
+    campaign = serializers.PrimaryKeyRelatedField(
+        queryset=Campaign.objects.none(), required=False, allow_null=True, default=None
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.context["request"].user
+        self.fields["group"].queryset = InspectionGroup.objects.for_user(user)
+        self.fields["campaign"].queryset = Campaign.objects.for_user(user)
+
+
+class InspectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    filterset_fields = ["campaign", "unit_kind", "school", "township", "section"]
+
+    def get_queryset(self):
+        return (
+            Inspection.objects.for_user(self.request.user)
+            .select_related("school", "township", "section")
+            .prefetch_related("areas")
+            .order_by("-date", "-pk")
+        )
+
+    def get_serializer_class(self):
+        return InspectionWriteSerializer if self.action == "create" else InspectionSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = InspectionWriteSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        inspection = call_service(
+            inspection_services.record_inspection,
+            actor=request.user,
+            county=_county(request),
+            **serializer.validated_data,
+        )
+        return Response(InspectionSerializer(inspection).data, status=status.HTTP_201_CREATED)
+
+
+# --- issues ----------------------------------------------------------------------------------
+
+
+class IssueEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+
+    class Meta:
+        model = IssueEvent
+        fields = ["action", "from_status", "to_status", "on", "note", "actor", "at"]
+
+
+class IssueSerializer(UnitReadMixin, serializers.ModelSerializer):
+    area = serializers.CharField(source="area.name", read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Issue
+        fields = [
+            "id",
+            "number",
+            "campaign",
+            "inspection",
+            "complaint",
+            "area",
+            "category",
+            "description",
+            "evidence",
+            "unit_kind",
+            "unit_id",
+            "unit_name",
+            "responsible_person",
+            "measures",
+            "deadline",
+            "status",
+            "is_overdue",
+            "found_on",
+            "progress",
+            "submitted_on",
+            "verified_on",
+            "withdrawn_reason",
+        ]
+        read_only_fields = fields
+
+
+class IssueDetailSerializer(IssueSerializer):
+    events = IssueEventSerializer(many=True, read_only=True)
+
+    class Meta(IssueSerializer.Meta):
+        fields = IssueSerializer.Meta.fields + ["events"]
+        read_only_fields = fields
+
+
+class IssueWriteSerializer(serializers.Serializer):
+    unit = UnitField()
+    area = serializers.PrimaryKeyRelatedField(queryset=Area.objects.filter(is_active=True))
+    category = serializers.ChoiceField(choices=Issue.Category.choices)
+    description = serializers.CharField()
+    evidence = serializers.CharField(required=False, allow_blank=True, default="")
+    responsible_person = serializers.CharField(max_length=50)
+    measures = serializers.CharField()
+    deadline = serializers.DateField()
+    inspection = serializers.PrimaryKeyRelatedField(
+        queryset=Inspection.objects.none(), required=False, allow_null=True, default=None
+    )
+    complaint = serializers.PrimaryKeyRelatedField(
+        queryset=Complaint.objects.none(), required=False, allow_null=True, default=None
+    )
+    found_on = serializers.DateField(required=False, default=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.context["request"].user
+        self.fields["inspection"].queryset = Inspection.objects.for_user(user)
+        self.fields["complaint"].queryset = Complaint.objects.for_user(user)
+
+
+class SubmitSerializer(serializers.Serializer):
+    note = serializers.CharField()
+    on = serializers.DateField(required=False, default=None)
+    evidence_file = serializers.FileField(required=False, default=None)
+
+
+class VerifySerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    on = serializers.DateField(required=False, default=None)
+
+
+class ReopenSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    deadline = serializers.DateField(required=False, default=None)
+    on = serializers.DateField(required=False, default=None)
+
+
+class IssueViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Scoped by for_user(): a school sees and answers only the issues addressed to it."""
+
+    filterset_fields = ["status", "campaign", "area", "unit_kind", "school", "township", "section"]
+
+    def get_queryset(self):
+        queryset = (
+            Issue.objects.for_user(self.request.user)
+            .select_related("school", "township", "section", "area")
+            .order_by("deadline", "pk")
+        )
+        if self.action != "list":
+            queryset = queryset.prefetch_related("events__actor")
+        return queryset
+
+    def get_serializer_class(self):
+        return {"list": IssueSerializer, "create": IssueWriteSerializer}.get(
+            self.action, IssueDetailSerializer
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = IssueWriteSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        issue = call_service(
+            issue_services.raise_issue,
+            actor=request.user,
+            county=_county(request),
+            **serializer.validated_data,
+        )
+        return Response(IssueDetailSerializer(issue).data, status=status.HTTP_201_CREATED)
+
+    def _act(self, request, serializer_class, function):
+        issue = self.get_object()
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        call_service(function, actor=request.user, issue=issue, **serializer.validated_data)
+        issue = self.get_queryset().get(pk=issue.pk)
+        return Response(IssueDetailSerializer(issue).data)
+
+    @extend_schema(request=SubmitSerializer, responses=IssueDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._act(request, SubmitSerializer, issue_services.submit_rectification)
+
+    @extend_schema(request=VerifySerializer, responses=IssueDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        return self._act(request, VerifySerializer, issue_services.verify_issue)
+
+    @extend_schema(request=ReopenSerializer, responses=IssueDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        return self._act(request, ReopenSerializer, issue_services.reopen_issue)
+
+
+# --- complaints ------------------------------------------------------------------------------
+
+IDENTITY_FIELDS = ("complainant_name", "complainant_contact")
+
+
+class ComplaintSerializer(UnitReadMixin, serializers.ModelSerializer):
+    handlers = serializers.SerializerMethodField()
+    issues = serializers.SerializerMethodField()
+    steps = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "id",
+            "channel",
+            "received_on",
+            "content",
+            "is_anonymous",
+            "complainant_name",
+            "complainant_contact",
+            "unit_kind",
+            "unit_id",
+            "unit_name",
+            "campaign",
+            "handlers",
+            "status",
+            "result",
+            "replied_on",
+            "issues",
+            "steps",
+        ]
+        read_only_fields = fields
+
+    def get_handlers(self, complaint) -> list[str]:
+        return [handler.username for handler in complaint.handlers.all()]
+
+    def get_issues(self, complaint) -> list[int]:
+        return [issue.pk for issue in complaint.issues.all()]
+
+    def get_steps(self, complaint) -> list[dict]:
+        return [
+            {"on": step.on, "note": step.note, "actor": step.actor.username}
+            for step in complaint.steps.all()
+        ]
+
+    def to_representation(self, complaint):
+        data = super().to_representation(complaint)
+        complaint.handler_ids = {handler.pk for handler in complaint.handlers.all()}
+        if not complaint_services.sees_complainant(self.context["request"].user, complaint):
+            for name in IDENTITY_FIELDS:
+                data.pop(name, None)
+        return data
+
+
+class ComplaintWriteSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=Complaint.Channel.choices)
+    received_on = serializers.DateField()
+    content = serializers.CharField()
+    is_anonymous = serializers.BooleanField(default=False)
+    complainant_name = serializers.CharField(required=False, allow_blank=True, default="")
+    complainant_contact = serializers.CharField(required=False, allow_blank=True, default="")
+    unit = UnitField(required=False, allow_null=True, default=None)
+    handlers = serializers.PrimaryKeyRelatedField(many=True, queryset=Complaint.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        county = county_of(self.context["request"].user)
+        queryset = (
+            inspection_services.eligible_members(county)
+            if county
+            else get_user_model().objects.none()
+        )
+        self.fields["handlers"].child_relation.queryset = queryset
+
+    def to_internal_value(self, data):
+        if data.get("unit") in ("", None) and hasattr(data, "copy"):
+            data = data.copy()
+            data.pop("unit", None)
+        return super().to_internal_value(data)
+
+
+class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    filterset_fields = ["channel", "status"]
+
+    def get_queryset(self):
+        return (
+            Complaint.objects.for_user(self.request.user)
+            .select_related("school", "township", "section")
+            .prefetch_related("handlers", "issues", "steps__actor")
+            .order_by("-received_on", "-pk")
+        )
+
+    def get_serializer_class(self):
+        return ComplaintWriteSerializer if self.action == "create" else ComplaintSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = ComplaintWriteSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        complaint = call_service(
+            complaint_services.register_complaint,
+            actor=request.user,
+            county=_county(request),
+            **serializer.validated_data,
+        )
+        complaint = self.get_queryset().get(pk=complaint.pk)
+        return Response(
+            ComplaintSerializer(complaint, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )

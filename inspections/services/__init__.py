@@ -1,0 +1,1 @@
+"""Writes of the inspections module; every state change is one function here."""
