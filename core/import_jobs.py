@@ -12,10 +12,11 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .errors import DomainError
@@ -124,6 +125,11 @@ def _progress_for(job_id: int):
 
 def run_check(job_id: int) -> ImportJob:
     """The dry run: every row's outcome and every error, nothing written. Idempotent."""
+    with translation.override(settings.LANGUAGE_CODE):  # the report is read in Chinese
+        return _run_check(job_id)
+
+
+def _run_check(job_id: int) -> ImportJob:
     job = ImportJob.objects.select_related("uploaded_by").get(pk=job_id)
     if job.status != ImportJob.Status.CHECKING:
         return job
@@ -167,6 +173,11 @@ def request_commit(*, job: ImportJob, actor) -> ImportJob:
 def run_commit(job_id: int) -> ImportJob:
     """Check the file again against the database as it is now and write it all in one
     transaction, or nothing (a new error found now rejects the job with the fresh report)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _run_commit(job_id)
+
+
+def _run_commit(job_id: int) -> ImportJob:
     job = ImportJob.objects.select_related("committed_by").get(pk=job_id)
     if job.status != ImportJob.Status.COMMITTING:
         return job

@@ -140,6 +140,8 @@ class RowOutcome:
             self.errors = list(self.row.errors)
 
     def error(self, column: str, value: Any, message: str) -> None:
+        if any(error.column == column for error in self.row.errors):
+            return  # the pipeline already refused this cell (a formula, an absurd length)
         self.errors.append(CellError(self.row.number, column, _display(value), message))
 
     @property
@@ -669,7 +671,7 @@ def _display(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
+        if value.is_integer() and abs(value) < 1e20:  # an ID stored as a number shows as Excel does
             return str(int(value))
         return f"{value:.15g}"
     if isinstance(value, datetime.datetime):

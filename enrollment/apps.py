@@ -12,3 +12,10 @@ class EnrollmentConfig(AppConfig):
         from .exports import export_ledger
 
         register_exporter("ledger", export_ledger)
+
+        from core.imports import register_importer
+
+        from .imports import POLICE_EXTRACT, SCHOOL_ROLL
+
+        register_importer(POLICE_EXTRACT)
+        register_importer(SCHOOL_ROLL)

@@ -287,6 +287,13 @@ class Child(models.Model):
     guardian_name = models.CharField(_("guardian"), max_length=50)
     guardian_relation = models.CharField(_("relation to child"), max_length=20)
     guardian_phone = models.CharField(_("guardian phone"), max_length=20, blank=True)
+    # 现住址 as the police household extract gives it (the household holds the registered one).
+    current_address = models.CharField(_("current address"), max_length=200, blank=True)
+    # The day a police household extract (派出所户籍花名册) first listed the child: the
+    # cross-check lists IDs on a school roll that no police extract has listed.
+    police_listed_on = models.DateField(
+        _("first listed by the police extract"), null=True, blank=True, editable=False
+    )
 
     is_left_behind = models.BooleanField(_("left-behind child"), default=False)
     is_disabled = models.BooleanField(_("disabled"), default=False)
@@ -633,3 +640,71 @@ class RoleAssignment(models.Model):
     @property
     def scope_object(self):
         return getattr(self, self.scope_kind, None) if self.scope_kind else None
+
+
+class RollEntryQuerySet(ScopedQuerySet):
+    pass
+
+
+class RollEntry(models.Model):
+    """One pupil on a school's latest imported roll (学籍名单), as the school sent it.
+
+    The roll import replaces a school's entries with the file's, so the entries are the rolls as
+    they stand: the cross-check finds IDs on two schools' rolls, pupils living outside the
+    school's township and IDs that no police extract lists. The registry's status (in school,
+    which school) is set from the roll by the import; the entry itself is the evidence. The
+    import job keeps the file; each change of a child is in the child's history.
+    """
+
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="roll_entries", verbose_name=_("school")
+    )
+    resident_id = models.CharField(_("resident ID"), max_length=18, db_index=True)
+    name = models.CharField(_("name"), max_length=50)
+    grade = models.PositiveSmallIntegerField(_("grade"), choices=Grade.choices)
+    class_name = models.CharField(_("class"), max_length=20, blank=True)
+    entry_date = models.DateField(_("entry date"))
+    is_boarder = models.BooleanField(_("boarder (寄宿生)"), default=False)
+    is_inclusive = models.BooleanField(_("inclusive placement (随班就读)"), default=False)
+    child = models.ForeignKey(
+        Child,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="roll_entries",
+        verbose_name=_("child"),
+    )
+    import_job = models.ForeignKey(
+        "core.ImportJob",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("import"),
+    )
+    listed_on = models.DateField(_("roll imported on"))
+
+    objects = RollEntryQuerySet.as_manager()
+    scope_paths = {
+        "county": "school__township__county",
+        "township": "school__township",
+        "village": None,
+        "school": "school",
+    }
+
+    class Meta:
+        verbose_name = _("school roll entry")
+        verbose_name_plural = _("school roll entries")
+        ordering = ["school", "grade", "class_name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "resident_id"], name="one_roll_entry_per_school_and_id"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.school} · {self.name}"
+
+    @property
+    def masked_resident_id(self) -> str:
+        return mask_resident_id(self.resident_id)
