@@ -207,7 +207,12 @@ def add_payments(*, actor, batch: Batch, rows: list[dict]) -> AddResult:
                 continue
             expected = situation["expected_amount"] or Decimal("0.00")
             raw_amount = row.get("amount")
-            amount = expected if raw_amount in (None, "") else _money(raw_amount)
+            default = (
+                expected
+                if situation["eligible"]
+                else programme.amount_for(situation["c_stage"] or "")
+            )
+            amount = default if raw_amount in (None, "") else _money(raw_amount)
             if amount is None or amount <= 0:
                 _row_error(
                     result.errors, number, "amount", raw_amount, _("Enter an amount above zero.")

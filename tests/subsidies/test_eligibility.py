@@ -3,12 +3,12 @@
 import datetime
 from decimal import Decimal
 
-from enrollment.models import EnrollmentStatus, PovertyStatus
+from enrollment.models import EnrollmentStatus
 from subsidies.eligibility import eligible_children
 from subsidies.models import Programme, census_date, period_label
 from subsidies.services import identification
 
-from .conftest import AUTUMN, SPRING, YEAR, enrol, leave, poor, programme
+from .conftest import AUTUMN, SPRING, YEAR, enrol, leave, programme
 
 
 def expected(code, period, world):
