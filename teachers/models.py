@@ -64,7 +64,9 @@ class TeacherQuerySet(ScopedQuerySet):
         ).order_by("-start_date")
         return self.annotate(
             current_school_id=models.functions.Coalesce(
-                models.Subquery(active.values("to_school_id")[:1]), models.F("school_id")
+                models.Subquery(active.values("to_school_id")[:1]),
+                models.F("school_id"),
+                output_field=models.BigIntegerField(),
             )
         )
 

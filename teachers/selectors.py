@@ -265,10 +265,9 @@ def rotation_shares(user, *, year: int) -> dict:
             post_type=PostType.REGULAR,
             school_since__lte=cutoff,
         )
-        .annotate(rotated=rotated)
         .order_by()
     )
-    exchanged = Count("pk", filter=Q(rotated=True))
+    exchanged = Count("pk", filter=rotated)
 
     def share(row):
         row["share"] = (
