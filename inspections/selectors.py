@@ -146,7 +146,8 @@ class LedgerFilter(django_filters.FilterSet):
 
 
 def ledger_filter(user, data) -> LedgerFilter:
-    return LedgerFilter(data or None, queryset=Issue.objects.for_user(user), user=user)
+    # Always bound: withdrawn issues leave the ledger even when no filter is given.
+    return LedgerFilter(data or {}, queryset=Issue.objects.for_user(user), user=user)
 
 
 def ledger_rows(filtered):

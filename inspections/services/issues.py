@@ -404,7 +404,8 @@ def notify_overdue_issues(day: datetime.date | None = None) -> int:
     for issue in candidates.iterator(chunk_size=500):
         with transaction.atomic():
             locked = Issue.objects.select_for_update().get(pk=issue.pk)
-            if locked.overdue_notified_for == locked.deadline or not locked.is_overdue:
+            still_overdue = locked.status in Issue.PENDING_STATUSES and locked.deadline < day
+            if locked.overdue_notified_for == locked.deadline or not still_overdue:
                 continue
             locked.overdue_notified_for = locked.deadline
             Issue.objects.filter(pk=locked.pk).update(overdue_notified_for=locked.deadline)
