@@ -132,7 +132,7 @@ def test_the_ledger_export_is_the_county_layout_cell_by_cell(world, ledger, medi
     assert list(rows[0]) == HEADERS
     assert len(rows) == 6
     by_problem = {row[0]: row for row in rows[1:]}
-    # Rows are in deadline order: overdue (−2), submitted (+5), verified (+5), other (+9), open (+10)
+    # In deadline order: overdue (−2), submitted (+5), verified (+5), other (+9), open (+10)
     overdue, first_submitted, verified, other, open_ = (rows[index] for index in range(1, 6))
     assert overdue[0] == 1 and overdue[1] == "建档立卡学生生活补助未足额发放"
     assert overdue[2:5] == ("一镇", "张校长", "补发并公示")
