@@ -6,6 +6,7 @@ from rest_framework.throttling import AnonRateThrottle
 
 from dropout import api as dropout_api
 from enrollment import api as enrollment_api
+from inspections import api as inspections_api
 from teachers import api as teachers_api
 
 
@@ -34,6 +35,9 @@ router.register("visits", enrollment_api.VisitViewSet, basename="visit")
 router.register("exemptions", dropout_api.ExemptionViewSet, basename="exemption")
 router.register("dropout-cases", dropout_api.DropoutCaseViewSet, basename="dropout-case")
 router.register("documents", dropout_api.DocumentViewSet, basename="document")
+router.register("inspections", inspections_api.InspectionViewSet, basename="inspection")
+router.register("issues", inspections_api.IssueViewSet, basename="issue")
+router.register("complaints", inspections_api.ComplaintViewSet, basename="complaint")
 router.register("teachers", teachers_api.TeacherViewSet, basename="teacher")
 router.register("exchanges", teachers_api.ExchangeViewSet, basename="exchange")
 router.register("allowances", teachers_api.AllowanceViewSet, basename="allowance")

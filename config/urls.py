@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("enrollment.urls")),
     path("", include("core.urls")),
     path("dropout/", include("dropout.urls")),
+    path("inspections/", include("inspections.urls")),
     path("teachers/", include("teachers.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "enrollment.apps.EnrollmentConfig",
     "dropout.apps.DropoutConfig",
     "teachers.apps.TeachersConfig",
+    "inspections.apps.InspectionsConfig",
     "subsidies.apps.SubsidiesConfig",
 ]
 
@@ -173,6 +174,11 @@ CELERY_BEAT_SCHEDULE = {
     "dropout-daily-run": {
         "task": "dropout.tasks.daily_dropout_run",
         "schedule": crontab(hour=2, minute=0),
+    },
+    # Issues past their rectification deadline: flagged and their units notified.
+    "inspections-daily-overdue": {
+        "task": "inspections.tasks.notify_overdue_issues_task",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 
