@@ -113,6 +113,9 @@ def import_new(request, name: str):
     choices = importer.scope_choices(request.user)
     if not choices:
         raise PermissionDenied
+    if request.method == "POST":
+        # A place outside the user's scope is a 404, one without a role that imports a 403.
+        importer.resolve_scope(request.user, request.POST.get("scope", ""))
     form = ImportUploadForm(
         request.POST or None,
         request.FILES or None,

@@ -19,3 +19,10 @@ class EnrollmentConfig(AppConfig):
 
         register_importer(POLICE_EXTRACT)
         register_importer(SCHOOL_ROLL)
+
+        from .crosscheck import export_cross_check
+        from .extensions import register_nav_menu
+        from .menus import excel_menu
+
+        register_exporter("crosscheck", export_cross_check)
+        register_nav_menu(excel_menu)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_excel
 
 app_name = "enrollment"
 
@@ -17,5 +17,13 @@ urlpatterns = [
     path("children/<int:pk>/status/", views.change_status, name="change_status"),
     path("children/<int:pk>/visits/new/", views.record_visit, name="record_visit"),
     path("children/<int:pk>/pairing/", views.assign_partner, name="assign_partner"),
+    path("crosscheck/", views_excel.crosscheck_index, name="crosscheck_index"),
+    path("crosscheck/township/<int:pk>/", views_excel.crosscheck, name="crosscheck"),
+    path(
+        "crosscheck/township/<int:pk>/export/",
+        views_excel.crosscheck_export,
+        name="crosscheck_export",
+    ),
+    path("excel-log/", views_excel.excel_log, name="excel_log"),
     path("visits/<int:pk>/attachment/", views.visit_attachment, name="visit_attachment"),
 ]
