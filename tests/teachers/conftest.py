@@ -66,7 +66,10 @@ def staff(world):
     """Teachers of school1 (township1) and school2 (township2)."""
     t = type("Staff", (), {})()
     t.teacher1 = register(
-        world, world.school1, name="王一师", subjects=[Subject.objects.get(code="chinese")]
+        world,
+        world.school1,
+        name="王一师",
+        subjects=[Subject.objects.get_or_create(code="chinese", defaults={"name": "语文"})[0]],
     )
     t.teacher2 = register(world, world.school2, name="李二师")
     return t

@@ -48,7 +48,7 @@ def test_the_current_school_changes_only_during_the_period(world, staff):
 
 
 def test_an_exchange_to_the_teachers_own_school_is_refused(world, staff):
-    with pytest.raises(DomainError, match="own school") as refused:
+    with pytest.raises(DomainError, match="本校") as refused:
         exchange(world, staff.teacher1, days(1), days(5), to_school=world.school1)
     assert refused.value.field == "to_school"
     assert Exchange.objects.count() == 0
@@ -57,7 +57,7 @@ def test_an_exchange_to_the_teachers_own_school_is_refused(world, staff):
 @pytest.mark.parametrize("start, end", [(5, 12), (-3, 1), (0, 10), (2, 4)])
 def test_overlapping_periods_are_refused(world, staff, start, end):
     exchange(world, staff.teacher1, days(0), days(10))
-    with pytest.raises(DomainError, match="overlaps"):
+    with pytest.raises(DomainError, match="重叠"):
         exchange(world, staff.teacher1, days(start), days(end))
     assert Exchange.objects.count() == 1
 
@@ -65,7 +65,7 @@ def test_overlapping_periods_are_refused(world, staff, start, end):
 def test_adjacent_periods_are_allowed_and_an_end_before_start_refused(world, staff):
     exchange(world, staff.teacher1, days(0), days(10))
     exchange(world, staff.teacher1, days(11), days(20))
-    with pytest.raises(DomainError, match="ends before it starts"):
+    with pytest.raises(DomainError, match="早于开始日期"):
         exchange(world, staff.teacher1, days(40), days(30))
     assert Exchange.objects.count() == 2
 

@@ -74,7 +74,7 @@ def test_conversion_records_date_and_decision_and_makes_a_regular_post(world, co
 
 
 def test_conversion_before_the_period_ends_is_refused(world, cohorts):
-    with pytest.raises(TransitionRefused, match="conversion is due only in"):
+    with pytest.raises(TransitionRefused, match="方可转正"):
         teachers.convert_special_post(
             actor=world.admin, teacher=cohorts.serving, converted_on=today(), decision="x"
         )
@@ -83,7 +83,7 @@ def test_conversion_before_the_period_ends_is_refused(world, cohorts):
 
 
 def test_conversion_needs_a_decision_and_a_special_post_teacher(world, cohorts, staff):
-    with pytest.raises(DomainError, match="decision"):
+    with pytest.raises(DomainError, match="批准文件"):
         teachers.convert_special_post(
             actor=world.admin, teacher=cohorts.due, converted_on=today(), decision="  "
         )
