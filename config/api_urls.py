@@ -7,6 +7,7 @@ from rest_framework.throttling import AnonRateThrottle
 from dropout import api as dropout_api
 from enrollment import api as enrollment_api
 from inspections import api as inspections_api
+from subsidies import api as subsidies_api
 from teachers import api as teachers_api
 
 
@@ -35,6 +36,12 @@ router.register("visits", enrollment_api.VisitViewSet, basename="visit")
 router.register("exemptions", dropout_api.ExemptionViewSet, basename="exemption")
 router.register("dropout-cases", dropout_api.DropoutCaseViewSet, basename="dropout-case")
 router.register("documents", dropout_api.DocumentViewSet, basename="document")
+router.register("programmes", subsidies_api.ProgrammeViewSet, basename="programme")
+router.register("batches", subsidies_api.BatchViewSet, basename="batch")
+router.register("payments", subsidies_api.PaymentViewSet, basename="payment")
+router.register("gaps", subsidies_api.GapViewSet, basename="gap")
+router.register("fund-entries", subsidies_api.FundEntryViewSet, basename="fund-entry")
+router.register("donations", subsidies_api.DonationViewSet, basename="donation")
 router.register("inspections", inspections_api.InspectionViewSet, basename="inspection")
 router.register("issues", inspections_api.IssueViewSet, basename="issue")
 router.register("complaints", inspections_api.ComplaintViewSet, basename="complaint")

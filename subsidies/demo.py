@@ -1,0 +1,536 @@
+"""Demo data of the subsidies module: three school years of batches and payments built from the
+eligibility rules, with a few deliberate errors the entitlement check must find (children left
+out, short payments, payments to a child who had dropped out, one child paid although not
+eligible, duplicates across mutually exclusive programmes), a corrected error (a reversal) it
+must not find, identifications of economic difficulty, the relief fund's history and donations.
+
+The regular payments are written in bulk (COPY on PostgreSQL, bulk_create elsewhere); the
+deliberate errors and the fund go through the services, so they obey the rules of real use.
+"""
+
+import datetime
+import random
+import time
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from enrollment.models import Child, EnrollmentStatus, PovertyStatus, School
+
+from .eligibility import ENTITLED_STATUSES, PRE_IDENTIFYING_STATUSES, eligible_children
+from .models import (
+    Batch,
+    DifficultyIdentification,
+    DifficultyLevel,
+    Method,
+    Payment,
+    Programme,
+    terms_of_year,
+)
+from .services import batches as batch_services
+from .services import fund as fund_services
+from .services import gaps as gap_services
+from .services import identification as identification_services
+from .services.batches import DEFAULT_METHOD
+from .services.identification import pre_identified_level
+
+# What the last demo load deliberately got wrong, per county id: [(kind, child_id, code, period)].
+DEMO_MANIFEST: dict[int, list[tuple]] = {}
+I = DifficultyIdentification  # noqa: E741
+
+
+def demo_years(today: datetime.date) -> list[int]:
+    """The three school years before the current one (all their terms are past)."""
+    current = today.year if today.month >= 9 else today.year - 1
+    return [current - 3, current - 2, current - 1]
+
+
+def paid_on_for(period: str) -> datetime.date:
+    year, term = int(period[:4]), int(period[5])
+    return datetime.date(year, 11, 15) if term == 1 else datetime.date(year + 1, 4, 15)
+
+
+def load_subsidies_demo(county, users, scale=None) -> str:
+    if Batch.objects.filter(county=county).exists():
+        return "subsidies demo already present"
+    started = time.monotonic()
+    today = timezone.localdate()
+    bureau = users["bureau"]
+    rng = random.Random(2026)
+    years = demo_years(today)
+    with transaction.atomic():
+        identified = _identifications(county, years + [years[-1] + 1], rng, bureau)
+    with transaction.atomic():
+        payments, batches = _regular_payments(county, years, bureau)
+    elapsed_bulk = time.monotonic() - started
+    with transaction.atomic():
+        manifest = _deliberate_errors(county, users, years, rng)
+        DEMO_MANIFEST[county.pk] = manifest
+    with transaction.atomic():
+        fund_text = _fund_and_donations(county, bureau, today, rng)
+    with transaction.atomic():
+        _current_year_workflow(county, users, years[-1] + 1)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE subsidies_payment")
+    last_term = terms_of_year(years[-1])[-1]
+    run = _gap_run(county, bureau, last_term)
+    return (
+        f"subsidies: {identified} identifications, {batches} batches, {payments} payments over "
+        f"school years {years[0]}–{years[-1] + 1} in {elapsed_bulk:.1f} s; "
+        f"{len(manifest)} deliberate errors; gap check {last_term}: {run.counts.get('total', 0)}"
+        f" gaps; {fund_text}"
+    )
+
+
+# --- identifications ---------------------------------------------------------------------------
+
+
+def _identifications(county, years, rng, actor) -> int:
+    """Filed identifications per school year: every pupil whom household data identify, and about
+    a fifth of the other pupils on application (general difficulty mostly)."""
+    pupils = list(
+        Child.objects.filter(
+            village__township__county=county,
+            current_school__isnull=False,
+            status__in=ENTITLED_STATUSES,
+        ).values("pk", "current_school_id", "household__poverty_status", "is_orphan", "is_disabled")
+    )
+    rows = []
+    for year in years[:-1]:
+        for pupil in pupils:
+            level, basis = pre_identified_level(
+                pupil["household__poverty_status"],
+                is_orphan=pupil["is_orphan"],
+                is_disabled=pupil["is_disabled"],
+            )
+            source = I.Source.HOUSEHOLD_DATA
+            if level is None:
+                if rng.random() >= 0.2:
+                    continue
+                level = rng.choices(
+                    [DifficultyLevel.GENERAL, DifficultyLevel.DIFFICULT, DifficultyLevel.SPECIAL],
+                    weights=[60, 30, 10],
+                )[0]
+                basis, source = (
+                    "家庭人口多、收入低（学生本人申请，班级民主评议）",
+                    I.Source.APPLICATION,
+                )
+            rows.append(
+                I(
+                    child_id=pupil["pk"],
+                    school_id=pupil["current_school_id"],
+                    school_year=year,
+                    source=source,
+                    basis=basis,
+                    applied_level=level,
+                    level=level,
+                    status=I.Status.FILED,
+                    decided_by=actor,
+                    notice_from=datetime.date(year, 9, 20),
+                    notice_until=datetime.date(year, 9, 26),
+                    filed_on=datetime.date(year, 9, 30),
+                )
+            )
+    I.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
+
+
+# --- the regular payments ----------------------------------------------------------------------
+
+
+PAYMENT_COLUMNS = (
+    "batch_id",
+    "child_id",
+    "programme_id",
+    "period",
+    "school_year",
+    "school_id",
+    "township_id",
+    "stage",
+    "kind",
+    "amount",
+    "standard_amount",
+    "method",
+    "paid_on",
+    "reason",
+    "recorded_by_id",
+    "recorded_at",
+)
+
+
+def _regular_payments(county, years, actor) -> tuple[int, int]:
+    """Every entitled child paid in full, one paid batch per programme, term and school."""
+    township_of = dict(
+        School.objects.filter(township__county=county).values_list("pk", "township_id")
+    )
+    children = Child.objects.filter(village__township__county=county)
+    now = timezone.now()
+    lines_by_batch: dict[tuple, list] = defaultdict(list)
+    for year in years:
+        for term in terms_of_year(year):
+            for programme in gap_services.checked_programmes(term):
+                period = programme.period_of(term)
+                if period != term and term.endswith("-2"):
+                    continue  # a year programme is paid once, with the autumn lists
+                rows = eligible_children(programme, period, children).values_list(
+                    "pk", "c_school_id", "c_stage", "expected_amount"
+                )
+                for child_id, school_id, stage, amount in rows.iterator(chunk_size=5000):
+                    lines_by_batch[(programme.pk, period, school_id)].append(
+                        (child_id, stage, amount)
+                    )
+    programmes = {programme.pk: programme for programme in Programme.objects.all()}
+    batches = []
+    for programme_id, period, school_id in lines_by_batch:
+        programme = programmes[programme_id]
+        paid_on = paid_on_for(period if "-" in period else f"{period}-1")
+        batches.append(
+            Batch(
+                county=county,
+                school_id=school_id,
+                programme=programme,
+                period=period,
+                status=Batch.Status.PAID,
+                method=DEFAULT_METHOD.get(programme.paid_to, Method.BANK_CARD),
+                created_by=actor,
+                reviewed_by=actor,
+                approved_by=actor,
+                approved_at=now,
+                paid_on=paid_on,
+            )
+        )
+    Batch.objects.bulk_create(batches, batch_size=2000)
+    if not batches[0].pk:  # a backend that does not return keys from bulk inserts
+        saved = Batch.objects.filter(county=county).values_list(
+            "programme_id", "period", "school_id", "pk"
+        )
+        ids = {(p, period, s): pk for p, period, s, pk in saved}
+    else:
+        ids = {(b.programme_id, b.period, b.school_id): b.pk for b in batches}
+
+    def rows():
+        for key, lines in lines_by_batch.items():
+            batch_id = ids[key]
+            programme_id, period, school_id = key
+            method = DEFAULT_METHOD.get(programmes[programme_id].paid_to, Method.BANK_CARD)
+            paid_on = paid_on_for(period if "-" in period else f"{period}-1")
+            for child_id, stage, amount in lines:
+                yield (
+                    batch_id,
+                    child_id,
+                    programme_id,
+                    period,
+                    int(period[:4]),
+                    school_id,
+                    township_of[school_id],
+                    stage,
+                    Payment.Kind.PAYMENT,
+                    amount,
+                    amount,
+                    method,
+                    paid_on,
+                    "",
+                    actor.pk,
+                    now,
+                )
+
+    count = _insert_payments(rows())
+    return count, len(batches)
+
+
+def _insert_payments(rows) -> int:
+    """PostgreSQL COPY (about ten times faster than INSERT); bulk_create elsewhere."""
+    count = 0
+    if connection.vendor == "postgresql":
+        table = Payment._meta.db_table
+        columns = ", ".join(PAYMENT_COLUMNS)
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+        return count
+    chunk = []
+    for row in rows:
+        chunk.append(Payment(**dict(zip(PAYMENT_COLUMNS, row, strict=True))))
+        if len(chunk) >= 5000:
+            Payment.objects.bulk_create(chunk)
+            count += len(chunk)
+            chunk = []
+    Payment.objects.bulk_create(chunk)
+    return count + len(chunk)
+
+
+# --- the deliberate errors ---------------------------------------------------------------------
+
+
+def _remove_lines(lines) -> list:
+    """Take lines out of their (paid) batches: what the loader 'forgot' to pay."""
+    removed = [(line.child_id, line.programme.code, line.period) for line in lines]
+    Payment.objects.filter(pk__in=[line.pk for line in lines]).delete()
+    return removed
+
+
+def _paid_correction(users, code, period, rows, *, school=None, county):
+    bureau = users["bureau"]
+    batch = batch_services.create_batch(
+        actor=bureau,
+        county=county,
+        programme=Programme.objects.get(code=code),
+        period=period,
+        school=school,
+        title="补充名单",
+    )
+    result = batch_services.add_payments(actor=bureau, batch=batch, rows=rows)
+    if result.errors:
+        raise RuntimeError(f"demo rows refused: {result.errors}")
+    batch_services.review_batch(actor=bureau, batch=batch)
+    batch_services.approve_batch(actor=bureau, batch=batch)
+    batch_services.mark_paid(
+        actor=bureau, batch=batch, paid_on=paid_on_for(period if "-" in period else f"{period}-1")
+    )
+    return batch
+
+
+def _deliberate_errors(county, users, years, rng) -> list[tuple]:
+    manifest = []
+    last_year = years[-1]
+    autumn, spring = terms_of_year(last_year)
+    county_payments = Payment.objects.filter(township__county=county, kind=Payment.Kind.PAYMENT)
+
+    # 1. Three children left out of the spring boarding allowance, two of the exercise books.
+    for code, count in (("boarding-living-allowance", 3), ("exercise-books", 2)):
+        lines = list(
+            county_payments.filter(programme__code=code, period=spring)
+            .select_related("programme")
+            .order_by("child_id")[5 : 5 + count]
+        )
+        manifest += [("missing", *line) for line in _remove_lines(lines)]
+
+    # 2. Two boarders paid half the allowance in the autumn term (a school's typing error).
+    short = list(
+        county_payments.filter(
+            programme__code="boarding-living-allowance", period=autumn, amount__gte=500
+        ).order_by("-child_id")[:2]
+    )
+    for line in short:
+        Payment.objects.filter(pk=line.pk).update(amount=line.amount / 2)
+        manifest.append(("short", line.child_id, "boarding-living-allowance", autumn))
+
+    # 3. Exercise books paid in spring to children who had dropped out before its census day.
+    dropped = list(
+        Child.objects.filter(
+            village__township__county=county,
+            status=EnrollmentStatus.DROPPED_OUT,
+            status_since__lt=datetime.date(last_year + 1, 3, 1),
+            status_since__gt=datetime.date(last_year, 10, 1),
+            pk__in=county_payments.filter(programme__code="exercise-books", period=autumn).values(
+                "child_id"
+            ),
+        ).order_by("pk")[:2]
+    )
+    if dropped:
+        _paid_correction(
+            users,
+            "exercise-books",
+            spring,
+            [{"child": child.pk, "reason": "按上学期名单发放"} for child in dropped],
+            county=county,
+        )
+        manifest += [("not_enrolled", child.pk, "exercise-books", spring) for child in dropped]
+
+    # 4. A non-poor boarder paid the allowance on a teacher's word (recorded reason, still wrong).
+    paid_allowance = county_payments.filter(
+        programme__code="boarding-living-allowance", period=autumn
+    ).values("child_id")
+    candidate = (
+        eligible_children(
+            Programme.objects.get(code="nutrition"),
+            autumn,
+            Child.objects.filter(village__township__county=county).exclude(pk__in=paid_allowance),
+        )
+        .filter(c_boarder=True, household__poverty_status=PovertyStatus.NONE)
+        .exclude(is_orphan=True)
+        .exclude(is_disabled=True)
+        .exclude(
+            pk__in=I.objects.filter(school_year=last_year, status=I.Status.FILED).values("child_id")
+        )
+        .values_list("pk", "c_school_id")
+        .order_by("pk")
+        .first()
+    )
+    if candidate:
+        _paid_correction(
+            users,
+            "boarding-living-allowance",
+            autumn,
+            [{"child": candidate[0], "reason": "班主任反映家庭困难，未经认定"}],
+            school=School.objects.get(pk=candidate[1]),
+            county=county,
+        )
+        manifest.append(("ineligible", candidate[0], "boarding-living-allowance", autumn))
+
+    # 5. Senior pupils paid the vocational grant on top of the senior grant: each is a duplicate
+    # across exclusive programmes and, being no vocational pupil, an ineligible payment. A third
+    # such payment was reversed (and the reversal paid): corrected, so not found.
+    seniors = list(
+        county_payments.filter(programme__code="senior-grant", period=autumn)
+        .order_by("child_id")
+        .values_list("child_id", flat=True)[:3]
+    )
+    if seniors:
+        batch = _paid_correction(
+            users,
+            "vocational-grant",
+            autumn,
+            [{"child": pk, "reason": "误按中职学生申报"} for pk in seniors],
+            county=county,
+        )
+        for pk in seniors[:2]:
+            manifest.append(("duplicate", pk, "senior-grant", autumn))
+            manifest.append(("ineligible", pk, "vocational-grant", autumn))
+        if len(seniors) == 3:
+            line = batch.payments.get(child_id=seniors[2])
+            reversal = batch_services.reverse_payment(
+                actor=users["bureau"], payment=line, reason="重复资助，已追回"
+            )
+            correction = reversal.batch
+            batch_services.review_batch(actor=users["bureau"], batch=correction)
+            batch_services.approve_batch(actor=users["bureau"], batch=correction)
+            batch_services.mark_paid(
+                actor=users["bureau"], batch=correction, paid_on=datetime.date(last_year + 1, 1, 10)
+            )
+    return manifest
+
+
+# --- the fund and donations --------------------------------------------------------------------
+
+
+DONORS = [
+    ("云溪县宏达建材有限公司", "enterprise"),
+    ("县农村商业银行", "enterprise"),
+    ("四川某某药业股份有限公司", "enterprise"),
+    ("张国华（在外乡贤）", "individual"),
+    ("李秀英", "individual"),
+    ("县慈善总会", "organisation"),
+]
+
+
+def _fund_and_donations(county, actor, today, rng) -> str:
+    first_year = today.year - 4
+    fund = fund_services.open_fund(
+        actor=actor,
+        county=county,
+        name=f"{county.name}教育扶贫救助基金",
+        founded_on=datetime.date(first_year, 3, 1),
+    )
+    destitute = list(
+        Child.objects.filter(village__township__county=county, status__in=ENTITLED_STATUSES)
+        .filter(household__poverty_status__in=PRE_IDENTIFYING_STATUSES)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:200]
+    )
+    children = {
+        child.pk: child
+        for child in Child.objects.filter(pk__in=destitute).select_related("village__township")
+    }
+    for year in range(first_year, today.year + 1):
+        last_day = min(datetime.date(year, 12, 31), today)
+        for donor, kind in rng.sample(DONORS, 3):
+            fund_services.record_donation(
+                actor=actor,
+                county=county,
+                donor=donor,
+                donor_kind=kind,
+                kind="money",
+                value=Decimal(rng.randrange(20, 200) * 1000),
+                purpose="资助建档立卡特困学生",
+                date=min(datetime.date(year, rng.randint(1, 6), 10), last_day),
+            )
+        if year > first_year:
+            fund_services.record_inflow(
+                actor=actor,
+                fund=fund,
+                kind="income",
+                amount=Decimal(rng.randrange(10, 40) * 1000),
+                date=min(datetime.date(year, 12, 20), last_day),
+                counterparty="县扶贫基金会",
+                purpose="基金委托投资收益",
+            )
+        for pk in rng.sample(destitute, min(12, len(destitute))):
+            entry = fund_services.request_grant(
+                actor=actor,
+                fund=fund,
+                child=children[pk],
+                amount=Decimal(rng.choice([1000, 1500, 2000, 3000])),
+                date=min(datetime.date(year, rng.randint(7, 11), 1), last_day),
+                hardship=rng.choice(
+                    ["父母重病，家庭无劳动力", "家庭遭受火灾", "孤儿，祖父母年迈", "父亲因工伤残疾"]
+                ),
+                purpose="特困学生救助",
+            )
+            fund_services.approve_grant(actor=actor, entry=entry, note="局务会审定")
+    seat_school = School.objects.filter(township__county=county).order_by("code").first()
+    fund_services.record_donation(
+        actor=actor,
+        county=county,
+        donor="县慈善总会",
+        donor_kind="organisation",
+        kind="goods",
+        value=Decimal("36000"),
+        description="冬季棉衣、棉被各300套",
+        purpose="寄宿制学校学生御寒",
+        date=datetime.date(today.year - 1, 11, 20),
+        school=seat_school,
+    )
+    fund_services.record_donation(
+        actor=actor,
+        county=county,
+        donor="云溪县宏达建材有限公司",
+        donor_kind="enterprise",
+        kind="building",
+        value=Decimal("1200000"),
+        description="捐建学生食堂一栋（800平方米）",
+        purpose="改善寄宿条件",
+        date=datetime.date(today.year - 2, 8, 30),
+        school=seat_school,
+    )
+    fund.refresh_from_db()
+    return f"relief fund balance {fund.balance} yuan"
+
+
+def _current_year_workflow(county, users, year):
+    """The current year's identification under way at school1: pre-identified pupils, three
+    applications, two decided, none filed yet."""
+    school_user = users.get("school1")
+    if school_user is None:
+        return
+    school = School.objects.for_user(school_user).first()
+    identification_services.pre_identify(actor=school_user, school=school, school_year=year)
+    others = list(
+        Child.objects.filter(current_school=school, status=EnrollmentStatus.IN_SCHOOL)
+        .exclude(pk__in=I.objects.filter(school_year=year).values("child_id"))
+        .order_by("pk")[:3]
+    )
+    for number, child in enumerate(others):
+        item = identification_services.apply(
+            actor=school_user,
+            child=child,
+            school_year=year,
+            applied_level=DifficultyLevel.GENERAL,
+            basis="父母务工收入不稳定，家中有老人长期患病",
+        )
+        if number < 2:
+            identification_services.decide(
+                actor=school_user, identification=item, level=DifficultyLevel.GENERAL
+            )
+
+
+def _gap_run(county, actor, period):
+    from .models import GapRun
+
+    run = GapRun.objects.create(county=county, period=period, started_by=actor)
+    return gap_services.run_gap_check(run.pk)

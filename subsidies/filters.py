@@ -1,0 +1,137 @@
+"""FilterSets shared by the pages, the API and the exports (the same filters, the same rows)."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from enrollment.models import School, Township
+
+from .models import Batch, DifficultyIdentification, FundEntry, Gap, Payment, Programme, Stage
+
+
+def _schools(request):
+    if request is None:
+        return School.objects.none()
+    return School.objects.for_user(request.user).order_by("code")
+
+
+def _townships(request):
+    if request is None:
+        return Township.objects.none()
+    return Township.objects.for_user(request.user).order_by("code")
+
+
+class StyledFilterSet(django_filters.FilterSet):
+    """Bootstrap classes on the filter widgets (phone and desktop alike)."""
+
+    @property
+    def form(self):
+        form = super().form
+        for field in form.fields.values():
+            css = "form-select" if hasattr(field, "choices") else "form-control"
+            field.widget.attrs.setdefault("class", f"{css} {css}-sm")
+        return form
+
+
+class PaymentFilter(StyledFilterSet):
+    programme = django_filters.ModelChoiceFilter(
+        queryset=Programme.objects.filter(per_child=True),
+        label=_("Programme"),
+        empty_label=_("All"),
+    )
+    period = django_filters.CharFilter(label=_("Period"), method="filter_period")
+    township = django_filters.ModelChoiceFilter(
+        queryset=_townships, label=_("Township"), empty_label=_("All")
+    )
+    school = django_filters.ModelChoiceFilter(
+        queryset=_schools, label=_("School"), empty_label=_("All")
+    )
+    stage = django_filters.ChoiceFilter(
+        choices=Stage.choices, label=_("Stage"), empty_label=_("All")
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=Payment.Kind.choices, label=_("Kind"), empty_label=_("All")
+    )
+    name = django_filters.CharFilter(
+        field_name="child__name", lookup_expr="startswith", label=_("Child's name")
+    )
+    batch = django_filters.NumberFilter(field_name="batch_id", label=_("Batch"))
+
+    class Meta:
+        model = Payment
+        fields = ["programme", "period", "township", "school", "stage", "kind", "name", "batch"]
+
+    def filter_period(self, queryset, name, value):
+        """A year matches its terms too: "2024" finds 2024, 2024-1 and 2024-2."""
+        value = value.strip()
+        if len(value) == 4 and value.isdigit():
+            return queryset.filter(school_year=int(value))
+        return queryset.filter(period=value)
+
+
+class BatchFilter(StyledFilterSet):
+    programme = django_filters.ModelChoiceFilter(
+        queryset=Programme.objects.filter(per_child=True),
+        label=_("Programme"),
+        empty_label=_("All"),
+    )
+    period = django_filters.CharFilter(label=_("Period"), lookup_expr="startswith")
+    status = django_filters.ChoiceFilter(
+        choices=Batch.Status.choices, label=_("Status"), empty_label=_("All")
+    )
+    school = django_filters.ModelChoiceFilter(
+        queryset=_schools, label=_("School"), empty_label=_("All")
+    )
+
+    class Meta:
+        model = Batch
+        fields = ["programme", "period", "status", "school"]
+
+
+class GapFilter(StyledFilterSet):
+    kind = django_filters.ChoiceFilter(
+        choices=Gap.Kind.choices, label=_("Kind"), empty_label=_("All")
+    )
+    programme = django_filters.ModelChoiceFilter(
+        queryset=Programme.objects.filter(per_child=True),
+        label=_("Programme"),
+        empty_label=_("All"),
+    )
+    township = django_filters.ModelChoiceFilter(
+        queryset=_townships, label=_("Township"), empty_label=_("All")
+    )
+    school = django_filters.ModelChoiceFilter(
+        queryset=_schools, label=_("School"), empty_label=_("All")
+    )
+    run = django_filters.NumberFilter(field_name="run_id", label=_("Check"))
+
+    class Meta:
+        model = Gap
+        fields = ["kind", "programme", "township", "school", "run"]
+
+
+class IdentificationFilter(StyledFilterSet):
+    school_year = django_filters.NumberFilter(label=_("School year"))
+    school = django_filters.ModelChoiceFilter(
+        queryset=_schools, label=_("School"), empty_label=_("All")
+    )
+    status = django_filters.ChoiceFilter(
+        choices=DifficultyIdentification.Status.choices, label=_("Status"), empty_label=_("All")
+    )
+
+    class Meta:
+        model = DifficultyIdentification
+        fields = ["school_year", "school", "status"]
+
+
+class FundEntryFilter(StyledFilterSet):
+    kind = django_filters.ChoiceFilter(
+        choices=FundEntry.Kind.choices, label=_("Kind"), empty_label=_("All")
+    )
+    status = django_filters.ChoiceFilter(
+        choices=FundEntry.Status.choices, label=_("Status"), empty_label=_("All")
+    )
+    year = django_filters.NumberFilter(field_name="date__year", label=_("Year"))
+
+    class Meta:
+        model = FundEntry
+        fields = ["kind", "status", "year"]
