@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("enrollment.urls")),
     path("", include("core.urls")),
     path("dropout/", include("dropout.urls")),
+    path("subsidies/", include("subsidies.urls")),
     path("inspections/", include("inspections.urls")),
     path("teachers/", include("teachers.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
