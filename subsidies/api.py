@@ -1,7 +1,7 @@
 """The subsidies API: the same services and scopes as the pages. A refused transition answers 409
 with the reason; bad input 400 with field errors; out of scope 404; without the role 403."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied
@@ -370,6 +370,7 @@ class FundEntrySerializer(serializers.ModelSerializer):
         read_only_fields = ["status", "approved_on", "approval_note"]
 
 
+@extend_schema_serializer(component_name="FundDecision")  # dropout.api has a DecisionSerializer
 class DecisionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 

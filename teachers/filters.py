@@ -2,6 +2,8 @@
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from enrollment.models import School, Township
 
@@ -79,6 +81,7 @@ class ExchangeFilter(ScopedFilterSet):
         model = Exchange
         fields = ["township", "school", "kind", "year"]
 
+    @extend_schema_field(OpenApiTypes.INT)  # the school's id, for the OpenAPI schema
     def filter_school(self, queryset, name, value):
         from django.db.models import Q
 

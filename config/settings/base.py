@@ -111,6 +111,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind nginx (production) the client's address is in X-Forwarded-For; see core.security.client_ip.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
@@ -188,6 +191,8 @@ SPECTACULAR_SETTINGS = {
         "ExemptionReasonEnum": "dropout.models.ExemptionRequest.Reason",
         "CloseReasonEnum": "dropout.models.DropoutCase.CloseReason",
         "ManualStatusEnum": "enrollment.forms.manual_status_choices",
+        "SexEnum": "enrollment.models.Sex",
+        "IssueStatusEnum": "inspections.models.Issue.Status",
     },
 }
 

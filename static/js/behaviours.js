@@ -18,9 +18,8 @@
       window.print();
     }
   });
-  document.addEventListener("htmx:afterSettle", function (event) {
-    var target = event.detail && event.detail.elt;
-    if (target && (target.matches("[data-reload-page]") || target.querySelector("[data-reload-page]"))) {
+  document.addEventListener("htmx:afterSettle", function () {
+    if (document.querySelector("[data-reload-page]")) {
       window.location.reload();
     }
   });
