@@ -293,6 +293,9 @@ class PoliceExtractImporter(Importer):
                 else:
                     first_row_of[number] = row.number
             outcomes.append(outcome)
+            current_address = clean_text(values["current_address"])
+            if current_address == address:
+                current_address = ""  # kept only where the child lives elsewhere
             parsed_rows.append(
                 {
                     "number": number,
@@ -301,7 +304,7 @@ class PoliceExtractImporter(Importer):
                     "birth_date": parsed.birth_date if parsed else None,
                     "village": village,
                     "address": address,
-                    "current_address": clean_text(values["current_address"]),
+                    "current_address": current_address,
                     "guardian_name": guardian,
                     "guardian_relation": relation,
                     "guardian_phone": phone,

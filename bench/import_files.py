@@ -1,0 +1,251 @@
+"""Benchmark support for the Excel import (issue 8): a 100,000-row police extract of the benchmark
+county, the import measured end to end (dry run + commit), its peer (django-import-export with
+its default settings) and its ceiling (PostgreSQL COPY of the same rows).
+
+Every job has the signature of bench/jobs.py (`job(user, **params) -> rows`) and leaves the
+database as it found it: the work runs inside a transaction that is rolled back at the end, so
+the same file measures the same work on every run.
+
+    write_police_extract(path, county_code="…", rows=100_000)   # once, before the jobs
+    police_import(user, path=…, scope="county:<pk>")            # the product: dry run + commit
+    peer_police_import(user, path=…, scope="county:<pk>")       # django-import-export defaults
+    copy_police_rows(user, path=…)                              # the ceiling: COPY
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from pathlib import Path
+
+from django.db import connection, transaction
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def write_police_extract(
+    path, *, county_code: str, rows: int = 100_000, existing_share: float = 0.3, seed: int = 8
+) -> int:
+    """A police extract of the county's villages: `existing_share` of the rows are children
+    already registered (as the police list them: unchanged, a few with a new phone number),
+    the rest new children with valid IDs. Header on the first row (the peer needs it there)."""
+    from core.resident_id import make_resident_id
+    from enrollment.import_samples import POLICE_HEADERS, police_row, write_sheet
+    from enrollment.models import Child, County
+
+    county = County.objects.get(code=county_code)
+    villages = list(county.townships.order_by("code").values_list("villages__pk", "villages__code"))
+    villages = [(pk, name) for pk, name in villages if pk]
+    rng = random.Random(seed)
+    wanted_existing = int(rows * existing_share)
+    existing = (
+        Child.objects.filter(village__township__county=county, has_no_resident_id=False)
+        .select_related("household", "village")
+        .order_by("pk")[:wanted_existing]
+    )
+    taken = set(Child.objects.values_list("resident_id", flat=True))
+    place = county.code[:4] + "99"  # a birth-place code the demo data do not use
+    today = datetime.date.today()
+
+    def generate():
+        count = 0
+        for child in existing.iterator(chunk_size=5000):
+            count += 1
+            phone = f"139{rng.randrange(10**8):08d}" if count % 50 == 0 else None
+            row = police_row(count, child, phone=phone)
+            row[10] = child.village.code  # a county-wide extract names villages by code
+            yield row
+        sequence = 0
+        while count < rows:
+            birth = today - datetime.timedelta(days=rng.randrange(6 * 365, 15 * 365))
+            sex = "M" if rng.random() < 0.52 else "F"
+            number = make_resident_id(
+                place_code=place, birth_date=birth, sequence=sequence % 500, sex=sex
+            )
+            sequence += 1
+            if number in taken:
+                continue
+            taken.add(number)
+            count += 1
+            village_pk, village_name = villages[rng.randrange(len(villages))]
+            yield [
+                count,
+                f"{'王李张刘陈杨黄赵吴周'[rng.randrange(10)]}{'子欣雨梓浩宇轩涵晨思'[rng.randrange(10)]}"
+                f"{'明阳琳瑶博文嘉诗怡睿'[rng.randrange(10)]}",
+                "男" if sex == "M" else "女",
+                number,
+                birth,
+                f"{village_name}{rng.randrange(1, 13)}组{rng.randrange(1, 200)}号",
+                "",
+                "监护人",
+                "父亲",
+                f"138{rng.randrange(10**8):08d}",
+                village_name,
+            ]
+
+    return write_sheet(
+        Path(path), POLICE_HEADERS, generate(), total_row=False, constant_memory=True
+    )
+
+
+def police_import(user, *, path: str, scope: str) -> int:
+    """The product's import end to end: upload, dry run, commit (rolled back afterwards)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core.import_jobs import request_commit, run_check, run_commit, start_import
+    from core.models import ImportJob
+
+    content = Path(path).read_bytes()
+    rows = 0
+    try:
+        with transaction.atomic():
+            job = start_import(
+                user=user,
+                importer="police_extract",
+                scope_key=scope,
+                upload=SimpleUploadedFile("extract.xlsx", content),
+            )
+            job = run_check(job.pk)
+            if job.status != ImportJob.Status.CHECKED:
+                raise RuntimeError(
+                    f"dry run: {job.status} {job.error} {job.report.get('errors', [])[:3]}"
+                )
+            request_commit(job=job, actor=user)
+            job = run_commit(job.pk)
+            if job.status != ImportJob.Status.COMMITTED:
+                raise RuntimeError(f"commit: {job.status} {job.error}")
+            rows = job.rows_total
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    return rows
+
+
+def peer_police_import(user, *, path: str, scope: str) -> int:
+    """django-import-export with its default settings on the same file: a ModelResource of the
+    children (resident ID as the import key), the village by name, the household found or made
+    from (village, address) per row; dry run, then the real import (rolled back afterwards)."""
+    import tablib
+    from import_export import fields, resources, widgets
+
+    from enrollment.models import Child, Household, Village
+
+    kind, _sep, pk = scope.partition(":")
+    villages = Village.objects.filter(
+        **({"township__county_id": pk} if kind == "county" else {"township_id": pk})
+    )
+
+    class VillageWidget(widgets.ForeignKeyWidget):
+        def get_queryset(self, value, row, *args, **kwargs):
+            return villages
+
+    class PoliceResource(resources.ModelResource):
+        name = fields.Field(attribute="name", column_name="姓名")
+        sex = fields.Field(attribute="sex", column_name="性别")
+        resident_id = fields.Field(attribute="resident_id", column_name="公民身份号码")
+        birth_date = fields.Field(
+            attribute="birth_date", column_name="出生日期", widget=widgets.DateWidget()
+        )
+        guardian_name = fields.Field(attribute="guardian_name", column_name="监护人姓名")
+        guardian_relation = fields.Field(attribute="guardian_relation", column_name="与儿童关系")
+        guardian_phone = fields.Field(attribute="guardian_phone", column_name="联系电话")
+        village = fields.Field(
+            attribute="village", column_name="村（社区）", widget=VillageWidget(Village, "name")
+        )
+
+        class Meta:
+            model = Child
+            import_id_fields = ("resident_id",)
+            fields = (
+                "name",
+                "sex",
+                "resident_id",
+                "birth_date",
+                "guardian_name",
+                "guardian_relation",
+                "guardian_phone",
+                "village",
+            )
+
+        def before_import_row(self, row, **kwargs):
+            row["性别"] = "M" if row["性别"] == "男" else "F"
+            row["联系电话"] = str(row["联系电话"] or "")
+
+        def before_save_instance(self, instance, row, **kwargs):
+            household = Household.objects.filter(
+                village=instance.village, address=row["户籍地址"]
+            ).first()
+            if household is None:
+                household = Household.objects.create(
+                    village=instance.village, address=row["户籍地址"], head_name=row["监护人姓名"]
+                )
+            instance.household = household
+
+    with open(path, "rb") as handle:
+        dataset = tablib.Dataset().load(handle.read(), format="xlsx")
+    rows = 0
+    try:
+        with transaction.atomic():
+            resource = PoliceResource()
+            result = resource.import_data(dataset, dry_run=True)
+            if result.has_errors() or result.has_validation_errors():
+                raise RuntimeError("peer dry run found errors")
+            result = PoliceResource().import_data(dataset, dry_run=False)
+            if result.has_errors() or result.has_validation_errors():
+                raise RuntimeError("peer import found errors")
+            rows = len(dataset)
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    return rows
+
+
+def copy_police_rows(user, *, path: str) -> int:
+    """The ceiling: the same rows read with python-calamine and sent with one COPY into a
+    table of the same columns (no checks, no comparison, no history)."""
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(str(path))
+    grid = workbook.get_sheet_by_index(0).to_python()
+    workbook.close()
+    rows = 0
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMP TABLE police_copy (sequence int, name text, sex text, "
+                "resident_id text, birth_date date, address text, current_address text, "
+                "guardian_name text, guardian_relation text, guardian_phone text, village text) "
+                "ON COMMIT DROP"
+            )
+            with cursor.cursor.copy("COPY police_copy FROM STDIN") as copy:
+                for values in grid[1:]:
+                    birth = values[4]
+                    copy.write_row(
+                        [
+                            int(values[0]),
+                            values[1],
+                            values[2],
+                            values[3],
+                            birth if isinstance(birth, datetime.date) else None,
+                            values[5],
+                            values[6],
+                            values[7],
+                            values[8],
+                            str(values[9]),
+                            values[10],
+                        ]
+                    )
+                    rows += 1
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    return rows
+
+
+JOBS = {
+    "police_import": police_import,
+    "peer_police_import": peer_police_import,
+    "copy_police_rows": copy_police_rows,
+}

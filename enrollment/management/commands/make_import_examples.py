@@ -1,0 +1,180 @@
+"""Write the example import files of the demo county (linked from the import page):
+
+- a clean police extract of the first township (every child, a few new ones, a few new phone
+  numbers), which imports as it is;
+- a messy one: title rows, an empty row, a 合计 row, spellings to normalise (full-width digits,
+  lowercase x, spaces in IDs, dates as 2015.3.4 or 2015年3月4日) and one row for each fault the
+  import refuses;
+- the roll of the first primary school: its pupils, two unaccounted children of the township
+  and one ID no police extract lists (they show up in the cross-check).
+
+Deterministic on the demo data: `manage.py seed_demo` then `manage.py make_import_examples`.
+"""
+
+import datetime
+import random
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from core.resident_id import make_resident_id
+from enrollment.import_samples import (
+    GRADE_NAMES,
+    POLICE_HEADERS,
+    ROLL_HEADERS,
+    Formula,
+    Number,
+    police_row,
+    roll_row,
+    write_sheet,
+)
+from enrollment.models import UNACCOUNTED_STATUSES, Child, County, EnrollmentStatus, School
+
+OUT = Path(__file__).resolve().parents[2] / "static" / "enrollment" / "import-examples"
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+class Command(BaseCommand):
+    help = "Write example police extracts (clean and messy) and a school roll of the demo county."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--county", default="519901", help="county division code")
+        parser.add_argument("--out", default=str(OUT))
+
+    def handle(self, *args, county, out, **options):
+        county = County.objects.filter(code=county).first()
+        if county is None:
+            raise CommandError("No such county: load the demo first (manage.py seed_demo).")
+        township = county.townships.order_by("code").first()
+        school = (
+            township.schools.filter(stage=School.Stage.PRIMARY).order_by("code").first()
+            or township.schools.order_by("code").first()
+        )
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        rng = random.Random(20260901)
+        children = list(
+            Child.objects.filter(village__township=township, has_no_resident_id=False)
+            .exclude(status__in=[EnrollmentStatus.DECEASED, EnrollmentStatus.MOVED_AWAY])
+            .select_related("household", "village")
+            .order_by("village__code", "name", "pk")
+        )
+        villages = list(township.villages.order_by("code"))
+        rows = []
+        for number, child in enumerate(children, start=1):
+            phone = None
+            if number % 97 == 0:  # a few guardians changed their number
+                phone = f"139{rng.randrange(10**8):08d}"
+            row = police_row(number, child, phone=phone)
+            if number % 5 == 0:
+                row[10] = child.village.code  # the police list villages by code too
+            rows.append(row)
+        taken = set(Child.objects.values_list("resident_id", flat=True))
+        today = timezone.localdate()
+        for index in range(8):  # children moved in or newly registered
+            birth = datetime.date(today.year - 7 - index % 6, 1 + index, 10 + index)
+            sex = "M" if index % 2 else "F"
+            number = make_resident_id(
+                place_code=county.code, birth_date=birth, sequence=480 + index, sex=sex
+            )
+            if number in taken:
+                continue
+            village = villages[index % len(villages)]
+            rows.append(
+                [
+                    len(rows) + 1,
+                    f"{'赵钱孙李周吴郑王'[index]}新{'一二三四五六七八'[index]}",
+                    "男" if sex == "M" else "女",
+                    number,
+                    birth,
+                    f"{village.name}{index + 1}组{20 + index}号",
+                    "",
+                    f"{'赵钱孙李周吴郑王'[index]}大山",
+                    "父亲" if index % 2 else "母亲",
+                    f"137{rng.randrange(10**8):08d}",
+                    village.name,
+                ]
+            )
+        title = f"{township.name}适龄儿童少年户籍花名册"
+        write_sheet(
+            out / "police-extract-clean.xlsx",
+            POLICE_HEADERS,
+            rows,
+            title=title,
+            subtitle="填报单位：派出所（演示数据）",
+        )
+        write_sheet(
+            out / "police-extract-messy.xlsx",
+            POLICE_HEADERS,
+            self._messy(rows[:40], villages, county.code),
+            title=title,
+            subtitle="填报单位：派出所（演示数据，故意包含错误）",
+            blank_row_after=10,
+        )
+        self._roll(out / "school-roll.xlsx", school, township, county, rng)
+        self.stdout.write(f"Wrote the examples of {township.name} and {school.name} to {out}")
+
+    def _messy(self, rows, villages, county_code):
+        rows = [list(row) for row in rows]
+        for row in rows[0:3]:
+            row[3] = row[3].translate(FULL_WIDTH)  # full-width digits: normalised
+        rows[3][3] = f"{rows[3][3][:6]} {rows[3][3][6:14]} {rows[3][3][14:]}".lower()
+        rows[4][1] = rows[4][1] + "\u3000"  # a trailing full-width space: normalised
+        birth = rows[5][4]
+        rows[5][4] = f"{birth.year}.{birth.month}.{birth.day}"
+        other = rows[6][4]
+        rows[6][4] = f"{other.year}年{other.month}月{other.day}日"
+        rows[7][4] = rows[7][4].strftime("%Y/%m/%d")
+        # Faults, one per row:
+        rows[10][3] = Number(float(rows[10][3]))  # an ID Excel turned into a number
+        last = rows[11][3]
+        rows[11][3] = last[:17] + ("1" if last[17] != "1" else "2")  # a wrong check digit
+        rows[12][4] = rows[12][4] + datetime.timedelta(days=1)  # birth date against the ID
+        rows[13][2] = "女" if rows[13][2] == "男" else "男"  # sex against the ID
+        rows[14][10] = "不存在村"  # an unknown village
+        rows[15][1] = Formula(f'="{rows[15][1][0]}"&"{rows[15][1][1:]}"', rows[15][1])
+        rows[16][5] = "某某" * 300  # an absurdly long cell
+        rows.append(list(rows[20]))  # the same child twice
+        return rows
+
+    def _roll(self, path, school, township, county, rng):
+        pupils = list(
+            Child.objects.filter(
+                current_school=school, status=EnrollmentStatus.IN_SCHOOL, has_no_resident_id=False
+            )
+            .select_related("household")
+            .order_by("grade", "class_name", "name", "pk")
+        )
+        rows = []
+        first_september = datetime.date(timezone.localdate().year - 1, 9, 1)
+        for child in pupils:
+            grade = child.grade or 1
+            entry = datetime.date(first_september.year - (grade - 1) % 6, 9, 1)
+            rows.append(
+                roll_row(
+                    child,
+                    grade=grade,
+                    class_name=child.class_name or "1班",
+                    entry_date=entry,
+                    boarder=child.is_boarder,
+                    inclusive=child.is_inclusive,
+                )
+            )
+        missing = (
+            Child.objects.filter(village__township=township, status__in=UNACCOUNTED_STATUSES)
+            .exclude(resident_id__isnull=True)
+            .order_by("birth_date", "pk")
+        )
+        for child in missing[:2]:  # found again: they are in this school after all
+            rows.append(roll_row(child, grade=3, class_name="1班", entry_date=first_september))
+        stranger = make_resident_id(
+            place_code=county.code,
+            birth_date=datetime.date(first_september.year - 9, 6, 1),
+            sequence=499,
+            sex="F",
+        )
+        rows.append(
+            ["外来生", "", "G" + stranger, GRADE_NAMES[3], "2班", first_september, "否", "否"]
+        )
+        write_sheet(path, ROLL_HEADERS, rows, title=f"{school.name}学籍名单")
