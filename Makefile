@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: demo test lint install messages bench clean
+.PHONY: demo test lint install messages bench clean backup restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,22 @@ messages: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts
+
+# Backups of the PostgreSQL database named by DATABASE_URL (pg_dump's custom format: compressed,
+# restorable table by table). `make backup` writes backups/county_edu-YYYYmmdd-HHMMSS.dump;
+# `make restore FILE=backups/….dump` loads one into DATABASE_URL's database (normally a new, empty
+# one: see README "Deployment"). Both need the PostgreSQL client tools of the server's version.
+BACKUP_DIR ?= backups
+
+backup:
+	@test -n "$(DATABASE_URL)" || { echo "DATABASE_URL is not set (postgres://user:password@host:5432/name)"; exit 2; }
+	@mkdir -p "$(BACKUP_DIR)"
+	@file="$(BACKUP_DIR)/county_edu-$$(date +%Y%m%d-%H%M%S).dump"; \
+	  pg_dump --format=custom --no-owner --no-privileges --dbname="$(DATABASE_URL)" --file="$$file" \
+	  && echo "$$file"
+
+restore:
+	@test -n "$(DATABASE_URL)" || { echo "DATABASE_URL is not set (postgres://user:password@host:5432/name)"; exit 2; }
+	@test -f "$(FILE)" || { echo "usage: make restore FILE=backups/county_edu-….dump"; exit 2; }
+	pg_restore --clean --if-exists --no-owner --no-privileges --exit-on-error --single-transaction \
+	  --dbname="$(DATABASE_URL)" "$(FILE)"
