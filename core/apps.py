@@ -6,6 +6,12 @@ class CoreConfig(AppConfig):
     verbose_name = "core"
 
     def ready(self):
+        from . import audit
+        from .audit_views import export_audit
+        from .exports import register_exporter
+
+        audit.connect()
+        register_exporter("audit", export_audit)
         # Login security: logout and deactivation end every session; deploy checks registered.
         from . import security
 

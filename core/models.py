@@ -191,3 +191,63 @@ class ImportJob(models.Model):
         if not self.rows_total:
             return 0
         return min(99, int(100 * self.rows_done / self.rows_total))
+
+
+class AuditEvent(models.Model):
+    """One audited action: who, when, what, result, from where. Rows are only ever added: the
+    database refuses to change them or to delete them before the retention period is over, and
+    each row carries the hash of the one before it so that a gap or an edit shows."""
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("Logged in")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOGOUT = "logout", _("Logged out")
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Changed")
+        DELETE = "delete", _("Deleted")
+        VIEW = "view", _("Viewed a full record")
+        EXPORT = "export", _("Exported")
+        IMPORT = "import", _("Imported")
+
+    class Result(models.TextChoices):
+        OK = "ok", _("Succeeded")
+        DENIED = "denied", _("Refused")
+        FAILED = "failed", _("Failed")
+
+    at = models.DateTimeField(_("when"), db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,  # the row outlives the account
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True, db_index=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices, db_index=True)
+    object_type = models.CharField(_("record type"), max_length=100, blank=True, db_index=True)
+    object_id = models.CharField(_("record"), max_length=64, blank=True)
+    object_repr = models.CharField(_("description"), max_length=200, blank=True)
+    detail = models.JSONField(_("details"), default=dict, blank=True)
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices, default="ok")
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    previous_hash = models.CharField(max_length=64, editable=False)
+    row_hash = models.CharField(max_length=64, editable=False, unique=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit events cannot be deleted.")

@@ -18,10 +18,18 @@ def request_export(*, user, exporter: str, title: str, params: dict) -> ExportJo
     """Record the request (the export log) and queue the work once the row is committed."""
     from .tasks import run_export_task
 
+    from . import audit
+
     get_exporter(exporter)  # unknown names fail here, in the request, not in the worker
     with transaction.atomic():
         job = ExportJob.objects.create(
             requested_by=user, exporter=exporter, title=title, params=params
+        )
+        audit.record(
+            audit.A.EXPORT,
+            user=user,
+            obj=job,
+            detail={"exporter": exporter, "filters": params},
         )
         transaction.on_commit(lambda: run_export_task.delay(job.pk))
     return job

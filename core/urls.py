@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import audit_views, views
 
 app_name = "core"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("imports/<int:pk>/commit/", views.import_commit, name="import_commit"),
     path("imports/<str:name>/new/", views.import_new, name="import_new"),
     path("imports/<str:name>/template.xlsx", views.import_template, name="import_template"),
+    path("audit/", audit_views.audit_list, name="audit_list"),
+    path("audit/export/", audit_views.audit_export, name="audit_export"),
     path("notifications/", views.notification_list, name="notification_list"),
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
 ]

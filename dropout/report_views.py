@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import audit
 from core.errors import DomainError
 from enrollment.models import County
 from enrollment.permissions import get_scoped_or_404
@@ -148,5 +149,6 @@ def report_workbook(request, pk: int):
     report = get_scoped_or_404(MonthlyReport.objects.all(), request.user, pk=pk)
     if not report.workbook:
         raise Http404
+    audit.record(audit.A.EXPORT, obj=report, request=request, detail={"exporter": "monthly_report"})
     filename = f"{report.scope_name}{report.month:%Y年%m月}失辍学儿童月报告.xlsx"
     return FileResponse(report.workbook.open("rb"), as_attachment=True, filename=filename)

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
+from core import audit
 from core.errors import DomainError
 
 from . import selectors, services
@@ -324,9 +325,14 @@ class ChildViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
 
     def retrieve(self, request, *args, **kwargs):
         child = self.get_object()
-        context = self.get_serializer_context() | {
-            "full_identity": sees_full_identity(request.user, child)
-        }
+        full_identity = sees_full_identity(request.user, child)
+        audit.record(
+            audit.A.VIEW,
+            obj=child,
+            request=request._request,
+            detail={"full_identity": full_identity, "via": "api"},
+        )
+        context = self.get_serializer_context() | {"full_identity": full_identity}
         return Response(ChildSerializer(child, context=context).data)
 
     def create(self, request, *args, **kwargs):

@@ -509,12 +509,25 @@ def assign_help_partner(
 COUNTY_ADMIN_PERMISSION_APPS = ("enrollment", "dropout", "core", "auth", "authtoken")
 
 
+# Model permissions beyond the admin's: who reads the audit log (never writes it).
+ROLE_PERMISSIONS = {Role.AUDITOR: ("view_auditevent",)}
+NOBODY_WRITES = ("add_auditevent", "change_auditevent", "delete_auditevent")
+
+
 def role_group(role: str) -> Group:
     """The Django group of a role; the county administrators' group may use the admin."""
     group, created = Group.objects.get_or_create(name=role)
     if created and role == Role.COUNTY_ADMIN:
         group.permissions.set(
-            Permission.objects.filter(content_type__app_label__in=COUNTY_ADMIN_PERMISSION_APPS)
+            Permission.objects.filter(
+                content_type__app_label__in=COUNTY_ADMIN_PERMISSION_APPS
+            ).exclude(codename__in=NOBODY_WRITES)
+        )
+    elif created and role in ROLE_PERMISSIONS:
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="core", codename__in=ROLE_PERMISSIONS[role]
+            )
         )
     return group
 

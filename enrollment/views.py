@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_tables2 import RequestConfig
 
+from core import audit
 from core.errors import DomainError
 from core.services import request_export
 
@@ -185,6 +186,8 @@ def child_detail(request, pk: int):
         pk=pk,
     )
     user = request.user
+    full_identity = sees_full_identity(user, child)
+    audit.record(audit.A.VIEW, obj=child, request=request, detail={"full_identity": full_identity})
     visits = (
         HouseholdVisit.objects.filter(children=child)
         .select_related("recorded_by")
@@ -196,7 +199,7 @@ def child_detail(request, pk: int):
         "enrollment/child_detail.html",
         {
             "child": child,
-            "full_identity": sees_full_identity(user, child),
+            "full_identity": full_identity,
             "history": selectors.status_history(child),
             "visits": visits,
             "pairings": child.help_pairings.order_by("-start_date", "-pk"),

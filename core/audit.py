@@ -1,0 +1,207 @@
+"""The audit log: logins (failed ones too), every create/update/delete of a business record
+(through django-simple-history's signal), every view of a child's full record, every export
+and import. Who, when, what, result and the IP address; never the personal values themselves
+(the record's history keeps those, behind its own permissions).
+
+Rows form a hash chain (each row's hash covers the previous row's hash), written under a lock so
+the chain has no forks; `verify_chain()` finds the first row that was altered or removed.
+"""
+
+import hashlib
+import json
+import logging
+
+from django.db import connection, transaction
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from .models import AuditEvent
+
+logger = logging.getLogger(__name__)
+A = AuditEvent.Action
+GENESIS = "0" * 64
+_LOCK_KEY = 727_001  # the PostgreSQL advisory lock that serialises appends to the chain
+
+
+def current_request():
+    """The request being served, if any (simple-history's middleware keeps it per thread)."""
+    return getattr(HistoricalRecords.context, "request", None)
+
+
+def client_ip(request) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _payload(event: AuditEvent) -> str:
+    return json.dumps(
+        [
+            event.at.isoformat(),
+            event.user_id,
+            event.username,
+            event.action,
+            event.object_type,
+            event.object_id,
+            event.object_repr,
+            event.detail,
+            event.result,
+            event.ip,
+        ],
+        ensure_ascii=False,
+        sort_keys=True,
+        default=str,
+    )
+
+
+def row_hash(previous_hash: str, event: AuditEvent) -> str:
+    return hashlib.sha256((previous_hash + _payload(event)).encode()).hexdigest()
+
+
+def record(
+    action: str,
+    *,
+    user=None,
+    obj=None,
+    object_type: str = "",
+    object_id="",
+    object_repr: str = "",
+    detail: dict | None = None,
+    result: str = AuditEvent.Result.OK,
+    request=None,
+    username: str = "",
+) -> AuditEvent:
+    """Append one event; `username` names who tried when there is no user (a failed login)."""
+    request = request or current_request()
+    if user is None and request is not None:
+        user = getattr(request, "user", None)
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+        object_repr = object_repr or str(obj)
+    event = AuditEvent(
+        at=timezone.now(),
+        user=user,
+        username=user.get_username() if user is not None else username[:150],
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id or ""),
+        object_repr=object_repr[:200],
+        detail=detail or {},
+        result=result,
+        ip=client_ip(request),
+    )
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        previous = (
+            AuditEvent.objects.order_by("-pk").values_list("row_hash", flat=True).first() or GENESIS
+        )
+        event.previous_hash = previous
+        event.row_hash = row_hash(previous, event)
+        event.save()
+    return event
+
+
+def verify_chain() -> int | None:
+    """The pk of the first row whose hash or link does not hold, or None when the chain is
+    intact from the first row kept to the last (rows past retention may have been purged from
+    the start, so the first row kept anchors the chain)."""
+    previous = None
+    for event in AuditEvent.objects.order_by("pk").iterator(chunk_size=2000):
+        if previous is None:
+            previous = event.previous_hash
+        if event.previous_hash != previous or event.row_hash != row_hash(previous, event):
+            return event.pk
+        previous = event.row_hash
+    return None
+
+
+# --- the signal receivers (connected in CoreConfig.ready) -------------------------------------
+
+
+def on_login(sender, request, user, **kwargs):
+    record(A.LOGIN, user=user, request=request)
+
+
+def on_logout(sender, request, user, **kwargs):
+    if user is not None:
+        record(A.LOGOUT, user=user, request=request)
+
+
+def on_login_failed(sender, credentials, request=None, **kwargs):
+    # The name that was tried, never the password.
+    tried = str(credentials.get("username", ""))[:150]
+    record(
+        A.LOGIN_FAILED,
+        request=request,
+        username=tried,
+        result=AuditEvent.Result.DENIED,
+    )
+
+
+HISTORY_ACTIONS = {"+": A.CREATE, "~": A.UPDATE, "-": A.DELETE}
+
+
+def on_history(sender, instance, history_instance, **kwargs):
+    """Every save or delete of a model with history: which record, which fields changed."""
+    action = HISTORY_ACTIONS.get(history_instance.history_type, A.UPDATE)
+    detail = {}
+    if action == A.UPDATE:
+        previous = history_instance.prev_record
+        if previous is not None:
+            # Every tracked field, the ones users may not edit (a status) included.
+            detail["fields"] = sorted(
+                field.name
+                for field in previous.tracked_fields
+                if getattr(previous, field.attname) != getattr(history_instance, field.attname)
+            )
+    record(
+        action,
+        user=history_instance.history_user,
+        obj=instance,
+        detail=detail,
+    )
+
+
+# Apps whose records are audited; models with a history are audited through it (above), the
+# others (entries of a procedure, steps, users) through their save and delete signals.
+AUDITED_APPS = {"auth", "authtoken", "enrollment", "dropout", "subsidies", "teachers", "inspections"}
+
+
+def _plainly_audited(sender) -> bool:
+    return (
+        sender._meta.app_label in AUDITED_APPS
+        and not hasattr(sender, "history")  # audited through its history
+        and not hasattr(sender, "instance_type")  # a historical model itself
+    )
+
+
+def on_save(sender, instance, created, update_fields=None, raw=False, **kwargs):
+    if raw or not _plainly_audited(sender):
+        return
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return  # the login itself is the event
+    detail = {"fields": sorted(update_fields)} if update_fields else {}
+    record(A.CREATE if created else A.UPDATE, obj=instance, detail=detail)
+
+
+def on_delete(sender, instance, **kwargs):
+    if _plainly_audited(sender):
+        record(A.DELETE, obj=instance)
+
+
+def connect():
+    from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+    from django.db.models.signals import post_delete, post_save
+    from simple_history.signals import post_create_historical_record
+
+    post_save.connect(on_save, dispatch_uid="audit-save")
+    post_delete.connect(on_delete, dispatch_uid="audit-delete")
+    user_logged_in.connect(on_login, dispatch_uid="audit-login")
+    user_logged_out.connect(on_logout, dispatch_uid="audit-logout")
+    user_login_failed.connect(on_login_failed, dispatch_uid="audit-login-failed")
+    post_create_historical_record.connect(on_history, dispatch_uid="audit-history")
