@@ -68,7 +68,7 @@ def write_xlsx(
     header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     date = workbook.add_format({"num_format": "yyyy-mm-dd"})
     for index, column in enumerate(export.columns):
-        sheet.set_column(index, index, column.width)
+        sheet.set_column(index, index, column_width(column))
         sheet.write_string(0, index, column.header, header)
     sheet.freeze_panes(1, 0)
     written = 0
@@ -86,6 +86,13 @@ def write_xlsx(
             progress(written)
     workbook.close()
     return written
+
+
+def column_width(column: Column) -> int:
+    """The exporter's width, widened to show the whole header (a Chinese character is two
+    columns wide in Excel) and capped so that one long column cannot push the rest away."""
+    header = sum(2 if ord(character) > 0x2E7F else 1 for character in column.header) + 2
+    return min(max(column.width, header), 60)
 
 
 def _sheet_title(title: str) -> str:

@@ -26,3 +26,11 @@ def test_writer_streams_rows_with_headers_and_reports_progress(tmp_path):
     assert sheet["A26"].value == "孩子24" and sheet["C26"].value == 24
     assert sheet["B2"].value.date() == datetime.date(2020, 1, 1)
     assert sheet.freeze_panes == "A2"
+
+
+def test_columns_are_wide_enough_for_their_chinese_headers_and_capped():
+    from core.exports import Column, column_width
+
+    assert column_width(Column("户籍所在村（社区）", 8)) == 20
+    assert column_width(Column("姓名", 10)) == 10
+    assert column_width(Column("备注", 200)) == 60
