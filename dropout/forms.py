@@ -31,6 +31,8 @@ class CaseDetailsForm(CrispyMixin, forms.Form):
     cause = forms.ChoiceField(label=_("Reason for dropping out"), choices=DropoutCase.Cause.choices)
     cause_detail = _text(_("Circumstances"), required=False)
     responsible_persons = _text(_("Responsible persons (包保责任人)"), required=False)
+    # The version the form was opened at: a save over someone else's newer one is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class PersuasionForm(CrispyMixin, forms.Form):

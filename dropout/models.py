@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.concurrency import version_field
 from enrollment.models import Child, County, School, Township
 from enrollment.scoping import ScopedQuerySet
 
@@ -264,6 +265,7 @@ class DropoutCase(models.Model):
         editable=False,
     )
     close_evidence = models.TextField(_("evidence for closing"), blank=True, editable=False)
+    version = version_field()
     history = HistoricalRecords()
 
     objects = ScopedQuerySet.as_manager()

@@ -269,6 +269,7 @@ def case_edit(request, pk: int):
             "cause": case.cause,
             "cause_detail": case.cause_detail,
             "responsible_persons": case.responsible_persons,
+            "version": case.version,
         },
     )
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.concurrency import check_and_bump
 from core.errors import DomainError, TransitionRefused
 from enrollment.models import Child, EnrollmentStatus, School
 from enrollment.roles import CASE_ROLES, OPEN_CASE_ROLES, PERSUASION_ROLES, RETURN_ROLES
@@ -334,12 +335,20 @@ def strike_off_consolidated(*, day: datetime.date | None = None) -> int:
 
 
 def update_case_details(
-    *, actor, case: DropoutCase, cause: str, cause_detail: str, responsible_persons: str
+    *,
+    actor,
+    case: DropoutCase,
+    cause: str,
+    cause_detail: str,
+    responsible_persons: str,
+    version: int | None = None,
 ) -> DropoutCase:
+    """`version`: the one the editor's form was built from; a stale one is refused."""
     require_role(actor, case, CASE_ROLES)
     with transaction.atomic():
         case = locked_case(case)
         _refuse_unless(case, DropoutCase.OPEN_STATUSES, _("editing the case"))
+        check_and_bump(case, version)
         case.cause, case.cause_detail = cause, cause_detail.strip()
         case.responsible_persons = responsible_persons.strip()
         saved_by(case, actor)

@@ -352,3 +352,43 @@ def test_officials_of_the_township_are_told_once_when_a_notice_is_overdue(world,
             notify_overdue_notices()
     assert Notification.objects.filter(recipient=world.township1_user).count() == 1
     assert not Notification.objects.exclude(recipient=world.township1_user).exists()
+
+
+def test_two_officials_editing_one_case_the_second_save_is_refused(world, case):
+    """Lost update: both open the edit form at version 1; the first saves; the second's save
+    would overwrite it, so it is refused with a message and the first one's text stays."""
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    url = reverse("dropout:case_edit", args=[case.pk])
+    first, second = client_for(world.township1_user), client_for(world.admin)
+    opened_at = first.get(url).context["form"].initial["version"]
+    assert second.get(url).context["form"].initial["version"] == opened_at == 1
+    data = {"cause": "work", "cause_detail": "", "version": opened_at}
+    saved = first.post(url, {**data, "responsible_persons": "镇长 张三（第一人）"})
+    assert saved.status_code == 302
+    refused = second.post(url, {**data, "responsible_persons": "校长 李四（第二人）"})
+    assert refused.status_code == 200
+    assert "已被他人修改" in refused.content.decode()
+    case.refresh_from_db()
+    assert case.responsible_persons == "镇长 张三（第一人）" and case.version == 2
+    # Reopened at the new version, the second official's edit goes through.
+    again = second.post(url, {**data, "version": 2, "responsible_persons": "校长 李四"})
+    assert again.status_code == 302
+    case.refresh_from_db()
+    assert case.responsible_persons == "校长 李四" and case.version == 3
+
+
+def test_a_form_without_its_version_is_refused(world, case):
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    url = reverse("dropout:case_edit", args=[case.pk])
+    response = client_for(world.township1_user).post(
+        url, {"cause": "work", "cause_detail": "", "responsible_persons": "某人"}
+    )
+    assert response.status_code == 200 and response.context["form"].errors
+    case.refresh_from_db()
+    assert case.responsible_persons == "镇长 张三\n校长 李四"
