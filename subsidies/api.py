@@ -2,7 +2,7 @@
 with the reason; bad input 400 with field errors; out of scope 404; without the role 403."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
@@ -14,7 +14,7 @@ from enrollment.permissions import has_any_role
 
 from .filters import BatchFilter, FundEntryFilter, GapFilter, PaymentFilter
 from .models import Batch, Donation, FundEntry, Gap, Payment, Programme, ReliefFund
-from .roles import CATALOGUE_ROLES, DONATION_ROLES, FUND_ROLES
+from .roles import APPROVE_ROLES, BATCH_ROLES, CATALOGUE_ROLES, DONATION_ROLES, FUND_ROLES
 from .selectors import batch_list, payment_list
 from .services import batches as batch_services
 from .services import fund as fund_services
@@ -33,6 +33,16 @@ def call_service(function, **kwargs):
         raise Conflict({"detail": error.message}) from error
     except DomainError as error:
         raise ApiValidationError({error.field or "non_field_errors": [error.message]}) from error
+
+
+class WriteRoles(permissions.BasePermission):
+    """Writes need one of the view's `write_roles` somewhere (403 before any validation); the
+    services then check the role in the scope of the object."""
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return has_any_role(request.user, view.write_roles)
 
 
 def _county(user):
@@ -93,6 +103,8 @@ class ProgrammeViewSet(
 ):
     """The catalogue: everyone signed in reads it; county administrators and bureau staff edit."""
 
+    permission_classes = [permissions.IsAuthenticated, WriteRoles]
+    write_roles = CATALOGUE_ROLES
     serializer_class = ProgrammeSerializer
     queryset = Programme.objects.prefetch_related("excludes").order_by("report_order", "code")
     filterset_fields = ["per_child", "checked_for_gaps", "unit"]
@@ -162,6 +174,8 @@ class MarkPaidSerializer(serializers.Serializer):
 class BatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Batches in the user's scope; `build/`, `lines/`, `review/`, `approve/`, `mark-paid/`."""
 
+    permission_classes = [permissions.IsAuthenticated, WriteRoles]
+    write_roles = BATCH_ROLES | APPROVE_ROLES
     serializer_class = BatchSerializer
     filterset_class = BatchFilter
 
@@ -279,6 +293,8 @@ class PaymentViewSet(viewsets.ReadOnlyModelViewSet):
     """Payment lines in the user's scope; a paid line is corrected by `reverse/` or
     `supplement/` (a new line), never edited."""
 
+    permission_classes = [permissions.IsAuthenticated, WriteRoles]
+    write_roles = BATCH_ROLES
     serializer_class = PaymentSerializer
     filterset_class = PaymentFilter
 
@@ -379,6 +395,8 @@ class FundEntryViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """The fund ledger. POST an inflow (kind donation/income/other_in, positive amount) or a grant
     request (kind grant, positive amount, child, hardship); `approve/` and `reject/` a grant."""
 
+    permission_classes = [permissions.IsAuthenticated, WriteRoles]
+    write_roles = FUND_ROLES
     serializer_class = FundEntrySerializer
     filterset_class = FundEntryFilter
 
@@ -472,6 +490,8 @@ class DonationSerializer(serializers.ModelSerializer):
 
 
 class DonationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    permission_classes = [permissions.IsAuthenticated, WriteRoles]
+    write_roles = DONATION_ROLES
     serializer_class = DonationSerializer
     filterset_fields = ["kind", "donor_kind"]
 

@@ -129,8 +129,12 @@ class Programme(models.Model):
     days_per_term = models.PositiveSmallIntegerField(_("school days per term"), default=100)
     all_pupils = models.BooleanField(_("every pupil of the stages"), default=False)
     rural_only = models.BooleanField(_("rural schools only"), default=False)
-    poverty_categories = models.JSONField(_("household poverty categories"), default=list)
-    difficulty_levels = models.JSONField(_("levels of economic difficulty"), default=list)
+    poverty_categories = models.JSONField(
+        _("household poverty categories"), default=list, blank=True
+    )
+    difficulty_levels = models.JSONField(
+        _("levels of economic difficulty"), default=list, blank=True
+    )
     includes_disabled = models.BooleanField(_("disabled children qualify"), default=False)
     includes_orphan = models.BooleanField(_("orphans qualify"), default=False)
     boarding = models.CharField(

@@ -79,8 +79,11 @@ def create_batch(
     return batch
 
 
-def _locked_batch(batch: Batch, *, states) -> Batch:
+def _locked_batch(batch: Batch, *, states, actor=None, roles=None) -> Batch:
+    """Lock the batch row; the role is checked before the state (403 before 409)."""
     batch = Batch.objects.select_for_update().select_related("programme").get(pk=batch.pk)
+    if roles is not None:
+        require_role(actor, batch, roles)
     if batch.status not in states:
         raise TransitionRefused(
             _("This batch is %(status)s; that is not possible now.")
@@ -119,8 +122,7 @@ def add_payments(*, actor, batch: Batch, rows: list[dict]) -> AddResult:
     """
     result = AddResult()
     with transaction.atomic():
-        batch = _locked_batch(batch, states=(B.DRAFT,))
-        require_role(actor, batch, BATCH_ROLES)
+        batch = _locked_batch(batch, states=(B.DRAFT,), actor=actor, roles=BATCH_ROLES)
         programme, period = batch.programme, batch.period
         numbers = [row.get("row", index) for index, row in enumerate(rows, start=1)]
         ids = []
@@ -283,8 +285,7 @@ def add_payments(*, actor, batch: Batch, rows: list[dict]) -> AddResult:
 def build_from_eligibility(*, actor, batch: Batch) -> AddResult:
     """List every eligible pupil of the batch's school (every eligible child of the county for a
     bureau list) at the standard amount, leaving out those already paid."""
-    batch = _locked_batch(batch, states=(B.DRAFT,))
-    require_role(actor, batch, BATCH_ROLES)
+    batch = _locked_batch(batch, states=(B.DRAFT,), actor=actor, roles=BATCH_ROLES)
     children = Child.objects.filter(village__township__county_id=batch.county_id)
     eligible = eligible_children(batch.programme, batch.period, children)
     if batch.school_id:
@@ -298,15 +299,13 @@ def build_from_eligibility(*, actor, batch: Batch) -> AddResult:
 
 @transaction.atomic
 def remove_payment(*, actor, payment: Payment) -> None:
-    batch = _locked_batch(payment.batch, states=(B.DRAFT,))
-    require_role(actor, batch, BATCH_ROLES)
+    _locked_batch(payment.batch, states=(B.DRAFT,), actor=actor, roles=BATCH_ROLES)
     payment._history_user = actor
     payment.delete()
 
 
 def _transition(batch, *, actor, roles, states, to, **changes) -> Batch:
-    batch = _locked_batch(batch, states=states)
-    require_role(actor, batch, roles)
+    batch = _locked_batch(batch, states=states, actor=actor, roles=roles)
     batch.status = to
     for name, value in changes.items():
         setattr(batch, name, value)
@@ -316,6 +315,7 @@ def _transition(batch, *, actor, roles, states, to, **changes) -> Batch:
 def review_batch(*, actor, batch: Batch) -> Batch:
     """The school (or bureau) has checked the list: it goes to the bureau for approval."""
     with transaction.atomic():
+        require_role(actor, batch, BATCH_ROLES)
         if not batch.payments.exists():
             raise TransitionRefused(_("The batch has no lines."))
         return _transition(
