@@ -37,9 +37,9 @@ INSTALLED_APPS = [
     "core",
     "enrollment.apps.EnrollmentConfig",
     "dropout.apps.DropoutConfig",
+    "subsidies.apps.SubsidiesConfig",
     "teachers.apps.TeachersConfig",
     "inspections.apps.InspectionsConfig",
-    "subsidies.apps.SubsidiesConfig",
 ]
 
 MIDDLEWARE = [
@@ -212,12 +212,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dropout.tasks.daily_dropout_run",
         "schedule": crontab(hour=2, minute=0),
     },
+    # 失辍学儿童月报告: last month's reports of every county, on the 1st at 01:00 (Asia/Shanghai).
+    "dropout-monthly-reports": {
+        "task": "dropout.tasks.generate_monthly_reports",
+        "schedule": crontab(day_of_month=1, hour=1, minute=0),
+    },
     # Issues past their rectification deadline: flagged and their units notified.
     "inspections-daily-overdue": {
         "task": "inspections.tasks.notify_overdue_issues_task",
         "schedule": crontab(hour=2, minute=30),
     },
 }
+
+# Notifications also go by email to users with an address when a mail server is configured
+# (EMAIL_URL, e.g. smtp+tls://user:password@mail.example.gov.cn:587); none by default.
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="dummymail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@localhost")
+# The address users reach the product at, for links in emails.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+NOTIFICATION_EMAILS = env.bool("NOTIFICATION_EMAILS", default=bool(env("EMAIL_URL", default="")))
 
 if REDIS_URL:
     CACHES = {
@@ -286,7 +300,11 @@ TEACHER_ALLOWANCE_POST_TYPES = ["regular", "special_post", "exchange"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Resident IDs and phone numbers are masked in every log line (PIPL: minors' data).
+    "filters": {"mask_personal_data": {"()": "core.log_filters.MaskPersonalData"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]}
+    },
     "root": {"handlers": ["console"], "level": "INFO"},
     # django-axes logs every login at INFO; keep lockouts and failures (WARNING) only.
     "loggers": {"axes": {"level": "WARNING"}},

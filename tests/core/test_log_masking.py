@@ -1,0 +1,42 @@
+"""Resident IDs and phone numbers never reach the log output in full."""
+
+import datetime
+import io
+import logging
+
+from core.log_filters import MaskPersonalData, mask_text
+from core.resident_id import make_resident_id
+
+CHILD_ID = make_resident_id(
+    place_code="510304", birth_date=datetime.date(2015, 3, 4), sequence=123, sex="M"
+)
+
+
+def test_ids_and_mobiles_are_masked_but_other_numbers_are_not():
+    text = f"child {CHILD_ID} guardian 13812345678 order 20261129000000000001 count 150000"
+    masked = mask_text(text)
+    assert CHILD_ID not in masked and "13812345678" not in masked
+    assert CHILD_ID[:4] + "*" * 10 + CHILD_ID[-4:] in masked and "138****5678" in masked
+    assert "20261129000000000001" in masked and "150000" in masked
+
+
+def test_the_configured_log_handlers_mask_messages_arguments_and_tracebacks():
+    (console,) = [h for h in logging.getLogger().handlers if h.get_name() == "console"] or [None]
+    assert console is not None and any(isinstance(f, MaskPersonalData) for f in console.filters)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    for log_filter in console.filters:
+        handler.addFilter(log_filter)
+    logger = logging.getLogger("tests.masking")
+    logger.addHandler(handler)
+    try:
+        logger.warning("import row refused: %s, phone %s", CHILD_ID, "13912345678")
+        try:
+            raise ValueError(f"bad id {CHILD_ID}")
+        except ValueError:
+            logger.exception("failed")
+    finally:
+        logger.removeHandler(handler)
+    output = stream.getvalue()
+    assert CHILD_ID not in output and "13912345678" not in output
+    assert "139****5678" in output and "bad id 5103**********" in output
