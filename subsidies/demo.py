@@ -1,6 +1,6 @@
 """Demo data of the subsidies module: three school years of batches and payments built from the
 eligibility rules, with a few deliberate errors the entitlement check must find (children left
-out, short payments, payments to a child who had dropped out, one child paid although not
+out, short payments, meals paid for children who had dropped out, one child paid although not
 eligible, duplicates across mutually exclusive programmes), a corrected error (a reversal) it
 must not find, identifications of economic difficulty, the relief fund's history and donations.
 
@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from enrollment.models import Child, EnrollmentStatus, PovertyStatus, School
+from enrollment.services import change_status
 
 from .eligibility import ENTITLED_STATUSES, PRE_IDENTIFYING_STATUSES, eligible_children
 from .models import (
@@ -27,6 +28,7 @@ from .models import (
     Method,
     Payment,
     Programme,
+    census_date,
     terms_of_year,
 )
 from .services import batches as batch_services
@@ -320,27 +322,47 @@ def _deliberate_errors(county, users, years, rng) -> list[tuple]:
         Payment.objects.filter(pk=line.pk).update(amount=line.amount / 2)
         manifest.append(("short", line.child_id, "boarding-living-allowance", autumn))
 
-    # 3. Exercise books paid in spring to children who had dropped out before its census day.
+    # 3. Nutrition paid in spring for children who had dropped out before its census day (the
+    # canteen kept the autumn list). Dropouts of the registry first; one more if there is none.
+    spring_census = census_date(spring)
+    fed_in_autumn = county_payments.filter(programme__code="nutrition", period=autumn)
     dropped = list(
         Child.objects.filter(
             village__township__county=county,
             status=EnrollmentStatus.DROPPED_OUT,
-            status_since__lt=datetime.date(last_year + 1, 3, 1),
-            status_since__gt=datetime.date(last_year, 10, 1),
-            pk__in=county_payments.filter(programme__code="exercise-books", period=autumn).values(
-                "child_id"
-            ),
+            status_since__lt=spring_census,
+            status_since__gt=census_date(autumn),
+            pk__in=fed_in_autumn.values("child_id"),
         ).order_by("pk")[:2]
     )
+    if not dropped:
+        pupil = (
+            Child.objects.filter(
+                pk__in=fed_in_autumn.values("child_id"),
+                status=EnrollmentStatus.IN_SCHOOL,
+                status_since__lt=datetime.date(last_year, 12, 1),
+            )
+            .order_by("pk")
+            .first()
+        )
+        if pupil is not None:
+            change_status(
+                actor=users["bureau"],
+                child=pupil,
+                status=EnrollmentStatus.DROPPED_OUT,
+                effective_date=datetime.date(last_year, 12, 15),
+                reason="连续缺课超过30天，外出务工",
+            )
+            dropped = [pupil]
     if dropped:
         _paid_correction(
             users,
-            "exercise-books",
+            "nutrition",
             spring,
-            [{"child": child.pk, "reason": "按上学期名单发放"} for child in dropped],
+            [{"child": child.pk, "reason": "食堂按上学期名单供餐"} for child in dropped],
             county=county,
         )
-        manifest += [("not_enrolled", child.pk, "exercise-books", spring) for child in dropped]
+        manifest += [("not_enrolled", child.pk, "nutrition", spring) for child in dropped]
 
     # 4. A non-poor boarder paid the allowance on a teacher's word (recorded reason, still wrong).
     paid_allowance = county_payments.filter(

@@ -1,4 +1,5 @@
 import datetime
+import importlib
 
 import pytest
 
@@ -9,6 +10,17 @@ from subsidies.services import batches
 
 YEAR = 2025  # the school year 2025–2026 of the scenarios
 AUTUMN, SPRING = f"{YEAR}-1", f"{YEAR}-2"
+
+
+def ensure_catalogue():
+    """The national programmes come from a data migration; a transactional test elsewhere in the
+    session empties the tables after it, so put them back when they are gone."""
+    if Programme.objects.exists():
+        return
+    from django.apps import apps
+
+    migration = importlib.import_module("subsidies.migrations.0002_national_programmes")
+    migration.seed(apps, None)
 
 
 def enrol(world, child, school, *, grade=3, on=None, boarder=False, status=None):
@@ -60,6 +72,7 @@ def scenario(world):
     """child1: boarder of a registered-poor household at school1 (grade 3);
     child2: non-boarder of a low-income household at school2 (grade 8, junior);
     child1b: school1, not poor, non-boarder."""
+    ensure_catalogue()
     world.school1.is_boarding = True
     world.school1.save()
     poor(world.household1)
