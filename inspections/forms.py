@@ -5,6 +5,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from enrollment.forms import DATE_INPUT, CrispyMixin
 
@@ -47,17 +48,17 @@ class UnitField(forms.ChoiceField):
 
 class CampaignForm(CrispyMixin, forms.Form):
     name = forms.CharField(
-        label=_("Name"),
+        label=pgettext_lazy("inspections", "Name"),
         max_length=100,
         help_text=_("e.g. 扶贫领域腐败和作风问题专项治理"),
     )
     start_date = _date(_("From"))
     end_date = _date(_("Until"))
-    description = _text(_("Description"), required=False)
+    description = _text(pgettext_lazy("inspections", "Description"), required=False)
 
 
 class GroupForm(CrispyMixin, forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("inspections", "Name"), max_length=100)
     campaign = forms.ModelChoiceField(
         label=_("Campaign"), queryset=Campaign.objects.none(), required=False
     )
@@ -105,7 +106,7 @@ class InspectionForm(CrispyMixin, forms.Form):
         queryset=Area.objects.filter(is_active=True),
         widget=forms.CheckboxSelectMultiple,
     )
-    summary = _text(_("Summary"), rows=4, required=False)
+    summary = _text(pgettext_lazy("inspections", "Summary"), rows=4, required=False)
     attachments = forms.FileField(
         label=_("Attachment (PDF, JPEG or PNG)"),
         required=False,
@@ -133,7 +134,7 @@ class IssueForm(CrispyMixin, forms.Form):
     area = forms.ModelChoiceField(label=_("Area"), queryset=Area.objects.filter(is_active=True))
     category = forms.ChoiceField(label=_("Category"), choices=Issue.Category.choices)
     description = _text(_("Problem"))
-    evidence = _text(_("Evidence"), required=False)
+    evidence = _text(pgettext_lazy("inspections", "Evidence"), required=False)
     evidence_file = forms.FileField(label=_("Evidence file (PDF, JPEG or PNG)"), required=False)
     measures = _text(_("Required measures"))
     deadline = _date(_("Deadline for rectification"), initial=None)
@@ -220,7 +221,7 @@ class StepForm(CrispyMixin, forms.Form):
 
 
 class ConcludeForm(CrispyMixin, forms.Form):
-    result = _text(_("Result"), rows=4)
+    result = _text(pgettext_lazy("inspections", "Result"), rows=4)
     replied_on = _date(_("Reply date"), required=False)
 
 

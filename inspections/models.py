@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from enrollment.models import County, School, Township
@@ -153,7 +154,7 @@ class Campaign(models.Model):
     name = models.CharField(_("name"), max_length=100)
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"))
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(pgettext_lazy("inspections", "description"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
     )
@@ -314,7 +315,7 @@ class Complaint(UnitMixin):
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     received_on = models.DateField(_("received on"), db_index=True)
-    content = models.TextField(_("content"))
+    content = models.TextField(pgettext_lazy("inspections", "content"))
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
     complainant_name = models.CharField(_("complainant's name"), max_length=50, blank=True)
     complainant_contact = models.CharField(_("complainant's contact"), max_length=100, blank=True)
@@ -329,7 +330,7 @@ class Complaint(UnitMixin):
         editable=False,
         db_index=True,
     )
-    result = models.TextField(_("result"), blank=True, editable=False)
+    result = models.TextField(pgettext_lazy("inspections", "result"), blank=True, editable=False)
     replied_on = models.DateField(_("reply date"), null=True, blank=True, editable=False)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
@@ -420,7 +421,9 @@ class Issue(UnitMixin):
     LIVE_STATUSES = (Status.OPEN, Status.RECTIFYING, Status.SUBMITTED, Status.VERIFIED)
     PENDING_STATUSES = (Status.OPEN, Status.RECTIFYING)
 
-    number = models.CharField(_("number"), max_length=30, editable=False, db_index=True)
+    number = models.CharField(
+        pgettext_lazy("inspections", "number"), max_length=30, editable=False, db_index=True
+    )
     county = models.ForeignKey(
         County, on_delete=models.PROTECT, related_name="+", verbose_name=_("county")
     )
@@ -457,9 +460,11 @@ class Issue(UnitMixin):
     evidence_file = models.FileField(
         _("evidence file"), upload_to="inspections/issues/%Y/%m/", blank=True
     )
-    responsible_person = models.CharField(_("responsible person"), max_length=50)
+    responsible_person = models.CharField(
+        pgettext_lazy("inspections", "responsible person"), max_length=50
+    )
     measures = models.TextField(_("required measures"))
-    deadline = models.DateField(_("deadline"), db_index=True)
+    deadline = models.DateField(pgettext_lazy("inspections", "deadline"), db_index=True)
     status = models.CharField(
         _("status"),
         max_length=12,

@@ -182,11 +182,17 @@ def ledger_figures(queryset, day=None) -> LedgerFigures:
     unit — each one grouped query."""
     day = day or timezone.localdate()
     base = queryset.order_by()
-    total = _with_rate(base.aggregate(**_counts(day)))
     by_area = [
         _with_rate(row)
         for row in base.values("area__name").annotate(**_counts(day)).order_by("area__name")
     ]
+    # Every issue has exactly one area: the total is the sum of the areas' rows.
+    total = _with_rate(
+        {
+            key: sum(row[key] for row in by_area)
+            for key in ("found", "rectified", "verified", "overdue")
+        }
+    )
     unit_rows = (
         base.values("unit_kind", "school__name", "township__name", "section__name")
         .annotate(**_counts(day))

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from core.errors import DomainError, TransitionRefused
 from core.notifications import notify
@@ -200,7 +201,7 @@ def update_issue(*, actor, issue: Issue, unit=None, **changes) -> Issue:
         str(Issue._meta.get_field(name).verbose_name)
         for name in EDITABLE_FIELDS
         if getattr(issue, name) != before[name]
-    ] + ([str(_("unit"))] if "unit" in before else [])
+    ] + ([str(pgettext_lazy("inspections", "unit"))] if "unit" in before else [])
     if not changed:
         return issue
     saved_by(issue, actor)

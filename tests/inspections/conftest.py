@@ -1,4 +1,5 @@
 import datetime
+import importlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -7,6 +8,7 @@ from django.utils import timezone
 from inspections.models import Area, BureauSection, Complaint
 from inspections.services import complaints, inspections, issues
 
+AREAS = importlib.import_module("inspections.migrations.0002_seed_areas").AREAS
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -23,7 +25,19 @@ def pdf_upload(name="evidence.pdf"):
 
 
 def area(name="学生资助") -> Area:
-    return Area.objects.get(name=name)
+    # The list is seeded by a data migration; a transactional test elsewhere may have flushed it.
+    return Area.objects.get_or_create(name=name)[0]
+
+
+@pytest.fixture
+def areas(db):
+    return [area(name) for name in AREAS]
+
+
+@pytest.fixture
+def world(world, areas):
+    """The shared world, with the seeded list of areas present."""
+    return world
 
 
 @pytest.fixture

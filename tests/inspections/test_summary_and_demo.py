@@ -46,7 +46,7 @@ def test_the_summary_counts_the_period_and_the_campaign(world, campaign, inspect
     assert "开展纵向监督检查3余次，发现问题3个，整改问题2个，销号1个" in html
 
 
-def test_the_demo_has_every_state_overdue_issues_and_an_anonymous_complaint(db):
+def test_the_demo_has_every_state_overdue_issues_and_an_anonymous_complaint(areas):
     county, _created = load_demo("demo")
     ensure_demo_users(county)
     users = demo_accounts(county)
@@ -69,7 +69,9 @@ def test_the_demo_has_every_state_overdue_issues_and_an_anonymous_complaint(db):
     assert client_for(users["inspector"]).get(reverse("inspections:ledger")).status_code == 200
 
 
-def test_at_county_scale_hundreds_of_inspections_and_thousands_of_issues_are_bulk_inserted(db):
+def test_at_county_scale_hundreds_of_inspections_and_thousands_of_issues_are_bulk_inserted(
+    areas,
+):
     from enrollment.demo import Scale
 
     county, _created = load_demo("demo")
