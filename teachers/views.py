@@ -350,14 +350,21 @@ def exchange_export(request):
 def exchange_new(request):
     _require_manager(request.user)
     initial = {}
-    if (request.GET.get("teacher") or "").isdigit():
-        initial["teacher"] = int(request.GET["teacher"])
+    candidates = (
+        Teacher.objects.for_user(request.user, roles=M)
+        .filter(status=Teacher.Status.ACTIVE)
+        .select_related("school")
+    )
+    # From a teacher's page (or posting for one teacher) the choice is that teacher only: a
+    # county has thousands, too many for one drop-down on a phone.
+    chosen = request.POST.get("teacher") or request.GET.get("teacher") or ""
+    if chosen.isdigit():
+        initial["teacher"] = int(chosen)
+        candidates = candidates.filter(pk=int(chosen))
     form = forms.ExchangeForm(
         request.POST or None,
         initial=initial,
-        teachers=Teacher.objects.for_user(request.user, roles=M)
-        .filter(status=Teacher.Status.ACTIVE)
-        .select_related("school"),
+        teachers=candidates,
         schools=School.objects.for_user(request.user, roles=M),
     )
     return _form_page(
