@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ExportJob
+from .models import ExportJob, ImportJob
 
 
 @admin.register(ExportJob)
@@ -11,6 +11,35 @@ class ExportJobAdmin(admin.ModelAdmin):
     list_select_related = ["requested_by"]
     list_filter = ["status", "exporter"]
     readonly_fields = [f.name for f in ExportJob._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """The import log, read-only: file, importer, scope, who, when, counts, outcome."""
+
+    list_display = [
+        "created_at",
+        "uploaded_by",
+        "title",
+        "scope_label",
+        "status",
+        "rows_total",
+        "rows_new",
+        "rows_changed",
+        "rows_error",
+    ]
+    list_select_related = ["uploaded_by"]
+    list_filter = ["status", "importer"]
+    readonly_fields = [f.name for f in ImportJob._meta.fields]
 
     def has_add_permission(self, request):
         return False

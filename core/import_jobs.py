@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from . import audit
 from .errors import DomainError
 from .imports import Outcome, Plan, WorkbookRefused, check_workbook, get_importer, read_rows
 from .models import ImportJob
@@ -194,6 +195,19 @@ def _run_commit(job_id: int) -> ImportJob:
                 raise _Stale
             scope = handler.resolve_scope(actor, job.scope_key)
             handler.apply(plan, scope=scope, user=actor, job=job)
+            # The rows go in bulk (no per-row signals): the import is audited once, here.
+            audit.record(
+                audit.A.IMPORT,
+                user=actor,
+                obj=job,
+                detail={
+                    "importer": job.importer,
+                    "scope": job.scope_key,
+                    "file": job.original_name,
+                    "new": job.rows_new,
+                    "changed": job.rows_changed,
+                },
+            )
             job.status = ImportJob.Status.COMMITTED
             job.committed_at = timezone.now()
             job.save()

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from simple_history.utils import get_history_model_for_model
 
-from core.models import ImportJob
+from core.models import AuditEvent, ImportJob
 from enrollment.import_samples import Formula, Number
 from enrollment.models import Child, EnrollmentStatus, EnrollmentStatusChange, Household
 
@@ -263,6 +263,12 @@ def test_corrected_extract_imports_and_reimport_changes_nothing(world, extract):
 
     _response, job = commit(world.township1_user, job)
     assert job.status == ImportJob.Status.COMMITTED, job.error
+    audited = AuditEvent.objects.get(action=AuditEvent.Action.IMPORT)
+    assert (audited.user, audited.detail["new"], audited.detail["changed"]) == (
+        world.township1_user,
+        11,
+        1,
+    )
     b = Child.objects.get(resident_id=extract.id_b)
     assert (b.name, b.sex, b.birth_date, b.village) == ("钱二", "F", D2, world.village1b)
     assert b.household.address == "一村乙2组2号" and b.current_address == "成都"
