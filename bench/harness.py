@@ -91,6 +91,35 @@ class Browser:
             status = error.code
         return status, time.perf_counter() - started
 
+    def post_form(self, form_path: str, data: dict, post_path: str | None = None):
+        """GET the form (its CSRF token), then POST it as a browser would; (status, seconds)
+        of the POST, a redirect (302) being success."""
+        with self.opener.open(f"{self.base_url}{form_path}", timeout=60) as response:
+            page = response.read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": token}, doseq=True).encode()
+        request = urllib.request.Request(
+            f"{self.base_url}{post_path or form_path}",
+            data=body,
+            headers={"Referer": f"{self.base_url}{form_path}"},
+        )
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect()
+        )
+        started = time.perf_counter()
+        try:
+            with opener.open(request, timeout=60) as response:
+                response.read()
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        return status, time.perf_counter() - started
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
 
 def measure_sequential(browser: Browser, path: str, *, requests: int = 30, warmup: int = 3):
     for _ in range(warmup):
@@ -159,6 +188,27 @@ class Server:
                 time.sleep(0.3)
         self.process.kill()
         raise RuntimeError("gunicorn did not start")
+
+    def worker_peak_mb(self) -> float | None:
+        """The largest peak resident size (VmHWM) among gunicorn's worker processes."""
+        try:
+            children = (
+                Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+                .read_text()
+                .split()
+            )
+        except OSError:
+            return None
+        peaks = []
+        for pid in children:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            match = re.search(r"VmHWM:\s+(\d+) kB", status)
+            if match:
+                peaks.append(int(match.group(1)) / 1024)
+        return round(max(peaks), 1) if peaks else None
 
     def __exit__(self, *exc):
         self.process.terminate()

@@ -103,7 +103,20 @@ def peer_export(user, kind, pk):
     return len(dataset)
 
 
+def monthly_report(user, county_pk):
+    """The county's monthly report of last month (county + every township), stored."""
+    from django.utils import timezone
+
+    from dropout.reports import previous_month
+    from dropout.services.reports import generate_month
+    from enrollment.models import County
+
+    county = County.objects.get(pk=county_pk)
+    return len(generate_month(county=county, month=previous_month(timezone.localdate())))
+
+
 JOBS = {
+    "monthly_report": monthly_report,
     "ledger_export": ledger_export,
     "ceiling_export": ceiling_export,
     "peer_export": peer_export,

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -272,6 +273,118 @@ def measure_exports(targets, *, quick: bool) -> list[Result]:
     return results
 
 
+# (workload, job in bench/jobs.py, its params from the targets, size, seconds target, queries)
+def job_workloads(t) -> list[tuple]:
+    return [
+        (
+            "job.monthly_report",
+            "monthly_report",
+            {"username": "bureau", "county_pk": t["county"].pk},
+            f"county + {t['county'].townships.count()} townships, {t['children']:,} children",
+            60.0,
+            # A handful of aggregate queries for the figures; storing and notifying is a few
+            # per township (never per child).
+            10 + 10 * t["county"].townships.count(),
+        ),
+    ]
+
+
+def measure_jobs(targets) -> list[Result]:
+    results = []
+    for workload, job, params, size, seconds, queries in job_workloads(targets):
+        ours = run_job(job, **params)
+        results.append(
+            Result(
+                workload=workload,
+                size=size,
+                unit="job",
+                median_s=ours["seconds"],
+                rate_per_s=1 / ours["seconds"],
+                peak_mb=ours["peak_mb"],
+                queries=ours["queries"],
+                target=f"≤ {seconds:.0f} s, ≤ {queries} queries",
+                met=ours["seconds"] <= seconds and ours["queries"] <= queries,
+            )
+        )
+    return results
+
+
+def measure_soak(server, targets, *, seconds: float, password: str, users: int = 50) -> Result:
+    """load.soak: `users` officials for `seconds` on the real server — pages read and, every
+    fifth step, a household visit recorded through its form (a write). No errors allowed, and
+    the database connections stay bounded (the most seen at once is reported)."""
+    import random
+
+    from django.db import connection
+
+    pages = [(user, path) for _w, user, path, _s in page_workloads(targets)]
+    children = list(
+        targets["child"]
+        .__class__.objects.filter(village__township=targets["township"])
+        .order_by("pk")
+        .values_list("pk", flat=True)[:200]
+    )
+    crowd = [Browser(server.base_url, pages[i % len(pages)][0], password) for i in range(users)]
+    timings, errors, writes, lock = [], [0], [0], threading.Lock()
+    deadline = time.monotonic() + seconds
+    today = datetime.date.today().isoformat()
+
+    def walk(index, browser):
+        rng = random.Random(index)
+        own = [path for user, path in pages if user == pages[index % len(pages)][0]]
+        step = 0
+        while time.monotonic() < deadline:
+            step += 1
+            if step % 5 == 0 and pages[index % len(pages)][0] == "township1":
+                child = rng.choice(children)
+                status, elapsed = browser.post_form(
+                    f"/children/{child}/visits/new/",
+                    {
+                        "visit_date": today,
+                        "children": [child],
+                        "visitors": "乡镇干部（压测）",
+                        "findings": "入户核实，在校就读",
+                        "outcome": "confirmed_in_school",
+                    },
+                )
+                ok = status == 302
+                with lock:
+                    writes[0] += ok
+            else:
+                status, elapsed = browser.get(rng.choice(own))
+                ok = status == 200
+            with lock:
+                timings.append(elapsed)
+                errors[0] += not ok
+
+    threads = [threading.Thread(target=walk, args=pair) for pair in enumerate(crowd)]
+    most_connections = 0
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    while any(thread.is_alive() for thread in threads):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            )
+            most_connections = max(most_connections, cursor.fetchone()[0])
+        time.sleep(1)
+    wall = time.perf_counter() - started
+    median, p95 = summarise(timings)
+    return Result(
+        workload=f"load.soak_{users}_users_{seconds / 60:.0f}min",
+        size=f"{len(timings):,} requests, {writes[0]:,} visits recorded; "
+        f"at most {most_connections} database connections",
+        median_s=median,
+        p95_s=p95,
+        rate_per_s=len(timings) / wall,
+        peak_mb=server.worker_peak_mb(),
+        target="0 errors",
+        met=errors[0] == 0,
+        notes=[f"{errors[0]} errors"],
+    )
+
+
 def write_outputs(scale, results, data, path_md, path_json):
     today = datetime.date.today().isoformat()
     path_json.write_text(
@@ -329,6 +442,12 @@ def main():
     parser.add_argument("--scale", default="county")
     parser.add_argument("--port", type=int, default=8799)
     parser.add_argument("--quick", action="store_true", help="fewer requests (smoke runs)")
+    parser.add_argument(
+        "--soak-seconds",
+        type=int,
+        default=300,
+        help="length of the 50-user soak with form posts (0: skip it)",
+    )
     parser.add_argument("--output", default=str(ROOT))
     args = parser.parse_args()
     import django
@@ -344,9 +463,16 @@ def main():
     with Server(args.port) as server:
         print("Measuring pages…", flush=True)
         results += measure_pages(server, targets, quick=args.quick, password=DEMO_PASSWORD)
-        results.append(
-            measure_mixed_load(server, targets, quick=args.quick, password=DEMO_PASSWORD)
-        )
+        mixed = measure_mixed_load(server, targets, quick=args.quick, password=DEMO_PASSWORD)
+        mixed.peak_mb = server.worker_peak_mb()
+        results.append(mixed)
+        if args.soak_seconds:
+            print(f"Soak: 50 users for {args.soak_seconds} s…", flush=True)
+            results.append(
+                measure_soak(server, targets, seconds=args.soak_seconds, password=DEMO_PASSWORD)
+            )
+    print("Measuring jobs…", flush=True)
+    results += measure_jobs(targets)
     print("Measuring exports…", flush=True)
     results += measure_exports(targets, quick=args.quick)
     output = Path(args.output)

@@ -30,6 +30,22 @@ def test_harness_measures_pages_and_jobs_at_a_tiny_scale(
     for job in ("ledger_export", "ceiling_export", "peer_export"):
         result = harness.run_job(job, username="township1", kind="township", pk=world.township1.pk)
         assert result["rows"] == 3 and result["peak_mb"] > 0
+    report = harness.run_job("monthly_report", username="bureau", county_pk=world.county.pk)
+    # The county and two townships; the queries grow with the townships, never with children.
+    assert report["rows"] == 3 and report["queries"] <= 60
+
+    # The soak's write: a household visit recorded through its form, as a browser does.
+    status, _elapsed = browser.post_form(
+        f"/children/{world.child1.pk}/visits/new/",
+        {
+            "visit_date": "2026-01-05",
+            "children": [world.child1.pk],
+            "visitors": "乡镇干部",
+            "findings": "在校",
+            "outcome": "confirmed_in_school",
+        },
+    )
+    assert status == 302 and world.child1.household.visits.count() == 1
 
     median, p95 = harness.summarise(timings)
     results = [
