@@ -8,6 +8,7 @@ import django_filters
 from django import forms
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.forms import DATE_INPUT
@@ -327,6 +328,12 @@ def campaign_summary(
     return {
         "inspections": inspection_count,
         "inspections_about": about(inspection_count),
+        # “130余” when the figure was rounded down, the exact number otherwise.
+        "inspections_text": (
+            gettext("%(number)s+") % {"number": about(inspection_count)}
+            if about(inspection_count) < inspection_count
+            else str(inspection_count)
+        ),
         "units_inspected": units_inspected,
         "issues": figures.total,
         "by_area": figures.by_area,

@@ -40,10 +40,11 @@ def test_the_summary_counts_the_period_and_the_campaign(world, campaign, inspect
     assert (summary["issues"]["rectified"], summary["issues"]["verified"]) == (2, 1)
     everything = campaign_summary(world.inspector, date_from=days_ago(365), date_to=days_ago(0))
     assert everything["inspections"] == 4 and everything["units_inspected"] == 2
+    assert everything["inspections_text"] == "4"
     page = client_for(world.auditor).get(reverse("inspections:summary"), {"campaign": campaign.pk})
     html = page.content.decode()
     assert page.status_code == 200
-    assert "开展纵向监督检查3余次，发现问题3个，整改问题2个，销号1个" in html
+    assert "开展纵向监督检查3次，发现问题3个，整改问题2个，销号1个" in html
 
 
 def test_the_demo_has_every_state_overdue_issues_and_an_anonymous_complaint(areas):
