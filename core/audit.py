@@ -154,11 +154,13 @@ def on_history(sender, instance, history_instance, **kwargs):
         previous = history_instance.prev_record
         if previous is not None:
             # Every tracked field, the ones users may not edit (a status) included.
-            detail["fields"] = sorted(
+            changed = sorted(
                 field.name
                 for field in previous.tracked_fields
                 if getattr(previous, field.attname) != getattr(history_instance, field.attname)
             )
+            if changed:
+                detail["fields"] = changed
     record(
         action,
         user=history_instance.history_user,
@@ -169,7 +171,15 @@ def on_history(sender, instance, history_instance, **kwargs):
 
 # Apps whose records are audited; models with a history are audited through it (above), the
 # others (entries of a procedure, steps, users) through their save and delete signals.
-AUDITED_APPS = {"auth", "authtoken", "enrollment", "dropout", "subsidies", "teachers", "inspections"}
+AUDITED_APPS = {
+    "auth",
+    "authtoken",
+    "enrollment",
+    "dropout",
+    "subsidies",
+    "teachers",
+    "inspections",
+}
 
 
 def _plainly_audited(sender) -> bool:

@@ -34,7 +34,7 @@ class AuditFilter(django_filters.FilterSet):
         choices=AuditEvent.Action.choices, label=_("Action"), empty_label=_("All")
     )
     result = django_filters.ChoiceFilter(
-        choices=AuditEvent.Result.choices, label=_("Result"), empty_label=_("All")
+        choices=AuditEvent.Result.choices, label=_("Outcome of the action"), empty_label=_("All")
     )
     object_type = django_filters.CharFilter(label=_("Record type"), lookup_expr="iexact")
     object_id = django_filters.CharFilter(label=_("Record number"))
@@ -117,7 +117,7 @@ def export_audit(user, params: dict) -> Export:
                 event.object_repr,
                 results.get(event.result, event.result),
                 event.ip or "",
-                ", ".join(f"{k}: {v}" for k, v in event.detail.items()),
+                event.detail_text,
             ]
 
     return Export(title="审计日志", columns=columns, rows=rows(), total=events.count())

@@ -244,6 +244,16 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()}"
 
+    @property
+    def detail_text(self) -> str:
+        """The details for people: `fields: name, status; exporter: ledger`."""
+        parts = []
+        for key, value in self.detail.items():
+            if isinstance(value, list | tuple):
+                value = ", ".join(str(item) for item in value)
+            parts.append(f"{key}: {value}")
+        return "; ".join(parts)
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("Audit events cannot be changed.")
