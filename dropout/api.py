@@ -2,7 +2,7 @@
 reason; bad input 400 with field errors."""
 
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
@@ -113,6 +113,10 @@ class CaseSerializer(serializers.ModelSerializer):
     persuasions = PersuasionSerializer(many=True, read_only=True)
     measures = MeasureSerializer(many=True, read_only=True)
     documents = DocumentSerializer(many=True, read_only=True)
+    # Read-only choice fields lose allow_blank: declared so that the schema admits "" (open).
+    close_reason = serializers.ChoiceField(
+        choices=DropoutCase.CloseReason.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = DropoutCase
@@ -362,9 +366,17 @@ class ExemptionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 # --- monthly reports -------------------------------------------------------------------------
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-09"})
+class MonthField(serializers.DateField):
+    """A month, written YYYY-MM (not a date: the OpenAPI schema says so)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m", **kwargs)
+
+
 class MonthlyReportSerializer(serializers.ModelSerializer):
     scope = serializers.SerializerMethodField()
-    month = serializers.DateField(format="%Y-%m")
+    month = MonthField()
     workbook = serializers.SerializerMethodField()
 
     class Meta:
@@ -389,7 +401,7 @@ class MonthlyReportSerializer(serializers.ModelSerializer):
 
 
 class ReportRunSerializer(serializers.ModelSerializer):
-    month = serializers.DateField(format="%Y-%m")
+    month = MonthField()
 
     class Meta:
         model = ReportRun

@@ -144,7 +144,15 @@ class ChildSerializer(serializers.ModelSerializer):
     resident_id = serializers.SerializerMethodField()
     guardian_phone = serializers.SerializerMethodField()
     village_name = serializers.CharField(source="village.name", read_only=True)
-    school_name = serializers.CharField(source="current_school.name", read_only=True, default=None)
+    school_name = serializers.CharField(
+        source="current_school.name", read_only=True, default=None, allow_null=True
+    )
+    # Read-only choice fields lose allow_blank: declared so that the schema admits "" (none).
+    disability_category = serializers.ChoiceField(
+        choices=Child._meta.get_field("disability_category").choices,
+        allow_blank=True,
+        read_only=True,
+    )
     is_registered_poor = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -367,7 +375,7 @@ class ChildViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         return Response(StatusChangeReadSerializer(change).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=StatusChangeReadSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # the whole history, a list
     def history(self, request, pk=None):
         child = self.get_object()
         changes = selectors.status_history(child)
