@@ -178,7 +178,7 @@ def _regular_payments(county, years, actor) -> tuple[int, int]:
                 if period != term and term.endswith("-2"):
                     continue  # a year programme is paid once, with the autumn lists
                 rows = eligible_children(programme, period, children).values_list(
-                    "pk", "c_school_id", "c_stage", "expected_amount"
+                    "child_id", "c_school_id", "c_stage", "expected_amount"
                 )
                 for child_id, school_id, stage, amount in rows.iterator(chunk_size=5000):
                     lines_by_batch[(programme.pk, period, school_id)].append(
@@ -374,14 +374,16 @@ def _deliberate_errors(county, users, years, rng) -> list[tuple]:
             autumn,
             Child.objects.filter(village__township__county=county).exclude(pk__in=paid_allowance),
         )
-        .filter(c_boarder=True, household__poverty_status=PovertyStatus.NONE)
-        .exclude(is_orphan=True)
-        .exclude(is_disabled=True)
+        .filter(c_boarder=True, child__household__poverty_status=PovertyStatus.NONE)
+        .exclude(child__is_orphan=True)
+        .exclude(child__is_disabled=True)
         .exclude(
-            pk__in=I.objects.filter(school_year=last_year, status=I.Status.FILED).values("child_id")
+            child_id__in=I.objects.filter(school_year=last_year, status=I.Status.FILED).values(
+                "child_id"
+            )
         )
-        .values_list("pk", "c_school_id")
-        .order_by("pk")
+        .values_list("child_id", "c_school_id")
+        .order_by("child_id")
         .first()
     )
     if candidate:

@@ -21,8 +21,9 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from enrollment.models import (
@@ -56,6 +57,20 @@ PRE_IDENTIFYING_STATUSES = (
     PovertyStatus.DESTITUTE,
 )
 MONEY = DecimalField(max_digits=12, decimal_places=2)
+
+# Where the rules find the child's own data: from a Child row, or from its status change row.
+CHILD = {
+    "poverty": "household__poverty_status",
+    "disabled": "is_disabled",
+    "orphan": "is_orphan",
+    "child": "pk",
+}
+CHANGE = {
+    "poverty": "child__household__poverty_status",
+    "disabled": "child__is_disabled",
+    "orphan": "child__is_orphan",
+    "child": "child_id",
+}
 
 
 def as_of_day(period: str) -> datetime.date:
@@ -91,14 +106,14 @@ def with_situation(children: QuerySet, day: datetime.date) -> QuerySet:
     ).annotate(c_stage=stage_expression())
 
 
-def identified_q(levels, school_year: int) -> Q:
+def identified_q(levels, school_year: int, ref=CHILD) -> Q:
     """Filed identification at one of `levels` for the school year."""
     if not levels:
         return Q(pk__in=[])
     return Q(
         Exists(
             DifficultyIdentification.objects.filter(
-                child=OuterRef("pk"),
+                child=OuterRef(ref["child"]),
                 school_year=school_year,
                 status=DifficultyIdentification.Status.FILED,
                 level__in=levels,
@@ -107,55 +122,59 @@ def identified_q(levels, school_year: int) -> Q:
     )
 
 
-def needy_q(school_year: int) -> Q:
+def needy_q(school_year: int, ref=CHILD) -> Q:
     """Pre-identified from household data or child flags, or identified for the year."""
     return (
-        Q(household__poverty_status__in=PRE_IDENTIFYING_STATUSES)
-        | Q(is_orphan=True)
-        | Q(is_disabled=True)
+        Q(**{f"{ref['poverty']}__in": PRE_IDENTIFYING_STATUSES})
+        | Q(**{ref["orphan"]: True})
+        | Q(**{ref["disabled"]: True})
         | identified_q(
             [DifficultyLevel.SPECIAL, DifficultyLevel.DIFFICULT, DifficultyLevel.GENERAL],
             school_year,
+            ref,
         )
     )
 
 
-def _targeted_q(programme: Programme, school_year: int) -> Q:
+def _targeted_q(programme: Programme, school_year: int, ref) -> Q:
     """The household/child part of the rule (stage and boarding aside)."""
     if programme.all_pupils:
         return Q()
     condition = Q(pk__in=[])
     if programme.poverty_categories:
-        condition |= Q(household__poverty_status__in=programme.poverty_categories)
+        condition |= Q(**{f"{ref['poverty']}__in": programme.poverty_categories})
     if programme.includes_disabled:
-        condition |= Q(is_disabled=True)
+        condition |= Q(**{ref["disabled"]: True})
     if programme.includes_orphan:
-        condition |= Q(is_orphan=True)
+        condition |= Q(**{ref["orphan"]: True})
     if programme.difficulty_levels:
-        condition |= identified_q(programme.difficulty_levels, school_year)
+        condition |= identified_q(programme.difficulty_levels, school_year, ref)
     return condition
 
 
-def _reduced_q(programme: Programme) -> Q:
+def _reduced_q(programme: Programme, ref) -> Q:
     condition = Q(pk__in=[])
     if programme.reduced_rate_categories:
-        condition |= Q(household__poverty_status__in=programme.reduced_rate_categories)
+        condition |= Q(**{f"{ref['poverty']}__in": programme.reduced_rate_categories})
     if programme.reduced_rate_disabled:
-        condition |= Q(is_disabled=True)
+        condition |= Q(**{ref["disabled"]: True})
     return condition
 
 
-def eligibility_q(programme: Programme, period: str) -> Q:
-    """On annotated children (with_situation): entitled to `programme` in `period`."""
+def eligibility_q(programme: Programme, period: str, ref=CHILD) -> Q:
+    """On rows annotated with the situation (with_situation on children, latest_changes on
+    status changes, `ref` saying which): entitled to `programme` in `period`."""
     school_year = int(period[:4])
     condition = Q(c_status__in=ENTITLED_STATUSES, c_stage__in=programme.stages)
     if programme.rural_only:
         condition &= Q(c_rural=True)
-    targeted = _targeted_q(programme, school_year)
+    targeted = _targeted_q(programme, school_year, ref)
     if programme.boarding == Programme.Boarding.BOARDERS:
         condition &= Q(c_boarder=True) & targeted
     elif programme.boarding == Programme.Boarding.BOARDERS_FULL_OTHERS_REDUCED:
-        condition &= (Q(c_boarder=True) & targeted) | (Q(c_boarder=False) & _reduced_q(programme))
+        condition &= (Q(c_boarder=True) & targeted) | (
+            Q(c_boarder=False) & _reduced_q(programme, ref)
+        )
     else:
         condition &= targeted
     return condition
@@ -177,23 +196,54 @@ def expected_amount_expression(programme: Programme):
     return Case(When(c_boarder=True, then=full), default=reduced, output_field=MONEY)
 
 
-def eligible_children(programme: Programme, period: str, children: QuerySet | None = None):
-    """Children entitled to the programme in its payment period `period`, annotated with
-    `expected_amount` and their situation (c_school_id, c_stage…) on the census day."""
-    children = Child.objects.all() if children is None else children
+def latest_changes(day: datetime.date, children: QuerySet | None = None) -> QuerySet:
+    """Each child's status change in effect on `day` (the latest effective on or before it),
+    annotated with the same c_* situation as with_situation() — by joins instead of correlated
+    subqueries, for the set-based reads over a whole county."""
+    ranked = EnrollmentStatusChange.objects.filter(effective_date__lte=day)
+    if children is not None:
+        ranked = ranked.filter(child__in=children.values("pk"))
+    ranked = (
+        ranked.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("child_id")],
+                order_by=[F("effective_date").desc(), F("pk").desc()],
+            )
+        )
+        .filter(rank=1)
+        .values("pk")
+    )
     return (
-        with_situation(children, as_of_day(period))
-        .filter(eligibility_q(programme, period))
+        EnrollmentStatusChange.objects.filter(pk__in=ranked)
+        .annotate(
+            c_status=F("status"),
+            c_school_id=F("school_id"),
+            c_grade=F("grade"),
+            c_boarder=F("is_boarder"),
+            c_school_stage=F("school__stage"),
+            c_rural=F("school__is_rural"),
+        )
+        .annotate(c_stage=stage_expression())
+    )
+
+
+def eligible_children(programme: Programme, period: str, children: QuerySet | None = None):
+    """The status changes in effect on the census day of the children entitled to the programme
+    in its payment period `period` (child_id, c_school_id, c_stage…), with `expected_amount`."""
+    return (
+        latest_changes(as_of_day(period), children)
+        .filter(eligibility_q(programme, period, CHANGE))
         .annotate(expected_amount=expected_amount_expression(programme))
     )
 
 
-def paid_amount_subquery(programme_id: int, period: str):
+def paid_amount_subquery(programme_id: int, period: str, child_ref: str = "pk"):
     """Net amount paid (paid batches, corrections included) to the outer child."""
     return Coalesce(
         Subquery(
             Payment.objects.paid()
-            .filter(child=OuterRef("pk"), programme_id=programme_id, period=period)
+            .filter(child=OuterRef(child_ref), programme_id=programme_id, period=period)
             .order_by()
             .values("child")
             .annotate(total=Sum("amount"))

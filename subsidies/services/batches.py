@@ -293,7 +293,9 @@ def build_from_eligibility(*, actor, batch: Batch) -> AddResult:
     paid = Payment.objects.filter(
         programme=batch.programme, period=batch.period, kind=Payment.Kind.PAYMENT
     ).values("child_id")
-    ids = list(eligible.exclude(pk__in=paid).order_by("pk").values_list("pk", flat=True))
+    ids = list(
+        eligible.exclude(child_id__in=paid).order_by("child_id").values_list("child_id", flat=True)
+    )
     return add_payments(actor=actor, batch=batch, rows=[{"child": pk} for pk in ids])
 
 

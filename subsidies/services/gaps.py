@@ -15,13 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from enrollment.models import Child, HelpPairing, School
+from enrollment.models import Child, EnrollmentStatusChange, HelpPairing, School
 
 from ..eligibility import (
+    CHANGE,
     ENTITLED_STATUSES,
     as_of_day,
     eligibility_q,
     eligible_children,
+    latest_changes,
     needy_q,
     paid_amount_subquery,
     with_situation,
@@ -61,10 +63,10 @@ def checked_programmes(period: str) -> list[Programme]:
     ]
 
 
-def _responsible():
+def _responsible(child_ref: str = "pk"):
     return Coalesce(
         Subquery(
-            HelpPairing.objects.filter(child=OuterRef("pk"), end_date__isnull=True)
+            HelpPairing.objects.filter(child=OuterRef(child_ref), end_date__isnull=True)
             .order_by("-start_date")
             .values("partner_name")[:1]
         ),
@@ -86,9 +88,9 @@ def find_gaps(county, period: str) -> list[Gap]:
         gaps.append(
             Gap(
                 kind=kind,
-                child_id=row["pk"],
+                child_id=row["child_pk"],
                 school_id=school_id,
-                township_id=township_of_school.get(school_id, row["village__township_id"]),
+                township_id=township_of_school.get(school_id, row["home_township"]),
                 programme=programme,
                 other_programme=other,
                 period=payment_period,
@@ -101,19 +103,21 @@ def find_gaps(county, period: str) -> list[Gap]:
     programmes = checked_programmes(period)
     for programme in programmes:
         payment_period = programme.period_of(period)
+        day = as_of_day(payment_period)
         # 1. Entitled children of poor or identified households paid less than the standard.
         short = (
-            eligible_children(programme, payment_period, county_children.filter(needy_q(year)))
-            .annotate(paid=paid_amount_subquery(programme.pk, payment_period))
+            eligible_children(programme, payment_period, county_children)
+            .filter(needy_q(year, CHANGE))
+            .annotate(paid=paid_amount_subquery(programme.pk, payment_period, "child_id"))
             .filter(paid__lt=F("expected_amount"))
-            .annotate(responsible=_responsible())
+            .annotate(responsible=_responsible("child_id"))
             .values(
-                "pk",
-                "village__township_id",
                 "c_school_id",
                 "expected_amount",
                 "paid",
                 "responsible",
+                child_pk=F("child_id"),
+                home_township=F("child__village__township_id"),
             )
         )
         for row in short:
@@ -127,27 +131,46 @@ def find_gaps(county, period: str) -> list[Gap]:
                 paid=row["paid"],
             )
         # 2. Children paid (net) who were not entitled: not enrolled, or not eligible.
-        paid_children = (
-            Payment.objects.paid()
+        paid_children = county_children.filter(
+            pk__in=Payment.objects.paid()
             .filter(programme=programme, period=payment_period)
-            .values("child")
+            .values("child_id")
         )
         wrongly_paid = (
-            with_situation(county_children.filter(pk__in=paid_children), as_of_day(payment_period))
-            .annotate(paid=paid_amount_subquery(programme.pk, payment_period))
+            latest_changes(day, paid_children)
             .annotate(
+                paid=paid_amount_subquery(programme.pk, payment_period, "child_id"),
                 eligible=Case(
-                    When(eligibility_q(programme, payment_period), then=Value(True)),
+                    When(eligibility_q(programme, payment_period, CHANGE), then=Value(True)),
                     default=Value(False),
                     output_field=BooleanField(),
-                )
+                ),
             )
             .filter(paid__gt=0, eligible=False)
-            .annotate(responsible=_responsible())
-            .values("pk", "village__township_id", "c_school_id", "c_status", "paid", "responsible")
+            .annotate(responsible=_responsible("child_id"))
+            .values(
+                "c_school_id",
+                "c_status",
+                "paid",
+                "responsible",
+                child_pk=F("child_id"),
+                home_township=F("child__village__township_id"),
+            )
         )
-        for row in wrongly_paid:
-            enrolled = row["c_status"] in ENTITLED_STATUSES
+        # Children paid with no status at all on the census day are not enrolled either.
+        unknown = (
+            paid_children.exclude(
+                pk__in=EnrollmentStatusChange.objects.filter(effective_date__lte=day).values(
+                    "child_id"
+                )
+            )
+            .annotate(paid=paid_amount_subquery(programme.pk, payment_period))
+            .filter(paid__gt=0)
+            .annotate(responsible=_responsible())
+            .values("paid", "responsible", child_pk=F("pk"), home_township=F("village__township_id"))
+        )
+        for row in [*wrongly_paid, *unknown]:
+            enrolled = row.get("c_status") in ENTITLED_STATUSES
             add(
                 Gap.Kind.INELIGIBLE if enrolled else Gap.Kind.NOT_ENROLLED,
                 row,
@@ -179,7 +202,12 @@ def find_gaps(county, period: str) -> list[Gap]:
             .filter(paid__gt=0, other_paid__gt=0)
             .annotate(responsible=_responsible())
             .values(
-                "pk", "village__township_id", "c_school_id", "paid", "other_paid", "responsible"
+                "c_school_id",
+                "paid",
+                "other_paid",
+                "responsible",
+                child_pk=F("pk"),
+                home_township=F("village__township_id"),
             )
         )
         for row in both:
