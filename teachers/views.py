@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -418,9 +418,19 @@ def rotation(request):
 @login_required
 def allowance_list(request):
     user = request.user
+    # Counts and sums of the payments the user may see (a township sees its own share).
+    visible = (
+        AllowancePayment.objects.for_user(user)
+        .filter(batch=OuterRef("pk"))
+        .order_by()
+        .values("batch")
+    )
     batches = (
         AllowanceBatch.objects.for_user(user)
-        .annotate(n=Count("payments"), amount=Sum("payments__amount"))
+        .annotate(
+            n=Subquery(visible.annotate(c=Count("pk")).values("c")),
+            amount=Subquery(visible.annotate(s=Sum("amount")).values("s")),
+        )
         .order_by("-period", "-pk")
     )
     page = Paginator(batches, 50).get_page(request.GET.get("page"))

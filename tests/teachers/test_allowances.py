@@ -179,3 +179,16 @@ def test_unpaid_export_read_back(world, rural_staff, media):
         "月份",
     )
     assert rows[1:] == [(1, "乡村甲", "二镇", "二镇小学", "在编", "一类", 400, f"{period:%Y-%m}")]
+
+
+def test_batch_list_counts_only_the_payments_a_township_may_see(world, rural_staff, tier):
+    allowances.set_school_tier(actor=world.admin, school=world.school1, tier=tier)
+    paid_batch(world, last_month())  # school1: 城镇丁; school2: 乡村甲, 乡村乙
+    county_row = (
+        client_for(world.auditor).get(reverse("teachers:allowance_list")).context["page"][0]
+    )
+    assert (county_row.n, county_row.amount) == (3, Decimal("1200.00"))
+    township_row = (
+        client_for(world.township1_user).get(reverse("teachers:allowance_list")).context["page"][0]
+    )
+    assert (township_row.n, township_row.amount) == (1, Decimal("400.00"))
