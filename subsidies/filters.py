@@ -38,7 +38,7 @@ class PaymentFilter(StyledFilterSet):
         label=_("Programme"),
         empty_label=_("All"),
     )
-    period = django_filters.CharFilter(label=_("Period"), method="filter_period")
+    period = django_filters.CharFilter(label=_("School year or term"), method="filter_period")
     township = django_filters.ModelChoiceFilter(
         queryset=_townships, label=_("Township"), empty_label=_("All")
     )
@@ -74,7 +74,7 @@ class BatchFilter(StyledFilterSet):
         label=_("Programme"),
         empty_label=_("All"),
     )
-    period = django_filters.CharFilter(label=_("Period"), lookup_expr="startswith")
+    period = django_filters.CharFilter(label=_("School year or term"), lookup_expr="startswith")
     status = django_filters.ChoiceFilter(
         choices=Batch.Status.choices, label=_("Status"), empty_label=_("All")
     )

@@ -93,7 +93,7 @@ class BatchForm(forms.Form):
         label=_("Programme"), queryset=Programme.objects.filter(per_child=True)
     )
     period = forms.CharField(
-        label=_("Period"),
+        label=_("School year or term"),
         max_length=6,
         help_text=_("A term like 2025-1 (autumn) or 2025-2 (spring); a year like 2025."),
     )

@@ -423,7 +423,7 @@ def totals(request):
                 ("stage", _("Stage")),
                 ("school", _("School")),
                 ("township", _("Township")),
-                ("period", _("Period")),
+                ("period", _("School year or term")),
             ],
             "grand_total": sum(row["amount"] for row in rows),
             "report": selectors.report_line(selectors.payments_for(request.user), year),
@@ -556,6 +556,7 @@ def identification_decide(request, pk: int):
     )
     if not user_may(request.user, DifficultyIdentification.objects, IDENTIFY_ROLES, item):
         raise PermissionDenied
+    decide_title = _("Decide the level")
     form = forms.DecideForm(request.POST or None, initial={"level": item.applied_level})
     if request.method == "POST" and form.is_valid():
         try:
@@ -570,7 +571,7 @@ def identification_decide(request, pk: int):
     return _form_page(
         request,
         form,
-        f"{_('Decide the level')} · {item.child.name}",
+        f"{decide_title} · {item.child.name}",
         back=reverse("subsidies:identification_list"),
     )
 

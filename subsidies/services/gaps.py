@@ -167,7 +167,9 @@ def find_gaps(county, period: str) -> list[Gap]:
             .annotate(paid=paid_amount_subquery(programme.pk, payment_period))
             .filter(paid__gt=0)
             .annotate(responsible=_responsible())
-            .values("paid", "responsible", child_pk=F("pk"), home_township=F("village__township_id"))
+            .values(
+                "paid", "responsible", child_pk=F("pk"), home_township=F("village__township_id")
+            )
         )
         for row in [*wrongly_paid, *unknown]:
             enrolled = row.get("c_status") in ENTITLED_STATUSES
