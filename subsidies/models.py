@@ -200,6 +200,13 @@ class Programme(models.Model):
         return self.active_from <= end and (self.active_until is None or self.active_until >= start)
 
     @property
+    def stage_amount_rows(self) -> list[tuple[str, str]]:
+        labels = dict(Stage.choices)
+        return [
+            (str(labels.get(stage, stage)), amount) for stage, amount in self.stage_amounts.items()
+        ]
+
+    @property
     def stage_labels(self) -> str:
         labels = dict(Stage.choices)
         return "、".join(str(labels.get(stage, stage)) for stage in self.stages)
