@@ -52,6 +52,8 @@ class TeacherSerializer(serializers.ModelSerializer):
     school_name = serializers.CharField(source="school.name", read_only=True)
     township_name = serializers.CharField(source="school.township.name", read_only=True)
     subjects = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    # Blank for teachers who were never special-post teachers.
+    special_post_status = serializers.CharField(read_only=True)
 
     class Meta:
         model = Teacher
@@ -257,7 +259,7 @@ class AllowanceSerializer(serializers.ModelSerializer):
     school_name = serializers.CharField(source="school.name", read_only=True)
     batch_title = serializers.CharField(source="batch.title", read_only=True)
     batch_status = serializers.CharField(source="batch.status", read_only=True)
-    paid_on = serializers.DateField(source="batch.paid_on", read_only=True)
+    paid_on = serializers.DateField(source="batch.paid_on", read_only=True, allow_null=True)
 
     class Meta:
         model = AllowancePayment
