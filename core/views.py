@@ -129,7 +129,9 @@ def import_new(request, name: str):
             scope_key=form.cleaned_data["scope"],
             upload=form.cleaned_data["file"],
         )
-        messages.info(request, _("The file was uploaded; it is being checked."))
+        job.refresh_from_db()
+        if job.is_busy:  # a worker checks it; without one the check has already run
+            messages.info(request, _("The file was uploaded; it is being checked."))
         return redirect("core:import_detail", pk=job.pk)
     return render(request, "core/import_form.html", {"importer": importer, "form": form})
 
