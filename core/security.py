@@ -9,9 +9,10 @@ sessions that end after inactivity (``core.middleware.SessionTimeoutMiddleware``
 from __future__ import annotations
 
 import string
+import time
 
 from django.conf import settings
-from django.contrib.auth import get_user_model, user_logged_out
+from django.contrib.auth import get_user_model, user_logged_in, user_logged_out
 from django.contrib.sessions.models import Session
 from django.core import checks
 from django.core.exceptions import ValidationError
@@ -106,6 +107,16 @@ def _on_logout(sender, request, user, **kwargs):
     end_all_sessions(user)
 
 
+def _on_login(sender, request, user, **kwargs):
+    # The clocks of core.middleware.SessionTimeoutMiddleware start at the login itself.
+    if request is not None and hasattr(request, "session"):
+        from .middleware import SessionTimeoutMiddleware
+
+        now = int(time.time())
+        request.session[SessionTimeoutMiddleware.STARTED] = now
+        request.session[SessionTimeoutMiddleware.LAST_SEEN] = now
+
+
 def _remember_previous_active(sender, instance, **kwargs):
     if instance.pk is None:
         instance._was_active = None
@@ -128,6 +139,7 @@ def _on_user_saved(sender, instance, created, **kwargs):
 def connect_signals() -> None:
     user_model = get_user_model()
     user_logged_out.connect(_on_logout, dispatch_uid="core.security.logout")
+    user_logged_in.connect(_on_login, dispatch_uid="core.security.login")
     pre_save.connect(
         _remember_previous_active, sender=user_model, dispatch_uid="core.security.pre_save"
     )

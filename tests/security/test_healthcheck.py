@@ -5,6 +5,7 @@ import io
 from unittest import mock
 
 import pytest
+from celery import _state as celery_state
 from celery.contrib.testing.worker import start_worker
 from django.core.management import CommandError, call_command
 from django.db import OperationalError
@@ -66,15 +67,22 @@ def real_broker(settings):
     previous = {key: celery_app.conf[key] for key in keys}
 
     def use(url):
-        celery_app.close()
-        celery_app.amqp._producer_pool = None
+        _drop_connections()
         celery_app.conf.update(broker_url=url, result_backend=None, task_always_eager=False)
 
     use(settings.TEST_REDIS_URL)
     yield use
-    celery_app.close()
-    celery_app.amqp._producer_pool = None
+    _drop_connections()
     celery_app.conf.update(previous)
+
+
+def _drop_connections():
+    """Connections made for one broker must not serve the next."""
+    celery_app.close()
+    # close() also forgets the app, and a task module imported afterwards (shared_task) would
+    # then not be registered on it: every later test calling such a task would fail.
+    celery_state._register_app(celery_app)
+    celery_app.amqp._producer_pool = None
 
 
 def test_no_worker_alive_is_down(db, real_broker):

@@ -280,3 +280,10 @@ def test_saving_an_active_user_ends_no_session(world):
 
 def test_end_all_sessions_ignores_unsaved_users(db):
     assert end_all_sessions(get_user_model()(username="ghost")) == 0
+
+
+def test_the_session_clocks_start_at_login(world):
+    client = _logged_in_client("township1", "10.7.0.1")
+    now = time.time()
+    assert abs(now - client.session[SessionTimeoutMiddleware.STARTED]) < 5
+    assert abs(now - client.session[SessionTimeoutMiddleware.LAST_SEEN]) < 5
