@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -815,3 +815,35 @@ def complaint_handlers(request, pk: int):
 def complaint_link(request, pk: int):
     complaint = _complaint(request, pk)
     return _link_view(request, "complaint", complaint, f"/inspections/complaints/{complaint.pk}/")
+
+
+# --- files (read through the record's scope, never from a public media URL) ------------------
+
+
+def _file_response(field):
+    if not field:
+        raise Http404
+    return FileResponse(field.open("rb"), filename=field.name.rsplit("/", 1)[-1])
+
+
+@login_required
+def issue_evidence(request, pk: int):
+    return _file_response(_issue(request, pk).evidence_file)
+
+
+@login_required
+def issue_event_evidence(request, pk: int, event_pk: int):
+    issue = _issue(request, pk)
+    event = issue.events.filter(pk=event_pk).first()
+    if event is None:
+        raise Http404
+    return _file_response(event.evidence_file)
+
+
+@login_required
+def inspection_attachment(request, pk: int, attachment_pk: int):
+    inspection = _inspection(request, pk)
+    attachment = inspection.attachments.filter(pk=attachment_pk).first()
+    if attachment is None:
+        raise Http404
+    return _file_response(attachment.file)
