@@ -114,6 +114,7 @@ def _parse_id_cell(outcome: RowOutcome, column: str, raw, today) -> str | None:
 @dataclass
 class PolicePayload:
     new_households: dict = field(default_factory=dict)  # (village_id, address) -> Household
+    existing_households: dict = field(default_factory=dict)  # the same, read by the plan
     new_children: list = field(default_factory=list)  # (Child, household key)
     changed_children: list = field(default_factory=list)  # (Child, household key or None)
     changed_fields: set = field(default_factory=set)
@@ -326,7 +327,8 @@ class PoliceExtractImporter(Importer):
         ):
             households.setdefault((household.village_id, household.address), household)
 
-        payload = PolicePayload()
+        payload = PolicePayload(existing_households=households)
+        self._youngest = _school_age_min()
         for outcome, data in zip(outcomes, parsed_rows, strict=True):
             if outcome.failed:
                 continue
@@ -390,7 +392,7 @@ class PoliceExtractImporter(Importer):
         household = households.get(key) or payload.new_households.get(key)
         if household is None:
             household = Household(
-                village=data["village"], address=data["address"], head_name=data["guardian_name"]
+                village_id=key[0], address=data["address"], head_name=data["guardian_name"]
             )
             payload.new_households[key] = household
         child = Child(
@@ -398,7 +400,7 @@ class PoliceExtractImporter(Importer):
             name=data["name"],
             sex=data["sex"],
             birth_date=data["birth_date"],
-            village=data["village"],
+            village_id=key[0],
             guardian_name=data["guardian_name"],
             guardian_relation=data["guardian_relation"],
             guardian_phone=data["guardian_phone"],
@@ -406,7 +408,7 @@ class PoliceExtractImporter(Importer):
             police_listed_on=today,
             status=(
                 S.NOT_SCHOOL_AGE
-                if age_on_reference(data["birth_date"], today) < _school_age_min()
+                if age_on_reference(data["birth_date"], today) < self._youngest
                 else S.UNVERIFIED
             ),
             status_since=today,
@@ -475,16 +477,11 @@ class PoliceExtractImporter(Importer):
             default_user=user,
             default_change_reason=POLICE_REASON,
         )
-        households = {
-            (household.village_id, household.address): household
-            for household in Household.objects.filter(
-                village_id__in={key[0] for key, _child in _keys(payload)}
-            ).only("pk", "village_id", "address")
-        }
-        households.update(payload.new_households)
+        households = dict(payload.existing_households)
+        households.update(payload.new_households)  # their ids came back from the insert
         new_children = []
         for child, key in payload.new_children:
-            child.household = households[key]
+            child.household_id = households[key].pk
             new_children.append(child)
         bulk_create_with_history(
             new_children,
@@ -496,11 +493,11 @@ class PoliceExtractImporter(Importer):
         EnrollmentStatusChange.objects.bulk_create(
             [
                 EnrollmentStatusChange(
-                    child=child,
+                    child_id=child.pk,
                     status=child.status,
                     effective_date=today,
                     reason=POLICE_REASON,
-                    recorded_by=user,
+                    recorded_by_id=user.pk,
                 )
                 for child in new_children
             ],
@@ -509,8 +506,8 @@ class PoliceExtractImporter(Importer):
         changed = []
         for child, key, village in payload.changed_children:
             if key is not None:
-                child.household = households[key]
-                child.village = village
+                child.household_id = households[key].pk
+                child.village_id = village.pk
             changed.append(child)
         if changed:
             bulk_update_with_history(
@@ -526,14 +523,6 @@ class PoliceExtractImporter(Importer):
                 police_listed_on=today
             )
         transaction.on_commit(lambda: bump_version(LEDGER_SUMMARY_CACHE))
-
-
-def _keys(payload: PolicePayload):
-    for child, key in payload.new_children:
-        yield key, child
-    for child, key, _village in payload.changed_children:
-        if key is not None:
-            yield key, child
 
 
 def _school_age_min() -> int:
