@@ -2,6 +2,7 @@
 services and scopes as the pages: reads through for_user(), writes need a managing role (403),
 bad input 400 with field errors, a refused transition 409."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
@@ -352,7 +353,13 @@ class TrainingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         event.person_times = 0
         serializer.instance = event
 
-    @action(detail=True, methods=["get", "post"], serializer_class=AttendInputSerializer)
+    @extend_schema(request=AttendInputSerializer, responses=AttendanceSerializer(many=True))
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        serializer_class=AttendInputSerializer,
+        pagination_class=None,
+    )
     def attendances(self, request, pk=None):
         event = self.get_object()
         if request.method == "POST":
