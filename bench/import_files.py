@@ -125,7 +125,7 @@ def police_import(user, *, path: str, scope: str) -> int:
 
 def peer_police_import(user, *, path: str, scope: str) -> int:
     """django-import-export with its default settings on the same file: a ModelResource of the
-    children (resident ID as the import key), the village by name, the household found or made
+    children (resident ID as the import key), the village by its code, the household found or made
     from (village, address) per row; dry run, then the real import (rolled back afterwards)."""
     import tablib
     from import_export import fields, resources, widgets
@@ -152,7 +152,7 @@ def peer_police_import(user, *, path: str, scope: str) -> int:
         guardian_relation = fields.Field(attribute="guardian_relation", column_name="与儿童关系")
         guardian_phone = fields.Field(attribute="guardian_phone", column_name="联系电话")
         village = fields.Field(
-            attribute="village", column_name="村（社区）", widget=VillageWidget(Village, "name")
+            attribute="village", column_name="村（社区）", widget=VillageWidget(Village, "code")
         )
 
         class Meta:
