@@ -27,8 +27,8 @@ Registering an importer (in the owning app's `AppConfig.ready()`)::
             ...
         def resolve_scope(self, user, key):       # the place: Http404 outside the user's scope,
             ...                                   # PermissionDenied without a role that writes
-        def plan(self, rows, *, scope, user):     # -> Plan: one RowOutcome per SheetRow, no writes
-            ...
+        def plan(self, rows, *, scope, user, progress=None):  # -> Plan: one RowOutcome per
+            ...                                   # SheetRow, no writes; may call progress(n)
         def apply(self, plan, *, scope, user, job):  # bulk writes; already inside a transaction
             ...
 
