@@ -3,8 +3,8 @@
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, F, Min, Q, QuerySet, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, ExtractYear
 
 from .models import Batch, FundEntry, Payment, Programme, ReliefFund, Stage, period_label
 
@@ -22,18 +22,26 @@ def payments_for(user) -> QuerySet:
 
 
 def payment_list(user) -> QuerySet:
+    # Newest first by key: a backward scan of the primary key stops after one page.
     return (
         payments_for(user)
         .select_related("child", "programme", "school", "township", "batch")
-        .order_by("-period", "-pk")
+        .order_by("-pk")
     )
 
 
+def _per_batch(aggregate):
+    lines = Payment.objects.filter(batch=OuterRef("pk")).order_by().values("batch")
+    return Subquery(lines.annotate(value=aggregate).values("value")[:1])
+
+
 def batch_list(user) -> QuerySet:
+    """Lines and total per batch as subqueries in the select list: computed for the rows of the
+    page only, not for every payment of the county."""
     return (
         Batch.objects.for_user(user)
         .select_related("programme", "school__township")
-        .annotate(line_count=Count("payments"), total=Sum("payments__amount"))
+        .annotate(line_count=Coalesce(_per_batch(Count("pk")), 0), total=_per_batch(Sum("amount")))
         .order_by("-period", "-pk")
     )
 
