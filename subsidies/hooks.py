@@ -38,6 +38,7 @@ def register():
     register_demo_loader(load_subsidies_demo)
     # The gap check's task is registered with Celery at start-up, not on first use.
     from . import tasks  # noqa: F401
+
     try:
         from core.imports import register_importer  # noqa: F401
     except ImportError:  # the shared import pipeline is not there: nothing to register
