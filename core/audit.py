@@ -31,7 +31,9 @@ def current_request():
 def client_ip(request) -> str | None:
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    from .security import client_ip as proxied_client_ip  # the address nginx saw
+
+    return proxied_client_ip(request) or None
 
 
 def _payload(event: AuditEvent) -> str:
@@ -95,15 +97,54 @@ def record(
     )
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-        previous = (
-            AuditEvent.objects.order_by("-pk").values_list("row_hash", flat=True).first() or GENESIS
-        )
-        event.previous_hash = previous
-        event.row_hash = row_hash(previous, event)
-        event.save()
+            _append_postgresql(event)
+        else:  # SQLite (the demo) writes one transaction at a time
+            previous = (
+                AuditEvent.objects.order_by("-pk").values_list("row_hash", flat=True).first()
+                or GENESIS
+            )
+            event.previous_hash = previous
+            event.row_hash = row_hash(previous, event)
+            event.save()
     return event
+
+
+def _append_postgresql(event: AuditEvent) -> None:
+    """Two statements per event (pages count their queries): the lock, then one INSERT that
+    reads the last row's hash and computes the new one in the database, sha256 as in Python."""
+    table = AuditEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        cursor.execute(
+            f"""
+            WITH previous AS (
+                SELECT COALESCE(
+                    (SELECT row_hash FROM {table} ORDER BY id DESC LIMIT 1), %s
+                ) AS hash
+            )
+            INSERT INTO {table} (at, user_id, username, action, object_type, object_id,
+                                 object_repr, detail, result, ip, previous_hash, row_hash)
+            SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, previous.hash,
+                   encode(sha256(convert_to(previous.hash || %s, 'UTF8')), 'hex')
+            FROM previous
+            RETURNING id, previous_hash, row_hash
+            """,
+            [
+                GENESIS,
+                event.at,
+                event.user_id,
+                event.username,
+                event.action,
+                event.object_type,
+                event.object_id,
+                event.object_repr,
+                json.dumps(event.detail, ensure_ascii=False),
+                event.result,
+                event.ip,
+                _payload(event),
+            ],
+        )
+        event.pk, event.previous_hash, event.row_hash = cursor.fetchone()
 
 
 def verify_chain() -> int | None:

@@ -244,6 +244,14 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()}"
 
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit events cannot be deleted.")
+
     @property
     def detail_text(self) -> str:
         """The details for people: `fields: name, status; exporter: ledger`."""
@@ -253,11 +261,3 @@ class AuditEvent(models.Model):
                 value = ", ".join(str(item) for item in value)
             parts.append(f"{key}: {value}")
         return "; ".join(parts)
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("Audit events cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Audit events cannot be deleted.")

@@ -41,4 +41,9 @@ def _email(user, message: str, link: str) -> None:
 
 
 def unread_count(user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    """Counted once per request: the page and the panels rendered inside it share the user."""
+    cached = getattr(user, "_unread_notifications", None)
+    if cached is None:
+        cached = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        user._unread_notifications = cached
+    return cached

@@ -16,9 +16,8 @@ logger = logging.getLogger(__name__)
 
 def request_export(*, user, exporter: str, title: str, params: dict) -> ExportJob:
     """Record the request (the export log) and queue the work once the row is committed."""
-    from .tasks import run_export_task
-
     from . import audit
+    from .tasks import run_export_task
 
     get_exporter(exporter)  # unknown names fail here, in the request, not in the worker
     with transaction.atomic():

@@ -1,9 +1,9 @@
 """Upload checks: size and the file's real type read from its first bytes, not its name."""
 
 from django.conf import settings
-from PIL import Image
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from PIL import Image
 
 _SIGNATURES = {
     b"%PDF-": "PDF",

@@ -9,7 +9,6 @@ from enrollment.permissions import user_may
 from enrollment.roles import ABSENCE_ROLES, EXEMPTION_REGISTER_ROLES, OPEN_CASE_ROLES
 
 from .models import AbsenceReport, DropoutCase, ExemptionRequest
-from .services.cases import live_case
 
 
 def child_panel(request, child):
@@ -28,13 +27,17 @@ def child_panel(request, child):
     }
 
 
+def _has_open_case(child) -> bool:
+    return DropoutCase.objects.filter(child=child, status__in=DropoutCase.OPEN_STATUSES).exists()
+
+
 def child_actions(request, child) -> list[dict]:
     user, links = request.user, []
     query = urlencode({"child": child.pk})
     if (
         user_may(user, Child.objects, OPEN_CASE_ROLES, child)
         and child.status not in (EnrollmentStatus.MOVED_AWAY, EnrollmentStatus.DECEASED)
-        and (live_case(child) is None or not live_case(child).is_open)
+        and not _has_open_case(child)
     ):
         links.append(
             {

@@ -18,7 +18,7 @@ def navigation(request):
         "nav_sees_unaccounted": user.is_superuser
         or bool(roles & (RECORD_VISIT_ROLES | {Role.INSPECTOR, Role.AUDITOR})),
         "nav_is_admin": user.is_staff,
-        "nav_sees_audit": user.has_perm("core.view_auditevent"),
+        "nav_sees_audit": user.is_superuser or bool(roles & {Role.COUNTY_ADMIN, Role.AUDITOR}),
         "nav_roles": [Role(role).label for role in sorted(roles)],
         "nav_unread_notifications": unread_count(user),
         "nav_menus": [menu for menu in (build(request) for build in NAV_MENUS) if menu],

@@ -2,6 +2,7 @@
 per role and scope (like healthchecks' alice/bob/charlie)."""
 
 import datetime
+import importlib
 
 import pytest
 from django.test import Client
@@ -100,3 +101,32 @@ def legal_texts(world):
         review_authority="测试县人民政府",
         court="测试县人民法院",
     )
+
+
+# Rows that data migrations seed (catalogues). A transactional test empties every table when it
+# ends, so they are put back after one, for the tests that follow.
+CATALOGUE_SEEDS = (
+    ("subsidies.migrations.0002_national_programmes", "seed", "subsidies.Programme"),
+    ("teachers.migrations.0002_seed_subjects", "seed", "teachers.Subject"),
+    ("inspections.migrations.0002_seed_areas", "seed_areas", "inspections.Area"),
+)
+
+
+def restore_catalogues():
+    from django.apps import apps
+
+    for module, function, model in CATALOGUE_SEEDS:
+        if not apps.get_model(model).objects.exists():
+            getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _catalogues_survive_flushes(request, django_db_blocker):
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    flushed = {"transactional_db", "live_server"} & set(request.fixturenames) or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if flushed:
+        with django_db_blocker.unblock():
+            restore_catalogues()

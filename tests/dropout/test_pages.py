@@ -233,7 +233,12 @@ def test_exemption_steps_appear_dated_and_attributed_on_the_child_page(world, tm
 def test_editing_the_case_details_is_recorded(world, case):
     response = client_for(world.township1_user).post(
         reverse("dropout:case_edit", args=[case.pk]),
-        {"cause": "learning", "cause_detail": "厌学", "responsible_persons": "镇长 张三"},
+        {
+            "cause": "learning",
+            "cause_detail": "厌学",
+            "responsible_persons": "镇长 张三",
+            "version": case.version,
+        },
     )
     assert response.status_code == 302
     case.refresh_from_db()
