@@ -115,8 +115,43 @@ def monthly_report(user, county_pk):
     return len(generate_month(county=county, month=previous_month(timezone.localdate())))
 
 
+def entitlement_gaps(user, county_pk, period):
+    """The entitlement-gap check (应享尽享) of a term for the whole county: its set queries."""
+    from enrollment.models import County
+    from subsidies.services.gaps import find_gaps
+
+    return len(find_gaps(County.objects.get(pk=county_pk), period))
+
+
+def staffing(user):
+    """The county staffing table: quota from the rolls by stage against teachers in post."""
+    from teachers.selectors import county_staffing
+
+    table = county_staffing(user)
+    return len(getattr(table, "schools", []) or [])
+
+
+def write_extract(user, path, county_code, rows):
+    from bench.import_files import write_police_extract
+
+    return write_police_extract(path, county_code=county_code, rows=rows)
+
+
+def _import_jobs():
+    from bench import import_files
+
+    return {
+        "police_import": import_files.police_import,
+        "peer_police_import": import_files.peer_police_import,
+        "copy_police_rows": import_files.copy_police_rows,
+    }
+
+
 JOBS = {
     "monthly_report": monthly_report,
+    "entitlement_gaps": entitlement_gaps,
+    "staffing": staffing,
+    "write_extract": write_extract,
     "ledger_export": ledger_export,
     "ceiling_export": ceiling_export,
     "peer_export": peer_export,
@@ -126,6 +161,7 @@ JOBS = {
 def main():
     name, params = sys.argv[1], json.loads(sys.argv[2])
     user = get_user_model().objects.get(username=params.pop("username"))
+    JOBS.update(_import_jobs())
     reset_queries()
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:

@@ -472,6 +472,11 @@ def exemption_action(request, pk: int, action: str):
     exemption = _exemption(request, pk)
     if action not in EXEMPTION_ACTIONS:
         raise Http404
+    # Refused before the form is read: a role that cannot act on the request at all (an
+    # auditor, an inspector) gets 403 whatever it sent. Each step checks its own role too.
+    acting = EXEMPTION_REGISTER_ROLES | EXEMPTION_TOWNSHIP_ROLES | EXEMPTION_BUREAU_ROLES
+    if not user_may(request.user, ExemptionRequest.objects, acting, exemption):
+        raise PermissionDenied
     form = forms.DecisionNoteForm(request.POST, request.FILES)
     service, success = EXEMPTION_ACTIONS[action]
     if form.is_valid():
