@@ -17,4 +17,5 @@ urlpatterns = [
     path("audit/export/", audit_views.audit_export, name="audit_export"),
     path("notifications/", views.notification_list, name="notification_list"),
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
+    path("notifications/read/", views.notification_read_all, name="notification_read_all"),
 ]

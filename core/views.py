@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_POST
 
 from .models import ExportJob
 
@@ -189,3 +190,18 @@ def import_template(request, name: str):
     filename = quote(f"{importer.title}模板.xlsx")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
     return response
+
+
+@login_required
+@require_POST
+def notification_read_all(request):
+    """Mark every unread notification of the user as read (one's own only)."""
+    from django.shortcuts import redirect
+    from django.utils import timezone
+
+    from .models import Notification
+
+    Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    return redirect("core:notification_list")

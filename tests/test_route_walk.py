@@ -74,6 +74,7 @@ PAGES = {
     "core:audit_export": Rule(),
     "core:notification_list": Rule(),
     "core:notification_open": Rule("core.Notification", owned=True),
+    "core:notification_read_all": Rule(),
     # dropout
     "dropout:case_list": Rule(),
     "dropout:open_case": Rule(),

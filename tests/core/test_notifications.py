@@ -38,3 +38,19 @@ def test_an_external_link_is_not_followed(world):
         reverse("core:notification_open", args=[notification.pk])
     )
     assert response["Location"] == reverse("core:notification_list")
+
+
+def test_mark_all_as_read_touches_only_ones_own(world):
+    from django.urls import reverse
+
+    from core.models import Notification
+    from tests.conftest import client_for
+
+    for user in (world.township1_user, world.township1_user, world.township2_user):
+        Notification.objects.create(recipient=user, message="月报已发布")
+    client = client_for(world.township1_user)
+    assert client.get(reverse("core:notification_read_all")).status_code == 405
+    response = client.post(reverse("core:notification_read_all"))
+    assert response.status_code == 302
+    assert not Notification.objects.filter(recipient=world.township1_user, read_at=None).exists()
+    assert Notification.objects.filter(recipient=world.township2_user, read_at=None).count() == 1
