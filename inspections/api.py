@@ -13,7 +13,16 @@ from rest_framework.response import Response
 from core.errors import DomainError, TransitionRefused
 from enrollment.models import County
 
-from .models import Area, Campaign, Complaint, Inspection, InspectionGroup, Issue, IssueEvent
+from .models import (
+    Area,
+    Campaign,
+    Complaint,
+    Inspection,
+    InspectionGroup,
+    Issue,
+    IssueEvent,
+    UnitKind,
+)
 from .selectors import county_of, resolve_unit
 from .services import complaints as complaint_services
 from .services import inspections as inspection_services
@@ -284,6 +293,12 @@ IDENTITY_FIELDS = ("complainant_name", "complainant_contact")
 
 
 class ComplaintSerializer(UnitReadMixin, serializers.ModelSerializer):
+    # Present only for the complaint's handlers and county admins, so not required in the
+    # schema (this serializer only reads; writes go through ComplaintWriteSerializer).
+    complainant_name = serializers.CharField(required=False)
+    complainant_contact = serializers.CharField(required=False)
+    # A complaint need not name a unit: blank is a valid answer.
+    unit_kind = serializers.ChoiceField(choices=UnitKind.choices, allow_blank=True, read_only=True)
     handlers = serializers.SerializerMethodField()
     issues = serializers.SerializerMethodField()
     steps = serializers.SerializerMethodField()

@@ -17,7 +17,7 @@ from .conftest import client_for
 
 def _drop_connection_pools():
     """Eager tests leave pools bound to the in-memory broker; the next publish must reconnect."""
-    celery_app._maybe_close_pool()
+    celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
 

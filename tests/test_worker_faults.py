@@ -77,7 +77,7 @@ def fault_worker(tmp_path):
     previous = {
         key: celery_app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")
     }
-    celery_app._maybe_close_pool()
+    celery_app._pool = None
     celery_app.amqp._producer_pool = None
     celery_app.conf.update(
         broker_url=FAULT_REDIS_URL, result_backend=FAULT_REDIS_URL, task_always_eager=False
@@ -105,7 +105,7 @@ def fault_worker(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait()
-        celery_app._maybe_close_pool()
+        celery_app._pool = None
         celery_app.amqp._producer_pool = None
         celery_app.conf.update(previous)
 
