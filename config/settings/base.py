@@ -302,9 +302,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     # Resident IDs and phone numbers are masked in every log line (PIPL: minors' data).
     "filters": {"mask_personal_data": {"()": "core.log_filters.MaskPersonalData"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]}
-    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]}},
     "root": {"handlers": ["console"], "level": "INFO"},
     # django-axes logs every login at INFO; keep lockouts and failures (WARNING) only.
     "loggers": {"axes": {"level": "WARNING"}},
