@@ -9,3 +9,17 @@ class DomainError(Exception):
 
 class TransitionRefused(DomainError):
     """A state transition the procedure does not allow now (the API answers 409)."""
+
+
+def show_on_form(form, error: DomainError) -> None:
+    """A refused action shown on the form: on its field when the form has it, else on top."""
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def int_or_404(value) -> int:
+    """A number taken from a URL or query string; anything else is a page that does not exist."""
+    from django.http import Http404
+
+    if not value or not str(value).isdigit():
+        raise Http404
+    return int(value)

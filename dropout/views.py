@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.errors import DomainError
+from core.errors import DomainError, int_or_404, show_on_form
 from core.pdf import render_pdf
 from enrollment.models import Child
 from enrollment.permissions import get_scoped_or_404, user_may
@@ -30,9 +30,7 @@ from .documents_render import document_from_content
 from .models import AbsenceReport, CountyLegalTexts, DropoutCase, ExemptionRequest, OfficialDocument
 from .services import absences, cases, documents, exemptions
 
-
-def _form_error(form, error: DomainError):
-    form.add_error(error.field if error.field in form.fields else None, error.message)
+_form_error = show_on_form
 
 
 def _run(request, form, action, success_message):
@@ -130,10 +128,7 @@ def open_case(request):
     )
 
 
-def _int(value):
-    if not value or not str(value).isdigit():
-        raise Http404
-    return int(value)
+_int = int_or_404
 
 
 def _case_action(request, pk, *, roles, form_factory, action, title, success, initial=None):

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from django_tables2 import RequestConfig
 
 from core import audit
-from core.errors import DomainError
+from core.errors import DomainError, show_on_form
 from core.services import request_export
 
 from . import selectors, services
@@ -50,9 +50,7 @@ from .tables import LedgerTable
 LEDGER_PAGE_SIZES = (25, 50, 100, 200)
 
 
-def _form_error(form, error: DomainError):
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
+_form_error = show_on_form
 
 
 def ledger_url_for(place) -> str:

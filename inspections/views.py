@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.errors import DomainError
+from core.errors import DomainError, int_or_404, show_on_form
 from core.services import request_export
 from enrollment.models import County
 from enrollment.permissions import get_scoped_or_404, has_any_role, user_may
@@ -36,9 +36,7 @@ from .services import complaints as complaint_services
 from .services import inspections as inspection_services
 from .services import issues as issue_services
 
-
-def _form_error(form, error: DomainError):
-    form.add_error(error.field if error.field in form.fields else None, error.message)
+_form_error = show_on_form
 
 
 def _run(request, form, action, success_message):
@@ -73,10 +71,7 @@ def _form_page(request, form, title, *, back=None, multipart=False):
     )
 
 
-def _int(value):
-    if not value or not str(value).isdigit():
-        raise Http404
-    return int(value)
+_int = int_or_404
 
 
 # --- the rectification ledger ----------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.errors import DomainError
+from core.errors import DomainError, int_or_404, show_on_form
 from core.services import request_export
 from enrollment.models import Child, County, School
 from enrollment.permissions import get_scoped_or_404, has_any_role, user_may
@@ -93,8 +93,7 @@ def _form_page(request, form, title, back=None, **extra):
     )
 
 
-def _error(form, error: DomainError):
-    form.add_error(error.field if error.field in form.fields else None, error.message)
+_error = show_on_form
 
 
 def _child_by_id(user, resident_id: str):
@@ -626,10 +625,7 @@ def identification_notice(request):
     )
 
 
-def _int(value) -> int:
-    if not value or not str(value).isdigit():
-        raise Http404
-    return int(value)
+_int = int_or_404
 
 
 # --- the fund and donations ------------------------------------------------------------------

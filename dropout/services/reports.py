@@ -88,12 +88,16 @@ def _store(county, month, figures_by_scope, workbooks, actor) -> list[MonthlyRep
     # then overwrites the first's snapshots in place (same rows, same links).
     County.objects.select_for_update().get(pk=county.pk)
     now = timezone.now()
+    existing = {
+        report.township_id: report
+        for report in MonthlyReport.objects.filter(county=county, month=month)
+    }
     reports, replaced_files = [], []
     for scope, figures in figures_by_scope.items():
         township_id = None if scope == "county" else scope
-        report = MonthlyReport.objects.filter(
+        report = existing.get(township_id) or MonthlyReport(
             county=county, township_id=township_id, month=month
-        ).first() or MonthlyReport(county=county, township_id=township_id, month=month)
+        )
         if report.workbook:
             replaced_files.append(report.workbook.name)
         report.figures = figures
