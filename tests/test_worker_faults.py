@@ -1,6 +1,8 @@
-"""Worker faults: the process running a monthly report is killed (SIGKILL) in the middle of it;
-the task is redelivered, completes once, and nothing half-written was ever visible."""
+"""Worker faults: the process running a monthly report or an import commit is killed (SIGKILL)
+in the middle of it; the task is redelivered, completes once, and nothing half-written was ever
+visible."""
 
+import datetime
 import os
 import signal
 import subprocess
@@ -15,31 +17,49 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.celery import app as celery_app
+from core.models import ImportJob
 from dropout.models import MonthlyReport, ReportRun
 from dropout.reports import previous_month
+from enrollment.import_samples import POLICE_HEADERS, write_sheet
+from enrollment.models import Child
 
 from .conftest import client_for
+from .imports.conftest import new_id
 
 ROOT = Path(__file__).resolve().parent.parent
 # A Redis database of its own, so that no other worker on the machine takes the message.
 FAULT_REDIS_URL = settings.TEST_REDIS_URL.rsplit("/", 1)[0] + "/13"
 
-# The worker: prefork, one child; each workbook takes a moment and the child notes its pid, so
-# that the test can kill the child while the report is half computed.
+# The worker: prefork, one child. The step named on the command line is slowed down, and the
+# child notes its pid there, so that the test can kill the child in the middle of the work:
+# a report between its figures and its workbook; an import after its rows are written but
+# before its transaction commits.
 WORKER = """
 import os, sys, time
 import django
 django.setup()
 from config.celery import app
 app.conf.update(broker_url=sys.argv[1], result_backend=sys.argv[1], task_always_eager=False)
-import dropout.services.reports as reports
-original = reports.build_workbook
-def slow_build(figures):
+
+def note_pid():
     with open(sys.argv[2], "a") as pids:
         pids.write(f"{os.getpid()}\\n")
-    time.sleep(1.0)
-    return original(figures)
-reports.build_workbook = slow_build
+    time.sleep(1.5)
+
+if sys.argv[3] == "report":
+    import dropout.services.reports as reports
+    original = reports.build_workbook
+    def slow_build(figures):
+        note_pid()
+        return original(figures)
+    reports.build_workbook = slow_build
+else:
+    from enrollment.imports import PoliceExtractImporter
+    original = PoliceExtractImporter.apply
+    def slow_apply(self, plan, **kwargs):
+        original(self, plan, **kwargs)
+        note_pid()
+    PoliceExtractImporter.apply = slow_apply
 app.worker_main(["worker", "--pool=prefork", "--concurrency=1", "--loglevel=WARNING",
                  "--without-heartbeat", "--without-gossip", "--without-mingle"])
 """
@@ -49,22 +69,17 @@ def _pids(path: Path) -> list[int]:
     return [int(line) for line in path.read_text().split()] if path.exists() else []
 
 
-def _wait(condition, seconds: float, what: str):
+def _wait(condition, seconds: float, what: str, log_file: Path):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
+    log = log_file.read_text()[-4000:] if log_file.exists() else ""
+    pytest.fail(f"timed out waiting for {what}; the worker said:\n{log}")
 
 
-@pytest.fixture
-def fault_worker(tmp_path):
-    if not settings.REDIS_AVAILABLE:
-        pytest.fail(f"Redis is not reachable at {settings.TEST_REDIS_URL}")
-    if connection.vendor != "postgresql":
-        pytest.fail("the worker process needs the shared PostgreSQL test database")
-    pid_file = tmp_path / "pids"
+def _start_worker(slow_step: str, pid_file: Path, log_file: Path) -> subprocess.Popen:
     database = connection.settings_dict
     env = {
         **os.environ,
@@ -74,6 +89,26 @@ def fault_worker(tmp_path):
             f"{database['PORT'] or 5432}/{database['NAME']}"
         ),
     }
+    with log_file.open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-c", WORKER, FAULT_REDIS_URL, str(pid_file), slow_step],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+@pytest.fixture
+def fault_worker(request, tmp_path):
+    """A worker process of its own on a Redis database of its own; the test's param names the
+    step to slow down. Yields the file the worker's children write their pids to."""
+    if not settings.REDIS_AVAILABLE:
+        pytest.fail(f"Redis is not reachable at {settings.TEST_REDIS_URL}")
+    if connection.vendor != "postgresql":
+        pytest.fail("the worker process needs the shared PostgreSQL test database")
+    pid_file, log_file = tmp_path / "pids", tmp_path / "worker.log"
     previous = {
         key: celery_app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")
     }
@@ -83,21 +118,16 @@ def fault_worker(tmp_path):
         broker_url=FAULT_REDIS_URL, result_backend=FAULT_REDIS_URL, task_always_eager=False
     )
     celery_app.control.purge()
-    worker = subprocess.Popen(
-        [sys.executable, "-c", WORKER, FAULT_REDIS_URL, str(pid_file)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    worker = _start_worker(request.param, pid_file, log_file)
+
+    def answers():
+        if worker.poll() is not None:
+            pytest.fail(f"the worker exited ({worker.returncode}):\n{log_file.read_text()}")
+        return celery_app.control.ping(timeout=1.0)
+
     try:
-        _wait(
-            lambda: worker.poll() is None and celery_app.control.ping(timeout=0.5),
-            60,
-            "the worker to answer a ping",
-        )
-        yield pid_file
+        _wait(answers, 120, "the worker to answer a ping", log_file)
+        yield pid_file, log_file
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         try:
@@ -111,12 +141,13 @@ def fault_worker(tmp_path):
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("fault_worker", ["report"], indirect=True)
 def test_a_report_survives_its_worker_being_killed(transactional_db, world, fault_worker):
-    pid_file = fault_worker
+    pid_file, log_file = fault_worker
     month = previous_month(timezone.localdate())
     client_for(world.bureau).post(reverse("dropout:report_generate"), {"month": f"{month:%Y-%m}"})
     run = ReportRun.objects.get()
-    _wait(lambda: len(_pids(pid_file)) >= 1, 60, "the task to start")
+    _wait(lambda: len(_pids(pid_file)) >= 1, 60, "the task to start", log_file)
     (first,) = _pids(pid_file)
     assert not MonthlyReport.objects.exists()  # half computed: nothing visible
     os.kill(first, signal.SIGKILL)
@@ -125,10 +156,82 @@ def test_a_report_survives_its_worker_being_killed(transactional_db, world, faul
         run.refresh_from_db()
         return run.is_finished
 
-    _wait(finished, 90, "the redelivered task to finish")
+    _wait(finished, 90, "the redelivered task to finish", log_file)
     assert run.status == ReportRun.Status.DONE, run.error
     assert len(set(_pids(pid_file))) >= 2  # it ran again, in a new process
     assert first not in _pids(pid_file)[1:]
     reports = MonthlyReport.objects.filter(month=month)
     assert reports.count() == 3  # once: the county and two townships, no duplicates
     assert all(report.workbook for report in reports)
+
+
+def _police_extract(world, count: int) -> tuple[bytes, list[str]]:
+    born = datetime.date(2016, 3, 4)
+    ids = [new_id(born, 500 + n, "MF"[n % 2]) for n in range(count)]
+    rows = [
+        [
+            n + 1,
+            f"测试{n}",
+            "男女"[n % 2],
+            resident_id,
+            born,
+            f"一村{n}号",
+            "",
+            f"家长{n}",
+            "父亲",
+            f"1380000{n:04d}",
+            world.village1.name,
+        ]
+        for n, resident_id in enumerate(ids)
+    ]
+    path = Path(settings.MEDIA_ROOT).parent / f"fault-extract-{os.getpid()}.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_sheet(path, POLICE_HEADERS, rows)
+    try:
+        return path.read_bytes(), ids
+    finally:
+        path.unlink()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("fault_worker", ["import"], indirect=True)
+def test_an_import_survives_its_worker_being_killed(transactional_db, world, fault_worker):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pid_file, log_file = fault_worker
+    content, ids = _police_extract(world, 40)
+    client = client_for(world.township1_user)
+    client.post(
+        reverse("core:import_new", args=["police_extract"]),
+        {"scope": f"township:{world.township1.pk}", "file": SimpleUploadedFile("x.xlsx", content)},
+    )
+    job = ImportJob.objects.get()
+
+    def status_is(*statuses):
+        def check():
+            job.refresh_from_db()
+            return job.status in statuses
+
+        return check
+
+    _wait(
+        status_is(ImportJob.Status.CHECKED, ImportJob.Status.REJECTED), 60, "the dry run", log_file
+    )
+    assert job.status == ImportJob.Status.CHECKED and job.rows_new == 40, job.report
+    client.post(reverse("core:import_commit", args=[job.pk]))
+    _wait(lambda: len(_pids(pid_file)) >= 1, 60, "the commit to write its rows", log_file)
+    (first,) = _pids(pid_file)
+    # The rows are written in the worker's open transaction: none of them is visible.
+    assert not Child.objects.filter(resident_id__in=ids).exists()
+    os.kill(first, signal.SIGKILL)
+
+    _wait(
+        status_is(ImportJob.Status.COMMITTED, ImportJob.Status.FAILED),
+        90,
+        "the redelivered commit",
+        log_file,
+    )
+    assert job.status == ImportJob.Status.COMMITTED, job.error
+    assert len(set(_pids(pid_file))) >= 2 and first not in _pids(pid_file)[1:]
+    assert Child.objects.filter(resident_id__in=ids).count() == 40  # each child once
+    assert job.rows_new == 40

@@ -4,6 +4,10 @@ import datetime
 import io
 import logging
 
+import pytest
+from celery.utils.log import get_task_logger
+
+from config.celery import app as celery_app
 from core.log_filters import MaskPersonalData, mask_text
 from core.resident_id import make_resident_id
 
@@ -40,3 +44,30 @@ def test_the_configured_log_handlers_mask_messages_arguments_and_tracebacks():
     output = stream.getvalue()
     assert CHILD_ID not in output and "13912345678" not in output
     assert "139****5678" in output and "bad id 5103**********" in output
+
+
+@pytest.fixture
+def restore_logging():
+    loggers = [logging.getLogger(name) for name in ("", "celery", "celery.task")]
+    saved = [(logger, list(logger.handlers), logger.propagate, logger.level) for logger in loggers]
+    already_setup = celery_app.log.already_setup
+    yield
+    for logger, handlers, propagate, level in saved:
+        logger.handlers[:] = handlers
+        logger.propagate, logger.level = propagate, level
+    celery_app.log.already_setup = already_setup
+
+
+def test_a_celery_worker_setting_up_its_logging_keeps_the_masking(restore_logging):
+    """A worker configures logging when it starts; by default Celery replaces the root handlers
+    with its own, which would write unmasked IDs from every import and report task."""
+    celery_app.log.already_setup = False
+    celery_app.log.setup(loglevel="INFO")
+    console = [h for h in logging.getLogger().handlers if h.get_name() == "console"]
+    # Task loggers do not propagate; Celery gives them handlers of their own.
+    task_handlers = get_task_logger("enrollment.tasks").parent.handlers
+    assert console and task_handlers
+    assert all(
+        any(isinstance(f, MaskPersonalData) for f in handler.filters)
+        for handler in console + task_handlers
+    )
