@@ -117,6 +117,9 @@ def police_import(user, *, path: str, scope: str) -> int:
             if job.status != ImportJob.Status.COMMITTED:
                 raise RuntimeError(f"commit: {job.status} {job.error}")
             rows = job.rows_total
+            # The foreign keys are checked at COMMIT (deferred); the rollback would skip them.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             raise _RolledBack
     except _RolledBack:
         pass

@@ -5,7 +5,9 @@ so a dry run that has gone stale cannot write wrong rows."""
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
+import json
 import logging
 import shutil
 import tempfile
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone, translation
@@ -90,6 +93,11 @@ def build_plan(job: ImportJob, *, user, progress: Callable[[int], None] | None =
 
 def _record_report(job: ImportJob, plan: Plan) -> None:
     errors = plan.errors
+    worth_showing = [
+        outcome
+        for outcome in plan.outcomes
+        if outcome.failed or outcome.kind != Outcome.UNCHANGED or outcome.notes
+    ]
     shown = [
         {
             "row": outcome.row.number,
@@ -98,14 +106,13 @@ def _record_report(job: ImportJob, plan: Plan) -> None:
             "changes": [list(change) for change in outcome.changes],
             "notes": outcome.notes,
         }
-        for outcome in plan.outcomes
-        if outcome.failed or outcome.kind != Outcome.UNCHANGED or outcome.notes
+        for outcome in worth_showing[:REPORT_MAX_ROWS]
     ]
     job.report = {
         "errors": [error.as_dict() for error in errors[:REPORT_MAX_ERRORS]],
         "errors_total": len(errors),
-        "rows": shown[:REPORT_MAX_ROWS],
-        "rows_total": len(shown),
+        "rows": shown,
+        "rows_total": len(worth_showing),
     }
     job.rows_total = job.rows_done = len(plan.outcomes)
     job.rows_new = plan.count(Outcome.NEW)
@@ -149,6 +156,8 @@ def _run_check(job_id: int) -> ImportJob:
     else:
         _record_report(job, plan)
         job.status = ImportJob.Status.CHECKED if plan.ok else ImportJob.Status.REJECTED
+        if plan.ok:
+            _keep_plan(job, get_importer(job.importer).freeze(plan))
     job.checked_at = timezone.now()
     job.save()
     return job
@@ -189,12 +198,15 @@ def _run_commit(job_id: int) -> ImportJob:
             job = ImportJob.objects.select_for_update().get(pk=job_id)
             if job.status != ImportJob.Status.COMMITTING:
                 return job
-            plan = build_plan(job, user=actor)
-            _record_report(job, plan)
-            if not plan.ok:
-                raise _Stale
             scope = handler.resolve_scope(actor, job.scope_key)
+            plan = _kept_plan(job, handler, scope=scope, user=actor)
+            if plan is None:  # none kept, or the database changed since the dry run
+                plan = build_plan(job, user=actor)
+                _record_report(job, plan)
+                if not plan.ok:
+                    raise _Stale
             handler.apply(plan, scope=scope, user=actor, job=job)
+            _drop_kept_plan(job)
             # The rows go in bulk (no per-row signals): the import is audited once, here.
             audit.record(
                 audit.A.IMPORT,
@@ -212,6 +224,7 @@ def _run_commit(job_id: int) -> ImportJob:
             job.committed_at = timezone.now()
             job.save()
     except _Stale:
+        _drop_kept_plan(job)
         job.status = ImportJob.Status.REJECTED
         job.error = _(
             "The data changed since the check: the file now has errors, so nothing was imported."
@@ -234,6 +247,38 @@ def _run_commit(job_id: int) -> ImportJob:
 
 class _Stale(Exception):
     pass
+
+
+def _keep_plan(job: ImportJob, frozen: dict | None) -> None:
+    """Keep the checked plan for the commit, which then need not read the file again."""
+    if frozen is None:
+        return
+    data = gzip.compress(
+        json.dumps(frozen, ensure_ascii=False, separators=(",", ":")).encode(), compresslevel=1
+    )
+    job.plan_file.save(f"{job.pk}.json.gz", ContentFile(data), save=False)
+
+
+def _kept_plan(job: ImportJob, handler, *, scope, user) -> Plan | None:
+    if not job.plan_file:
+        return None
+    try:
+        with job.plan_file.open("rb") as handle:
+            frozen = json.loads(gzip.decompress(handle.read()))
+    except (OSError, ValueError):
+        logger.warning(
+            "Import %s: the kept plan could not be read; checking the file again", job.pk
+        )
+        return None
+    return handler.thaw(frozen, scope=scope, user=user)
+
+
+def _drop_kept_plan(job: ImportJob) -> None:
+    if not job.plan_file:
+        return
+    storage, name = job.plan_file.storage, job.plan_file.name
+    job.plan_file = ""
+    transaction.on_commit(lambda: storage.delete(name))
 
 
 def _mark_failed(job_id: int, message: str) -> None:

@@ -199,6 +199,16 @@ class Importer:
     def apply(self, plan: Plan, *, scope, user, job) -> None:
         raise NotImplementedError
 
+    def freeze(self, plan: Plan) -> dict | None:
+        """The checked plan's payload as JSON, kept for the commit; None: the commit checks
+        the file again."""
+        return None
+
+    def thaw(self, frozen: dict, *, scope, user) -> Plan | None:
+        """The kept plan, called inside the commit's transaction; None when the database has
+        changed since the dry run (the commit then checks the file again)."""
+        return None
+
     def column(self, field_name: str) -> ImportColumn:
         return next(column for column in self.columns if column.field == field_name)
 
@@ -522,21 +532,26 @@ def read_rows(path, columns: list[ImportColumn], scan: SheetScan) -> tuple[list[
         ]
     by_field = {column.field: column for column in columns}
     max_chars = _limit("MAX_CELL_CHARS", MAX_CELL_CHARS)
+    formulas = scan.formulas
     rows = []
-    used = sorted(positions.items(), key=lambda item: item[1])
+    used = [
+        (field_name, position, by_field[field_name])
+        for field_name, position in sorted(positions.items(), key=lambda item: item[1])
+    ]
+    absent = [column.field for column in columns if column.field not in positions]
     for index in range(header_index + 1, len(grid)):
         cells = grid[index]
-        if not any(cell != "" and cell is not None for cell in cells):
+        first = next((cell for cell in cells if cell != "" and cell is not None), None)
+        if first is None:
             continue
-        first = next((cell for cell in cells if cell != "" and cell is not None), "")
         if isinstance(first, str) and header_key(first) in TOTAL_ROW_WORDS:
             continue
         number = index + 1
+        width = len(cells)
         values, errors = {}, []
-        for field_name, position in used:
-            value = cells[position] if position < len(cells) else ""
-            column = by_field[field_name]
-            if column.text and (number, position + 1) in scan.formulas:
+        for field_name, position, column in used:
+            value = cells[position] if position < width else ""
+            if formulas and column.text and (number, position + 1) in formulas:
                 errors.append(
                     CellError(
                         number,
@@ -560,8 +575,8 @@ def read_rows(path, columns: list[ImportColumn], scan: SheetScan) -> tuple[list[
                 )
                 value = ""
             values[field_name] = value
-        for column in columns:
-            values.setdefault(column.field, "")
+        for field_name in absent:
+            values[field_name] = ""
         rows.append(SheetRow(number=number, values=values, errors=errors))
     return rows, []
 

@@ -164,6 +164,9 @@ class ImportJob(models.Model):
     # {"errors": [{row, column, value, message}], "rows": [{row, kind, label, changes, notes}],
     #  "errors_total": n, "rows_total": n} — capped so a page can show it.
     report = models.JSONField(_("report"), default=dict, editable=False)
+    # The dry run's plan (gzipped JSON), reused by the commit when nothing changed since;
+    # deleted once the job is committed or refused.
+    plan_file = models.FileField(upload_to="imports/plans/", blank=True, editable=False)
     error = models.TextField(_("error"), blank=True, editable=False)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     checked_at = models.DateTimeField(_("checked at"), null=True, editable=False)

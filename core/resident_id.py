@@ -6,6 +6,7 @@ is only a warning: old and renamed county codes are real and still printed on va
 
 import datetime
 import functools
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -29,8 +30,22 @@ class ResidentId:
     warnings: list[str] = field(default_factory=list)
 
 
+# GB 11643-1999: ISO 7064 MOD 11-2 over the first 17 digits (python-stdnum's `cn.ric` computes
+# the same; written out here because an import checks 100,000 of them).
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK_CHARACTERS = "10X98765432"
+
+
+def check_digit(number: str) -> str:
+    """The 18th character the first 17 digits call for."""
+    total = sum(map(operator.mul, map(int, number[:17]), _WEIGHTS))
+    return _CHECK_CHARACTERS[total % 11]
+
+
 def normalise(raw: str) -> str:
     """Full-width digits and letters to ASCII, spaces removed, `x` upper-cased."""
+    if raw and len(raw) == 18 and raw.isascii() and raw.isalnum():
+        return raw.upper()  # the common case, already clean
     text = unicodedata.normalize("NFKC", raw or "")
     return _SEPARATORS.sub("", text).upper()
 
@@ -45,17 +60,18 @@ def parse_resident_id(raw: str, *, today: datetime.date | None = None) -> Reside
         )
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         raise ResidentIdError(_("A resident ID is 17 digits followed by a digit or X."))
-    if ric.calc_check_digit(number) != number[17]:
+    expected = check_digit(number)
+    if expected != number[17]:
         raise ResidentIdError(
             _(
                 "The check digit is wrong (expected %(expected)s, found %(found)s): "
                 "a digit was probably mistyped."
             )
-            % {"expected": ric.calc_check_digit(number), "found": number[17]}
+            % {"expected": expected, "found": number[17]}
         )
     try:
-        birth_date = ric.get_birth_date(number)
-    except InvalidComponent:
+        birth_date = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
         raise ResidentIdError(
             _("Digits 7–14 (%(digits)s) are not a valid birth date.") % {"digits": number[6:14]}
         ) from None

@@ -11,17 +11,19 @@ why, and never goes back before the last recorded change.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
+from core.bulk_copy import copy_insert
 from core.cache import bump_version
 from core.errors import DomainError
 from core.imports import (
@@ -113,13 +115,100 @@ def _parse_id_cell(outcome: RowOutcome, column: str, raw, today) -> str | None:
 
 @dataclass
 class PolicePayload:
-    new_households: dict = field(default_factory=dict)  # (village_id, address) -> Household
-    existing_households: dict = field(default_factory=dict)  # the same, read by the plan
-    new_children: list = field(default_factory=list)  # (Child, household key)
-    changed_children: list = field(default_factory=list)  # (Child, household key or None)
-    changed_fields: set = field(default_factory=set)
+    """What the commit writes, in plain values (no model instances: at 100,000 rows building
+    them costs more than writing), so that the dry run's plan can be kept as JSON and reused by
+    the commit when the database has not changed since (`digest`)."""
+
+    digest: str = ""  # of everything in the database the plan depended on
+    numbers: list = field(default_factory=list)  # the file's resident IDs, to check it again
+    household_ids: dict = field(default_factory=dict)  # (village_id, address) -> pk, existing
+    new_households: dict = field(default_factory=dict)  # (village_id, address) -> head's name
+    new_children: list = field(default_factory=list)  # Child attributes + "household_key"
+    changed_children: list = field(default_factory=list)  # [pk, {attname: value}, key | None]
     first_listed_ids: list = field(default_factory=list)  # existing children never listed
     township_ids: set = field(default_factory=set)
+
+    def to_json(self) -> dict:
+        return {
+            "digest": self.digest,
+            "numbers": self.numbers,
+            "household_ids": [[*key, pk] for key, pk in self.household_ids.items()],
+            "new_households": [[*key, head] for key, head in self.new_households.items()],
+            "new_children": self.new_children,
+            "changed_children": self.changed_children,
+            "first_listed_ids": self.first_listed_ids,
+            "township_ids": sorted(self.township_ids),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> PolicePayload:
+        return cls(
+            digest=data["digest"],
+            numbers=data["numbers"],
+            household_ids={(v, a): pk for v, a, pk in data["household_ids"]},
+            new_households={(v, a): head for v, a, head in data["new_households"]},
+            new_children=data["new_children"],
+            changed_children=data["changed_children"],
+            first_listed_ids=data["first_listed_ids"],
+            township_ids=set(data["township_ids"]),
+        )
+
+
+# What the plan compares of an existing child (and shows of it in errors).
+_EXISTING_FIELDS = (
+    "pk",
+    "resident_id",
+    "name",
+    "guardian_name",
+    "guardian_relation",
+    "guardian_phone",
+    "current_address",
+    "police_listed_on",
+    "village_id",
+    "household_id",
+    "household__address",
+    "village__name",
+    "village__township_id",
+    "village__township__name",
+)
+
+
+def _children_by_id(numbers: list[str]):
+    """The registered children among `numbers`, as dicts of _EXISTING_FIELDS. On PostgreSQL
+    one query with the IDs as an array (100,000 IN-list parameters cost seconds to build)."""
+    if connection.vendor != "postgresql":
+        for chunk in iter_chunks(numbers, 5000):
+            yield from Child.objects.filter(resident_id__in=chunk).values(*_EXISTING_FIELDS)
+        return
+    tables = {
+        model.__name__: connection.ops.quote_name(model._meta.db_table)
+        for model in (Child, Household, Village, Township)
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT c.id, c.resident_id, c.name, c.guardian_name, c.guardian_relation,
+                   c.guardian_phone, c.current_address, c.police_listed_on, c.village_id,
+                   c.household_id, h.address, v.name, v.township_id, t.name
+            FROM {tables["Child"]} c
+            JOIN {tables["Household"]} h ON h.id = c.household_id
+            JOIN {tables["Village"]} v ON v.id = c.village_id
+            JOIN {tables["Township"]} t ON t.id = v.township_id
+            WHERE c.resident_id = ANY(%s)
+            """,
+            [list(numbers)],
+        )
+        for row in cursor.fetchall():
+            yield dict(zip(_EXISTING_FIELDS, row, strict=True))
+
+
+_COMPARED_FIELDS = (
+    ("name", "姓名"),
+    ("guardian_name", "监护人姓名"),
+    ("guardian_relation", "与儿童关系"),
+    ("guardian_phone", "联系电话"),
+    ("current_address", "现住址"),
+)
 
 
 class PoliceExtractImporter(Importer):
@@ -189,14 +278,36 @@ class PoliceExtractImporter(Importer):
 
     # -- the dry run --
 
+    def _villages(self, scope) -> list:
+        villages = Village.objects.select_related("township").order_by("pk")
+        if isinstance(scope, County):
+            return list(villages.filter(township__county=scope))
+        return list(villages.filter(township=scope))
+
+    def _read_state(self, villages, numbers):
+        """What the plan depends on in the database: the file's children as registered now and
+        the households of the place; with a digest of it all, to tell later if it changed."""
+        existing = {child["resident_id"]: child for child in _children_by_id(numbers)}
+        households = {}
+        for village_id, address, pk in (
+            Household.objects.filter(village_id__in=[village.pk for village in villages])
+            .order_by("pk")
+            .values_list("village_id", "address", "pk")
+        ):
+            households.setdefault((village_id, address), pk)
+        digest = hashlib.sha256()
+        for part in (
+            (_today().isoformat(), _school_age_min()),
+            sorted((v.pk, v.code, v.name, v.township_id) for v in villages),
+            sorted(tuple(child.values()) for child in existing.values()),
+            sorted((*key, pk) for key, pk in households.items()),
+        ):
+            digest.update(repr(part).encode())
+        return existing, households, digest.hexdigest()
+
     def plan(self, rows: list[SheetRow], *, scope, user, progress=None) -> Plan:
         today = _today()
-        villages = Village.objects.select_related("township")
-        if isinstance(scope, County):
-            villages = villages.filter(township__county=scope)
-        else:
-            villages = villages.filter(township=scope)
-        villages = list(villages)
+        villages = self._villages(scope)
         by_code = {village.code: village for village in villages}
         by_name = defaultdict(list)
         for village in villages:
@@ -314,20 +425,9 @@ class PoliceExtractImporter(Importer):
             if progress and len(outcomes) % 5000 == 0:
                 progress(len(outcomes))
 
-        existing = {}
         numbers = [data["number"] for data in parsed_rows if data["number"]]
-        for chunk in iter_chunks(numbers, 5000):
-            for child in Child.objects.filter(resident_id__in=chunk).select_related(
-                "household", "village__township"
-            ):
-                existing[child.resident_id] = child
-        households = {}
-        for household in Household.objects.filter(village_id__in=village_ids).only(
-            "pk", "village_id", "address", "head_name"
-        ):
-            households.setdefault((household.village_id, household.address), household)
-
-        payload = PolicePayload(existing_households=households)
+        existing, households, digest = self._read_state(villages, numbers)
+        payload = PolicePayload(digest=digest, numbers=numbers)
         self._youngest = _school_age_min()
         for outcome, data in zip(outcomes, parsed_rows, strict=True):
             if outcome.failed:
@@ -336,9 +436,9 @@ class PoliceExtractImporter(Importer):
             key = (village.pk, data["address"])
             child = existing.get(data["number"])
             if child is None:
-                self._plan_new(outcome, data, key, households, payload, today, user)
+                self._plan_new(outcome, data, key, households, payload, today)
                 continue
-            if child.village_id not in village_id_set:
+            if child["village_id"] not in village_id_set:
                 outcome.error(
                     column["resident_id"],
                     data["number"],
@@ -346,7 +446,7 @@ class PoliceExtractImporter(Importer):
                         "This child is registered in %(township)s, outside the place of this "
                         "import; the county bureau must confirm the move first."
                     )
-                    % {"township": child.village.township.name},
+                    % {"township": child["village__township__name"]},
                 )
                 continue
             self._plan_existing(outcome, child, data, key, households, payload)
@@ -387,33 +487,33 @@ class PoliceExtractImporter(Importer):
             return None
         return matches[0]
 
-    def _plan_new(self, outcome, data, key, households, payload, today, user):
+    def _household_for(self, key, head_name, households, payload) -> None:
+        if key in households:
+            payload.household_ids[key] = households[key]
+        elif key not in payload.new_households:
+            payload.new_households[key] = head_name
+
+    def _plan_new(self, outcome, data, key, households, payload, today):
         outcome.kind = Outcome.NEW
-        household = households.get(key) or payload.new_households.get(key)
-        if household is None:
-            household = Household(
-                village_id=key[0], address=data["address"], head_name=data["guardian_name"]
-            )
-            payload.new_households[key] = household
-        child = Child(
-            resident_id=data["number"],
-            name=data["name"],
-            sex=data["sex"],
-            birth_date=data["birth_date"],
-            village_id=key[0],
-            guardian_name=data["guardian_name"],
-            guardian_relation=data["guardian_relation"],
-            guardian_phone=data["guardian_phone"],
-            current_address=data["current_address"],
-            police_listed_on=today,
-            status=(
-                S.NOT_SCHOOL_AGE
-                if age_on_reference(data["birth_date"], today) < self._youngest
-                else S.UNVERIFIED
-            ),
-            status_since=today,
+        self._household_for(key, data["guardian_name"], households, payload)
+        young = age_on_reference(data["birth_date"], today) < self._youngest
+        payload.new_children.append(
+            {
+                "resident_id": data["number"],
+                "name": data["name"],
+                "sex": str(data["sex"]),
+                "birth_date": data["birth_date"].isoformat(),
+                "village_id": key[0],
+                "household_key": list(key),
+                "guardian_name": data["guardian_name"],
+                "guardian_relation": data["guardian_relation"],
+                "guardian_phone": data["guardian_phone"],
+                "current_address": data["current_address"],
+                "police_listed_on": today.isoformat(),
+                "status": str(S.NOT_SCHOOL_AGE if young else S.UNVERIFIED),
+                "status_since": today.isoformat(),
+            }
         )
-        payload.new_children.append((child, key))
         payload.township_ids.add(data["village"].township_id)
         outcome.changes = [
             ("村（社区）", "", data["village"].name),
@@ -422,107 +522,122 @@ class PoliceExtractImporter(Importer):
         ]
 
     def _plan_existing(self, outcome, child, data, key, households, payload):
-        changes, fields = [], set()
-        for field_name, label in (
-            ("name", "姓名"),
-            ("guardian_name", "监护人姓名"),
-            ("guardian_relation", "与儿童关系"),
-            ("guardian_phone", "联系电话"),
-            ("current_address", "现住址"),
-        ):
-            before, after = getattr(child, field_name), data[field_name]
+        changes, values = [], {}
+        for field_name, label in _COMPARED_FIELDS:
+            before, after = child[field_name], data[field_name]
             if before != after:
                 changes.append((label, before, after))
-                fields.add(field_name)
+                values[field_name] = after
         household_key = None
-        if (child.village_id, child.household.address) != key:
-            if child.village_id != data["village"].pk:
-                changes.append(("村（社区）", child.village.name, data["village"].name))
-            if child.household.address != data["address"]:
-                changes.append(("户籍地址", child.household.address, data["address"]))
-            household_key = key
-            fields.update({"household", "village"})
-            if key not in households and key not in payload.new_households:
-                payload.new_households[key] = Household(
-                    village=data["village"],
-                    address=data["address"],
-                    head_name=data["guardian_name"],
-                )
-        if child.police_listed_on is None:
-            payload.first_listed_ids.append(child.pk)
+        if (child["village_id"], child["household__address"]) != key:
+            if child["village_id"] != data["village"].pk:
+                changes.append(("村（社区）", child["village__name"], data["village"].name))
+            if child["household__address"] != data["address"]:
+                changes.append(("户籍地址", child["household__address"], data["address"]))
+            household_key = list(key)
+            self._household_for(key, data["guardian_name"], households, payload)
+        if child["police_listed_on"] is None:
+            payload.first_listed_ids.append(child["pk"])
         if not changes:
             outcome.kind = Outcome.UNCHANGED
             return
         outcome.kind = Outcome.CHANGED
         outcome.changes = changes
-        for field_name in fields - {"household", "village"}:
-            setattr(child, field_name, data[field_name])
-        payload.changed_children.append((child, household_key, data["village"]))
-        payload.changed_fields |= fields
-        payload.township_ids.add(child.village.township_id)
+        payload.changed_children.append([child["pk"], values, household_key])
+        payload.township_ids.add(child["village__township_id"])
         payload.township_ids.add(data["village"].township_id)
 
+    # -- keeping the dry run's plan for the commit --
+
+    def freeze(self, plan: Plan) -> dict:
+        return plan.payload.to_json()
+
+    def thaw(self, frozen: dict, *, scope, user) -> Plan | None:
+        """The dry run's plan, when nothing it depended on has changed since (the townships
+        are locked first, so no other import changes them until this one commits)."""
+        payload = PolicePayload.from_json(frozen)
+        villages = self._villages(scope)
+        self._lock_townships({village.township_id for village in villages})
+        _existing, _households, digest = self._read_state(villages, payload.numbers)
+        if digest != payload.digest:
+            return None
+        return Plan(outcomes=[], payload=payload)
+
     # -- the commit --
+
+    def _lock_townships(self, township_ids) -> None:
+        # One import at a time per township: the rows read by the plan stay as they were.
+        Township.objects.select_for_update().filter(pk__in=township_ids).exists()
 
     def apply(self, plan: Plan, *, scope, user, job) -> None:
         payload: PolicePayload = plan.payload
         today = _today()
-        # One import at a time per township: the rows read by the plan stay as they were.
-        Township.objects.select_for_update().filter(pk__in=payload.township_ids).exists()
-        new_households = list(payload.new_households.values())
-        bulk_create_with_history(
-            new_households,
+        self._lock_townships(payload.township_ids)
+        household_ids = dict(payload.household_ids)
+        keys = list(payload.new_households)
+        created = copy_insert(
             Household,
-            batch_size=BATCH,
-            default_user=user,
-            default_change_reason=POLICE_REASON,
-        )
-        households = dict(payload.existing_households)
-        households.update(payload.new_households)  # their ids came back from the insert
-        new_children = []
-        for child, key in payload.new_children:
-            child.household_id = households[key].pk
-            new_children.append(child)
-        bulk_create_with_history(
-            new_children,
-            Child,
-            batch_size=BATCH,
-            default_user=user,
-            default_change_reason=POLICE_REASON,
-        )
-        EnrollmentStatusChange.objects.bulk_create(
             [
-                EnrollmentStatusChange(
-                    child_id=child.pk,
-                    status=child.status,
-                    effective_date=today,
-                    reason=POLICE_REASON,
-                    recorded_by_id=user.pk,
-                )
-                for child in new_children
+                {"village_id": village_id, "address": address, "head_name": head}
+                for (village_id, address), head in payload.new_households.items()
             ],
-            batch_size=BATCH,
+            history_user=user,
+            history_reason=POLICE_REASON,
         )
-        changed = []
-        for child, key, village in payload.changed_children:
-            if key is not None:
-                child.household_id = households[key].pk
-                child.village_id = village.pk
-            changed.append(child)
-        if changed:
-            bulk_update_with_history(
-                changed,
-                Child,
-                fields=sorted(payload.changed_fields),
-                batch_size=BATCH,
-                default_user=user,
-                default_change_reason=POLICE_REASON,
-            )
+        household_ids.update(zip(keys, created, strict=True))
+        children = [
+            {
+                **{name: value for name, value in child.items() if name != "household_key"},
+                "household_id": household_ids[tuple(child["household_key"])],
+            }
+            for child in payload.new_children
+        ]
+        child_ids = copy_insert(Child, children, history_user=user, history_reason=POLICE_REASON)
+        copy_insert(
+            EnrollmentStatusChange,
+            [
+                {
+                    "child_id": child_id,
+                    "status": child["status"],
+                    "effective_date": today,
+                    "reason": POLICE_REASON,
+                    "recorded_by_id": user.pk,
+                }
+                for child_id, child in zip(child_ids, children, strict=True)
+            ],
+            return_ids=False,
+        )
+        self._apply_changes(payload, household_ids, user)
         for chunk in iter_chunks(payload.first_listed_ids, 5000):
             Child.objects.filter(pk__in=chunk, police_listed_on__isnull=True).update(
                 police_listed_on=today
             )
         transaction.on_commit(lambda: bump_version(LEDGER_SUMMARY_CACHE))
+
+    def _apply_changes(self, payload: PolicePayload, household_ids: dict, user) -> None:
+        if not payload.changed_children:
+            return
+        wanted = {pk: (values, key) for pk, values, key in payload.changed_children}
+        fields = set()
+        changed = []
+        for chunk in iter_chunks(list(wanted), 5000):
+            for child in Child.objects.filter(pk__in=chunk):
+                values, key = wanted[child.pk]
+                for name, value in values.items():
+                    setattr(child, name, value)
+                fields.update(values)
+                if key is not None:
+                    child.village_id, child.household_id = key[0], household_ids[tuple(key)]
+                    fields.update({"village", "household"})
+                changed.append(child)
+        bulk_update_with_history(
+            changed,
+            Child,
+            fields=sorted(fields),
+            batch_size=BATCH,
+            default_user=user,
+            default_change_reason=POLICE_REASON,
+        )
 
 
 def _school_age_min() -> int:

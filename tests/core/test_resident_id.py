@@ -72,3 +72,17 @@ def test_made_ids_are_valid_and_carry_the_sex(sex):
     }
     assert len(numbers) == 500
     assert {parse_resident_id(n).sex for n in numbers} == {sex}
+
+
+def test_the_check_digit_agrees_with_python_stdnum_on_many_numbers():
+    import random
+
+    from stdnum.cn import ric
+
+    from core.resident_id import check_digit
+
+    rng = random.Random(11643)
+    bodies = [f"{rng.randrange(10**17):017d}" for _ in range(5000)]
+    assert [check_digit(body) for body in bodies] == [
+        ric.calc_check_digit(body + "0") for body in bodies
+    ]

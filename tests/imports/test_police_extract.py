@@ -2,6 +2,7 @@
 writes nothing; the corrected file imports; importing it again changes nothing."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 from simple_history.utils import get_history_model_for_model
@@ -327,11 +328,50 @@ def test_a_failed_commit_writes_nothing(world, extract, monkeypatch):
     )
     from enrollment import imports
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("disk full")
+    real_copy_insert = imports.copy_insert
 
-    monkeypatch.setattr(imports.EnrollmentStatusChange.objects, "bulk_create", broken)
+    def broken(model, rows, **kwargs):
+        # The households and children are written by then; the status history fails.
+        if model is imports.EnrollmentStatusChange:
+            raise RuntimeError("disk full")
+        return real_copy_insert(model, rows, **kwargs)
+
+    monkeypatch.setattr(imports, "copy_insert", broken)
     before = _counts()
     _response, job = commit(world.township1_user, job)
     assert job.status == ImportJob.Status.FAILED
     assert _counts() == before
+
+
+def test_the_commit_writes_the_dry_runs_plan_without_reading_the_file_again(world, extract):
+    _response, job = upload(
+        world.township1_user,
+        "police_extract",
+        f"township:{world.township1.pk}",
+        extract.corrected_file(),
+    )
+    assert job.status == ImportJob.Status.CHECKED and job.plan_file
+    kept = Path(job.plan_file.path)
+    # Were the commit to read the upload again, it would find no workbook here.
+    Path(job.file.path).write_bytes(b"not a workbook")
+    _response, job = commit(world.township1_user, job)
+    assert job.status == ImportJob.Status.COMMITTED, job.error
+    assert Child.objects.filter(resident_id=extract.id_b).exists()
+    assert not job.plan_file and not kept.exists()  # the kept plan is gone once written
+
+
+def test_a_kept_plan_is_not_used_once_the_database_changed(world, extract):
+    _response, job = upload(
+        world.township1_user,
+        "police_extract",
+        f"township:{world.township1.pk}",
+        extract.corrected_file(),
+    )
+    assert (job.rows_new, job.rows_changed, job.rows_unchanged) == (11, 1, 1)
+    # Meanwhile someone enters the phone number the file brings: the plan's change is void.
+    Child.objects.filter(pk=world.child1.pk).update(guardian_phone="13911112222")
+    history_before = world.child1.history.count()
+    _response, job = commit(world.township1_user, job)
+    assert job.status == ImportJob.Status.COMMITTED, job.error
+    assert (job.rows_new, job.rows_changed, job.rows_unchanged) == (11, 0, 2)  # checked again
+    assert world.child1.history.count() == history_before  # no empty "change" written

@@ -1,0 +1,88 @@
+"""COPY-based inserts give the same rows as saving model instances, history included."""
+
+import datetime
+
+from core.bulk_copy import copy_insert
+from core.resident_id import make_resident_id
+from enrollment.models import Child, EnrollmentStatus, EnrollmentStatusChange, Household
+
+BORN = datetime.date(2016, 3, 4)
+
+
+def _attributes(world, sequence: int) -> dict:
+    return {
+        "resident_id": make_resident_id(
+            place_code="510302", birth_date=BORN, sequence=sequence, sex="F"
+        ),
+        "name": f"王{sequence}",
+        "sex": "F",
+        "birth_date": BORN,
+        "village_id": world.village1.pk,
+        "household_id": world.household1.pk,
+        "guardian_name": "王大",
+        "guardian_relation": "母亲",
+        "guardian_phone": "13800000000",
+        "status": EnrollmentStatus.UNVERIFIED,
+        "status_since": BORN,
+    }
+
+
+def _comparable(child: Child) -> dict:
+    values = {field.attname: getattr(child, field.attname) for field in Child._meta.concrete_fields}
+    for volatile in ("id", "resident_id", "name", "created_at"):
+        values.pop(volatile)
+    return values
+
+
+def test_copied_children_equal_saved_ones_and_each_has_its_created_history(world):
+    saved = Child(**_attributes(world, 1))
+    saved.save()
+    ids = copy_insert(
+        Child,
+        [_attributes(world, 2), _attributes(world, 3)],
+        history_user=world.bureau,
+        history_reason="导入",
+    )
+    copied = list(Child.objects.filter(pk__in=ids).order_by("pk"))
+    assert [child.pk for child in copied] == ids and ids[0] < ids[1]
+    assert [child.name for child in copied] == ["王2", "王3"]
+    for child in copied:
+        assert _comparable(child) == _comparable(saved)
+        assert child.created_at is not None
+        (history,) = child.history.all()
+        assert (history.history_type, history.history_user, history.history_change_reason) == (
+            "+",
+            world.bureau,
+            "导入",
+        )
+        assert (history.name, history.household_id, history.status) == (
+            child.name,
+            child.household_id,
+            child.status,
+        )
+    assert Child.objects.create(**_attributes(world, 4)).pk > ids[1]  # the sequence moved on
+
+
+def test_rows_without_history_need_no_ids(world):
+    before = EnrollmentStatusChange.objects.count()
+    returned = copy_insert(
+        EnrollmentStatusChange,
+        [
+            {
+                "child_id": world.child1.pk,
+                "status": EnrollmentStatus.IN_SCHOOL,
+                "effective_date": BORN,
+                "reason": "导入",
+            }
+        ],
+        return_ids=False,
+    )
+    assert returned == []
+    change = EnrollmentStatusChange.objects.latest("pk")
+    assert EnrollmentStatusChange.objects.count() == before + 1
+    assert (change.child, change.status, change.recorded_at is not None) == (
+        world.child1,
+        EnrollmentStatus.IN_SCHOOL,
+        True,
+    )
+    assert copy_insert(Household, []) == []
