@@ -138,6 +138,8 @@ class IssueForm(CrispyMixin, forms.Form):
     evidence_file = forms.FileField(label=_("Evidence file (PDF, JPEG or PNG)"), required=False)
     measures = _text(_("Required measures"))
     deadline = _date(_("Deadline for rectification"), initial=None)
+    # The version the edit form was opened at: a save over someone else's newer one is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args, user, county, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -146,6 +148,8 @@ class IssueForm(CrispyMixin, forms.Form):
         if editing:
             del self.fields["evidence_file"]
             self.fields["area"].queryset = Area.objects.all()
+        else:
+            del self.fields["version"]
 
 
 class NoteForm(CrispyMixin, forms.Form):
@@ -208,6 +212,8 @@ class HandlersForm(CrispyMixin, forms.Form):
         queryset=get_user_model().objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
+    # The complaint's version the form was opened at: someone else's change is not overwritten.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args, county, **kwargs):
         super().__init__(*args, **kwargs)

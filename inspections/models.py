@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from core.concurrency import version_field
 from enrollment.models import County, School, Township
 from enrollment.scoping import ScopedQuerySet, role_assignments
 
@@ -336,6 +337,8 @@ class Complaint(UnitMixin):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
     )
     registered_at = models.DateTimeField(auto_now_add=True)
+    # Bumped when the handlers are changed (the form that edits a complaint's data).
+    version = version_field()
     history = HistoricalRecords(m2m_fields=[handlers])
 
     objects = ScopedQuerySet.as_manager()
@@ -491,6 +494,7 @@ class Issue(UnitMixin):
     withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True, editable=False)
     # The deadline the responsible unit was last told it had missed (one notice per deadline).
     overdue_notified_for = models.DateField(null=True, blank=True, editable=False)
+    version = version_field()
     history = HistoricalRecords()
 
     objects = IssueQuerySet.as_manager()

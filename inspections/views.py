@@ -295,6 +295,7 @@ def issue_edit(request, pk: int):
         raise PermissionDenied
     initial = {name: getattr(issue, name) for name in issue_services.EDITABLE_FIELDS}
     initial["unit"] = selectors.unit_value(issue.unit)
+    initial["version"] = issue.version
     form = forms.IssueForm(
         request.POST or None,
         user=request.user,
@@ -795,7 +796,7 @@ def complaint_handlers(request, pk: int):
         lambda complaint, data: forms.HandlersForm(
             data,
             county=complaint.county,
-            initial={"handlers": list(complaint.handler_ids)},
+            initial={"handlers": list(complaint.handler_ids), "version": complaint.version},
         ),
         lambda complaint, d: complaint_services.set_handlers(
             actor=request.user, complaint=complaint, **d

@@ -1,5 +1,6 @@
 """The subsidies API: the same services and scopes as the pages. A refused transition answers 409
-with the reason; bad input 400 with field errors; out of scope 404; without the role 403."""
+with the reason; bad input 400 with field errors; out of scope 404; without the role 403. A
+programme's update sends back the `version` it read; a stale one answers 409, nothing changed."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -8,6 +9,7 @@ from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
+from core.concurrency import StaleEdit
 from core.errors import DomainError, TransitionRefused
 from enrollment.models import Child, School
 from enrollment.permissions import has_any_role
@@ -29,7 +31,7 @@ class Conflict(APIException):
 def call_service(function, **kwargs):
     try:
         return function(**kwargs)
-    except TransitionRefused as error:
+    except (TransitionRefused, StaleEdit) as error:
         raise Conflict({"detail": error.message}) from error
     except DomainError as error:
         raise ApiValidationError({error.field or "non_field_errors": [error.message]}) from error
@@ -60,6 +62,11 @@ def _county(user):
 class ProgrammeSerializer(serializers.ModelSerializer):
     excludes = serializers.PrimaryKeyRelatedField(
         many=True, queryset=Programme.objects.all(), required=False
+    )
+    version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="Ignored on create; required on update: the `version` as read (stale: 409).",
     )
 
     class Meta:
@@ -93,6 +100,7 @@ class ProgrammeSerializer(serializers.ModelSerializer):
             "excludes",
             "active_from",
             "active_until",
+            "version",
         ]
         # Uniqueness of the code is the database's and the service's to say.
         extra_kwargs = {"code": {"validators": []}}
@@ -114,11 +122,18 @@ class ProgrammeViewSet(
             raise PermissionDenied
         data = dict(serializer.validated_data)
         excludes = data.pop("excludes", None)
+        version = data.pop("version", None)
+        if programme is not None and version is None:
+            # PATCH too: without the version read, a save could overwrite someone else's.
+            raise ApiValidationError(
+                {"version": [serializer.fields["version"].error_messages["required"]]}
+            )
         serializer.instance = call_service(
             programme_services.save_programme,
             actor=self.request.user,
             programme=programme,
             excludes=excludes,
+            version=version if programme is not None else None,
             **data,
         )
 

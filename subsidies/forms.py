@@ -78,11 +78,17 @@ class ProgrammeForm(forms.ModelForm):
             "excludes": forms.CheckboxSelectMultiple,
         }
 
+    # The version the edit form was opened at: a save over someone else's newer one is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["code"].disabled = True
             self.fields["excludes"].queryset = Programme.objects.exclude(pk=self.instance.pk)
+            self.initial.setdefault("version", self.instance.version)
+        else:
+            del self.fields["version"]
 
     def validate_unique(self):
         """Left to the service."""

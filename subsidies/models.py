@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.concurrency import version_field
 from enrollment.models import Child, County, School, Township
 from enrollment.scoping import ScopedQuerySet
 
@@ -165,6 +166,7 @@ class Programme(models.Model):
     )
     active_from = models.DateField(_("active from"))
     active_until = models.DateField(_("active until"), null=True, blank=True)
+    version = version_field()
     history = HistoricalRecords(m2m_fields=[excludes])
 
     class Meta:

@@ -1,6 +1,7 @@
 """The teacher workforce API: `teachers`, `exchanges`, `allowances`, `trainings`. The same
 services and scopes as the pages: reads through for_user(), writes need a managing role (403),
-bad input 400 with field errors, a refused transition 409."""
+bad input 400 with field errors, a refused transition 409. An update sends back the `version`
+it read; a stale one (someone else saved since) is refused with 409 and changes nothing."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -9,6 +10,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
+from core.concurrency import StaleEdit
 from core.errors import DomainError, TransitionRefused
 from enrollment.api import RolePermission
 from enrollment.models import County, School
@@ -38,7 +40,7 @@ class Conflict(APIException):
 def call_service(function, **kwargs):
     try:
         return function(**kwargs)
-    except TransitionRefused as error:
+    except (TransitionRefused, StaleEdit) as error:
         raise Conflict({"detail": error.message}) from error
     except DomainError as error:
         raise ApiValidationError({error.field or "non_field_errors": [error.message]}) from error
@@ -82,6 +84,7 @@ class TeacherSerializer(serializers.ModelSerializer):
             "service_end",
             "converted_on",
             "conversion_decision",
+            "version",
         ]
 
     def _full(self) -> bool:
@@ -130,6 +133,18 @@ class TeacherUpdateSerializer(serializers.Serializer):
     subjects = serializers.SlugRelatedField(
         slug_field="code", queryset=Subject.objects.all(), many=True, required=False
     )
+    version = serializers.IntegerField(
+        min_value=1, help_text="The teacher's `version` as read; a stale one answers 409."
+    )
+
+    def validate(self, attrs):
+        # Required for PATCH too (the update is always partial): without it a save could
+        # silently overwrite someone else's.
+        if "version" not in attrs:
+            raise serializers.ValidationError(
+                {"version": [self.fields["version"].error_messages["required"]]}
+            )
+        return attrs
 
 
 class ConversionSerializer(serializers.Serializer):

@@ -46,12 +46,15 @@ class TeacherForm(CrispyForm):
     recruitment = forms.ChoiceField(label=_("How recruited"), choices=Recruitment.choices)
     recruitment_year = forms.IntegerField(label=_("Year recruited"), min_value=1950)
     hire_date = forms.DateField(label=_("Hire date"), widget=DATE)
+    # The version the edit form was opened at: a save over someone else's newer one is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args, schools=None, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
         if editing:
             del self.fields["school"]
         else:
+            del self.fields["version"]
             self.fields["school"].queryset = schools
 
 

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.concurrency import version_field
 from core.masking import mask_phone, mask_resident_id
 from enrollment.models import County, School, Sex
 from enrollment.scoping import ScopedQuerySet
@@ -136,6 +137,7 @@ class Teacher(models.Model):
         _("conversion decision"), max_length=200, blank=True, editable=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    version = version_field()
     history = HistoricalRecords(m2m_fields=[subjects])
 
     objects = TeacherQuerySet.as_manager()

@@ -178,12 +178,21 @@ def teacher_edit(request, pk: int):
     teacher = _managed_teacher(request, pk)
     initial = {name: getattr(teacher, name) for name in teachers.EDITABLE_FIELDS}
     initial["subjects"] = list(teacher.subjects.all())
+    initial["version"] = teacher.version
     form = forms.TeacherForm(request.POST or None, initial=initial, editing=True)
 
     def action(data):
-        changes = {k: v for k, v in data.items() if k != "subjects" and v != initial.get(k)}
+        changes = {
+            k: v
+            for k, v in data.items()
+            if k not in ("subjects", "version") and v != initial.get(k)
+        }
         return teachers.update_teacher(
-            actor=request.user, teacher=teacher, subjects=data["subjects"], **changes
+            actor=request.user,
+            teacher=teacher,
+            subjects=data["subjects"],
+            version=data["version"],
+            **changes,
         )
 
     return _form_page(

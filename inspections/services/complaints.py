@@ -10,6 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.concurrency import check_and_bump
 from core.errors import DomainError, TransitionRefused
 from core.notifications import notify
 from enrollment.models import County
@@ -121,10 +122,15 @@ def _locked(complaint) -> Complaint:
 
 
 @transaction.atomic
-def set_handlers(*, actor, complaint: Complaint, handlers) -> Complaint:
+def set_handlers(*, actor, complaint: Complaint, handlers, version: int | None = None) -> Complaint:
+    """Replace the handlers. `version`: the one the form was built from; a stale one (someone
+    changed the handlers since) is refused, so that their choice is not overwritten."""
     require_role(actor, complaint, MANAGE_ROLES)
     complaint = _locked(complaint)
-    complaint.handlers.set(_check_handlers(complaint.county, handlers))
+    check_and_bump(complaint, version)
+    handlers = _check_handlers(complaint.county, handlers)
+    saved_by(complaint, actor)
+    complaint.handlers.set(handlers)
     ComplaintStep.objects.create(
         complaint=complaint,
         on=today(),

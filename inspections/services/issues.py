@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
+from core.concurrency import check_and_bump
 from core.errors import DomainError, TransitionRefused
 from core.notifications import notify
 from core.numbering import take_next_number
@@ -171,8 +172,9 @@ def raise_issue(
 
 
 @transaction.atomic
-def update_issue(*, actor, issue: Issue, unit=None, **changes) -> Issue:
-    """Correct an issue's details; a verified or withdrawn issue is closed for good."""
+def update_issue(*, actor, issue: Issue, unit=None, version: int | None = None, **changes) -> Issue:
+    """Correct an issue's details; a verified or withdrawn issue is closed for good.
+    `version`: the one the editor's form was built from; a stale one is refused."""
     require_role(actor, issue, MANAGE_ROLES)
     issue = _locked(issue)
     if issue.is_closed:
@@ -180,6 +182,7 @@ def update_issue(*, actor, issue: Issue, unit=None, **changes) -> Issue:
             _("The issue is “%(status)s”: it can no longer be edited.")
             % {"status": issue.get_status_display()}
         )
+    check_and_bump(issue, version)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise DomainError(_("These fields cannot be edited: %s") % ", ".join(sorted(unknown)))
@@ -203,6 +206,7 @@ def update_issue(*, actor, issue: Issue, unit=None, **changes) -> Issue:
         if getattr(issue, name) != before[name]
     ] + ([str(pgettext_lazy("inspections", "unit"))] if "unit" in before else [])
     if not changed:
+        issue.refresh_from_db(fields=["version"])  # nothing saved: the version stays
         return issue
     saved_by(issue, actor)
     _event(
@@ -322,6 +326,8 @@ def reopen_issue(*, actor, issue: Issue, reason: str, deadline=None, on=None) ->
         if deadline < on:
             raise DomainError(_("The new deadline cannot be in the past."), field="deadline")
         issue.deadline = deadline
+        # The deadline is on the edit form: a form opened before this is now stale.
+        check_and_bump(issue, None)
     issue.status, issue.submitted_on = S.RECTIFYING, None
     saved_by(issue, actor)
     _event(

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.concurrency import check_and_bump
 from core.errors import DomainError
 
 from ..models import Programme, Stage
@@ -60,13 +61,22 @@ def _validate(programme: Programme):
 
 
 @transaction.atomic
-def save_programme(*, actor, programme: Programme | None = None, excludes=None, **fields):
-    """Create (programme=None) or change a programme of the catalogue."""
+def save_programme(
+    *,
+    actor,
+    programme: Programme | None = None,
+    excludes=None,
+    version: int | None = None,
+    **fields,
+) -> Programme:
+    """Create (programme=None) or change a programme of the catalogue. `version`: the one the
+    editor's form (or API client) read; a change based on a stale one is refused."""
     require_any_county_role(actor, CATALOGUE_ROLES)
     if programme is None:
         programme = Programme(code=fields.pop("code", ""))
     else:
         programme = Programme.objects.select_for_update().get(pk=programme.pk)
+        check_and_bump(programme, version)
         fields.pop("code", None)
     for name, value in fields.items():
         if name not in EDITABLE_FIELDS:

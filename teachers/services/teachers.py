@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.concurrency import check_and_bump
 from core.errors import DomainError, TransitionRefused
 from core.resident_id import ResidentIdError, parse_resident_id
 from enrollment.models import School
@@ -123,11 +124,15 @@ def _locked(teacher: Teacher) -> Teacher:
 
 
 @transaction.atomic
-def update_teacher(*, actor, teacher: Teacher, subjects=None, **changes) -> Teacher:
+def update_teacher(
+    *, actor, teacher: Teacher, subjects=None, version: int | None = None, **changes
+) -> Teacher:
     """Edit a teacher's particulars. The school changes only by a transfer, a special-post
-    teacher's post only by conversion."""
+    teacher's post only by conversion. `version`: the one the editor's form (or API client)
+    read; a stale one is refused and nothing is saved."""
     require_manager(actor, teacher)
     teacher = _locked(teacher)
+    check_and_bump(teacher, version)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise DomainError(_("These fields cannot be edited here: %s") % ", ".join(sorted(unknown)))
@@ -228,6 +233,8 @@ def convert_special_post(
         )
     teacher.special_post_status = Teacher.SpecialPostStatus.CONVERTED
     teacher.post_type = PostType.REGULAR
+    # The post type is on the edit form: a form opened before the conversion is now stale.
+    check_and_bump(teacher, None)
     teacher.converted_on, teacher.conversion_decision = converted_on, decision
     saved_by(teacher, actor)
     _new_employment(teacher, converted_on, note=_("Converted to a regular post"))

@@ -74,6 +74,7 @@ def test_the_inspector_verifies_through_the_page_and_a_refusal_is_a_form_error(w
             "description": "改写",
             "measures": "x",
             "deadline": days_ahead(3).isoformat(),
+            "version": issue.version,
         },
     )
     assert edit.status_code == 200 and "不能再修改" in edit.content.decode()

@@ -28,11 +28,15 @@ def test_the_catalogue_is_read_by_all_and_edited_by_the_bureau(scenario):
     url = f"/api/v1/programmes/{nutrition.pk}/"
     assert api_for(w.auditor).patch(url, {"standard_amount": "6.00"}).status_code == 403
     assert api_for(w.school1_user).patch(url, {"standard_amount": "6.00"}).status_code == 403
-    response = api_for(w.bureau).patch(url, {"standard_amount": "6.00"}, format="json")
+    response = api_for(w.bureau).patch(
+        url, {"standard_amount": "6.00", "version": nutrition.version}, format="json"
+    )
     assert response.status_code == 200, response.json()
     nutrition.refresh_from_db()
     assert str(nutrition.standard_amount) == "6.00" and nutrition.history.count() >= 1
-    bad = api_for(w.bureau).patch(url, {"stages": ["nursery"]}, format="json")
+    bad = api_for(w.bureau).patch(
+        url, {"stages": ["nursery"], "version": nutrition.version}, format="json"
+    )
     assert bad.status_code == 400 and "stages" in bad.json()
 
 

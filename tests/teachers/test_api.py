@@ -57,7 +57,7 @@ def test_create_teacher_201_and_bad_id_400_and_auditor_403(world):
 
 def test_update_and_convert_with_409_when_not_due(world, staff):
     response = api_for(world.bureau).patch(
-        f"/api/v1/teachers/{staff.teacher1.pk}/", {"title": "senior"}, format="json"
+        f"/api/v1/teachers/{staff.teacher1.pk}/", {"title": "senior", "version": 1}, format="json"
     )
     assert response.status_code == 200 and response.json()["title"] == "senior"
     response = api_for(world.bureau).post(
