@@ -1,6 +1,7 @@
 """Optimistic locking against lost updates: an edited record carries a version number; a save
 based on an older version is refused with a clear message and nothing is overwritten."""
 
+from django import forms
 from django.db import models
 from django.utils.translation import gettext as _
 
@@ -9,6 +10,25 @@ from .errors import DomainError
 
 class StaleEdit(DomainError):
     """Someone else saved the record after this user opened it."""
+
+
+class VersionFormField(forms.IntegerField):
+    """The version an edit form was built from, sent back hidden with the user's changes."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "required": _(
+                    "This page was opened before the record could be versioned or has lost "
+                    "its version: reload the page and make your changes again."
+                )
+            },
+        )
+        super().__init__(**kwargs)
 
 
 def version_field():

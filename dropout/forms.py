@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.concurrency import VersionFormField
 from enrollment.forms import DATE_INPUT, CrispyMixin, SchoolChoiceField
 from enrollment.models import Grade, School
 
@@ -32,7 +33,7 @@ class CaseDetailsForm(CrispyMixin, forms.Form):
     cause_detail = _text(_("Circumstances"), required=False)
     responsible_persons = _text(_("Responsible persons (包保责任人)"), required=False)
     # The version the form was opened at: a save over someone else's newer one is refused.
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = VersionFormField()
 
 
 class PersuasionForm(CrispyMixin, forms.Form):

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.concurrency import VersionFormField
 from enrollment.forms import DATE_INPUT, CrispyMixin
 
 from .models import Area, Campaign, Complaint, InspectionGroup, Issue
@@ -139,7 +140,7 @@ class IssueForm(CrispyMixin, forms.Form):
     measures = _text(_("Required measures"))
     deadline = _date(_("Deadline for rectification"), initial=None)
     # The version the edit form was opened at: a save over someone else's newer one is refused.
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = VersionFormField()
 
     def __init__(self, *args, user, county, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -213,7 +214,7 @@ class HandlersForm(CrispyMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     # The complaint's version the form was opened at: someone else's change is not overwritten.
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = VersionFormField()
 
     def __init__(self, *args, county, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.concurrency import VersionFormField
 from enrollment.models import PovertyStatus, School
 
 from .models import DifficultyLevel, Donation, FundEntry, Programme, Stage
@@ -79,7 +80,7 @@ class ProgrammeForm(forms.ModelForm):
         }
 
     # The version the edit form was opened at: a save over someone else's newer one is refused.
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = VersionFormField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.concurrency import VersionFormField
 from enrollment.models import School, Township
 
 from .models import (
@@ -47,7 +48,7 @@ class TeacherForm(CrispyForm):
     recruitment_year = forms.IntegerField(label=_("Year recruited"), min_value=1950)
     hire_date = forms.DateField(label=_("Hire date"), widget=DATE)
     # The version the edit form was opened at: a save over someone else's newer one is refused.
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = VersionFormField()
 
     def __init__(self, *args, schools=None, editing=False, **kwargs):
         super().__init__(*args, **kwargs)

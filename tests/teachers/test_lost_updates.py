@@ -91,3 +91,15 @@ def test_the_api_needs_the_version_read_to_update(world, staff):
         assert response.status_code == 400 and "version" in response.json(), method
     teacher = Teacher.objects.get(pk=staff.teacher1.pk)
     assert teacher.title != "senior" and teacher.version == 1
+
+
+def test_a_form_sent_without_its_version_is_refused_with_a_message(world, staff):
+    url = reverse("teachers:teacher_edit", args=[staff.teacher1.pk])
+    client = client_for(world.bureau)
+    opened = form_values(client.get(url))
+    del opened["version"]
+    refused = client.post(url, {**opened, "phone": "13800000001"})
+    assert refused.status_code == 200
+    assert "重新加载" in refused.content.decode()
+    teacher = Teacher.objects.get(pk=staff.teacher1.pk)
+    assert teacher.phone != "13800000001" and teacher.version == 1
