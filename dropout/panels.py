@@ -1,5 +1,6 @@
 """What the dropout procedure adds to the registry's child page."""
 
+from django.db.models import Exists, OuterRef, Prefetch
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -8,15 +9,31 @@ from enrollment.models import Child, EnrollmentStatus
 from enrollment.permissions import user_may
 from enrollment.roles import ABSENCE_ROLES, EXEMPTION_REGISTER_ROLES, OPEN_CASE_ROLES
 
-from .models import AbsenceReport, DropoutCase, ExemptionRequest
+from .models import AbsenceReport, DropoutCase, ExemptionRequest, ExemptionStep
+
+
+def _cases_of(request, child) -> list[DropoutCase]:
+    """Every case of the child, each marked whether the user's scopes show it: one query serves
+    the panel (the visible ones) and the actions (whether any case is open, visible or not).
+    Kept on the child object, which the panel and the actions of one page share."""
+    cases = getattr(child, "_dropout_cases", None)
+    if cases is None:
+        in_scope = DropoutCase.objects.for_user(request.user).filter(pk=OuterRef("pk"))
+        cases = list(
+            DropoutCase.objects.filter(child=child)
+            .annotate(visible=Exists(in_scope))
+            .order_by("-pk")
+        )
+        child._dropout_cases = cases
+    return cases
 
 
 def child_panel(request, child):
-    cases = DropoutCase.objects.for_user(request.user).filter(child=child).order_by("-pk")
+    cases = [case for case in _cases_of(request, child) if case.visible]
     requests = (
         ExemptionRequest.objects.for_user(request.user)
         .filter(child=child)
-        .prefetch_related("steps__actor")
+        .prefetch_related(Prefetch("steps", queryset=ExemptionStep.objects.select_related("actor")))
         .order_by("-pk")
     )
     absences = AbsenceReport.objects.for_user(request.user).filter(child=child).order_by("-pk")
@@ -27,8 +44,8 @@ def child_panel(request, child):
     }
 
 
-def _has_open_case(child) -> bool:
-    return DropoutCase.objects.filter(child=child, status__in=DropoutCase.OPEN_STATUSES).exists()
+def _has_open_case(request, child) -> bool:
+    return any(case.is_open for case in _cases_of(request, child))
 
 
 def child_actions(request, child) -> list[dict]:
@@ -37,7 +54,7 @@ def child_actions(request, child) -> list[dict]:
     if (
         user_may(user, Child.objects, OPEN_CASE_ROLES, child)
         and child.status not in (EnrollmentStatus.MOVED_AWAY, EnrollmentStatus.DECEASED)
-        and not _has_open_case(child)
+        and not _has_open_case(request, child)
     ):
         links.append(
             {

@@ -4,6 +4,8 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import QuickSelect
+
 from .models import Child, EnrollmentStatus, School, Village
 from .selectors import FOCUS_GROUPS, STAGE_JUNIOR, STAGE_PRIMARY, stage_q
 
@@ -24,12 +26,16 @@ class LedgerFilter(django_filters.FilterSet):
     """
 
     village = django_filters.ModelChoiceFilter(
-        queryset=Village.objects.none(), label=_("Village"), empty_label=_("All")
+        queryset=Village.objects.none(),
+        label=_("Village"),
+        empty_label=_("All"),
+        widget=QuickSelect,
     )
     school = django_filters.ModelChoiceFilter(
         queryset=School.objects.none(),
         label=_("School"),
         empty_label=_("All"),
+        widget=QuickSelect,
         field_name="ledger_school_id",
         method="filter_school",
     )

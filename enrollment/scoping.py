@@ -10,10 +10,15 @@ from django.db.models import Q
 
 
 def role_assignments(user):
-    """The user's role assignments, loaded once per user object (i.e. once per request)."""
+    """The user's role assignments, loaded once per user object (i.e. once per request), with
+    their places: the navigation names them on every page."""
     cached = getattr(user, "_cached_role_assignments", None)
     if cached is None:
-        cached = list(user.role_assignments.all()) if user.is_authenticated else []
+        cached = (
+            list(user.role_assignments.select_related("county", "township", "village", "school"))
+            if user.is_authenticated
+            else []
+        )
         user._cached_role_assignments = cached
     return cached
 

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -16,6 +15,7 @@ from django_tables2 import RequestConfig
 
 from core import audit
 from core.errors import DomainError, show_on_form
+from core.pagination import CappedPaginator
 from core.services import request_export
 
 from . import selectors, services
@@ -75,7 +75,14 @@ def ledger(request, kind: str, pk: int, preset_status: str = ""):
     label_summary_rows(summary_rows, built.group_by)
     table = LedgerTable(built.rows)
     per_page = _per_page(request)
-    RequestConfig(request, paginate={"per_page": per_page}).configure(table)
+    RequestConfig(
+        request,
+        paginate={
+            "per_page": per_page,
+            "paginator_class": CappedPaginator,
+            "count_queryset": built.rows,
+        },
+    ).configure(table)
     return render(
         request,
         "enrollment/ledger.html",
@@ -186,12 +193,8 @@ def child_detail(request, pk: int):
     user = request.user
     full_identity = sees_full_identity(user, child)
     audit.record(audit.A.VIEW, obj=child, request=request, detail={"full_identity": full_identity})
-    visits = (
-        HouseholdVisit.objects.filter(children=child)
-        .select_related("recorded_by")
-        .prefetch_related(Prefetch("children", queryset=Child.objects.only("name")))
-        .order_by("-visit_date", "-pk")
-    )
+    # The page shows each visit's own fields only: no recorder, no other children to load.
+    visits = HouseholdVisit.objects.filter(children=child).order_by("-visit_date", "-pk")
     return render(
         request,
         "enrollment/child_detail.html",

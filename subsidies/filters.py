@@ -3,6 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import QuickSelect
 from enrollment.models import School, Township
 
 from .models import Batch, DifficultyIdentification, FundEntry, Gap, Payment, Programme, Stage
@@ -40,10 +41,10 @@ class PaymentFilter(StyledFilterSet):
     )
     period = django_filters.CharFilter(label=_("School year or term"), method="filter_period")
     township = django_filters.ModelChoiceFilter(
-        queryset=_townships, label=_("Township"), empty_label=_("All")
+        queryset=_townships, label=_("Township"), empty_label=_("All"), widget=QuickSelect
     )
     school = django_filters.ModelChoiceFilter(
-        queryset=_schools, label=_("School"), empty_label=_("All")
+        queryset=_schools, label=_("School"), empty_label=_("All"), widget=QuickSelect
     )
     stage = django_filters.ChoiceFilter(
         choices=Stage.choices, label=_("Stage"), empty_label=_("All")
@@ -79,7 +80,7 @@ class BatchFilter(StyledFilterSet):
         choices=Batch.Status.choices, label=_("Status"), empty_label=_("All")
     )
     school = django_filters.ModelChoiceFilter(
-        queryset=_schools, label=_("School"), empty_label=_("All")
+        queryset=_schools, label=_("School"), empty_label=_("All"), widget=QuickSelect
     )
 
     class Meta:
@@ -97,10 +98,10 @@ class GapFilter(StyledFilterSet):
         empty_label=_("All"),
     )
     township = django_filters.ModelChoiceFilter(
-        queryset=_townships, label=_("Township"), empty_label=_("All")
+        queryset=_townships, label=_("Township"), empty_label=_("All"), widget=QuickSelect
     )
     school = django_filters.ModelChoiceFilter(
-        queryset=_schools, label=_("School"), empty_label=_("All")
+        queryset=_schools, label=_("School"), empty_label=_("All"), widget=QuickSelect
     )
     run = django_filters.NumberFilter(field_name="run_id", label=_("Check"))
 
@@ -112,7 +113,7 @@ class GapFilter(StyledFilterSet):
 class IdentificationFilter(StyledFilterSet):
     school_year = django_filters.NumberFilter(label=_("School year"))
     school = django_filters.ModelChoiceFilter(
-        queryset=_schools, label=_("School"), empty_label=_("All")
+        queryset=_schools, label=_("School"), empty_label=_("All"), widget=QuickSelect
     )
     status = django_filters.ChoiceFilter(
         choices=DifficultyIdentification.Status.choices, label=_("Status"), empty_label=_("All")

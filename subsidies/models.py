@@ -460,6 +460,10 @@ class Payment(models.Model):
             models.Index(fields=["school_year", "programme"]),
             models.Index(fields=["school", "period"]),
             models.Index(fields=["township", "period"]),
+            # Newest first (the default ordering; the payment list by key) within a term or a
+            # year, read backwards: a page is a page of the index, however old the term is.
+            models.Index(fields=["period", "id"], name="payment_period_newest"),
+            models.Index(fields=["school_year", "id"], name="payment_year_newest"),
         ]
 
     def __str__(self):

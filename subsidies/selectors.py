@@ -6,6 +6,9 @@ from decimal import Decimal
 from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, ExtractYear
 
+from core.cache import cached
+from enrollment.scoping import scope_signature
+
 from .models import Batch, FundEntry, Payment, Programme, ReliefFund, Stage, period_label
 
 TOTAL_DIMENSIONS = {
@@ -27,6 +30,37 @@ def payment_list(user) -> QuerySet:
         payments_for(user)
         .select_related("child", "programme", "school", "township", "batch")
         .order_by("-pk")
+    )
+
+
+# Cache namespace of the payment list's paid totals; a batch marked paid makes them stale
+# (paid lines are never edited or removed afterwards).
+PAID_SUMMARY_CACHE = "payment-paid-summary"
+
+
+def paid_summary(payments: QuerySet) -> dict:
+    """Lines and money paid among `payments`, in one query."""
+    return payments.filter(batch__status=Batch.Status.PAID).aggregate(
+        total=Sum("amount"), count=Count("pk")
+    )
+
+
+def cached_paid_summary(payment_filter, user) -> dict:
+    """The payment list's paid totals, cached per filter and scope: unfiltered they sum every
+    payment of the county, which must not happen on every page view. Paid lines are never
+    edited or removed, so only a batch marked paid makes them stale (and bumps the version);
+    a child renamed or moved to another village shows in a name or village-scoped total
+    within the cache's timeout."""
+    payment_filter.is_valid()  # the filtering uses the valid fields only; so does the key
+    filters = {
+        name: getattr(value, "pk", value)
+        for name, value in getattr(payment_filter.form, "cleaned_data", {}).items()
+        if value not in (None, "")
+    }
+    return cached(
+        PAID_SUMMARY_CACHE,
+        [scope_signature(user), sorted(filters.items())],
+        lambda: paid_summary(payment_filter.qs),
     )
 
 

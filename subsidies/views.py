@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError, int_or_404, show_on_form
+from core.pagination import CappedPaginator
 from core.services import request_export
 from enrollment.models import Child, County, School
 from enrollment.permissions import get_scoped_or_404, has_any_role, user_may
@@ -384,16 +385,13 @@ def payment_list(request):
     payments = PaymentFilter(
         request.GET, queryset=selectors.payment_list(request.user), request=request
     )
-    summary = payments.qs.filter(batch__status=Batch.Status.PAID).aggregate(
-        total=Sum("amount"), count=Count("pk")
-    )
     return render(
         request,
         "subsidies/payment_list.html",
         {
             "filter": payments,
-            "page": _page(request, payments.qs),
-            "summary": summary,
+            "page": CappedPaginator(payments.qs, PER_PAGE).get_page(request.GET.get("page")),
+            "summary": selectors.cached_paid_summary(payments, request.user),
             "query": _query_string(request),
         },
     )

@@ -12,6 +12,7 @@ from django.db.models import BooleanField, Case, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.cache import bump_version
 from core.errors import DomainError, TransitionRefused
 from enrollment.models import Child, School
 
@@ -24,6 +25,7 @@ from ..eligibility import (
 )
 from ..models import Batch, Method, Payment, Programme, parse_period
 from ..roles import APPROVE_ROLES, BATCH_ROLES
+from ..selectors import PAID_SUMMARY_CACHE
 from .common import require_county_role, require_role, saved_by
 
 B = Batch.Status
@@ -371,6 +373,7 @@ def mark_paid(*, actor, batch: Batch, paid_on: datetime.date) -> Batch:
             paid_on=paid_on,
         )
         batch.payments.filter(paid_on__isnull=True).update(paid_on=paid_on)
+        transaction.on_commit(lambda: bump_version(PAID_SUMMARY_CACHE))
         return batch
 
 

@@ -244,3 +244,93 @@ def test_editing_the_case_details_is_recorded(world, case):
     case.refresh_from_db()
     assert (case.cause, case.responsible_persons) == ("learning", "镇长 张三")
     assert case.events.filter(action="edited", actor=world.township1_user).exists()
+
+
+def test_the_child_page_reads_a_full_record_in_a_fixed_number_of_queries(
+    world, case, tmp_path, settings, django_assert_max_num_queries
+):
+    """Cases, exemption requests with their steps, visits and pairings: one query per list,
+    whatever their lengths."""
+    from dropout.services import exemptions
+    from enrollment.services import assign_help_partner, record_visit
+
+    from .conftest import pdf_upload
+
+    settings.MEDIA_ROOT = tmp_path
+    rejected = exemptions.register_exemption(
+        actor=world.township1_user,
+        child=world.child1,
+        kind="suspended",
+        reason="other",
+        reason_detail="家庭变故",
+        start_date=days_ago(1),
+        end_date=days_ago(-30),
+        application_scan=pdf_upload(),
+    )
+    exemptions.reject_exemption(actor=world.township1_user, request=rejected, note="证明不足")
+    exemptions.register_exemption(
+        actor=world.township1_user,
+        child=world.child1,
+        kind="suspended",
+        reason="other",
+        reason_detail="家庭变故",
+        start_date=days_ago(1),
+        end_date=days_ago(-30),
+        application_scan=pdf_upload(),
+    )
+    for index in range(3):
+        record_visit(
+            actor=world.township1_user,
+            household=world.household1,
+            children=[world.child1, world.sibling1],
+            visit_date=days_ago(10 - index),
+            visitors="镇干部",
+            findings=f"第{index + 1}次家访",
+            outcome="refused",
+        )
+        assign_help_partner(
+            actor=world.township1_user,
+            child=world.child1,
+            partner_name=f"教师{index}",
+            partner_kind="teacher",
+            plan="每周联系",
+            start_date=days_ago(20 - index),
+        )
+    client = client_for(world.township1_user)
+    url = reverse("enrollment:child_detail", args=[world.child1.pk])
+    client.get(url)
+    # 14 in a request; in a test the audit row's block adds a SAVEPOINT and its RELEASE.
+    with django_assert_max_num_queries(16):
+        page = client.get(url).content.decode()
+    assert reverse("dropout:case_detail", args=[case.pk]) in page
+    assert page.count('class="border-bottom pb-2 mb-2 visit"') == 3
+    assert "证明不足" in page
+
+
+def test_a_case_outside_the_users_scope_is_hidden_but_still_blocks_a_second_case(world, case):
+    open_case_link = f"{reverse('dropout:open_case')}?child={world.child1.pk}"
+    case_link = reverse("dropout:case_detail", args=[case.pk])
+    DropoutCase.objects.filter(pk=case.pk).update(township=world.township2)  # opened elsewhere
+    page = (
+        client_for(world.township1_user)
+        .get(reverse("enrollment:child_detail", args=[world.child1.pk]))
+        .content.decode()
+    )
+    assert case_link not in page
+    assert open_case_link not in page
+    bureau_page = (
+        client_for(world.bureau)
+        .get(reverse("enrollment:child_detail", args=[world.child1.pk]))
+        .content.decode()
+    )
+    assert case_link in bureau_page
+
+
+def test_a_child_without_an_open_case_is_offered_one(world, case):
+    DropoutCase.objects.filter(pk=case.pk).update(status=DropoutCase.Status.RETURNED)
+    page = (
+        client_for(world.township1_user)
+        .get(reverse("enrollment:child_detail", args=[world.child1.pk]))
+        .content.decode()
+    )
+    assert f"{reverse('dropout:open_case')}?child={world.child1.pk}" in page

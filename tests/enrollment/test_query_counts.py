@@ -110,9 +110,27 @@ def test_api_visits_list_query_count_is_bounded(crowded_township, django_assert_
 
 def test_child_page_query_count_is_bounded(crowded_township, django_assert_max_num_queries):
     client = client_for(crowded_township.township1_user)
-    # A fixed set: the child, history, visits, pairings, role checks, the dropout panel and the
-    # audit row of the view (lock + insert; inside the test's transaction its block adds a
-    # SAVEPOINT and a RELEASE that a real request, in autocommit, does not have).
-    with django_assert_max_num_queries(17):
+    # A fixed set: session, user and roles with their places, the child, the audit row of the
+    # view (lock + insert), the unread notifications, history, visits, pairings, and the dropout
+    # panel (cases, exemption requests, absences): 13 in a request; inside the test's
+    # transaction the audit row's block adds a SAVEPOINT and a RELEASE.
+    with django_assert_max_num_queries(15):
         response = client.get(reverse("enrollment:child_detail", args=[crowded_township.child1.pk]))
     assert response.status_code == 200
+
+
+def test_a_ledger_beyond_the_count_cap_says_more_than_and_a_filtered_one_counts_exactly(
+    crowded_township, monkeypatch
+):
+    monkeypatch.setattr("core.pagination.COUNT_CAP", 25)
+    client = client_for(crowded_township.township1_user)
+    url = reverse("enrollment:township_ledger", args=[crowded_township.township1.pk])
+    whole = client.get(f"{url}?per_page=25")
+    paginator = whole.context["table"].paginator
+    assert paginator.is_capped and paginator.count == 25 and paginator.num_pages == 1
+    assert "超过 25 名儿童" in whole.content.decode()
+    enrolled = client.get(f"{url}?per_page=25&status=in_school")
+    paginator = enrolled.context["table"].paginator
+    rows = enrolled.context["table"].page.object_list
+    assert not paginator.is_capped and paginator.count == len(rows) > 0
+    assert f"{paginator.count} 名儿童" in enrolled.content.decode()

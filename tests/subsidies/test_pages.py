@@ -4,14 +4,16 @@ main lists within a bounded number of queries, the report line and the printable
 import datetime
 
 import pytest
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from subsidies.models import Batch, GapRun, Payment
 from subsidies.services import batches, fund, gaps
 
 from ..conftest import client_for
-from .conftest import AUTUMN, YEAR, paid_batch, programme
+from .conftest import AUTUMN, SPRING, YEAR, paid_batch, programme
 
 
 @pytest.fixture
@@ -217,6 +219,114 @@ def test_list_pages_use_a_bounded_number_of_queries(ledger, name, django_assert_
     client.get(reverse(f"subsidies:{name}"))  # warm the session
     with django_assert_max_num_queries(15):
         assert client.get(reverse(f"subsidies:{name}")).status_code == 200
+
+
+@pytest.fixture
+def three_payments(ledger):
+    """Two payments at school1 (autumn and spring), one at school2."""
+    w = ledger
+    w.batch3 = paid_batch(
+        w, "boarding-living-allowance", SPRING, w.school1, [{"child": w.child1.pk}]
+    )
+    return w
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?school={school1}&programme={programme}",
+        "?programme={programme}&period=2025",
+        "?name=王&kind=payment",
+    ],
+)
+def test_the_payment_list_runs_a_fixed_number_of_queries_with_any_filter(
+    three_payments, django_assert_max_num_queries, query
+):
+    """Session, user and roles; the capped count, the page's rows with their child, school,
+    township, programme and batch; the paid totals; the filter's three choice lists; the unread
+    notifications: 10, and one more for each chosen school, township or programme (the form
+    checks the choice), whatever the number of lines."""
+    w = three_payments
+    client = client_for(w.bureau)
+    url = reverse("subsidies:payment_list") + query.format(
+        school1=w.school1.pk, programme=programme("boarding-living-allowance").pk
+    )
+    client.get(url)
+    with django_assert_max_num_queries(12):
+        response = client.get(url)
+    assert response.status_code == 200 and len(response.context["page"]) >= 1
+
+
+def test_the_payment_list_counts_up_to_a_cap_and_filtered_lists_exactly(
+    three_payments, monkeypatch
+):
+    w = three_payments
+    monkeypatch.setattr("core.pagination.COUNT_CAP", 2)
+    monkeypatch.setattr("subsidies.views.PER_PAGE", 1)
+    whole = get(w.bureau, "payment_list")
+    paginator = whole.context["page"].paginator
+    assert paginator.is_capped and paginator.count == 2 and paginator.num_pages == 2
+    assert "1 / 2+" in whole.content.decode()
+    assert get(w.bureau, "payment_list", page=9).context["page"].number == 2
+    school1 = get(w.bureau, "payment_list", school=w.school1.pk).context["page"].paginator
+    assert not school1.is_capped and school1.count == 2
+    school2 = get(w.bureau, "payment_list", school=w.school2.pk)
+    assert school2.context["page"].paginator.count == 1
+    assert "1 / 2" not in school2.content.decode()  # one page: no pager at all
+    # The totals are not capped: they count every paid line of the (filtered) list.
+    assert whole.context["summary"]["count"] == 3
+    assert school2.context["summary"]["count"] == 1
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """A Redis cache as deployed (the paid totals are cached only on a cache every worker
+    shares), under a key prefix of its own."""
+    import uuid
+
+    from django.conf import settings as live
+
+    if not live.REDIS_AVAILABLE:
+        pytest.fail(f"Redis is not reachable at {live.TEST_REDIS_URL}")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": live.TEST_REDIS_URL,
+            "KEY_PREFIX": f"test-paid-{uuid.uuid4().hex}",
+            "TIMEOUT": 60,
+        }
+    }
+
+
+def test_the_paid_totals_are_cached_per_filter_until_a_batch_is_paid(
+    three_payments, shared_cache, django_capture_on_commit_callbacks
+):
+    w = three_payments
+
+    def totals(**query):
+        client = client_for(w.bureau)
+        with CaptureQueriesContext(connection) as queries:
+            summary = client.get(reverse("subsidies:payment_list"), query).context["summary"]
+        summed = any("SUM(" in query["sql"] for query in queries.captured_queries)
+        return summary["count"], summed
+
+    assert totals() == (3, True)
+    assert totals() == (3, False)
+    assert totals(school=w.school2.pk) == (1, True)
+    assert totals(school=w.school2.pk) == (1, False)
+    assert totals(name="王") == (2, True)
+    assert totals(name="王") == (2, False)
+    with django_capture_on_commit_callbacks(execute=True):
+        paid_batch(w, "boarding-living-allowance", SPRING, w.school2, [{"child": w.child2.pk}])
+    assert totals() == (4, True)
+    assert totals(school=w.school2.pk) == (2, True)
+
+
+def test_a_township_does_not_see_the_totals_cached_for_the_county(three_payments, shared_cache):
+    w = three_payments
+    assert get(w.bureau, "payment_list").context["summary"]["count"] == 3
+    assert get(w.township2_user, "payment_list").context["summary"]["count"] == 1
 
 
 def test_gap_results_page_uses_a_bounded_number_of_queries(ledger, django_assert_max_num_queries):

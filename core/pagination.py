@@ -1,0 +1,36 @@
+"""Pagination of lists that can hold hundreds of thousands of rows (a county's payments, its
+children), where an exact COUNT(*) would read every row of the county on every page view."""
+
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
+
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most `cap` rows: exact (with its last page) for any list up to the cap, which
+    covers the filtered views a user works with, and "more than `cap`" beyond it, at a cost that
+    no longer grows with the table. Pages beyond the cap are not offered: an OFFSET that deep
+    reads as many rows as the count would have; a filter narrows the list instead.
+
+    `count_queryset` counts a queryset the list is built from when `object_list` is a wrapper
+    (django-tables2 rows)."""
+
+    def __init__(self, object_list, per_page, *args, cap=None, count_queryset=None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        cap = COUNT_CAP if cap is None else cap
+        # Whole pages, so that the last page offered is a full one.
+        self.cap = max(int(per_page), cap - cap % int(per_page))
+        self.count_queryset = count_queryset
+        self.is_capped = False
+
+    @cached_property
+    def count(self) -> int:
+        rows = self.count_queryset if self.count_queryset is not None else self.object_list
+        if not isinstance(rows, QuerySet):
+            return super().count
+        # COUNT(*) over a subquery with LIMIT: it stops after cap + 1 rows.
+        found = rows.order_by()[: self.cap + 1].count()
+        self.is_capped = found > self.cap
+        return min(found, self.cap)
