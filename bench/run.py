@@ -1,7 +1,11 @@
 """`make bench`: build the county-scale data set once in its own PostgreSQL database, then
 measure pages, API lists and jobs, and write docs/benchmarks.md and bench/results.json.
 
-    python bench/run.py [--scale county] [--port 8799] [--quick]
+    python bench/run.py [--scale county] [--port 8799] [--quick] [--growth | --growth-only]
+
+--growth also measures how cost grows with the data (1×, 3× and 10× the county, in a database of
+its own: BENCH_GROWTH_DATABASE_URL, default county_edu_growth); --growth-only measures only that
+and adds it to the results already written.
 """
 
 import argparse
@@ -33,10 +37,10 @@ PAGE_TARGET_50 = 0.500
 QUERY_TARGET = 15
 
 
-def ensure_database():
+def ensure_database(url: str | None = None):
     import psycopg
 
-    url = os.environ.get(
+    url = url or os.environ.get(
         "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/county_edu_bench"
     )
     name = url.rsplit("/", 1)[1]
@@ -69,7 +73,21 @@ def build_data(scale: str) -> dict:
         previous = ROOT / "bench" / "results.json"
         if previous.exists():
             seconds = json.loads(previous.read_text()).get("load_seconds", seconds)
+    vacuum_analyze()
     return {"seconds": seconds, "output": output}
+
+
+def vacuum_analyze():
+    """Planner statistics and visibility maps as a running server's autovacuum keeps them (it
+    may be off on a benchmark machine): a freshly bulk-loaded table has none, and an earlier
+    run's writes leave dead rows that every index scan then reads through."""
+    import psycopg
+
+    url = os.environ.get(
+        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/county_edu_bench"
+    )
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("VACUUM ANALYZE")
 
 
 def query_count(username: str, path: str) -> int:
@@ -453,6 +471,144 @@ def measure_soak(server, targets, *, seconds: float, password: str, users: int =
     )
 
 
+GROWTH_STEPS = (1, 3, 10)  # counties in the growth database; the first one is measured
+GROWTH_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/county_edu_growth"
+GROWTH_REDIS_URL = "redis://127.0.0.1:6379/13"  # not the main benchmark's cache (14)
+# "Flat": at most this many times the 1× figure (one user on 2 shared cores is noisy).
+GROWTH_FLAT = 1.5
+
+
+def _median_job(repeats: int, job: str, **params) -> dict:
+    runs = sorted((run_job(job, **params) for _ in range(repeats)), key=lambda r: r["seconds"])
+    return runs[len(runs) // 2]
+
+
+def measure_growth(*, scale: str, port: int, quick: bool, password: str):
+    """growth.*: the first county's ledger page (its bureau user, page of 50) and its monthly
+    report, and the schedule's report run over every county, with 1, 3 and 10 counties in a
+    database of their own. The first county stays as it is while the database grows, so its
+    paginated page and its report should stay flat; the run over every county grows with the
+    counties (near-linear at worst). Counties are added by `seed_demo --counties N` (at county
+    scale the city scale's loader), which keeps those present: an interrupted run goes on
+    where it stopped. Returns the results and each step's load time in seconds."""
+    url = os.environ.get("BENCH_GROWTH_DATABASE_URL", GROWTH_DATABASE_URL)
+    saved = {name: os.environ.get(name) for name in ("BENCH_DATABASE_URL", "BENCH_REDIS_URL")}
+    # The subprocesses (manage.py, jobs, gunicorn) read the database and cache from here.
+    os.environ["BENCH_DATABASE_URL"] = url
+    os.environ["BENCH_REDIS_URL"] = os.environ.get("BENCH_GROWTH_REDIS_URL", GROWTH_REDIS_URL)
+    loader_scale = "city" if scale == "county" else scale
+    repeats = 1 if quick else 3
+    results, loads, first = [], {}, {}
+    try:
+        ensure_database(url)
+        manage("migrate", "--noinput")
+        for counties in GROWTH_STEPS:
+            print(f"Growth: {counties} × the {scale} county…", flush=True)
+            started = time.monotonic()
+            output = manage("seed_demo", "--scale", loader_scale, "--counties", str(counties))
+            loads[counties] = None if "Already present" in output else time.monotonic() - started
+            facts = run_job("growth_facts", username="bureau")["rows"]
+            run_job("clear_cache", username="bureau")
+            data = (
+                f"{facts['counties']} counties, {facts['children']:,} children, "
+                f"{facts['database_mb']:,} MB"
+            )
+            path = f"/ledger/county/{facts['county_pk']}/"
+            with Server(port) as server:
+                browser = Browser(server.base_url, "bureau", password)
+                timings, errors = measure_sequential(browser, path, requests=10 if quick else 30)
+            median, p95 = summarise(timings)
+            first.setdefault("page", median)
+            results.append(
+                Result(
+                    workload=f"growth.county_ledger@{counties}x",
+                    size=f"{data}; the first county's ledger "
+                    f"({facts['county_children']:,} children), page of 50, 1 user",
+                    median_s=median,
+                    p95_s=p95,
+                    rate_per_s=1 / median,
+                    queries=run_job("page_queries", username="bureau", path=path)["rows"],
+                    target=f"p95 ≤ {PAGE_TARGET_1 * 1000:.0f} ms; flat: median ≤ "
+                    f"{GROWTH_FLAT}× the 1× one",
+                    met=errors == 0
+                    and p95 <= PAGE_TARGET_1
+                    and median <= GROWTH_FLAT * first["page"],
+                    notes=[f"{errors} errors"] if errors else [],
+                )
+            )
+            report = _median_job(
+                repeats, "monthly_report", username="bureau", county_pk=facts["county_pk"]
+            )
+            first.setdefault("report", report["seconds"])
+            results.append(
+                Result(
+                    workload=f"growth.monthly_report@{counties}x",
+                    size=f"{data}; the first county's report "
+                    f"({facts['county_children']:,} children)",
+                    unit="job",
+                    median_s=report["seconds"],
+                    rate_per_s=1 / report["seconds"],
+                    peak_mb=report["peak_mb"],
+                    queries=report["queries"],
+                    target=f"≤ 60 s; flat: ≤ {GROWTH_FLAT}× the 1× one",
+                    met=report["seconds"] <= 60
+                    and report["seconds"] <= GROWTH_FLAT * first["report"],
+                )
+            )
+            everywhere = _median_job(repeats, "monthly_report_everywhere", username="bureau")
+            first.setdefault("everywhere", everywhere["seconds"])
+            results.append(
+                Result(
+                    workload=f"growth.monthly_report_all_counties@{counties}x",
+                    size=f"{data}; the schedule's run: every county's report "
+                    f"({everywhere['rows']} reports)",
+                    unit="job",
+                    median_s=everywhere["seconds"],
+                    rate_per_s=1 / everywhere["seconds"],
+                    peak_mb=everywhere["peak_mb"],
+                    queries=everywhere["queries"],
+                    target=f"near-linear: ≤ {GROWTH_FLAT}× {counties} × the 1× one",
+                    met=everywhere["seconds"] <= GROWTH_FLAT * counties * first["everywhere"],
+                )
+            )
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return results, loads
+
+
+def growth_lines(results, duration) -> list[str]:
+    """How each growth workload's cost grew from the smallest to the largest database."""
+    steps: dict[str, dict[int, Result]] = {}
+    for result in results:
+        name, _at, step = result.workload.partition("@")
+        if name.startswith("growth.") and step.endswith("x"):
+            steps.setdefault(name, {})[int(step[:-1])] = result
+    if not steps:
+        return []
+    lines = [
+        "Growth (`--growth`, a database of its own loaded with 1, then 3, then 10 counties; "
+        "the first county stays the same): cost at the largest step against the smallest.",
+        "",
+    ]
+    for name, by_step in steps.items():
+        low, high = min(by_step), max(by_step)
+        before, after = by_step[low].median_s, by_step[high].median_s
+        shape = (
+            f"linear would be {high / low:.0f}"
+            if name.endswith("all_counties")
+            else "flat would be 1"
+        )
+        lines.append(
+            f"- `{name}`: {duration(before)} at {low}× → {duration(after)} at {high}×, "
+            f"ratio {high}×/{low}× = {after / before:.2f} ({shape})."
+        )
+    return lines + [""]
+
+
 def write_outputs(scale, results, data, path_md, path_json):
     today = datetime.date.today().isoformat()
     path_json.write_text(
@@ -460,7 +616,17 @@ def write_outputs(scale, results, data, path_md, path_json):
             {
                 "scale": scale,
                 "date": today,
-                "load_seconds": round(data["seconds"], 1),
+                "load_seconds": None if data["seconds"] is None else round(data["seconds"], 1),
+                **(
+                    {
+                        "growth_load_seconds": {
+                            f"{counties}x": None if seconds is None else round(seconds, 1)
+                            for counties, seconds in data["growth_loads"].items()
+                        }
+                    }
+                    if data.get("growth_loads")
+                    else {}
+                ),
                 "results": [result.as_json() for result in results],
             },
             ensure_ascii=False,
@@ -474,7 +640,9 @@ def write_outputs(scale, results, data, path_md, path_json):
         "with 4 workers on loopback, the load generated by Python threads in another process "
         "on the same 2 cores). Produced by `make bench`; the JSON is `bench/results.json`.",
         "",
-        f"Data set load (`seed_demo --scale {scale}`, bulk inserts): {data['seconds']:.0f} s.",
+        f"Data set load (`seed_demo --scale {scale}`, bulk inserts): {data['seconds']:.0f} s."
+        if data["seconds"] is not None
+        else "Data set load: not measured in this run.",
         "",
         "| workload | size | median | p95 | rate/s | peak MB | queries | peer (ratio peer/ours)"
         " | ceiling (ratio ours/ceiling) | target | met |",
@@ -494,8 +662,18 @@ def write_outputs(scale, results, data, path_md, path_json):
             f"{r.rate_per_s:.1f} | {r.peak_mb or '—'} | {'—' if r.queries is None else r.queries}"
             f" | {peer} | {ceiling} | {r.target} | {'yes' if r.met else 'NO'} |"
         )
+    lines += ["", *growth_lines(results, ms)]
+    if data.get("growth_loads"):
+        lines += [
+            "Growth data set loads (adding counties): "
+            + ", ".join(
+                f"to {counties}× " + ("already loaded" if seconds is None else f"{seconds:.0f} s")
+                for counties, seconds in data["growth_loads"].items()
+            )
+            + ".",
+            "",
+        ]
     lines += [
-        "",
         "Ledger summaries and the overview's trend are cached on Redis until the next status "
         "change; the benchmark's reads come from the cache after the first request. The "
         "soak's writes (household visits) make the visited villages' summaries stale. The "
@@ -503,6 +681,47 @@ def write_outputs(scale, results, data, path_md, path_json):
         "",
     ]
     path_md.write_text("\n".join(lines), encoding="utf-8")
+
+
+def measure_main(args, password) -> tuple[list[Result], dict]:
+    print(f"Building the {args.scale} data set (once)…", flush=True)
+    data = build_data(args.scale)
+    print(data["output"], flush=True)
+    targets = targets_of(None)
+    results = []
+    with Server(args.port) as server:
+        print("Measuring pages…", flush=True)
+        results += measure_pages(server, targets, quick=args.quick, password=password)
+        mixed = measure_mixed_load(server, targets, quick=args.quick, password=password)
+        mixed.peak_mb = server.worker_peak_mb()
+        results.append(mixed)
+        if args.soak_seconds:
+            print(f"Soak: 50 users for {args.soak_seconds} s…", flush=True)
+            results.append(
+                measure_soak(server, targets, seconds=args.soak_seconds, password=password)
+            )
+    print("Measuring jobs…", flush=True)
+    results += measure_jobs(targets)
+    print("Measuring the import…", flush=True)
+    try:
+        results += measure_import(targets)
+    except RuntimeError as error:  # reported, not hidden: the rest of the figures still count
+        print(f"import benchmark failed: {error}", flush=True)
+    print("Measuring exports…", flush=True)
+    results += measure_exports(targets, quick=args.quick)
+    return results, data
+
+
+def previous_results(path_json) -> tuple[str | None, list[Result], dict]:
+    """The results an earlier run wrote, without their growth rows (--growth-only replaces
+    those and keeps the rest)."""
+    if not path_json.exists():
+        return None, [], {"seconds": None}
+    previous = json.loads(path_json.read_text())
+    results = [
+        Result(**item) for item in previous["results"] if not item["workload"].startswith("growth.")
+    ]
+    return previous.get("scale"), results, {"seconds": previous.get("load_seconds")}
 
 
 def main():
@@ -516,6 +735,22 @@ def main():
         default=300,
         help="length of the 50-user soak with form posts (0: skip it)",
     )
+    parser.add_argument(
+        "--growth",
+        action="store_true",
+        help="also measure the first county's ledger page and monthly report, and the report "
+        "run over every county, at 1×, 3× and 10× the county (BENCH_GROWTH_DATABASE_URL)",
+    )
+    parser.add_argument(
+        "--growth-only",
+        action="store_true",
+        help="only the growth measurement, added to the results an earlier run wrote",
+    )
+    parser.add_argument(
+        "--growth-scale",
+        default="county",
+        help="the county the growth steps multiply (demo: a smoke run in minutes)",
+    )
     parser.add_argument("--output", default=str(ROOT))
     args = parser.parse_args()
     import django
@@ -523,36 +758,22 @@ def main():
     django.setup()
     from enrollment.demo import DEMO_PASSWORD
 
-    print(f"Building the {args.scale} data set (once)…", flush=True)
-    data = build_data(args.scale)
-    print(data["output"], flush=True)
-    targets = targets_of(None)
-    results = []
-    with Server(args.port) as server:
-        print("Measuring pages…", flush=True)
-        results += measure_pages(server, targets, quick=args.quick, password=DEMO_PASSWORD)
-        mixed = measure_mixed_load(server, targets, quick=args.quick, password=DEMO_PASSWORD)
-        mixed.peak_mb = server.worker_peak_mb()
-        results.append(mixed)
-        if args.soak_seconds:
-            print(f"Soak: 50 users for {args.soak_seconds} s…", flush=True)
-            results.append(
-                measure_soak(server, targets, seconds=args.soak_seconds, password=DEMO_PASSWORD)
-            )
-    print("Measuring jobs…", flush=True)
-    results += measure_jobs(targets)
-    print("Measuring the import…", flush=True)
-    try:
-        results += measure_import(targets)
-    except RuntimeError as error:  # reported, not hidden: the rest of the figures still count
-        print(f"import benchmark failed: {error}", flush=True)
-    print("Measuring exports…", flush=True)
-    results += measure_exports(targets, quick=args.quick)
     output = Path(args.output)
     (output / "docs").mkdir(exist_ok=True)
     (output / "bench").mkdir(exist_ok=True)
+    scale = args.scale
+    if args.growth_only:
+        scale, results, data = previous_results(output / "bench" / "results.json")
+        scale = scale or args.scale
+    else:
+        results, data = measure_main(args, DEMO_PASSWORD)
+    if args.growth or args.growth_only:
+        growth, data["growth_loads"] = measure_growth(
+            scale=args.growth_scale, port=args.port, quick=args.quick, password=DEMO_PASSWORD
+        )
+        results += growth
     write_outputs(
-        args.scale,
+        scale,
         results,
         data,
         output / "docs" / "benchmarks.md",
