@@ -40,6 +40,11 @@ import django
 django.setup()
 from config.celery import app
 app.conf.update(broker_url=sys.argv[1], result_backend=sys.argv[1], task_always_eager=False)
+from celery.signals import worker_ready
+
+@worker_ready.connect
+def say_ready(**kwargs):
+    open(sys.argv[2] + ".ready", "w").close()
 
 def note_pid():
     with open(sys.argv[2], "a") as pids:
@@ -120,13 +125,13 @@ def fault_worker(request, tmp_path):
     celery_app.control.purge()
     worker = _start_worker(request.param, pid_file, log_file)
 
-    def answers():
+    def ready():
         if worker.poll() is not None:
             pytest.fail(f"the worker exited ({worker.returncode}):\n{log_file.read_text()}")
-        return celery_app.control.ping(timeout=1.0)
+        return Path(f"{pid_file}.ready").exists()
 
     try:
-        _wait(answers, 120, "the worker to answer a ping", log_file)
+        _wait(ready, 120, "the worker to be ready", log_file)
         yield pid_file, log_file
     finally:
         os.killpg(worker.pid, signal.SIGTERM)

@@ -33,6 +33,9 @@ def test_the_configured_log_handlers_mask_messages_arguments_and_tracebacks():
         handler.addFilter(log_filter)
     logger = logging.getLogger("tests.masking")
     logger.addHandler(handler)
+    # Independent of the levels earlier tests left on the root logger (a worker sets its own).
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
     try:
         logger.warning("import row refused: %s, phone %s", CHILD_ID, "13912345678")
         try:
