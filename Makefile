@@ -28,6 +28,8 @@ lint: install
 
 # The county-scale benchmark on PostgreSQL (BENCH_DATABASE_URL, default the local server's
 # county_edu_bench): builds the data set once, writes docs/benchmarks.md and bench/results.json.
+# BENCH_ARGS=--growth also measures the ledger page and the monthly report at 1×, 3× and 10× the
+# county (BENCH_GROWTH_DATABASE_URL, default county_edu_growth; --growth-only for that alone).
 bench: install
 	$(BIN)/python bench/run.py --scale $(or $(SCALE),county) $(BENCH_ARGS)
 

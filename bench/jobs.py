@@ -115,6 +115,54 @@ def monthly_report(user, county_pk):
     return len(generate_month(county=county, month=previous_month(timezone.localdate())))
 
 
+def monthly_report_everywhere(user):
+    """The schedule's monthly run: last month's reports of every county in the database."""
+    from dropout.services.reports import generate_previous_month_everywhere
+
+    return generate_previous_month_everywhere()
+
+
+def page_queries(user, path):
+    """The queries of one request of `path` by `user`, after a warm-up request (as a running
+    server's process is warm)."""
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    client.get(path)
+    with CaptureQueriesContext(connection) as queries:
+        status = client.get(path).status_code
+    if status != 200:
+        raise RuntimeError(f"{path} answered {status}")
+    return len(queries.captured_queries)
+
+
+def growth_facts(user):
+    """The size of the data set, and the county of `user` (the bureau user of the first
+    county), for the growth measurement."""
+    from enrollment.models import Child, County
+
+    county = user.role_assignments.exclude(county=None).first().county
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        size = cursor.fetchone()[0]
+    return {
+        "county_pk": county.pk,
+        "counties": County.objects.count(),
+        "children": Child.objects.count(),
+        "county_children": Child.objects.filter(village__township__county=county).count(),
+        "database_mb": round(size / 2**20),
+    }
+
+
+def clear_cache(user):
+    """Empty the cache (the growth measurement's own Redis database) before measuring."""
+    from django.core.cache import cache
+
+    cache.clear()
+    return 0
+
+
 def entitlement_gaps(user, county_pk, period):
     """The entitlement-gap check (应享尽享) of a term for the whole county: its set queries."""
     from enrollment.models import County
@@ -149,6 +197,10 @@ def _import_jobs():
 
 JOBS = {
     "monthly_report": monthly_report,
+    "monthly_report_everywhere": monthly_report_everywhere,
+    "page_queries": page_queries,
+    "growth_facts": growth_facts,
+    "clear_cache": clear_cache,
     "entitlement_gaps": entitlement_gaps,
     "staffing": staffing,
     "write_extract": write_extract,

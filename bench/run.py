@@ -483,14 +483,35 @@ def _median_job(repeats: int, job: str, **params) -> dict:
     return runs[len(runs) // 2]
 
 
+def drop_grown_database(url: str, counties: int) -> None:
+    """Drop the growth database if it holds more than `counties` counties: its steps can only
+    be measured growing from there."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    try:
+        with psycopg.connect(url) as connection:
+            table = connection.execute("SELECT to_regclass('enrollment_county')").fetchone()[0]
+            held = (
+                table and connection.execute("SELECT count(*) FROM enrollment_county").fetchone()[0]
+            )
+    except psycopg.OperationalError:  # no such database yet
+        return
+    if held and held > counties:
+        print(f"The growth database holds {held} counties: dropping it to start at {counties}.")
+        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE "{name}"')
+
+
 def measure_growth(*, scale: str, port: int, quick: bool, password: str):
     """growth.*: the first county's ledger page (its bureau user, page of 50) and its monthly
     report, and the schedule's report run over every county, with 1, 3 and 10 counties in a
     database of their own. The first county stays as it is while the database grows, so its
     paginated page and its report should stay flat; the run over every county grows with the
     counties (near-linear at worst). Counties are added by `seed_demo --counties N` (at county
-    scale the city scale's loader), which keeps those present: an interrupted run goes on
-    where it stopped. Returns the results and each step's load time in seconds."""
+    scale the city scale's loader), which keeps those present; a database left with more
+    counties than the first step (an earlier run) is dropped first. Returns the results and
+    each step's load time in seconds."""
     url = os.environ.get("BENCH_GROWTH_DATABASE_URL", GROWTH_DATABASE_URL)
     saved = {name: os.environ.get(name) for name in ("BENCH_DATABASE_URL", "BENCH_REDIS_URL")}
     # The subprocesses (manage.py, jobs, gunicorn) read the database and cache from here.
@@ -500,6 +521,7 @@ def measure_growth(*, scale: str, port: int, quick: bool, password: str):
     repeats = 1 if quick else 3
     results, loads, first = [], {}, {}
     try:
+        drop_grown_database(url, GROWTH_STEPS[0])
         ensure_database(url)
         manage("migrate", "--noinput")
         for counties in GROWTH_STEPS:
@@ -507,11 +529,14 @@ def measure_growth(*, scale: str, port: int, quick: bool, password: str):
             started = time.monotonic()
             output = manage("seed_demo", "--scale", loader_scale, "--counties", str(counties))
             loads[counties] = None if "Already present" in output else time.monotonic() - started
+            vacuum_analyze()  # of the growth database (BENCH_DATABASE_URL, set above)
             facts = run_job("growth_facts", username="bureau")["rows"]
+            if facts["counties"] != counties:
+                raise RuntimeError(f"the growth database holds {facts['counties']} counties")
             run_job("clear_cache", username="bureau")
             data = (
-                f"{facts['counties']} counties, {facts['children']:,} children, "
-                f"{facts['database_mb']:,} MB"
+                f"{facts['counties']} count{'y' if facts['counties'] == 1 else 'ies'}, "
+                f"{facts['children']:,} children, {facts['database_mb']:,} MB"
             )
             path = f"/ledger/county/{facts['county_pk']}/"
             with Server(port) as server:
@@ -764,7 +789,7 @@ def main():
     scale = args.scale
     if args.growth_only:
         scale, results, data = previous_results(output / "bench" / "results.json")
-        scale = scale or args.scale
+        scale = scale or args.growth_scale
     else:
         results, data = measure_main(args, DEMO_PASSWORD)
     if args.growth or args.growth_only:

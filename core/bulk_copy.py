@@ -47,21 +47,36 @@ def _copy(model, columns: list[str], rows: Iterable[list]) -> None:
                 copy.write_row(row)
 
 
+def _history_of(model):
+    """The model's django-simple-history manager, if it keeps one (read from the model's meta:
+    a history table's own `history` foreign key is no manager)."""
+    attribute = getattr(model._meta, "simple_history_manager_attribute", None)
+    return getattr(model, attribute) if attribute else None
+
+
 def copy_insert(
-    model, rows: list[dict], *, history_user=None, history_reason="", return_ids=True
+    model,
+    rows: list[dict],
+    *,
+    history_user=None,
+    history_reason="",
+    return_ids=True,
+    write_history=True,
 ) -> list[int]:
     """Insert `rows` (attribute dicts) into `model`'s table and, when the model keeps a
-    django-simple-history record, one "created" history row each. Returns the new primary keys
-    in the order of `rows` (reserved from the sequence first; with `return_ids=False` the
-    database numbers the rows itself, which is faster, and nothing is returned). Call it inside
-    the caller's transaction."""
+    django-simple-history record, one "created" history row each (none with
+    `write_history=False`, as `bulk_create` leaves none). Returns the new primary keys in the
+    order of `rows` (reserved from the sequence first; with `return_ids=False` the database
+    numbers the rows itself, which is faster, and nothing is returned). Call it inside the
+    caller's transaction."""
     if not rows:
         return []
+    history = _history_of(model) if write_history else None
     if connection.vendor != "postgresql":
-        return _bulk_create_fallback(model, rows, history_user, history_reason)
+        ids = _bulk_create_fallback(model, rows, history_user, history_reason, history)
+        return ids if return_ids else []
     now = timezone.now()
     pk = model._meta.pk
-    history = getattr(model, "history", None)
     need_ids = return_ids or history is not None  # history rows carry the row's id
     ids = _reserve_ids(model._meta.db_table, pk.column, len(rows)) if need_ids else None
     fields = [field for field in model._meta.concrete_fields if need_ids or field is not pk]
@@ -106,11 +121,11 @@ def _copy_history(history_model, attnames, defaults, rows, now, user, reason) ->
     _copy(history_model, [field.column for field in history_fields], values())
 
 
-def _bulk_create_fallback(model, rows, user, reason) -> list[int]:
+def _bulk_create_fallback(model, rows, user, reason, history) -> list[int]:
     from simple_history.utils import bulk_create_with_history
 
     instances = [model(**row) for row in rows]
-    if getattr(model, "history", None) is not None:
+    if history is not None:
         bulk_create_with_history(
             instances, model, batch_size=2000, default_user=user, default_change_reason=reason
         )

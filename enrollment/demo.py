@@ -1,18 +1,23 @@
 """A fictional county (云溪县) for the demo and the tests: places, schools, households, children
 with valid resident IDs, a realistic status mix with dated history, visits and help pairings.
 
-Deterministic (seeded random) and idempotent: an existing county with the demo code is left alone.
-Rows are written with bulk_create, so loading does not pass through the services one by one.
+Deterministic (seeded random) and idempotent: a county already present is left alone (and the
+missing ones of a larger scale added). Rows are written in bulk (COPY on PostgreSQL, with their
+"created" history), so loading does not pass through the services one by one.
 """
 
 import datetime
 import random
+import time
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from core.bulk_copy import copy_insert
 from core.resident_id import make_resident_id
 
 from .models import (
@@ -36,6 +41,7 @@ S = EnrollmentStatus
 DEMO_COUNTY_CODE = "519901"
 DEMO_PROVINCE = "51"
 DEMO_PASSWORD = "Demo-County-2026"
+DEMO_REASON = "演示数据"  # the change reason of the loaded rows' history
 
 TOWNSHIP_NAMES = [
     "城关镇",
@@ -93,6 +99,14 @@ class Scale:
 
 SCALES = {
     "demo": Scale(townships=6, villages_per_township=7, children_per_village=90),
+    # A tenth of the county (same places and schools, 50 children a village): for profiling the
+    # loaders in minutes.
+    "small": Scale(
+        townships=25,
+        villages_per_township=12,
+        children_per_village=50,
+        village_primaries_per_township=6,
+    ),
     # DESIGN.md's large county: 25 townships, 300 villages, ~200 schools, ~150,000 children.
     "county": Scale(
         townships=25,
@@ -181,6 +195,7 @@ class DemoCounty:
         self.villages = list(
             Village.objects.filter(township__county=self.county).select_related("township")
         )
+        self.township_of_village = {village.pk: village.township_id for village in self.villages}
 
         serial = iter(range(self.county_index * 10_000 + 1, 10**6))
         schools = []
@@ -236,8 +251,12 @@ class DemoCounty:
         schools += [self.senior, self.special]
         School.objects.bulk_create(schools)
         self.schools = schools
+        self.school_names = {school.pk: school.name for school in schools}
 
     # --- households and children -------------------------------------------------------------
+    # Rows are plain dicts written with COPY (core.bulk_copy): model instances and bulk_create
+    # cost more than the database at 150,000 children. Each child's statuses are decided before
+    # the child is written, so the child row goes in once with its current status.
     def _resident_id(self, birth_date, sex) -> str:
         key = (birth_date, sex)
         sequence = self.id_sequence.get(key, 0)
@@ -246,10 +265,10 @@ class DemoCounty:
             place_code=self.county_code, birth_date=birth_date, sequence=sequence, sex=sex
         )
 
-    def build_people(self):
+    def build_people(self, actor):
         rng = self.rng
-        households, children = [], []
-        for village in self.villages:
+        households, members = [], []
+        for village_index, village in enumerate(self.villages):
             remaining = self.scale.children_per_village
             while remaining > 0:
                 poverty = rng.choices(
@@ -263,111 +282,130 @@ class DemoCounty:
                     weights=[86, 8, 2, 3, 1],
                 )[0]
                 head = _name(rng)
-                household = Household(
-                    village=village,
-                    head_name=head,
-                    address=f"{village.township.name}{village.name}{rng.randint(1, 12)}组"
-                    f"{rng.randint(1, 99)}号",
-                    poverty_status=poverty,
-                    poverty_registration_number=(
-                        f"{village.code}{rng.randint(1000, 9999)}"
-                        if poverty != PovertyStatus.NONE
-                        else ""
-                    ),
-                    poverty_registered_on=(
-                        datetime.date(rng.randint(2015, 2023), 6, 30)
-                        if poverty != PovertyStatus.NONE
-                        else None
-                    ),
+                households.append(
+                    {
+                        "village_id": village.pk,
+                        "head_name": head,
+                        "address": f"{village.township.name}{village.name}"
+                        f"{rng.randint(1, 12)}组{rng.randint(1, 99)}号",
+                        "poverty_status": poverty,
+                        "poverty_registration_number": (
+                            f"{village.code}{rng.randint(1000, 9999)}"
+                            if poverty != PovertyStatus.NONE
+                            else ""
+                        ),
+                        "poverty_registered_on": (
+                            datetime.date(rng.randint(2015, 2023), 6, 30)
+                            if poverty != PovertyStatus.NONE
+                            else None
+                        ),
+                    }
                 )
-                households.append(household)
                 count = min(remaining, rng.choices([1, 2, 3], weights=[45, 40, 15])[0])
                 remaining -= count
                 left_behind = rng.random() < 0.12
                 for _ in range(count):
-                    children.append((household, village, left_behind))
-        Household.objects.bulk_create(households, batch_size=2000)
+                    members.append((len(households) - 1, village_index, left_behind))
+        household_ids = copy_insert(
+            Household, households, history_user=actor, history_reason=DEMO_REASON
+        )
 
-        rows = []
-        for household, village, left_behind in children:
+        children, village_order = [], []
+        for household_index, village_index, left_behind in members:
+            household = households[household_index]
             age_days = rng.randint(3 * 365 + 10, 18 * 365)
             birth_date = self.today - datetime.timedelta(days=age_days)
             sex = rng.choice("MF")
             unregistered = rng.random() < 0.003
             disabled = rng.random() < 0.015
-            guardian = household.head_name
-            rows.append(
-                Child(
-                    resident_id=None if unregistered else self._resident_id(birth_date, sex),
-                    has_no_resident_id=unregistered,
-                    name=household.head_name[0] + _name(rng)[1:],
-                    sex=sex,
-                    birth_date=birth_date,
-                    household=household,
-                    village=village,
-                    guardian_name=guardian,
-                    guardian_relation=rng.choice(RELATIONS),
-                    guardian_phone=f"1{rng.choice('3589')}{rng.randint(100000000, 999999999)}",
-                    is_left_behind=left_behind,
-                    is_disabled=disabled,
-                    disability_category=rng.choice(
+            children.append(
+                {
+                    "resident_id": None if unregistered else self._resident_id(birth_date, sex),
+                    "has_no_resident_id": unregistered,
+                    "name": household["head_name"][0] + _name(rng)[1:],
+                    "sex": sex,
+                    "birth_date": birth_date,
+                    "household_id": household_ids[household_index],
+                    "village_id": household["village_id"],
+                    "guardian_name": household["head_name"],
+                    "guardian_relation": rng.choice(RELATIONS),
+                    "guardian_phone": f"1{rng.choice('3589')}{rng.randint(100000000, 999999999)}",
+                    "is_left_behind": left_behind,
+                    "is_disabled": disabled,
+                    "disability_category": rng.choice(
                         ["intellectual", "physical", "hearing", "visual"]
                     )
                     if disabled
                     else "",
-                    disability_grade=rng.randint(1, 4) if disabled else None,
-                    is_orphan=rng.random() < 0.005,
-                    is_in_difficulty=rng.random() < 0.01,
-                    is_migrant=rng.random() < 0.02,
-                )
+                    "disability_grade": rng.randint(1, 4) if disabled else None,
+                    "is_orphan": rng.random() < 0.005,
+                    "is_in_difficulty": rng.random() < 0.01,
+                    "is_migrant": rng.random() < 0.02,
+                }
             )
-        Child.objects.bulk_create(rows, batch_size=2000)
-        self.children = list(
-            Child.objects.filter(village__township__county=self.county).select_related("village")
+            village_order.append(village_index)
+        # The statuses below are drawn in Child's default ordering (village, name, id), as
+        # when the children were read back from the database to draw them.
+        order = sorted(
+            range(len(children)), key=lambda i: (village_order[i], children[i]["name"], i)
         )
+        self.children = children  # in the order they are written (their ids)
+        self.in_order = [children[i] for i in order]
 
     # --- statuses with dated history ---------------------------------------------------------
     def _school_for(self, child, grade):
         if grade >= 10:
             return self.senior
         if grade <= 6:
-            return self.primary_of_village[child.village_id]
-        return self.junior_of[child.village.township_id]
+            return self.primary_of_village[child["village_id"]]
+        return self.junior_of[self.township_of_village[child["village_id"]]]
 
     def build_statuses(self, actor):
+        """Each child's status history (one or two dated changes); then the children are written
+        with their current status, and the changes after them."""
         rng, year = self.rng, self.school_year
-        changes = []
+        changes = []  # (child, change row)
 
         def add(child, status, date, reason, school=None, grade=None, **extra):
             # Pupils of boarding schools from grade 4 up board, as most rural boarders do.
             extra.setdefault(
                 "is_boarder", bool(school and school.is_boarding and (grade or 0) >= 4)
             )
+            effective = min(date, self.today)
+            class_name = f"{rng.randint(1, 4)}班" if school and grade else ""
             changes.append(
-                EnrollmentStatusChange(
-                    child=child,
-                    status=status,
-                    effective_date=min(date, self.today),
-                    school=school,
-                    grade=grade,
-                    class_name=f"{rng.randint(1, 4)}班" if school and grade else "",
-                    reason=reason,
-                    recorded_by=actor,
-                    **extra,
+                (
+                    child,
+                    {
+                        "status": status,
+                        "previous_status": child.get("status", ""),
+                        "effective_date": effective,
+                        "school_id": school.pk if school else None,
+                        "grade": grade,
+                        "class_name": class_name,
+                        "reason": reason,
+                        "recorded_by_id": actor.pk,
+                        **extra,
+                    },
                 )
             )
-            child.status, child.status_since = status, min(date, self.today)
-            child.current_school, child.grade = school, grade
-            child.class_name = changes[-1].class_name
-            child.is_inclusive = extra.get("is_inclusive", False)
-            child.is_boarder = extra["is_boarder"]
-            child.outside_school_name = extra.get("outside_school_name", "")
-            child.outside_verified = extra.get("outside_verified", False)
+            child.update(
+                status=status,
+                status_since=effective,
+                current_school_id=school.pk if school else None,
+                grade=grade,
+                class_name=class_name,
+                is_inclusive=extra.get("is_inclusive", False),
+                is_boarder=extra["is_boarder"],
+                outside_school_name=extra.get("outside_school_name", ""),
+                outside_verified=extra.get("outside_verified", False),
+            )
 
-        for child in self.children:
-            age = age_on_reference(child.birth_date, self.today)
+        for child in self.in_order:
+            birth_date = child["birth_date"]
+            age = age_on_reference(birth_date, self.today)
             if age < 6:
-                add(child, S.NOT_SCHOOL_AGE, child.birth_date, "户籍登记")
+                add(child, S.NOT_SCHOOL_AGE, birth_date, "户籍登记")
                 continue
             grade = min(age - 5, 12)
             # Entered the current school at the start of its stage (or three years ago at most).
@@ -379,7 +417,7 @@ class DemoCounty:
                 add(child, S.GRADUATED, datetime.date(year - (age - 15), 7, 1), "初中毕业")
                 continue
             roll = rng.random()
-            if child.is_disabled and child.disability_grade and child.disability_grade <= 2:
+            if child["is_disabled"] and child["disability_grade"] <= 2:
                 if roll < 0.5:
                     add(
                         child,
@@ -395,7 +433,7 @@ class DemoCounty:
                         S.HOME_DELIVERED,
                         entered,
                         "残疾儿童评估安置：送教上门",
-                        self.primary_of_village[child.village_id],
+                        self.primary_of_village[child["village_id"]],
                         min(grade, 9),
                     )
                 continue
@@ -406,7 +444,7 @@ class DemoCounty:
                 "学籍注册",
                 school,
                 grade,
-                is_inclusive=child.is_disabled,
+                is_inclusive=child["is_disabled"],
             )
             if age > 15:
                 continue
@@ -442,65 +480,107 @@ class DemoCounty:
                 add(child, S.MOVED_AWAY, moment, "户籍迁出本县")
             elif roll < 0.037 and age == 6:
                 add(child, S.DEFERRED, _sept_first(year), "因病延缓入学（经批准备案）")
-        EnrollmentStatusChange.objects.bulk_create(changes, batch_size=5000)
-        Child.objects.bulk_update(
-            self.children,
-            [
-                "status",
-                "status_since",
-                "current_school",
-                "grade",
-                "class_name",
-                "is_inclusive",
-                "is_boarder",
-                "outside_school_name",
-                "outside_verified",
-            ],
-            batch_size=2000,
+        child_ids = copy_insert(
+            Child, self.children, history_user=actor, history_reason=DEMO_REASON
+        )
+        for child, child_id in zip(self.children, child_ids, strict=True):
+            child["id"] = child_id
+        copy_insert(
+            EnrollmentStatusChange,
+            [{**change, "child_id": child["id"]} for child, change in changes],
+            return_ids=False,
         )
 
     def build_visits_and_pairings(self, actor):
         rng = self.rng
         out = [
             c
-            for c in self.children
-            if c.status in (S.DROPPED_OUT, S.NEVER_ENROLLED, S.SUSPECTED_DROPOUT)
+            for c in self.in_order
+            if c["status"] in (S.DROPPED_OUT, S.NEVER_ENROLLED, S.SUSPECTED_DROPOUT)
         ]
-        for child in out:
-            visit = HouseholdVisit.objects.create(
-                visit_date=child.status_since,
-                household_id=child.household_id,
-                visitors=rng.choice(VISITORS),
-                findings="家长表示孩子在外务工"
-                if child.status == S.DROPPED_OUT
-                else "孩子在家，未到校",
-                outcome=HouseholdVisit.Outcome.WORKING_AWAY
-                if child.status == S.DROPPED_OUT
-                else HouseholdVisit.Outcome.AT_HOME,
-                follow_up="一周后再次劝返",
-                recorded_by=actor,
-            )
-            visit.children.add(child)
+        visit_ids = copy_insert(
+            HouseholdVisit,
+            [
+                {
+                    "visit_date": child["status_since"],
+                    "household_id": child["household_id"],
+                    "visitors": rng.choice(VISITORS),
+                    "findings": "家长表示孩子在外务工"
+                    if child["status"] == S.DROPPED_OUT
+                    else "孩子在家，未到校",
+                    "outcome": HouseholdVisit.Outcome.WORKING_AWAY
+                    if child["status"] == S.DROPPED_OUT
+                    else HouseholdVisit.Outcome.AT_HOME,
+                    "follow_up": "一周后再次劝返",
+                    "recorded_by_id": actor.pk,
+                }
+                for child in out
+            ],
+            history_user=actor,
+            history_reason=DEMO_REASON,
+        )
+        _add_visit_children(
+            [(visit_id, child["id"]) for visit_id, child in zip(visit_ids, out, strict=True)]
+        )
         focus = [
             c
-            for c in self.children
-            if c.status == S.IN_SCHOOL
-            and (c.is_orphan or c.is_in_difficulty or (c.is_disabled and rng.random() < 0.5))
+            for c in self.in_order
+            if c["status"] == S.IN_SCHOOL
+            and (
+                c["is_orphan"] or c["is_in_difficulty"] or (c["is_disabled"] and rng.random() < 0.5)
+            )
         ]
-        HelpPairing.objects.bulk_create(
+        copy_insert(
+            HelpPairing,
             [
-                HelpPairing(
-                    child=c,
-                    partner_name=_name(rng),
-                    partner_kind="teacher",
-                    partner_unit=(c.current_school.name if c.current_school else ""),
-                    plan="每月家访一次，学业辅导每周两次，落实资助政策。",
-                    start_date=c.status_since,
-                    assigned_by=actor,
-                )
+                {
+                    "child_id": c["id"],
+                    "partner_name": _name(rng),
+                    "partner_kind": "teacher",
+                    "partner_unit": self.school_names.get(c["current_school_id"], ""),
+                    "plan": "每月家访一次，学业辅导每周两次，落实资助政策。",
+                    "start_date": c["status_since"],
+                    "assigned_by_id": actor.pk,
+                }
                 for c in focus
-            ]
+            ],
+            history_user=actor,
+            history_reason=DEMO_REASON,
+            return_ids=False,
         )
+
+
+def _add_visit_children(pairs: list[tuple[int, int]]) -> None:
+    """The visits' children, and the same links in the visits' history (as `visit.children.add`
+    would record them, here against each visit's "created" history row)."""
+    if not pairs:
+        return
+    Through = HouseholdVisit.children.through
+    copy_insert(
+        Through,
+        [{"householdvisit_id": visit_id, "child_id": child_id} for visit_id, child_id in pairs],
+        return_ids=False,
+    )
+    visit_ids = [visit_id for visit_id, _child_id in pairs]
+    history_of = dict(
+        HouseholdVisit.history.filter(id__in=visit_ids).values_list("id", "history_id")
+    )
+    links = Through.objects.filter(householdvisit_id__in=visit_ids).values_list(
+        "pk", "householdvisit_id", "child_id"
+    )
+    copy_insert(
+        apps.get_model("enrollment", "HistoricalHouseholdVisit_children"),
+        [
+            {
+                "id": link_id,
+                "history_id": history_of[visit_id],
+                "householdvisit_id": visit_id,
+                "child_id": child_id,
+            }
+            for link_id, visit_id, child_id in links
+        ],
+        return_ids=False,
+    )
 
 
 DEMO_USERS = [
@@ -526,40 +606,55 @@ def ensure_demo_users(county: County) -> list[tuple[str, str, str]]:
         "school1": township1.schools.filter(stage=School.Stage.PRIMARY).order_by("code").first(),
     }
     user_model = get_user_model()
+    # One hash for all (each costs the hasher's full work factor, about half a second).
+    password = make_password(DEMO_PASSWORD)
     created = []
     for username, role, place_key in DEMO_USERS:
         user, _ = user_model.objects.get_or_create(username=username)
-        user.set_password(DEMO_PASSWORD)
+        user.password = password
         user.save()
         grant_role(user=user, role=role, place=places[place_key])
         created.append((username, Role(role).label, places[place_key].name))
     return created
 
 
-def load_demo(scale_name: str = "demo", *, progress=None) -> tuple[County, bool]:
-    """Build the demo county (and, at city scale, nine more); the first county is returned.
-    Each county is loaded in its own transaction."""
-    existing = County.objects.filter(code=DEMO_COUNTY_CODE).first()
-    if existing:
-        return existing, False
+def load_demo(
+    scale_name: str = "demo", *, counties: int | None = None, progress=None
+) -> tuple[County, bool]:
+    """Build the demo county (and, at city scale, nine more); the first county is returned with
+    whether anything was loaded. `counties` overrides the scale's number of counties. Counties
+    already present are left alone and the missing ones added, so a database can be grown one
+    step at a time (1, then 3, then 10 counties). Each county is loaded in its own transaction,
+    from its own seed (the first county is the same at every scale's size of it)."""
     scale = SCALES[scale_name]
-    user_model = get_user_model()
-    loader, _ = user_model.objects.get_or_create(
-        username="data-loader", defaults={"is_active": False}
+    wanted = scale.counties if counties is None else counties
+    present = set(
+        County.objects.filter(
+            code__in=[f"{int(DEMO_COUNTY_CODE) + index}" for index in range(wanted)]
+        ).values_list("code", flat=True)
     )
-    first = None
-    for county_index in range(scale.counties):
+    loader = None
+    for county_index in range(wanted):
+        if f"{int(DEMO_COUNTY_CODE) + county_index}" in present:
+            continue
+        if loader is None:
+            loader, _ = get_user_model().objects.get_or_create(
+                username="data-loader", defaults={"is_active": False}
+            )
+        started = time.monotonic()
         with transaction.atomic():
-            builder = DemoCounty(scale, county_index=county_index)
+            builder = DemoCounty(scale, county_index=county_index, seed=2026 + county_index)
             builder.build_places()
-            builder.build_people()
+            builder.build_people(loader)
             builder.build_statuses(loader)
             builder.build_visits_and_pairings(loader)
-        first = first or builder.county
         if progress:
-            progress(f"{builder.county.name}: {len(builder.children)} children")
+            progress(
+                f"{builder.county.name}: {len(builder.children)} children "
+                f"({time.monotonic() - started:.1f} s)"
+            )
         del builder
-    return first, True
+    return County.objects.get(code=DEMO_COUNTY_CODE), loader is not None
 
 
 def demo_accounts(county: County) -> dict:

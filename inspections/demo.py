@@ -180,7 +180,7 @@ def load_inspections_demo(county, users, scale=None) -> str:
             made += 1
     _complaints(county, users, campaign, school1, townships, today)
     extra = ""
-    if scale is not None and scale.name == "county":
+    if scale is not None and scale.name in ("county", "city"):  # the city's first county
         extra = _bulk(county, campaign, [group1, group2], inspector, areas, today)
     return f"inspections demo: 1 campaign, {len(targets)} inspections, {made} issues{extra}"
 

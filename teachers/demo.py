@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
+from core.bulk_copy import copy_insert
 from core.errors import DomainError
 from core.resident_id import make_resident_id
 from enrollment.demo import GIVEN, SURNAMES
@@ -103,7 +103,7 @@ def load_teachers_demo(county, users, scale=None) -> str:
 
     # --- teachers, bulk ----------------------------------------------------------------------
     id_sequence: dict = defaultdict(int)
-    built: list[tuple[Teacher, list[str]]] = []
+    built: list[tuple[dict, list[str]]] = []  # (attributes, subject codes)
     this_year_hire = max(datetime.date(year, 1, 2), min(datetime.date(year, 8, 25), today))
     for index, row in enumerate(table.rows):
         school = row.school
@@ -161,52 +161,51 @@ def load_teachers_demo(county, users, scale=None) -> str:
                 if rng.random() < 0.5
                 else min(add_years(hire, rng.randint(0, max(0, year - hire.year - 1))), today)
             )
-            teacher = Teacher(
-                resident_id=resident_id,
-                name=_name(rng),
-                sex=sex,
-                birth_date=birth,
-                phone=f"1{rng.choice('3589')}{rng.randint(100000000, 999999999)}",
-                school=school,
-                school_since=since,
-                title=rng.choice(
+            teacher = {
+                "resident_id": resident_id,
+                "name": _name(rng),
+                "sex": sex,
+                "birth_date": birth,
+                "phone": f"1{rng.choice('3589')}{rng.randint(100000000, 999999999)}",
+                "school_id": school.pk,
+                "school_since": since,
+                "title": rng.choice(
                     (Title.NONE, Title.SECOND, Title.SECOND, Title.FIRST, Title.FIRST, Title.SENIOR)
                 ),
-                post_type=post,
-                recruitment=recruitment,
-                recruitment_year=hire.year,
-                hire_date=hire,
-                special_post_status=special,
-            )
+                "post_type": post,
+                "recruitment": recruitment,
+                "recruitment_year": hire.year,
+                "hire_date": hire,
+                "special_post_status": special,
+            }
             if special:
-                teacher.service_years = 3
-                teacher.service_end = add_years(hire, 3)
+                teacher.update(service_years=3, service_end=add_years(hire, 3))
             codes = SUBJECTS_BY_STAGE[stage]
             built.append((teacher, rng.sample(codes, k=min(len(codes), rng.choice((1, 1, 2))))))
-    created = bulk_create_with_history(
-        [teacher for teacher, _ in built], Teacher, batch_size=2000, default_user=actor
-    )
-    # bulk_create returns primary keys on PostgreSQL and SQLite ≥ 3.35.
-    Through = Teacher.subjects.through
-    Through.objects.bulk_create(
+    # COPY (bulk_create elsewhere): each teacher with its "created" history row, as before.
+    created = copy_insert(Teacher, [teacher for teacher, _ in built], history_user=actor)
+    copy_insert(
+        Teacher.subjects.through,
         [
-            Through(teacher_id=teacher.pk, subject_id=subjects[code].pk)
-            for teacher, (_, codes) in zip(created, built, strict=True)
+            {"teacher_id": teacher_id, "subject_id": subjects[code].pk}
+            for teacher_id, (_, codes) in zip(created, built, strict=True)
             for code in codes
         ],
-        batch_size=5000,
+        return_ids=False,
     )
-    EmploymentRecord.objects.bulk_create(
+    copy_insert(
+        EmploymentRecord,
         [
-            EmploymentRecord(
-                teacher_id=teacher.pk,
-                school_id=teacher.school_id,
-                post_type=teacher.post_type,
-                start_date=teacher.school_since,
-            )
-            for teacher in created
+            {
+                "teacher_id": teacher_id,
+                "school_id": teacher["school_id"],
+                "post_type": teacher["post_type"],
+                "start_date": teacher["school_since"],
+            }
+            for teacher_id, (teacher, _) in zip(created, built, strict=True)
         ],
-        batch_size=5000,
+        return_ids=False,
+        write_history=False,  # as bulk_create left none
     )
 
     # --- special posts: part of the cohort due this year converted, one left -----------------
@@ -237,15 +236,19 @@ def load_teachers_demo(county, users, scale=None) -> str:
     # --- exchanges ----------------------------------------------------------------------------
     urban = [row.school for row in table.rows if not row.school.is_rural]
     rural = [row.school for row in table.rows if row.school.is_rural]
-    candidates = list(
+    # Drawn by the seeded generator (not the database's random order): the same every load.
+    regular = list(
         Teacher.objects.filter(
             school__township__county=county,
             status=Teacher.Status.ACTIVE,
             post_type=PostType.REGULAR,
         )
-        .select_related("school__township")
-        .order_by("?")[: max(12, len(created) // 40)]
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
+    chosen = rng.sample(regular, k=min(len(regular), max(12, len(created) // 40)))
+    by_pk = Teacher.objects.select_related("school__township").in_bulk(chosen)
+    candidates = [by_pk[pk] for pk in chosen]
     made_exchanges = 0
     kinds = list(Exchange.Kind.values)
     for number, teacher in enumerate(candidates):
@@ -303,8 +306,9 @@ def load_teachers_demo(county, users, scale=None) -> str:
         count = batch.payments.count()
         if period == gap_month and count > 1:
             # A few rural teachers left out of this month's batch: the unpaid list shows them.
-            left_out = batch.payments.order_by("?")[: min(max(1, count // 25), count - 1)]
-            AllowancePayment.objects.filter(pk__in=[p.pk for p in left_out]).delete()
+            lines = list(batch.payments.order_by("pk").values_list("pk", flat=True))
+            left_out = rng.sample(lines, k=min(max(1, count // 25), count - 1))
+            AllowancePayment.objects.filter(pk__in=left_out).delete()
         paid_on = min(allowances.period_end(period) + datetime.timedelta(days=5), today)
         allowances.mark_batch_paid(actor=actor, batch=batch, paid_on=paid_on)
 
@@ -346,9 +350,9 @@ def load_teachers_demo(county, users, scale=None) -> str:
             k = min(len(active_ids), max(3, int(len(active_ids) * share)))
             for teacher_id in rng.sample(active_ids, k=k):
                 attendances.append(
-                    TrainingAttendance(event=event, teacher_id=teacher_id, hours=event.hours)
+                    {"event_id": event.pk, "teacher_id": teacher_id, "hours": event.hours}
                 )
-    TrainingAttendance.objects.bulk_create(attendances, batch_size=5000)
+    copy_insert(TrainingAttendance, attendances, return_ids=False, write_history=False)
 
     vacancies = sum(row.vacancy for row in staffing_of(schools_qs, day=today).rows)
     return (

@@ -33,3 +33,31 @@ def test_seed_demo_loads_every_state_and_is_idempotent(transactional_db, tmp_pat
         DropoutCase.objects.count(),
         ExemptionRequest.objects.count(),
     ) == before
+
+
+def test_load_demo_adds_the_missing_counties_and_leaves_those_present_alone(db, monkeypatch):
+    from core.resident_id import parse_resident_id
+    from enrollment.demo import DEMO_REASON, SCALES, Scale, load_demo
+    from enrollment.models import EnrollmentStatusChange
+
+    tiny = Scale(townships=2, villages_per_township=2, children_per_village=6, name="tiny")
+    monkeypatch.setitem(SCALES, "tiny", tiny)
+    first, created = load_demo("tiny")
+    assert created and list(County.objects.values_list("code", flat=True)) == ["519901"]
+    first_rows = list(Child.objects.order_by("pk").values_list("pk", "resident_id", "status"))
+
+    again, created = load_demo("tiny", counties=3)
+    assert created and again == first
+    assert list(County.objects.values_list("code", flat=True)) == ["519901", "519902", "519903"]
+    assert Child.objects.count() == 3 * 24
+    kept = Child.objects.filter(village__township__county=first).order_by("pk")
+    assert list(kept.values_list("pk", "resident_id", "status")) == first_rows
+    assert load_demo("tiny", counties=3) == (first, False)
+
+    for child in Child.objects.all():
+        if not child.has_no_resident_id:
+            assert parse_resident_id(child.resident_id).birth_date == child.birth_date
+        last = EnrollmentStatusChange.objects.filter(child=child).order_by("-pk")[0]
+        assert (last.status, last.effective_date) == (child.status, child.status_since)
+        (created_row,) = child.history.all()
+        assert (created_row.history_type, created_row.history_change_reason) == ("+", DEMO_REASON)

@@ -86,3 +86,39 @@ def test_rows_without_history_need_no_ids(world):
         True,
     )
     assert copy_insert(Household, []) == []
+
+
+def test_rows_can_go_in_without_history_as_bulk_create_leaves_them(world):
+    ids = copy_insert(Child, [_attributes(world, 5)], write_history=False)
+    assert Child.objects.filter(pk__in=ids).count() == 1
+    assert not Child.history.filter(id__in=ids).exists()
+
+
+def test_a_history_table_of_links_is_copied_as_a_plain_table(world):
+    """A history table's own `history` foreign key is no django-simple-history manager."""
+    from django.apps import apps
+
+    from enrollment.models import HouseholdVisit
+
+    visit = HouseholdVisit.objects.create(
+        visit_date=BORN,
+        household=world.household1,
+        visitors="村干部",
+        findings="在家",
+        outcome=HouseholdVisit.Outcome.AT_HOME,
+        recorded_by=world.bureau,
+    )
+    links = apps.get_model("enrollment", "HistoricalHouseholdVisit_children")
+    copy_insert(
+        links,
+        [
+            {
+                "id": 1,
+                "history_id": visit.history.get().history_id,
+                "householdvisit_id": visit.pk,
+                "child_id": world.child1.pk,
+            }
+        ],
+        return_ids=False,
+    )
+    assert links.objects.get().child == world.child1
