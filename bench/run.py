@@ -333,7 +333,7 @@ IMPORT_ROWS, PEER_IMPORT_ROWS = 100_000, 1_000  # the issue's file size; the pee
 
 def measure_import(targets) -> list[Result]:
     """import.police_extract: dry run + commit of a police extract, side by side with
-    django-import-export (default settings, on a smaller file: it is ~35× slower) and raw COPY."""
+    django-import-export (default settings, on a smaller file: it is ~90× slower) and raw COPY."""
     import tempfile
 
     county = targets["county"]
@@ -702,7 +702,7 @@ def write_outputs(scale, results, data, path_md, path_json):
         "Ledger summaries and the overview's trend are cached on Redis until the next status "
         "change; the benchmark's reads come from the cache after the first request. The "
         "soak's writes (household visits) make the visited villages' summaries stale. The "
-        "import's peer runs on a smaller file (it is ~30× slower); ratios compare rates.",
+        "import's peer runs on a smaller file (it is ~90× slower); ratios compare rates.",
         "",
     ]
     path_md.write_text("\n".join(lines), encoding="utf-8")
