@@ -4,6 +4,7 @@ process each (peak memory), and the export side by side with its peer and ceilin
 import http.cookiejar
 import json
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -132,18 +133,42 @@ def measure_sequential(browser: Browser, path: str, *, requests: int = 30, warmu
     return timings, errors
 
 
-def measure_concurrent(browsers: list[Browser], path: str, *, requests_each: int = 10):
-    """Each browser a thread hammering the same page: latency under load and throughput."""
+# A user's pause between requests, seconds, drawn uniformly as locust's `between(1, 5)`.
+THINK_TIME = (1.0, 5.0)
+
+
+def measure_concurrent(
+    browsers: list[Browser],
+    path: str,
+    *,
+    requests_each: int = 10,
+    think: tuple[float, float] | None = None,
+    seed: int = 0,
+):
+    """Each browser a user in its own thread requesting the same page `requests_each` times:
+    latency under load, and requests per second over the run.
+
+    think=None: back to back, no pause, all users at once: the server's saturation
+    throughput (latency is then mostly queueing). think=(low, high): a user as a load tool
+    models one (locust's `wait_time = between(low, high)`): a pause drawn uniformly from
+    [low, high] seconds between requests, each user's first request at a random moment within
+    the first `high` seconds so that they do not all fire at once; the draws come from a
+    random generator seeded per user (seed, user's index), the same from run to run."""
     timings, errors, lock = [], [0], threading.Lock()
 
-    def user(browser):
-        for _ in range(requests_each):
+    def user(index, browser):
+        rng = random.Random(seed * 100_000 + index)
+        if think:
+            time.sleep(rng.uniform(0, think[1]))
+        for step in range(requests_each):
+            if think and step:
+                time.sleep(rng.uniform(*think))
             status, elapsed = browser.get(path)
             with lock:
                 timings.append(elapsed)
                 errors[0] += status != 200
 
-    threads = [threading.Thread(target=user, args=(b,)) for b in browsers]
+    threads = [threading.Thread(target=user, args=pair) for pair in enumerate(browsers)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()

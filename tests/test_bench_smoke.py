@@ -1,11 +1,12 @@
 """The benchmark harness still works (a tiny run; the real figures come from `make bench`)."""
 
 import json
+import time
 
 from django.db import connection
 
 from bench import harness
-from bench.run import write_outputs
+from bench.run import carried_growth, write_outputs
 
 from .conftest import PASSWORD
 
@@ -20,6 +21,13 @@ def test_harness_measures_pages_and_jobs_at_a_tiny_scale(
     crowd = [harness.Browser(live_server.url, "township1", PASSWORD) for _ in range(3)]
     timings, errors, rate = harness.measure_concurrent(crowd, path, requests_each=2)
     assert len(timings) == 6 and errors == 0 and rate > 0
+    # Users with think time: staggered starts and a pause between requests (short here).
+    started = time.perf_counter()
+    timings, errors, rate = harness.measure_concurrent(
+        crowd, path, requests_each=2, think=(0.05, 0.1), seed=1
+    )
+    assert len(timings) == 6 and errors == 0 and rate > 0
+    assert time.perf_counter() - started >= 0.05  # at least one pause between two requests
 
     settings_dict = connection.settings_dict
     monkeypatch.setenv(
@@ -136,3 +144,61 @@ def test_growth_jobs_and_the_growth_line_at_a_tiny_scale(
         "1x": 12.0,
         "3x": None,
     }
+
+
+def test_a_run_without_growth_keeps_the_growth_rows_of_the_previous_results(tmp_path):
+    """A plain `make bench` after `--growth-only` must not drop the growth rows: they are
+    carried into the new files, with their load times and the date they were measured."""
+    previous = tmp_path / "results.json"
+    growth = [
+        harness.Result(
+            workload=f"growth.county_ledger@{step}x",
+            size=f"{step} counties",
+            median_s=0.02,
+            rate_per_s=50.0,
+            target="flat",
+            met=True,
+        )
+        for step in (1, 3, 10)
+    ]
+    page = harness.Result(workload="page.child", size="one child", median_s=0.05, rate_per_s=20)
+    write_outputs(
+        "county",
+        [page, *growth],
+        {"seconds": 300.0, "growth_loads": {1: 310.0, 3: 600.0, 10: 2000.0}},
+        tmp_path / "old.md",
+        previous,
+    )
+    written = json.loads(previous.read_text())
+    written["date"] = written["growth_date"] = "2026-12-01"  # as if written days ago
+    previous.write_text(json.dumps(written))
+
+    rows, data = carried_growth(previous)
+    assert [r.workload for r in rows] == [r.workload for r in growth]
+    assert data == {
+        "growth_date": "2026-12-01",
+        "growth_carried": True,
+        "growth_loads": {1: 310.0, 3: 600.0, 10: 2000.0},
+    }
+    new = harness.Result(workload="page.child", size="one child", median_s=0.04, rate_per_s=25)
+    write_outputs("county", [new, *rows], {"seconds": None, **data}, tmp_path / "b.md", previous)
+    kept = json.loads(previous.read_text())
+    assert [r["workload"] for r in kept["results"]] == [
+        "page.child",
+        "growth.county_ledger@1x",
+        "growth.county_ledger@3x",
+        "growth.county_ledger@10x",
+    ]
+    assert kept["growth_date"] == "2026-12-01"
+    assert kept["growth_load_seconds"] == {"1x": 310.0, "3x": 600.0, "10x": 2000.0}
+    text = (tmp_path / "b.md").read_text()
+    assert "measured 2026-12-01 by an earlier run and carried over" in text
+    assert "(measured 2026-12-01, carried from an earlier run)" in text
+    assert text.count("carried from an earlier run") == 3
+    # A second plain run carries them again, still with their own date.
+    rows, data = carried_growth(previous)
+    assert len(rows) == 3 and data["growth_date"] == "2026-12-01"
+    # Without growth rows in the previous file there is nothing to carry.
+    (tmp_path / "none.json").write_text(json.dumps({"date": "x", "results": [new.as_json()]}))
+    assert carried_growth(tmp_path / "none.json") == ([], {})
+    assert carried_growth(tmp_path / "missing.json") == ([], {})
