@@ -4,6 +4,9 @@ children), where an exact COUNT(*) would read every row of the county on every p
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
 
 COUNT_CAP = 10_000
 
@@ -34,3 +37,49 @@ class CappedPaginator(Paginator):
         found = rows.order_by()[: self.cap + 1].count()
         self.is_capped = found > self.cap
         return min(found, self.cap)
+
+
+class CappedPageNumberPagination(PageNumberPagination):
+    """The API's page-number pagination over a `CappedPaginator`: `count` is exact up to the cap
+    and the cap beyond it, and `count_is_capped` says which, so a client never takes the cap for
+    the size of the list. `next` leads up to the last whole page under the cap; beyond it a
+    filter narrows the list, as on the pages."""
+
+    django_paginator_class = CappedPaginator
+
+    def get_paginated_response(self, data):
+        paginator = self.page.paginator
+        return Response(
+            {
+                "count": paginator.count,
+                "count_is_capped": paginator.is_capped,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        properties = response["properties"]
+        properties["count"] = {
+            **properties["count"],
+            "description": _(
+                "Number of results, counted up to a cap; when count_is_capped is true there "
+                "are more than this."
+            ),
+        }
+        response["properties"] = {
+            "count": properties.pop("count"),
+            "count_is_capped": {
+                "type": "boolean",
+                "example": False,
+                "description": _(
+                    "True when the list holds more results than count; pages beyond it are not "
+                    "offered, narrow the list with a filter instead."
+                ),
+            },
+            **properties,
+        }
+        response["required"] = [*response["required"], "count_is_capped"]
+        return response
