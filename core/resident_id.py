@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidComponent
@@ -38,8 +39,12 @@ _CHECK_CHARACTERS = "10X98765432"
 
 def check_digit(number: str) -> str:
     """The 18th character the first 17 digits call for."""
-    total = sum(map(operator.mul, map(int, number[:17]), _WEIGHTS))
+    # The digits' code points less 48 each: one subtraction of 48 × the weights' sum.
+    total = sum(map(operator.mul, number[:17].encode(), _WEIGHTS)) - _WEIGHTED_ZERO
     return _CHECK_CHARACTERS[total % 11]
+
+
+_WEIGHTED_ZERO = 48 * sum(_WEIGHTS)
 
 
 def normalise(raw: str) -> str:
@@ -58,7 +63,11 @@ def parse_resident_id(raw: str, *, today: datetime.date | None = None) -> Reside
         raise ResidentIdError(
             _("A resident ID has 18 characters; this one has %(count)d.") % {"count": len(number)}
         )
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if (
+        not number.isascii()
+        or not number[:17].isdigit()
+        or not (number[17].isdigit() or number[17] == "X")
+    ):
         raise ResidentIdError(_("A resident ID is 17 digits followed by a digit or X."))
     expected = check_digit(number)
     if expected != number[17]:
@@ -83,15 +92,20 @@ def parse_resident_id(raw: str, *, today: datetime.date | None = None) -> Reside
         )
     warnings = []
     if not _birth_place_known(number[:6], number[6:10]):
-        warnings.append(
-            _(
-                "The birth-place code %(code)s is not in the current code table; "
-                "check it if it is not an old or renamed county."
-            )
-            % {"code": number[:6]}
-        )
+        warnings.append(_unknown_birth_place(number[:6]))
     sex = "M" if int(number[16]) % 2 == 1 else "F"
     return ResidentId(number=number, birth_date=birth_date, sex=sex, warnings=warnings)
+
+
+def _unknown_birth_place_text(code: str) -> str:
+    return _(
+        "The birth-place code %(code)s is not in the current code table; "
+        "check it if it is not an old or renamed county."
+    ) % {"code": code}
+
+
+# Translated when shown: an import parses 100,000 IDs and shows none of these warnings.
+_unknown_birth_place = lazy(_unknown_birth_place_text, str)
 
 
 @functools.lru_cache(maxsize=8192)

@@ -59,7 +59,7 @@ from .models import (
 )
 from .permissions import get_scoped_or_404, user_may
 from .roles import Role
-from .selectors import LEDGER_SUMMARY_CACHE, age_on_reference
+from .selectors import LEDGER_SUMMARY_CACHE, birth_range_for_ages
 
 S = EnrollmentStatus
 
@@ -428,7 +428,9 @@ class PoliceExtractImporter(Importer):
         numbers = [data["number"] for data in parsed_rows if data["number"]]
         existing, households, digest = self._read_state(villages, numbers)
         payload = PolicePayload(digest=digest, numbers=numbers)
-        self._youngest = _school_age_min()
+        # Born after this day: younger than school age on the reference date (31 August).
+        youngest = _school_age_min()
+        latest_school_age_birth = birth_range_for_ages(today, youngest, youngest)[1]
         for outcome, data in zip(outcomes, parsed_rows, strict=True):
             if outcome.failed:
                 continue
@@ -436,7 +438,9 @@ class PoliceExtractImporter(Importer):
             key = (village.pk, data["address"])
             child = existing.get(data["number"])
             if child is None:
-                self._plan_new(outcome, data, key, households, payload, today)
+                self._plan_new(
+                    outcome, data, key, households, payload, today, latest_school_age_birth
+                )
                 continue
             if child["village_id"] not in village_id_set:
                 outcome.error(
@@ -493,10 +497,10 @@ class PoliceExtractImporter(Importer):
         elif key not in payload.new_households:
             payload.new_households[key] = head_name
 
-    def _plan_new(self, outcome, data, key, households, payload, today):
+    def _plan_new(self, outcome, data, key, households, payload, today, latest_school_age_birth):
         outcome.kind = Outcome.NEW
         self._household_for(key, data["guardian_name"], households, payload)
-        young = age_on_reference(data["birth_date"], today) < self._youngest
+        young = data["birth_date"] > latest_school_age_birth
         payload.new_children.append(
             {
                 "resident_id": data["number"],

@@ -169,13 +169,12 @@ class Household(models.Model):
         max_length=20,
         choices=PovertyStatus.choices,
         default=PovertyStatus.NONE,
-        db_index=True,
     )
     poverty_registration_number = models.CharField(
         _("poverty registration number"), max_length=40, blank=True
     )
     poverty_registered_on = models.DateField(_("registered on"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["village"])  # read per household and by date
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {
@@ -189,6 +188,7 @@ class Household(models.Model):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["village", "head_name"]
+        indexes = [models.Index(fields=["poverty_status"], name="enrollment_hh_poverty_idx")]
 
     def __str__(self):
         return f"{self.head_name}（{self.address}）"
@@ -283,6 +283,7 @@ class Child(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
         verbose_name=_("village of residence"),
+        db_index=False,  # led by the (village, status, birth_date) index below
     )
     guardian_name = models.CharField(_("guardian"), max_length=50)
     guardian_relation = models.CharField(_("relation to child"), max_length=20)
@@ -314,7 +315,6 @@ class Child(models.Model):
         choices=EnrollmentStatus.choices,
         default=EnrollmentStatus.UNVERIFIED,
         editable=False,
-        db_index=True,
     )
     status_since = models.DateField(_("status since"), null=True, editable=False)
     current_school = models.ForeignKey(
@@ -325,6 +325,7 @@ class Child(models.Model):
         related_name="pupils",
         editable=False,
         verbose_name=_("school"),
+        db_index=False,  # led by the (current_school, status) index below
     )
     grade = models.PositiveSmallIntegerField(
         _("grade"), choices=Grade.choices, null=True, blank=True, editable=False
@@ -342,7 +343,11 @@ class Child(models.Model):
     )
 
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    # The history is read per child (by id) and by date; its copies of the child's other
+    # indexes cost every write (an import writes 70,000 history rows) and serve no query.
+    history = HistoricalRecords(
+        no_db_index=["resident_id", "birth_date", "household", "current_school", "village"]
+    )
 
     objects = ChildQuerySet.as_manager()
     scope_paths = {
@@ -370,6 +375,8 @@ class Child(models.Model):
         indexes = [
             models.Index(fields=["village", "status", "birth_date"]),
             models.Index(fields=["current_school", "status"]),
+            # A plain index: db_index on a CharField adds a LIKE index no query uses.
+            models.Index(fields=["status"], name="enrollment_child_status_idx"),
         ]
 
     def __str__(self):
@@ -393,7 +400,11 @@ class EnrollmentStatusChange(models.Model):
     the latest entry effective on or before that day."""
 
     child = models.ForeignKey(
-        Child, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("child")
+        Child,
+        on_delete=models.CASCADE,
+        related_name="status_changes",
+        verbose_name=_("child"),
+        db_index=False,  # led by the (child, effective_date, id) index below
     )
     status = models.CharField(_("status"), max_length=20, choices=EnrollmentStatus.choices)
     effective_date = models.DateField(_("effective date"))

@@ -86,3 +86,25 @@ def test_the_check_digit_agrees_with_python_stdnum_on_many_numbers():
     assert [check_digit(body) for body in bodies] == [
         ric.calc_check_digit(body + "0") for body in bodies
     ]
+
+
+def test_digits_of_other_scripts_are_refused_not_read_as_numbers():
+    # "٣" (Arabic-Indic three) counts as a digit for str.isdigit and survives NFKC.
+    valid = make_resident_id(
+        place_code="510304", birth_date=datetime.date(2015, 3, 4), sequence=3, sex="M"
+    )
+    with pytest.raises(ResidentIdError):
+        parse_resident_id(valid[:5] + "٣" + valid[6:])
+
+
+def test_the_unknown_birth_place_warning_speaks_the_language_active_when_shown():
+    from django.utils import translation
+
+    number = make_resident_id(
+        place_code="519901", birth_date=datetime.date(2015, 3, 4), sequence=3, sex="M"
+    )
+    with translation.override("en"):
+        parsed = parse_resident_id(number)
+    with translation.override("zh-hans"):
+        shown = str(parsed.warnings[0])
+    assert "519901" in shown and "出生地" in shown
