@@ -185,7 +185,18 @@ def think_label(think) -> str:
     return f"think time {think[0]:g}–{think[1]:g} s"
 
 
-def measure_pages(server, targets, *, quick: bool, password: str) -> list[Result]:
+def log_in_crowd(server, *, quick: bool, password: str) -> dict[str, list[Browser]]:
+    """The load's users: for each demo official, as many logged-in sessions as the load has
+    users, logged in once and shared by the page and the mixed-load runs (logins are not what
+    is measured)."""
+    users = load_plan(quick)["users"]
+    return {
+        name: [Browser(server.base_url, name, password) for _ in range(users)]
+        for name in ("township1", "school1", "bureau")
+    }
+
+
+def measure_pages(server, targets, *, quick: bool, password: str, crowd=None) -> list[Result]:
     """Each page at 1 user (back to back), at `users` users with think time (the @50 target),
     and at the same users back to back (@50_no_think: the saturation throughput)."""
     results = []
@@ -195,10 +206,7 @@ def measure_pages(server, targets, *, quick: bool, password: str) -> list[Result
     browsers = {}
     for name in ("township1", "school1", "bureau"):
         browsers[name] = Browser(server.base_url, name, password)
-    crowd = {
-        name: [Browser(server.base_url, name, password) for _ in range(concurrency)]
-        for name in ("township1", "school1", "bureau")
-    }
+    crowd = crowd or log_in_crowd(server, quick=quick, password=password)
     for index, (workload, username, path, size) in enumerate(page_workloads(targets)):
         timings, errors = measure_sequential(browsers[username], path, requests=sequential)
         median, p95 = summarise(timings)
@@ -255,7 +263,7 @@ def measure_pages(server, targets, *, quick: bool, password: str) -> list[Result
 
 
 def measure_mixed_load(
-    server, targets, *, quick: bool, password: str, think: bool = True
+    server, targets, *, quick: bool, password: str, think: bool = True, crowd=None
 ) -> Result:
     """load.mixed_50_users: 50 users, each logged in as one of the demo officials and walking
     once through that official's pages of the mix (1 to 8 pages), with the think time of the
@@ -267,8 +275,9 @@ def measure_mixed_load(
     users, pause = plan["users"], plan["think"] if think else None
     paths = [(user, path) for _w, user, path, _s in page_workloads(targets)]
     timings, errors, lock = [], [0], threading.Lock()
+    sessions = crowd or log_in_crowd(server, quick=quick, password=password)
     crowd = [
-        (Browser(server.base_url, user, password), path)
+        (sessions[user][index], path)
         for index in range(users)
         for user, path in [paths[index % len(paths)]]
     ]
@@ -834,10 +843,11 @@ def measure_main(args, password) -> tuple[list[Result], dict]:
     data["load_plan"] = load_plan(args.quick)
     with Server(args.port) as server:
         print("Measuring pages…", flush=True)
-        results += measure_pages(server, targets, quick=args.quick, password=password)
+        crowd = log_in_crowd(server, quick=args.quick, password=password)
+        results += measure_pages(server, targets, quick=args.quick, password=password, crowd=crowd)
         for think in (True, False):
             mixed = measure_mixed_load(
-                server, targets, quick=args.quick, password=password, think=think
+                server, targets, quick=args.quick, password=password, think=think, crowd=crowd
             )
             mixed.peak_mb = server.worker_peak_mb()
             results.append(mixed)
