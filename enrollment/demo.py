@@ -413,8 +413,17 @@ class DemoCounty:
             entered = _sept_first(max(year - (grade - stage_first), year - 3))
             school = self._school_for(child, grade)
             if age >= 16 and rng.random() < 0.35:
-                add(child, S.IN_SCHOOL, entered, "学籍注册", self._school_for(child, 9), 9)
-                add(child, S.GRADUATED, datetime.date(year - (age - 15), 7, 1), "初中毕业")
+                # On the junior school's roll in grade 9 from its September, graduated in July.
+                graduated = year - (age - 15)
+                add(
+                    child,
+                    S.IN_SCHOOL,
+                    _sept_first(graduated - 1),
+                    "学籍注册",
+                    self._school_for(child, 9),
+                    9,
+                )
+                add(child, S.GRADUATED, datetime.date(graduated, 7, 1), "初中毕业")
                 continue
             roll = rng.random()
             if child["is_disabled"] and child["disability_grade"] <= 2:
@@ -437,25 +446,40 @@ class DemoCounty:
                         min(grade, 9),
                     )
                 continue
-            add(
-                child,
-                S.IN_SCHOOL,
-                entered,
-                "学籍注册",
-                school,
-                grade,
-                is_inclusive=child["is_disabled"],
+            # Never enrolled (失学) and deferred before grade 1 (延缓入学): never on a roll, so no
+            # roll entry; the class is drawn all the same, so every later draw stays what it was.
+            never_on_roll = age <= 15 and (
+                0.012 <= roll < 0.014 or (0.036 <= roll < 0.037 and age == 6)
             )
+            if never_on_roll:
+                rng.randint(1, 4)
+            else:
+                add(
+                    child,
+                    S.IN_SCHOOL,
+                    entered,
+                    "学籍注册",
+                    school,
+                    grade,
+                    is_inclusive=child["is_disabled"],
+                )
             if age > 15:
                 continue
+            # A change off the roll happens after the child entered it (and not in the future):
+            # a day drawn before the entry (a first grader's dropout in the spring before its
+            # first September) is folded into the days since the entry.
             moment = self.today - datetime.timedelta(days=rng.randint(20, 400))
+            since_entry = (self.today - entered).days
+            if moment <= entered and not never_on_roll:
+                days = 1 + (entered - moment).days % since_entry if since_entry else 0
+                moment = entered + datetime.timedelta(days=days)
             if roll < 0.006:
                 add(child, S.DROPPED_OUT, moment, "连续缺课超过30天，外出务工")
             elif roll < 0.009:
                 add(
                     child,
                     S.SUSPECTED_DROPOUT,
-                    self.today - datetime.timedelta(days=10),
+                    max(self.today - datetime.timedelta(days=10), entered),
                     "无故缺课7天以上",
                     school,
                     grade,
