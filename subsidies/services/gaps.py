@@ -7,26 +7,36 @@ over children in Python except to write the gaps found.
 """
 
 import logging
+from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import BooleanField, Case, DecimalField, F, OuterRef, Subquery, Value, When
+from django.db import connection, transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    DecimalField,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from enrollment.models import Child, EnrollmentStatusChange, HelpPairing, School
+from enrollment.models import Child, HelpPairing, School
 
 from ..eligibility import (
     CHANGE,
     ENTITLED_STATUSES,
     as_of_day,
     eligibility_q,
-    eligible_children,
+    expected_amount_expression,
     latest_changes,
     needy_q,
-    paid_amount_subquery,
-    with_situation,
 )
 from ..models import Gap, GapRun, Payment, Programme, parse_period
 from ..roles import GAP_CHECK_ROLES
@@ -34,6 +44,7 @@ from .common import require_county_role
 
 logger = logging.getLogger(__name__)
 MONEY = DecimalField(max_digits=12, decimal_places=2)
+ZERO = Decimal("0.00")
 
 
 def start_gap_run(*, actor, county, period: str) -> GapRun:
@@ -74,113 +85,90 @@ def _responsible(child_ref: str = "pk"):
     )
 
 
+def _situations(county_children, day, year: int, checks: dict):
+    """Each county child's status in effect on `day` (the child, the status change and its
+    date, status and school), with per checked programme `due_<pk>`: the standard when the
+    child is entitled and of a poor or identified household, else NULL; and `eligible_<pk>`:
+    entitled at all. `checks` maps programme pk → (programme, payment period)."""
+    needy = needy_q(year, CHANGE)
+    columns = {}
+    for pk, (programme, payment_period) in checks.items():
+        rule = eligibility_q(programme, payment_period, CHANGE)
+        columns[f"due_{pk}"] = Case(
+            When(rule & needy, then=expected_amount_expression(programme)),
+            default=Value(None),
+            output_field=MONEY,
+        )
+        columns[f"eligible_{pk}"] = Case(
+            When(rule, then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
+    return (
+        latest_changes(day, county_children)
+        .order_by()
+        .values(
+            s_child=F("child_id"),
+            s_change=F("pk"),
+            s_date=F("effective_date"),
+            s_status=F("c_status"),
+            s_school=F("c_school_id"),
+            **columns,
+        )
+    )
+
+
+def _paid_sums(county_children, paid: dict):
+    """Net amount paid (paid batches, corrections included) to each county child, `paid_<pk>`
+    per programme pk → (programme, payment period) of `paid`; children paid nothing under any
+    of them are left out."""
+    wanted = Q(pk__in=[])
+    for programme, payment_period in paid.values():
+        wanted |= Q(programme_id=programme.pk, period=payment_period)
+    return (
+        Payment.objects.paid()
+        .filter(wanted, child__in=county_children.values("pk"))
+        .order_by()
+        .values(p_child=F("child_id"))
+        .annotate(
+            **{
+                f"paid_{pk}": Sum("amount", filter=Q(programme_id=pk, period=payment_period))
+                for pk, (_programme, payment_period) in paid.items()
+            }
+        )
+    )
+
+
+def _gap_candidates(situations, paid_sums, conditions: list[str]) -> list[dict]:
+    """The rows of the children's situations joined (full outer: paid children without a status
+    on the day are kept) to their paid sums, only those meeting one of `conditions` (SQL over
+    the columns of both). Both sides are built by the ORM from the eligibility rules; the join
+    is written out because a join to an aggregate is not something the ORM expresses, and a
+    correlated sum per child and programme is what made the check slow."""
+    situations_sql, situations_params = situations.query.sql_with_params()
+    paid_sql, paid_params = paid_sums.query.sql_with_params()
+    sql = (
+        f"SELECT * FROM ({situations_sql}) s FULL OUTER JOIN ({paid_sql}) p "
+        f"ON p.p_child = s.s_child WHERE {' OR '.join(conditions)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*situations_params, *paid_params))
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def find_gaps(county, period: str) -> list[Gap]:
-    """The gaps of the county in the term `period` (unsaved)."""
+    """The gaps of the county in the term `period` (unsaved), in the order of the checked
+    programmes: for each, entitled children paid short (latest status change first), then
+    children paid though not entitled (those with a status, then those without); then children
+    paid under two programmes that exclude each other, pair by pair.
+
+    One query per census day: every county child's situation with every programme's rule as
+    columns, joined to the paid sums of every programme, returning only the rows with a gap."""
     year = int(period[:4])
     county_children = Child.objects.filter(village__township__county=county)
     township_of_school = dict(
         School.objects.filter(township__county=county).values_list("pk", "township_id")
     )
-    gaps: list[Gap] = []
-
-    def add(kind, row, programme, payment_period, *, expected=0, paid=0, other=None):
-        school_id = row.get("c_school_id")
-        gaps.append(
-            Gap(
-                kind=kind,
-                child_id=row["child_pk"],
-                school_id=school_id,
-                township_id=township_of_school.get(school_id, row["home_township"]),
-                programme=programme,
-                other_programme=other,
-                period=payment_period,
-                expected_amount=expected,
-                paid_amount=paid,
-                responsible=row.get("responsible", ""),
-            )
-        )
-
     programmes = checked_programmes(period)
-    for programme in programmes:
-        payment_period = programme.period_of(period)
-        day = as_of_day(payment_period)
-        # 1. Entitled children of poor or identified households paid less than the standard.
-        short = (
-            eligible_children(programme, payment_period, county_children)
-            .filter(needy_q(year, CHANGE))
-            .annotate(paid=paid_amount_subquery(programme.pk, payment_period, "child_id"))
-            .filter(paid__lt=F("expected_amount"))
-            .annotate(responsible=_responsible("child_id"))
-            .values(
-                "c_school_id",
-                "expected_amount",
-                "paid",
-                "responsible",
-                child_pk=F("child_id"),
-                home_township=F("child__village__township_id"),
-            )
-        )
-        for row in short:
-            kind = Gap.Kind.MISSING if row["paid"] <= 0 else Gap.Kind.SHORT
-            add(
-                kind,
-                row,
-                programme,
-                payment_period,
-                expected=row["expected_amount"],
-                paid=row["paid"],
-            )
-        # 2. Children paid (net) who were not entitled: not enrolled, or not eligible.
-        paid_children = county_children.filter(
-            pk__in=Payment.objects.paid()
-            .filter(programme=programme, period=payment_period)
-            .values("child_id")
-        )
-        wrongly_paid = (
-            latest_changes(day, paid_children)
-            .annotate(
-                paid=paid_amount_subquery(programme.pk, payment_period, "child_id"),
-                eligible=Case(
-                    When(eligibility_q(programme, payment_period, CHANGE), then=Value(True)),
-                    default=Value(False),
-                    output_field=BooleanField(),
-                ),
-            )
-            .filter(paid__gt=0, eligible=False)
-            .annotate(responsible=_responsible("child_id"))
-            .values(
-                "c_school_id",
-                "c_status",
-                "paid",
-                "responsible",
-                child_pk=F("child_id"),
-                home_township=F("child__village__township_id"),
-            )
-        )
-        # Children paid with no status at all on the census day are not enrolled either.
-        unknown = (
-            paid_children.exclude(
-                pk__in=EnrollmentStatusChange.objects.filter(effective_date__lte=day).values(
-                    "child_id"
-                )
-            )
-            .annotate(paid=paid_amount_subquery(programme.pk, payment_period))
-            .filter(paid__gt=0)
-            .annotate(responsible=_responsible())
-            .values(
-                "paid", "responsible", child_pk=F("pk"), home_township=F("village__township_id")
-            )
-        )
-        for row in [*wrongly_paid, *unknown]:
-            enrolled = row.get("c_status") in ENTITLED_STATUSES
-            add(
-                Gap.Kind.INELIGIBLE if enrolled else Gap.Kind.NOT_ENROLLED,
-                row,
-                programme,
-                payment_period,
-                paid=row["paid"],
-            )
-    # 3. Children paid under two programmes that exclude each other.
     by_pk = {programme.pk: programme for programme in programmes}
     pairs = sorted(
         {
@@ -190,37 +178,126 @@ def find_gaps(county, period: str) -> list[Gap]:
             if other.pk in by_pk
         }
     )
-    for first_pk, second_pk in pairs:
-        first, second = by_pk[first_pk], by_pk[second_pk]
-        paid_first = Payment.objects.paid().filter(programme=first, period=first.period_of(period))
-        both = (
-            with_situation(
-                county_children.filter(pk__in=paid_first.values("child")), as_of_day(period)
+    term_day = as_of_day(period)
+    days: dict = {}
+    for programme in programmes:
+        days.setdefault(as_of_day(programme.period_of(period)), []).append(programme)
+    if pairs:
+        days.setdefault(term_day, [])
+    found = []  # (sort key, gap fields)
+    for day, checked in days.items():
+        checks = {programme.pk: (programme, programme.period_of(period)) for programme in checked}
+        paid = dict(checks)
+        day_pairs = pairs if day == term_day else []
+        for pair in day_pairs:
+            for pk in pair:
+                paid[pk] = (by_pk[pk], by_pk[pk].period_of(period))
+        conditions = []
+        for pk in checks:
+            conditions.append(f"(s.due_{pk} IS NOT NULL AND COALESCE(p.paid_{pk}, 0) < s.due_{pk})")
+            conditions.append(f"(p.paid_{pk} > 0 AND s.eligible_{pk} IS NOT TRUE)")
+        for first_pk, second_pk in day_pairs:
+            conditions.append(f"(p.paid_{first_pk} > 0 AND p.paid_{second_pk} > 0)")
+        if not conditions:
+            continue
+        rows = _gap_candidates(
+            _situations(county_children, day, year, checks),
+            _paid_sums(county_children, paid),
+            conditions,
+        )
+        for row in rows:
+            child_id = row["s_child"] or row["p_child"]
+            latest_first = (
+                (-row["s_date"].toordinal(), -row["s_change"]) if row["s_child"] else None
             )
-            .annotate(
-                paid=paid_amount_subquery(first.pk, first.period_of(period)),
-                other_paid=paid_amount_subquery(second.pk, second.period_of(period)),
-            )
-            .filter(paid__gt=0, other_paid__gt=0)
-            .annotate(responsible=_responsible())
-            .values(
-                "c_school_id",
-                "paid",
-                "other_paid",
-                "responsible",
-                child_pk=F("pk"),
-                home_township=F("village__township_id"),
+            for pk, (programme, payment_period) in checks.items():
+                due, paid_amount = row[f"due_{pk}"], row[f"paid_{pk}"] or ZERO
+                position = programmes.index(programme)
+                if due is not None and paid_amount < due:
+                    kind = Gap.Kind.MISSING if paid_amount <= 0 else Gap.Kind.SHORT
+                    key = (position, 0, latest_first)
+                    expected = due
+                elif paid_amount > 0 and not row[f"eligible_{pk}"]:
+                    enrolled = row["s_status"] in ENTITLED_STATUSES
+                    kind = Gap.Kind.INELIGIBLE if enrolled else Gap.Kind.NOT_ENROLLED
+                    key = (position, 1, latest_first) if latest_first else (position, 2, child_id)
+                    expected = ZERO
+                else:
+                    continue
+                found.append(
+                    (
+                        key,
+                        kind,
+                        child_id,
+                        row["s_school"],
+                        programme,
+                        None,
+                        payment_period,
+                        expected,
+                        paid_amount,
+                    )
+                )
+            for index, (first_pk, second_pk) in enumerate(day_pairs):
+                first_paid = row[f"paid_{first_pk}"] or ZERO
+                second_paid = row[f"paid_{second_pk}"] or ZERO
+                if first_paid > 0 and second_paid > 0:
+                    first = by_pk[first_pk]
+                    found.append(
+                        (
+                            (len(programmes) + index, 2, child_id),
+                            Gap.Kind.DUPLICATE,
+                            child_id,
+                            row["s_school"],
+                            first,
+                            by_pk[second_pk],
+                            first.period_of(period),
+                            ZERO,
+                            first_paid + second_paid,
+                        )
+                    )
+    if not found:
+        return []
+    # The children's home township, who is responsible for them, and their place in the
+    # children's order (which sorts those without a status), read once for the gaps found.
+    children = {}
+    for rank, (pk, home_township, responsible) in enumerate(
+        Child.objects.filter(pk__in={item[2] for item in found})
+        .annotate(responsible=_responsible())
+        .values_list("pk", "village__township_id", "responsible")
+    ):
+        children[pk] = (rank, home_township, responsible)
+
+    def order(item):
+        position, section, within = item[0]
+        return (position, section, children[within][0] if section == 2 else within)
+
+    gaps = []
+    for (
+        _key,
+        kind,
+        child_id,
+        school_id,
+        programme,
+        other,
+        payment_period,
+        expected,
+        paid_amount,
+    ) in sorted(found, key=order):
+        _rank, home_township, responsible = children[child_id]
+        gaps.append(
+            Gap(
+                kind=kind,
+                child_id=child_id,
+                school_id=school_id,
+                township_id=township_of_school.get(school_id, home_township),
+                programme=programme,
+                other_programme=other,
+                period=payment_period,
+                expected_amount=expected,
+                paid_amount=paid_amount,
+                responsible=responsible,
             )
         )
-        for row in both:
-            add(
-                Gap.Kind.DUPLICATE,
-                row,
-                first,
-                first.period_of(period),
-                paid=row["paid"] + row["other_paid"],
-                other=second,
-            )
     return gaps
 
 
