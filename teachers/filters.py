@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from core.widgets import QuickSelect
 from enrollment.models import School, Township
 
 from .models import Exchange, PostType, Recruitment, Subject, Teacher, Title
@@ -33,16 +34,32 @@ class ScopedFilterSet(django_filters.FilterSet):
 
 class TeacherFilter(ScopedFilterSet):
     township = django_filters.ModelChoiceFilter(
-        field_name="school__township", queryset=Township.objects.none(), label=_("Township")
+        field_name="school__township",
+        queryset=Township.objects.none(),
+        label=_("Township"),
+        widget=QuickSelect,
     )
-    school = django_filters.ModelChoiceFilter(queryset=School.objects.none(), label=_("School"))
-    post_type = django_filters.ChoiceFilter(choices=PostType.choices, label=_("Post type"))
-    recruitment = django_filters.ChoiceFilter(choices=Recruitment.choices, label=_("How recruited"))
-    title = django_filters.ChoiceFilter(choices=Title.choices, label=_("Professional title"))
+    school = django_filters.ModelChoiceFilter(
+        queryset=School.objects.none(), label=_("School"), widget=QuickSelect
+    )
+    post_type = django_filters.ChoiceFilter(
+        choices=PostType.choices, label=_("Post type"), widget=QuickSelect
+    )
+    recruitment = django_filters.ChoiceFilter(
+        choices=Recruitment.choices, label=_("How recruited"), widget=QuickSelect
+    )
+    title = django_filters.ChoiceFilter(
+        choices=Title.choices, label=_("Professional title"), widget=QuickSelect
+    )
     subject = django_filters.ModelChoiceFilter(
-        field_name="subjects", queryset=Subject.objects.all(), label=_("Subject")
+        field_name="subjects",
+        queryset=Subject.objects.all(),
+        label=_("Subject"),
+        widget=QuickSelect,
     )
-    status = django_filters.ChoiceFilter(choices=Teacher.Status.choices, label=_("Status"))
+    status = django_filters.ChoiceFilter(
+        choices=Teacher.Status.choices, label=_("Status"), widget=QuickSelect
+    )
     recruitment_year = django_filters.NumberFilter(label=_("Year recruited"))
     q = django_filters.CharFilter(method="filter_text", label=_("Name or ID"))
 
@@ -74,11 +91,17 @@ class ExchangeFilter(ScopedFilterSet):
         field_name="teacher__school__township",
         queryset=Township.objects.none(),
         label=_("Township"),
+        widget=QuickSelect,
     )
     school = django_filters.ModelChoiceFilter(
-        method="filter_school", queryset=School.objects.none(), label=_("School")
+        method="filter_school",
+        queryset=School.objects.none(),
+        label=_("School"),
+        widget=QuickSelect,
     )
-    kind = django_filters.ChoiceFilter(choices=Exchange.Kind.choices, label=_("Kind"))
+    kind = django_filters.ChoiceFilter(
+        choices=Exchange.Kind.choices, label=_("Kind"), widget=QuickSelect
+    )
     year = django_filters.NumberFilter(field_name="start_date__year", label=_("Year started"))
 
     class Meta:
