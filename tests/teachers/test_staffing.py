@@ -117,3 +117,31 @@ def test_staffing_excel_holds_schools_township_sums_and_county_total(world, medi
     township_rows = [row for row in rows[1:] if row[1] == "乡镇合计"]
     assert [row[0] for row in township_rows] == ["一镇", "二镇"]
     assert rows[-1][0] == "全县合计" and rows[-1][9] == 4 and rows[-1][-2] == 3
+
+
+def test_the_page_shows_each_schools_row_with_its_figures_and_flags(world):
+    school = nine_year_school(world)
+    enrol(world, school, 3, 38)
+    enrol(world, school, 8, 27)
+    register(world, school, name="在编")
+    register(world, school, name="代课", post_type=PostType.SUBSTITUTE)
+    enrol(world, world.school2, 2, 18)
+    register(world, world.school2, name="甲")
+    register(world, world.school2, name="乙")
+    html = client_for(world.admin).get(reverse("teachers:staffing")).content.decode()
+    assert (
+        f'<tr data-school="{school.pk}" class=""><td>{school.name}<div class="small '
+        f'text-secondary">{school.township.name} · '
+    ) in html
+    # primary, junior, senior, other; quota; regular, special-post, substitute; in/out; counted
+    assert (
+        "<td>38</td><td>27</td><td>0</td><td>0</td>"
+        '<td class="fw-semibold">4</td><td>1</td><td>0</td><td>1</td><td>+0 / −0</td><td>1</td>'
+        '<td class="text-danger fw-semibold" data-vacancy>3</td><td class="" data-over>0</td></tr>'
+    ) in html
+    over = f'<tr data-school="{world.school2.pk}" class="table-warning">'
+    assert over in html
+    assert (
+        '<td class="" data-vacancy>0</td><td class="text-warning-emphasis fw-semibold" data-over>'
+        '<i class="bi bi-exclamation-triangle"></i> 1</td></tr>'
+    ) in html.split(over)[1]
