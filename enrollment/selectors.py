@@ -174,13 +174,20 @@ def _with_rate(row: dict) -> dict:
     return row
 
 
-def unaccounted_children(user, *, day: datetime.date) -> QuerySet:
-    """去向不明: school-age residents on no school roll and in no legal status."""
+def unaccounted_children_found(user, *, day: datetime.date) -> QuerySet:
+    """去向不明: school-age residents on no school roll and in no legal status — the rows only,
+    to count them without the joins and grouping of the list's columns."""
     return (
         with_ledger_status(Child.objects.for_user(user), None)
         .school_age_on(day)
         .filter(LEDGER_UNACCOUNTED)
-        .select_related("village__township", "household")
+    )
+
+
+def unaccounted_children(found: QuerySet) -> QuerySet:
+    """The list of `found` (unaccounted_children_found): place, household and last visit."""
+    return (
+        found.select_related("village__township", "household")
         .annotate(last_visit=Max("visits__visit_date"))
         .order_by("village__code", "name", "pk")
     )

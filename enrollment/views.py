@@ -159,14 +159,16 @@ def _per_page(request) -> int:
 @login_required
 def unaccounted(request):
     day = timezone.localdate()
-    children = selectors.unaccounted_children(request.user, day=day)
+    found = selectors.unaccounted_children_found(request.user, day=day)
     village_id = request.GET.get("village", "")
     villages = Village.objects.for_user(request.user).select_related("township")
     if village_id:
         if not village_id.isdigit() or not villages.filter(pk=village_id).exists():
             raise Http404
-        children = children.filter(village_id=village_id)
-    page = Paginator(children, 50).get_page(request.GET.get("page"))
+        found = found.filter(village_id=village_id)
+    paginator = Paginator(selectors.unaccounted_children(found), 50)
+    paginator.count = found.count()  # the same rows, counted without the list's joins
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "enrollment/unaccounted.html",

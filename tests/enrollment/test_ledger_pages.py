@@ -160,3 +160,26 @@ def test_unaccounted_list_refuses_a_village_outside_the_scope(world):
     url = reverse("enrollment:unaccounted")
     assert client.get(f"{url}?village={world.village2.pk}").status_code == 404
     assert client.get(f"{url}?village=abc").status_code == 404
+
+
+def test_unaccounted_count_is_one_per_child_however_often_visited_and_shows_the_last_visit(world):
+    from enrollment.models import HouseholdVisit
+
+    for day in (datetime.date(2026, 3, 1), datetime.date(2026, 4, 2)):
+        visit = HouseholdVisit.objects.create(
+            visit_date=day,
+            household=world.household1,
+            visitors="村干部",
+            findings="在家",
+            outcome=HouseholdVisit.Outcome.choices[0][0],
+            recorded_by=world.admin,
+        )
+        visit.children.add(world.sibling1)
+    response = client_for(world.township1_user).get(reverse("enrollment:unaccounted"))
+    page = response.context["page"]
+    assert page.paginator.count == len(page.object_list) == 2
+    assert {child.name: child.last_visit for child in page} == {
+        "王小妹": datetime.date(2026, 4, 2),
+        "王乙乙": None,
+    }
+    assert "2026-04-02" in response.content.decode()
