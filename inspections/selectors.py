@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import QuickSelect
 from enrollment.forms import DATE_INPUT
 from enrollment.models import County, School, Township
 from enrollment.scoping import role_assignments
@@ -98,16 +99,23 @@ def unit_q(value: str) -> Q:
 
 class LedgerFilter(django_filters.FilterSet):
     campaign = django_filters.ModelChoiceFilter(
-        queryset=Campaign.objects.none(), label=_("Campaign"), empty_label=_("All")
+        queryset=Campaign.objects.none(),
+        label=_("Campaign"),
+        empty_label=_("All"),
+        widget=QuickSelect,
     )
     area = django_filters.ModelChoiceFilter(
-        queryset=Area.objects.all(), label=_("Area"), empty_label=_("All")
+        queryset=Area.objects.all(), label=_("Area"), empty_label=_("All"), widget=QuickSelect
     )
+    # Every township, school and bureau section of the county: some 220 options.
     unit = django_filters.ChoiceFilter(
-        label=_("Responsible unit"), method="filter_unit", empty_label=_("All")
+        label=_("Responsible unit"),
+        method="filter_unit",
+        empty_label=_("All"),
+        widget=QuickSelect,
     )
     status = django_filters.ChoiceFilter(
-        choices=S.choices, label=_("State"), empty_label=_("All live")
+        choices=S.choices, label=_("State"), empty_label=_("All live"), widget=QuickSelect
     )
     overdue = django_filters.BooleanFilter(
         label=_("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput

@@ -81,6 +81,19 @@ def test_the_ledger_page_shows_the_counts_and_filters(world, ledger):
     assert page.context["page"].paginator.count == 5
     html = page.content.decode()
     assert 'data-stat="found">5<' in html and 'data-stat="rate">40.0%<' in html
+    # Per unit: found, rectified, closed, overdue (in red when any), rate.
+    units = html.split('id="by-unit"')[1].split("</table>")[0]
+    township_row = units.split("<td>一镇 ")[1].split("</tr>")[0]
+    assert township_row.endswith(
+        "</small></td><td>1</td><td>0</td><td>0</td>"
+        '<td><span class="text-danger">1</span></td><td>0.0%</td>'
+    )
+    assert "<td>1</td><td>1</td><td>1</td><td>0</td><td>100.0%</td></tr>" in units
+
+    empty = client.get(reverse("inspections:ledger"), {"q": "没有这样的问题"}).content.decode()
+    assert (
+        '<td colspan="6" class="text-secondary">暂无问题。</td>' in empty.split('id="by-unit"')[1]
+    )
 
     overdue = client.get(reverse("inspections:ledger"), {"overdue": "on"})
     assert [issue.pk for issue in overdue.context["page"]] == [ledger["overdue"].pk]
