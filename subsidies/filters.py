@@ -38,6 +38,7 @@ class PaymentFilter(StyledFilterSet):
         queryset=Programme.objects.filter(per_child=True),
         label=_("Programme"),
         empty_label=_("All"),
+        widget=QuickSelect,
     )
     period = django_filters.CharFilter(label=_("School year or term"), method="filter_period")
     township = django_filters.ModelChoiceFilter(
@@ -47,10 +48,10 @@ class PaymentFilter(StyledFilterSet):
         queryset=_schools, label=_("School"), empty_label=_("All"), widget=QuickSelect
     )
     stage = django_filters.ChoiceFilter(
-        choices=Stage.choices, label=_("Stage"), empty_label=_("All")
+        choices=Stage.choices, label=_("Stage"), empty_label=_("All"), widget=QuickSelect
     )
     kind = django_filters.ChoiceFilter(
-        choices=Payment.Kind.choices, label=_("Kind"), empty_label=_("All")
+        choices=Payment.Kind.choices, label=_("Kind"), empty_label=_("All"), widget=QuickSelect
     )
     name = django_filters.CharFilter(
         field_name="child__name", lookup_expr="startswith", label=_("Child's name")
