@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models.fields.json import KeyTransform
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -29,7 +30,17 @@ def _counties_to_generate(user):
 
 @login_required
 def report_list(request):
-    reports = MonthlyReport.objects.for_user(request.user).select_related("township", "county")
+    # The list shows a report's name and totals: those two keys of `figures`, not the whole
+    # figures (a county's run to 140 kB of JSON, decoded for every row otherwise).
+    reports = (
+        MonthlyReport.objects.for_user(request.user)
+        .select_related("township", "county")
+        .defer("figures")
+        .annotate(
+            listed_scope_name=KeyTransform("scope_name", "figures"),
+            listed_totals=KeyTransform("totals", "figures"),
+        )
+    )
     month = request.GET.get("month", "")
     if month:
         try:

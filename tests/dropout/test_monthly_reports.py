@@ -426,6 +426,11 @@ def test_a_township_reads_its_own_report_only(world, scenario, settings, tmp_pat
         assert client.get(reverse("dropout:report_workbook", args=[report.pk])).status_code == 404
     listed = client.get(reverse("dropout:report_list"))
     assert [r.pk for r in listed.context["page"]] == [own.pk]
+    # The list reads the name and totals out of the stored figures.
+    row = listed.content.decode().split('id="report-table"')[1]
+    assert own.scope_name and own.scope_name in row
+    for key in ("dropouts_end", "dropouts_new", "dropouts_returned"):
+        assert f'">{own.figures["totals"][key]}</td>' in row
     assert [
         r["id"]
         for r in api_for(world.township1_user).get("/api/v1/monthly-reports/").json()["results"]
