@@ -1,9 +1,11 @@
 """应享尽享: the entitlement-gap check of one county and term, kept per run.
 
-Set-based: per checked programme, one query for the entitled children of poor or identified
-households whose paid amount falls short, one for paid children who were not entitled; one
-query per pair of mutually exclusive programmes for children paid under both. Nothing loops
-over children in Python except to write the gaps found.
+Set-based: one query per census day reads every county child's status in effect on it with
+each checked programme's rule (subsidies/eligibility.py) as a column, joins it to the net sums
+paid under every programme (one grouped scan of the payments), and returns only the children
+with a gap: entitled children of poor or identified households paid short, children paid who
+were not entitled, children paid under two programmes that exclude each other. Nothing loops
+over the county's children in Python; only the gaps found are turned into rows.
 """
 
 import logging
@@ -87,21 +89,20 @@ def _responsible(child_ref: str = "pk"):
 
 def _situations(county_children, day, year: int, checks: dict):
     """Each county child's status in effect on `day` (the child, the status change and its
-    date, status and school), with per checked programme `due_<pk>`: the standard when the
-    child is entitled and of a poor or identified household, else NULL; and `eligible_<pk>`:
-    entitled at all. `checks` maps programme pk → (programme, payment period)."""
-    needy = needy_q(year, CHANGE)
-    columns = {}
-    for pk, (programme, payment_period) in checks.items():
-        rule = eligibility_q(programme, payment_period, CHANGE)
-        columns[f"due_{pk}"] = Case(
-            When(rule & needy, then=expected_amount_expression(programme)),
+    date, status and school), whether the child is `needy` (of a poor or identified household),
+    and per checked programme `due_<pk>`: the standard due when the child is entitled to it,
+    NULL when not. `checks` maps programme pk → (programme, payment period)."""
+    columns = {
+        f"due_{pk}": Case(
+            When(
+                eligibility_q(programme, payment_period, CHANGE),
+                then=expected_amount_expression(programme),
+            ),
             default=Value(None),
             output_field=MONEY,
         )
-        columns[f"eligible_{pk}"] = Case(
-            When(rule, then=Value(True)), default=Value(False), output_field=BooleanField()
-        )
+        for pk, (programme, payment_period) in checks.items()
+    }
     return (
         latest_changes(day, county_children)
         .order_by()
@@ -111,6 +112,11 @@ def _situations(county_children, day, year: int, checks: dict):
             s_date=F("effective_date"),
             s_status=F("c_status"),
             s_school=F("c_school_id"),
+            needy=Case(
+                When(needy_q(year, CHANGE), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
             **columns,
         )
     )
@@ -145,8 +151,11 @@ def _gap_candidates(situations, paid_sums, conditions: list[str]) -> list[dict]:
     correlated sum per child and programme is what made the check slow."""
     situations_sql, situations_params = situations.query.sql_with_params()
     paid_sql, paid_params = paid_sums.query.sql_with_params()
+    # The situations are materialised so that each rule is evaluated once per child, not
+    # once per condition that reads it.
     sql = (
-        f"SELECT * FROM ({situations_sql}) s FULL OUTER JOIN ({paid_sql}) p "
+        f"WITH s AS MATERIALIZED ({situations_sql}) "
+        f"SELECT * FROM s FULL OUTER JOIN ({paid_sql}) p "
         f"ON p.p_child = s.s_child WHERE {' OR '.join(conditions)}"
     )
     with connection.cursor() as cursor:
@@ -170,6 +179,7 @@ def find_gaps(county, period: str) -> list[Gap]:
     )
     programmes = checked_programmes(period)
     by_pk = {programme.pk: programme for programme in programmes}
+    position_of = {programme.pk: position for position, programme in enumerate(programmes)}
     pairs = sorted(
         {
             tuple(sorted((programme.pk, other.pk)))
@@ -194,8 +204,9 @@ def find_gaps(county, period: str) -> list[Gap]:
                 paid[pk] = (by_pk[pk], by_pk[pk].period_of(period))
         conditions = []
         for pk in checks:
-            conditions.append(f"(s.due_{pk} IS NOT NULL AND COALESCE(p.paid_{pk}, 0) < s.due_{pk})")
-            conditions.append(f"(p.paid_{pk} > 0 AND s.eligible_{pk} IS NOT TRUE)")
+            # Entitled and needy, paid short; or paid though not entitled (or no status).
+            conditions.append(f"(s.needy AND COALESCE(p.paid_{pk}, 0) < s.due_{pk})")
+            conditions.append(f"(p.paid_{pk} > 0 AND s.due_{pk} IS NULL)")
         for first_pk, second_pk in day_pairs:
             conditions.append(f"(p.paid_{first_pk} > 0 AND p.paid_{second_pk} > 0)")
         if not conditions:
@@ -212,12 +223,12 @@ def find_gaps(county, period: str) -> list[Gap]:
             )
             for pk, (programme, payment_period) in checks.items():
                 due, paid_amount = row[f"due_{pk}"], row[f"paid_{pk}"] or ZERO
-                position = programmes.index(programme)
-                if due is not None and paid_amount < due:
+                position = position_of[pk]
+                if due is not None and row["needy"] and paid_amount < due:
                     kind = Gap.Kind.MISSING if paid_amount <= 0 else Gap.Kind.SHORT
                     key = (position, 0, latest_first)
                     expected = due
-                elif paid_amount > 0 and not row[f"eligible_{pk}"]:
+                elif paid_amount > 0 and due is None:
                     enrolled = row["s_status"] in ENTITLED_STATUSES
                     kind = Gap.Kind.INELIGIBLE if enrolled else Gap.Kind.NOT_ENROLLED
                     key = (position, 1, latest_first) if latest_first else (position, 2, child_id)
