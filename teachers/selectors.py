@@ -10,7 +10,9 @@ from django.conf import settings
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Sum, When
 from django.utils import timezone
 
+from core.cache import cached
 from enrollment.models import ON_ROLL_STATUSES, Child, School, Township
+from enrollment.selectors import LEDGER_SUMMARY_CACHE
 
 from .models import (
     Exchange,
@@ -143,16 +145,26 @@ def county_staffing(user, *, day: datetime.date | None = None, township=None) ->
 
 
 def staffing_of(schools_qs: QuerySet, *, day: datetime.date) -> Staffing:
-    """The staffing table of the given schools (see county_staffing)."""
+    """The staffing table of the given schools (see county_staffing).
+
+    The pupils by school and stage read every child on a roll (a county's 100,000 and more):
+    they are cached on the shared cache with the ledger summaries, which every change of a
+    child's status, school or grade makes stale.
+    """
     schools = list(schools_qs.select_related("township").order_by("township__code", "code"))
     school_ids = schools_qs.values("pk")
 
-    pupils = (
+    pupils_by_school = (
         Child.objects.filter(current_school__in=school_ids, status__in=ON_ROLL_STATUSES)
         .order_by()
         .annotate(bucket=_grade_bucket())
         .values("current_school_id", "bucket")
         .annotate(n=Count("pk"))
+    )
+    pupils = cached(
+        LEDGER_SUMMARY_CACHE,
+        ["staffing-pupils", sorted(school.pk for school in schools)],
+        lambda: list(pupils_by_school),
     )
     home = (
         Teacher.objects.filter(school__in=school_ids, status=Teacher.Status.ACTIVE)

@@ -4,8 +4,13 @@ school computed per stage then summed), township and county; vacancies and over-
 import datetime
 from decimal import Decimal
 
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from enrollment.models import Child, EnrollmentStatus
+from enrollment.services import change_status
 from teachers.models import PostType
 from teachers.selectors import county_staffing, school_quota
 from teachers.services import exchanges
@@ -145,3 +150,54 @@ def test_the_page_shows_each_schools_row_with_its_figures_and_flags(world):
         '<td class="" data-vacancy>0</td><td class="text-warning-emphasis fw-semibold" data-over>'
         '<i class="bi bi-exclamation-triangle"></i> 1</td></tr>'
     ) in html.split(over)[1]
+
+
+@pytest.fixture
+def redis_cache(settings):
+    from django.conf import settings as live
+    from django.core.cache import cache
+
+    if not live.REDIS_AVAILABLE:
+        pytest.fail(f"Redis is not reachable at {live.TEST_REDIS_URL}")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": live.TEST_REDIS_URL,
+            "KEY_PREFIX": "test-staffing",
+        }
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_pupils_are_cached_and_an_enrolment_or_a_departure_shows_at_once(
+    world, redis_cache, django_capture_on_commit_callbacks
+):
+    school = nine_year_school(world)
+
+    def pupils():
+        page = client_for(world.admin).get(reverse("teachers:staffing"))
+        row = next(r for r in page.context["table"].rows if r.school == school)
+        return row.students["primary"], row.students["junior"], row.quota
+
+    assert pupils() == (0, 0, 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        enrol(world, school, 3, 38)
+    assert pupils() == (38, 0, 2)
+
+    # A cached read costs no pupil query.
+    with CaptureQueriesContext(connection) as queries:
+        assert pupils() == (38, 0, 2)
+    assert not any('"enrollment_child"' in query["sql"] for query in queries.captured_queries)
+
+    pupil = Child.objects.filter(current_school=school).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        change_status(
+            actor=world.admin,
+            child=pupil,
+            status=EnrollmentStatus.MOVED_AWAY,
+            effective_date=today(),
+            reason="迁出",
+        )
+    assert pupils() == (37, 0, 2)
