@@ -9,14 +9,14 @@ import datetime
 from collections import Counter, defaultdict
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db import connection, transaction
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from core.masking import mask_resident_id
 from enrollment.models import (
     DEPARTED_STATUSES,
     ENROLLED_STATUSES,
-    EXEMPTED_STATUSES,
     REGISTERED_POOR_STATUSES,
     UNACCOUNTED_STATUSES,
     Child,
@@ -75,90 +75,157 @@ def previous_month(day: datetime.date) -> datetime.date:
     return (day.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
 
 
-def latest_changes_as_of(children, day: datetime.date):
-    """Each child's status entry in force on `day` (the last one effective on or before it)."""
-    later = EnrollmentStatusChange.objects.filter(
-        child=OuterRef("child"), effective_date__lte=day
-    ).filter(
-        Q(effective_date__gt=OuterRef("effective_date"))
-        | Q(effective_date=OuterRef("effective_date"), pk__gt=OuterRef("pk"))
-    )
-    return EnrollmentStatusChange.objects.filter(
-        child__in=children, effective_date__lte=day
-    ).exclude(Exists(later))
+_CHANGES = EnrollmentStatusChange._meta.db_table
 
 
-def _status_counts(cohort, end: datetime.date) -> dict[int, dict]:
-    enrolled = Q(status__in=ENROLLED_STATUSES) & ~Q(status=S.OUTSIDE_COUNTY, outside_verified=False)
-    unaccounted = Q(status__in=UNACCOUNTED_STATUSES) | Q(
-        status=S.OUTSIDE_COUNTY, outside_verified=False
+def _in(values) -> tuple[str, list]:
+    return "(" + ", ".join(["%s"] * len(values)) + ")", list(values)
+
+
+def _latest_entry_join(day: datetime.date) -> tuple[str, list]:
+    """FROM-clause tail joining each cohort row `c` (columns cohort_child, cohort_village) to
+    `e`, the child's status entry in force on `day` (the last one effective on or before it;
+    children without one drop out of the join).
+
+    Driven by the children: one backward step down the (child, effective_date, id) index per
+    child, so a county's figures cost the same however many other counties share the table.
+    PostgreSQL gets a LATERAL (a plain join to the latest entry is planned as a scan of the
+    whole table hashed against the county's children); other databases a correlated id."""
+    latest = (
+        f"FROM {_CHANGES} s WHERE s.child_id = c.cohort_child AND s.effective_date <= %s "
+        "ORDER BY s.effective_date DESC, s.id DESC LIMIT 1"
     )
-    rows = (
-        latest_changes_as_of(cohort, end)
-        .exclude(status__in=DEPARTED_STATUSES)
-        .values("child__village_id")
-        .annotate(
-            population=Count("pk"),
-            enrolled=Count("pk", filter=enrolled),
-            exempted=Count("pk", filter=Q(status__in=EXEMPTED_STATUSES)),
-            deferred=Count("pk", filter=Q(status=S.DEFERRED)),
-            suspended=Count("pk", filter=Q(status=S.SUSPENDED)),
-            home_delivered=Count("pk", filter=Q(status=S.HOME_DELIVERED)),
-            special_school=Count("pk", filter=Q(status=S.SPECIAL_SCHOOL)),
-            outside_county=Count("pk", filter=Q(status=S.OUTSIDE_COUNTY)),
-            suspected=Count("pk", filter=Q(status=S.SUSPECTED_DROPOUT)),
-            unaccounted=Count("pk", filter=unaccounted),
-            dropouts_end=Count("pk", filter=Q(status=S.DROPPED_OUT)),
+    if connection.vendor == "postgresql":
+        columns = "s.id, s.status, s.outside_verified, s.effective_date"
+        return f"CROSS JOIN LATERAL (SELECT {columns} {latest}) e", [day]
+    return f"JOIN {_CHANGES} e ON e.id = (SELECT s.id {latest})", [day]
+
+
+def _village_figures(cohort, first: datetime.date, end: datetime.date):
+    """The month's figures of each village from the cohort's status history, and the ids of
+    the entries of the children out of school at the month's end (for the named list).
+
+    One pass over the cohort: each child's entry in force at the month's end; the entry in force
+    the day before the month only for children whose end entry is dated inside the month (for
+    the others it is the same entry), and their changes inside the month likewise."""
+    out = S.DROPPED_OUT
+    enrolled_in, enrolled_params = _in(ENROLLED_STATUSES)
+    departed_in, departed_params = _in(DEPARTED_STATUSES)
+    unaccounted_in, unaccounted_params = _in(UNACCOUNTED_STATUSES)
+    cohort_sql, cohort_params = (
+        cohort.order_by()
+        .values(cohort_child=F("pk"), cohort_village=F("village_id"))
+        .query.sql_with_params()
+    )
+    join_sql, join_params = _latest_entry_join(end)
+
+    def in_month(condition: str, params: list) -> tuple[str, list]:
+        # A child's changes effective inside the month, only looked up for children whose
+        # entry at the month's end is dated inside it (no entry inside: no change inside).
+        return (
+            "CASE WHEN e.effective_date >= %s THEN EXISTS (SELECT 1 FROM "
+            f"{_CHANGES} m WHERE m.child_id = c.cohort_child AND m.effective_date >= %s "
+            f"AND m.effective_date <= %s AND {condition}) ELSE FALSE END",
+            [first, first, end, *params],
         )
-        .order_by()
+
+    new_sql, new_params = in_month("m.status = %s AND NOT m.previous_status = %s", [out, out])
+    returned_sql, returned_params = in_month(
+        f"m.previous_status = %s AND m.status IN {enrolled_in}", [out, *enrolled_params]
     )
-    return {row.pop("child__village_id"): row for row in rows}
-
-
-def _dropouts_on(cohort, day: datetime.date) -> dict[int, int]:
-    rows = (
-        latest_changes_as_of(cohort, day)
-        .filter(status=S.DROPPED_OUT)
-        .values("child__village_id")
-        .annotate(n=Count("pk"))
-        .order_by()
+    left_sql, left_params = in_month(
+        f"m.previous_status = %s AND NOT m.status IN {enrolled_in} AND NOT m.status = %s",
+        [out, *enrolled_params, out],
     )
-    return {row["child__village_id"]: row["n"] for row in rows}
-
-
-def _flows(cohort, first: datetime.date, end: datetime.date) -> dict[int, dict]:
-    """Children who dropped out, returned, or left the dropout list otherwise in the month
-    (each child once per kind, so a child out and back inside the month counts in both)."""
-    was_out = Q(previous_status=S.DROPPED_OUT)
-    rows = (
-        EnrollmentStatusChange.objects.filter(
-            child__in=cohort, effective_date__gte=first, effective_date__lte=end
+    per_child = (
+        "SELECT c.cohort_village AS village_id, e.id, e.status, e.outside_verified, "
+        # Out of school the day before the month (dropouts at the start).
+        "CASE WHEN e.effective_date < %s THEN e.status = %s ELSE COALESCE(("
+        f"SELECT p.status = %s FROM {_CHANGES} p WHERE p.child_id = c.cohort_child "
+        "AND p.effective_date < %s ORDER BY p.effective_date DESC, p.id DESC LIMIT 1"
+        "), FALSE) END AS out_at_start, "
+        f"{new_sql} AS dropped_new, {returned_sql} AS returned, {left_sql} AS left_list "
+        f"FROM ({cohort_sql}) c {join_sql}"
+    )
+    per_child_params = [
+        first,
+        out,
+        out,
+        first,
+        *new_params,
+        *returned_params,
+        *left_params,
+        *cohort_params,
+        *join_params,
+    ]
+    present = f"NOT status IN {departed_in}"
+    unverified_outside = "(status = %s AND NOT outside_verified)"
+    counted = [
+        ("population", present, departed_params),
+        (
+            "enrolled",
+            f"{present} AND status IN {enrolled_in} AND NOT {unverified_outside}",
+            [*departed_params, *enrolled_params, S.OUTSIDE_COUNTY],
+        ),
+        ("deferred", f"{present} AND status = %s", [*departed_params, S.DEFERRED]),
+        ("suspended", f"{present} AND status = %s", [*departed_params, S.SUSPENDED]),
+        ("home_delivered", f"{present} AND status = %s", [*departed_params, S.HOME_DELIVERED]),
+        ("special_school", f"{present} AND status = %s", [*departed_params, S.SPECIAL_SCHOOL]),
+        ("outside_county", f"{present} AND status = %s", [*departed_params, S.OUTSIDE_COUNTY]),
+        ("suspected", f"{present} AND status = %s", [*departed_params, S.SUSPECTED_DROPOUT]),
+        (
+            "unaccounted",
+            f"{present} AND (status IN {unaccounted_in} OR {unverified_outside})",
+            [*departed_params, *unaccounted_params, S.OUTSIDE_COUNTY],
+        ),
+        ("dropouts_end", f"{present} AND status = %s", [*departed_params, out]),
+        ("dropouts_start", "out_at_start", []),
+        ("dropouts_new", "dropped_new", []),
+        ("dropouts_returned", "returned", []),
+        ("dropouts_left", "left_list", []),
+    ]
+    # Grouped by village and, for the children out at the month's end only, by their entry:
+    # a row per village plus one per such child, whose ids the named list reads.
+    sql = (
+        "SELECT village_id, CASE WHEN status = %s THEN id END AS dropout_entry, "
+        + ", ".join(
+            f"COUNT(*) FILTER (WHERE {condition}) AS {key}" for key, condition, _p in counted
         )
-        .values("child__village_id")
-        .annotate(
-            dropouts_new=Count("child", distinct=True, filter=Q(status=S.DROPPED_OUT) & ~was_out),
-            dropouts_returned=Count(
-                "child", distinct=True, filter=was_out & Q(status__in=ENROLLED_STATUSES)
-            ),
-            dropouts_left=Count(
-                "child",
-                distinct=True,
-                filter=was_out & ~Q(status__in=ENROLLED_STATUSES) & ~Q(status=S.DROPPED_OUT),
-            ),
-        )
-        .order_by()
+        + f" FROM ({per_child}) x GROUP BY 1, 2"
     )
-    return {row.pop("child__village_id"): row for row in rows}
+    params = [out, *(p for _key, _condition, ps in counted for p in ps), *per_child_params]
+    figures: dict[int, dict] = {}
+    dropout_entries = []
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The planner prices the in-month look-ups as if they ran for every child (they run
+            # for those with an entry dated in the month), so the estimate crosses the JIT
+            # thresholds and compiling the expressions costs more than the whole query (1.5 s
+            # of 2.5 s). Off for this query only: set_config(…, true) lasts at most until the
+            # transaction ends, and the previous value is put back right after the query.
+            cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
+            previous_jit = cursor.fetchone()[0]
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT set_config('jit', %s, true)", [previous_jit])
+    for village_id, dropout_entry, *counts in rows:
+        row = figures.setdefault(village_id, dict.fromkeys((k for k, _c, _p in counted), 0))
+        for (key, _condition, _params), count in zip(counted, counts, strict=True):
+            row[key] += count
+        if dropout_entry is not None:
+            dropout_entries.append(dropout_entry)
+    return figures, dropout_entries
 
 
-def _outstanding(cohort, end: datetime.date) -> list[dict]:
-    """The named list: children out of school at the month's end, with their case as it was."""
+def _outstanding(entry_ids: list[int], end: datetime.date) -> list[dict]:
+    """The named list: children out of school at the month's end (their status entries in
+    force then, `entry_ids`), with their case as it was."""
     case = DropoutCase.objects.filter(child=OuterRef("child"), opened_on__lte=end).order_by(
         "-opened_on", "-pk"
     )
     entries = (
-        latest_changes_as_of(cohort, end)
-        .filter(status=S.DROPPED_OUT)
+        EnrollmentStatusChange.objects.filter(pk__in=entry_ids)
         .select_related("child__village__township", "child__household")
         .annotate(
             case_id=Subquery(case.values("pk")[:1]),
@@ -302,12 +369,10 @@ def compute_month(county: County, month: datetime.date) -> dict:
     earliest, latest = school_age_birth_range(end)
     cohort = Child.objects.filter(
         village__township__county=county, birth_date__gte=earliest, birth_date__lte=latest
-    ).values("pk")
+    )
 
-    statuses = _status_counts(cohort, end)
-    starts = _dropouts_on(cohort, first - datetime.timedelta(days=1))
-    flows = _flows(cohort, first, end)
-    named = _outstanding(cohort, end)
+    counts, dropout_entries = _village_figures(cohort, first, end)
+    named = _outstanding(dropout_entries, end)
     notices = _overdue_notices(county, end)
     ending = _exemptions_ending(county, end)
 
@@ -319,10 +384,7 @@ def compute_month(county: County, month: datetime.date) -> dict:
     per_village = {}
     for village in villages:
         row = _empty_counts()
-        row.update(statuses.get(village.pk, {}))
-        row.pop("exempted", None)
-        row["dropouts_start"] = starts.get(village.pk, 0)
-        row.update(flows.get(village.pk, {}))
+        row.update(counts.get(village.pk, {}))
         per_village[village.pk] = row
     for item in notices:
         per_village[item["village_id"]]["notices_overdue"] += 1
