@@ -89,9 +89,9 @@ def load_dropout_demo(county, users, scale=None) -> str:
             made += 1
             continue
         for offset in (1, 5):
-            cases.log_persuasion(
-                actor=actor, case=case, date=opened + datetime.timedelta(days=offset), **PERSUASION
-            )
+            # A dropout of the last few days has had fewer days of visits (none in the future).
+            visited = min(opened + datetime.timedelta(days=offset), today)
+            cases.log_persuasion(actor=actor, case=case, date=visited, **PERSUASION)
         if state == "persuading":
             pass
         elif state == "notice":
