@@ -130,3 +130,27 @@ def _catalogues_survive_flushes(request, django_db_blocker):
     if flushed:
         with django_db_blocker.unblock():
             restore_catalogues()
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The default cache on Redis as deployed (caches that every worker must share are kept
+    only there), under a key prefix of this test's own, emptied before and after."""
+    import uuid
+
+    from django.conf import settings as live
+    from django.core.cache import cache
+
+    if not live.REDIS_AVAILABLE:
+        pytest.fail(f"Redis is not reachable at {live.TEST_REDIS_URL}")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": live.TEST_REDIS_URL,
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+            "TIMEOUT": 60,
+        }
+    }
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,8 +1,6 @@
 """Ledger summaries are cached on a shared cache (Redis) until the next status change."""
 
-import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -10,24 +8,6 @@ from enrollment.models import EnrollmentStatus
 from enrollment.services import change_status
 
 from ..conftest import client_for
-
-
-@pytest.fixture
-def redis_cache(settings):
-    from django.conf import settings as live
-
-    if not live.REDIS_AVAILABLE:
-        pytest.fail(f"Redis is not reachable at {live.TEST_REDIS_URL}")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": live.TEST_REDIS_URL,
-            "KEY_PREFIX": "test-summary",
-        }
-    }
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _total(client, world):

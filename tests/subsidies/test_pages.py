@@ -279,28 +279,8 @@ def test_the_payment_list_counts_up_to_a_cap_and_filtered_lists_exactly(
     assert school2.context["summary"]["count"] == 1
 
 
-@pytest.fixture
-def shared_cache(settings):
-    """A Redis cache as deployed (the paid totals are cached only on a cache every worker
-    shares), under a key prefix of its own."""
-    import uuid
-
-    from django.conf import settings as live
-
-    if not live.REDIS_AVAILABLE:
-        pytest.fail(f"Redis is not reachable at {live.TEST_REDIS_URL}")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": live.TEST_REDIS_URL,
-            "KEY_PREFIX": f"test-paid-{uuid.uuid4().hex}",
-            "TIMEOUT": 60,
-        }
-    }
-
-
 def test_the_paid_totals_are_cached_per_filter_until_a_batch_is_paid(
-    three_payments, shared_cache, django_capture_on_commit_callbacks
+    three_payments, redis_cache, django_capture_on_commit_callbacks
 ):
     w = three_payments
 
@@ -323,7 +303,7 @@ def test_the_paid_totals_are_cached_per_filter_until_a_batch_is_paid(
     assert totals(school=w.school2.pk) == (2, True)
 
 
-def test_a_township_does_not_see_the_totals_cached_for_the_county(three_payments, shared_cache):
+def test_a_township_does_not_see_the_totals_cached_for_the_county(three_payments, redis_cache):
     w = three_payments
     assert get(w.bureau, "payment_list").context["summary"]["count"] == 3
     assert get(w.township2_user, "payment_list").context["summary"]["count"] == 1

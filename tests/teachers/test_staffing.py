@@ -4,7 +4,6 @@ school computed per stage then summed), township and county; vacancies and over-
 import datetime
 from decimal import Decimal
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -150,25 +149,6 @@ def test_the_page_shows_each_schools_row_with_its_figures_and_flags(world):
         '<td class="" data-vacancy>0</td><td class="text-warning-emphasis fw-semibold" data-over>'
         '<i class="bi bi-exclamation-triangle"></i> 1</td></tr>'
     ) in html.split(over)[1]
-
-
-@pytest.fixture
-def redis_cache(settings):
-    from django.conf import settings as live
-    from django.core.cache import cache
-
-    if not live.REDIS_AVAILABLE:
-        pytest.fail(f"Redis is not reachable at {live.TEST_REDIS_URL}")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": live.TEST_REDIS_URL,
-            "KEY_PREFIX": "test-staffing",
-        }
-    }
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_pupils_are_cached_and_an_enrolment_or_a_departure_shows_at_once(
