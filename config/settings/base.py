@@ -309,3 +309,6 @@ LOGGING = {
     # django-axes logs every login at INFO; keep lockouts and failures (WARNING) only.
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# A filter's empty choice reads "All" (全部), as the hand-labelled ones do, not "---------".
+FILTERS_EMPTY_CHOICE_LABEL = _("All")

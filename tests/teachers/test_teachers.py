@@ -226,3 +226,17 @@ def test_teacher_list_query_count_is_bounded(world, django_assert_max_num_querie
     with django_assert_max_num_queries(15):
         response = client.get(reverse("teachers:teacher_list"))
     assert len(response.context["page"].object_list) == 50
+
+
+def test_the_list_filters_offer_all_as_their_empty_choice(world):
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        page = client_for(world.admin).get(
+            reverse("teachers:teacher_list"), HTTP_ACCEPT_LANGUAGE="zh-hans"
+        )
+    html = page.content.decode()
+    assert "---------" not in html
+    assert '<select name="post_type"' in html
+    post_type = html.split('<select name="post_type"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="">全部</option>' in post_type.replace(" selected", "")
