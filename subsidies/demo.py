@@ -15,7 +15,6 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from core.bulk_copy import copy_insert
@@ -23,14 +22,11 @@ from enrollment.models import Child, EnrollmentStatus, PovertyStatus, School
 from enrollment.services import change_status
 
 from .eligibility import (
-    CHANGE,
     ENTITLED_STATUSES,
-    MONEY,
     PRE_IDENTIFYING_STATUSES,
     as_of_day,
-    eligibility_q,
     eligible_children,
-    expected_amount_expression,
+    entitled_amount_expression,
     latest_changes,
 )
 from .models import (
@@ -267,14 +263,7 @@ def _entitled_by_programme(paid: list[tuple], children):
     entitled = {}
     for day, programmes in by_day.items():
         amounts = {
-            f"amount_{index}": Case(
-                When(
-                    eligibility_q(programme, period, CHANGE),
-                    then=expected_amount_expression(programme),
-                ),
-                default=Value(None),
-                output_field=MONEY,
-            )
+            f"amount_{index}": entitled_amount_expression(programme, period)
             for index, (programme, period) in enumerate(programmes)
         }
         rows = list(

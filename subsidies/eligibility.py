@@ -196,6 +196,16 @@ def expected_amount_expression(programme: Programme):
     return Case(When(c_boarder=True, then=full), default=reduced, output_field=MONEY)
 
 
+def entitled_amount_expression(programme: Programme, period: str, ref=CHANGE):
+    """The standard due to a child for `period` when it is entitled to it, NULL when not: one
+    column per programme, so that one read of the county's statuses serves every programme."""
+    return Case(
+        When(eligibility_q(programme, period, ref), then=expected_amount_expression(programme)),
+        default=Value(None),
+        output_field=MONEY,
+    )
+
+
 def latest_changes(day: datetime.date, children: QuerySet | None = None) -> QuerySet:
     """Each child's status change in effect on `day` (the latest effective on or before it),
     annotated with the same c_* situation as with_situation() — by joins instead of correlated

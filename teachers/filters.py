@@ -23,10 +23,6 @@ class ScopedFilterSet(django_filters.FilterSet):
                 if name in self.filters:
                     self.filters[name].queryset = model.objects.for_user(user)
         for field in self.form.fields.values():
-            if hasattr(field, "empty_label"):
-                field.empty_label = _("All")
-            elif getattr(field, "choices", None) and list(field.choices)[0][0] == "":
-                field.choices = [("", _("All"))] + list(field.choices)[1:]
             select = getattr(field.widget, "input_type", "") == "select"
             css = "form-select" if select else "form-control"
             field.widget.attrs["class"] = f"{css} {css}-sm"

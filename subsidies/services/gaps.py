@@ -15,7 +15,6 @@ from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     Case,
-    DecimalField,
     F,
     OuterRef,
     Q,
@@ -35,8 +34,7 @@ from ..eligibility import (
     CHANGE,
     ENTITLED_STATUSES,
     as_of_day,
-    eligibility_q,
-    expected_amount_expression,
+    entitled_amount_expression,
     latest_changes,
     needy_q,
 )
@@ -45,7 +43,6 @@ from ..roles import GAP_CHECK_ROLES
 from .common import require_county_role
 
 logger = logging.getLogger(__name__)
-MONEY = DecimalField(max_digits=12, decimal_places=2)
 ZERO = Decimal("0.00")
 
 
@@ -93,14 +90,7 @@ def _situations(county_children, day, year: int, checks: dict):
     and per checked programme `due_<pk>`: the standard due when the child is entitled to it,
     NULL when not. `checks` maps programme pk → (programme, payment period)."""
     columns = {
-        f"due_{pk}": Case(
-            When(
-                eligibility_q(programme, payment_period, CHANGE),
-                then=expected_amount_expression(programme),
-            ),
-            default=Value(None),
-            output_field=MONEY,
-        )
+        f"due_{pk}": entitled_amount_expression(programme, payment_period)
         for pk, (programme, payment_period) in checks.items()
     }
     return (
