@@ -120,16 +120,32 @@ def restore_catalogues():
             getattr(importlib.import_module(module), function)(apps, None)
 
 
+_FLUSHED = pytest.StashKey()
+
+
 @pytest.fixture(autouse=True)
 def _catalogues_survive_flushes(request, django_db_blocker):
-    yield
+    """Mark a test whose database pytest-django flushes when it ends; the catalogues are put
+    back after that flush, in `pytest_runtest_teardown` below (this fixture's own teardown
+    would run before it)."""
     marker = request.node.get_closest_marker("django_db")
     flushed = {"transactional_db", "live_server"} & set(request.fixturenames) or (
         marker is not None and marker.kwargs.get("transaction")
     )
     if flushed:
-        with django_db_blocker.unblock():
+        request.node.stash[_FLUSHED] = django_db_blocker
+    yield
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    result = yield
+    blocker = item.stash.get(_FLUSHED, None)
+    # With no next test the session's fixtures, the test database with them, are gone too.
+    if blocker is not None and nextitem is not None:
+        with blocker.unblock():
             restore_catalogues()
+    return result
 
 
 @pytest.fixture
