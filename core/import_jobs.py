@@ -5,15 +5,16 @@ so a dry run that has gone stale cannot write wrong rows."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import gzip
 import hashlib
-import json
 import logging
 import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import orjson
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
@@ -131,9 +132,25 @@ def _progress_for(job_id: int):
     return progress
 
 
+@contextlib.contextmanager
+def _without_cycle_collector():
+    """An import keeps hundreds of thousands of small objects alive until it ends (cells, rows,
+    outcomes, the plan), and Python's cycle collector walks them all again every time enough
+    new ones are made: a third of the dry run's time at 100,000 rows. They form no reference
+    cycles, so reference counting frees them without it; it is switched back on afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def run_check(job_id: int) -> ImportJob:
     """The dry run: every row's outcome and every error, nothing written. Idempotent."""
-    with translation.override(settings.LANGUAGE_CODE):  # the report is read in Chinese
+    # The report is read in Chinese.
+    with translation.override(settings.LANGUAGE_CODE), _without_cycle_collector():
         return _run_check(job_id)
 
 
@@ -183,7 +200,7 @@ def request_commit(*, job: ImportJob, actor) -> ImportJob:
 def run_commit(job_id: int) -> ImportJob:
     """Check the file again against the database as it is now and write it all in one
     transaction, or nothing (a new error found now rejects the job with the fresh report)."""
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(settings.LANGUAGE_CODE), _without_cycle_collector():
         return _run_commit(job_id)
 
 
@@ -253,9 +270,7 @@ def _keep_plan(job: ImportJob, frozen: dict | None) -> None:
     """Keep the checked plan for the commit, which then need not read the file again."""
     if frozen is None:
         return
-    data = gzip.compress(
-        json.dumps(frozen, ensure_ascii=False, separators=(",", ":")).encode(), compresslevel=1
-    )
+    data = gzip.compress(orjson.dumps(frozen), compresslevel=1)
     job.plan_file.save(f"{job.pk}.json.gz", ContentFile(data), save=False)
 
 
@@ -264,8 +279,8 @@ def _kept_plan(job: ImportJob, handler, *, scope, user) -> Plan | None:
         return None
     try:
         with job.plan_file.open("rb") as handle:
-            frozen = json.loads(gzip.decompress(handle.read()))
-    except (OSError, ValueError):
+            frozen = orjson.loads(gzip.decompress(handle.read()))
+    except (OSError, ValueError):  # orjson.JSONDecodeError is a ValueError
         logger.warning(
             "Import %s: the kept plan could not be read; checking the file again", job.pk
         )
