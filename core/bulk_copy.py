@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import operator
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from django.db import connection
 from django.utils import timezone
@@ -29,28 +29,40 @@ class WriteLane:
 
     def __init__(self):
         self._pending: list[Future] = []
+        self._failed = False
         self._executor = None
         if connection.vendor == "postgresql":
             connection.ensure_connection()
             self._raw = connection.connection
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="write-lane")
 
-    def submit(self, work: Callable, *args) -> None:
-        """Run `work(cursor, *args)` after everything submitted before it."""
+    def submit(self, work: Callable, *args) -> Future:
+        """Run `work(cursor, *args)` after everything submitted before it (not at all once
+        something before it failed). Its future gives what it returns."""
         if self._executor is None:
+            done = Future()
             with connection.cursor() as cursor:
-                work(cursor, *args)
-            return
-        self._pending.append(self._executor.submit(self._run, work, args))
+                done.set_result(work(cursor, *args))
+            return done
+        future = self._executor.submit(self._run, work, args)
+        self._pending.append(future)
+        return future
 
     def _run(self, work, args):
-        with connection.wrap_database_errors, self._raw.cursor() as cursor:
-            work(cursor, *args)
+        if self._failed:
+            raise RuntimeError("skipped: earlier work of this lane failed")
+        try:
+            with connection.wrap_database_errors, self._raw.cursor() as cursor:
+                return work(cursor, *args)
+        except BaseException:
+            self._failed = True
+            raise
 
     def drain(self) -> None:
         """Wait for all the work; the first failure is raised here (the work after it then
         failed too, in the aborted transaction that the caller rolls back)."""
         pending, self._pending = self._pending, []
+        wait(pending)  # all of it: the connection is the caller's again only then
         for future in pending:
             future.result()
 

@@ -25,7 +25,15 @@ from django.utils.translation import gettext as _
 
 from . import audit
 from .errors import DomainError
-from .imports import Outcome, Plan, WorkbookRefused, check_workbook, get_importer, read_rows
+from .imports import (
+    Outcome,
+    Plan,
+    StalePlan,
+    WorkbookRefused,
+    check_workbook,
+    get_importer,
+    read_rows,
+)
 from .models import ImportJob
 
 logger = logging.getLogger(__name__)
@@ -217,12 +225,18 @@ def _run_commit(job_id: int) -> ImportJob:
                 return job
             scope = handler.resolve_scope(actor, job.scope_key)
             plan = _kept_plan(job, handler, scope=scope, user=actor)
+            if plan is not None:
+                try:
+                    with transaction.atomic():  # a savepoint: a stale plan's writes are undone
+                        handler.apply(plan, scope=scope, user=actor, job=job)
+                except StalePlan:
+                    plan = None
             if plan is None:  # none kept, or the database changed since the dry run
                 plan = build_plan(job, user=actor)
                 _record_report(job, plan)
                 if not plan.ok:
                     raise _Stale
-            handler.apply(plan, scope=scope, user=actor, job=job)
+                handler.apply(plan, scope=scope, user=actor, job=job)
             _drop_kept_plan(job)
             # The rows go in bulk (no per-row signals): the import is audited once, here.
             audit.record(

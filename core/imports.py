@@ -77,6 +77,11 @@ def _limit(name: str, default: int) -> int:
 # --- errors and outcomes ---------------------------------------------------------------------
 
 
+class StalePlan(Exception):
+    """Raised by an importer's apply() when the kept plan it was given turns out to depend on
+    data that changed since the dry run. Its writes are undone and the file is checked again."""
+
+
 class WorkbookRefused(Exception):
     """The file as a whole cannot be trusted or read; the message says why, in Chinese."""
 
@@ -206,7 +211,8 @@ class Importer:
 
     def thaw(self, frozen: dict, *, scope, user) -> Plan | None:
         """The kept plan, called inside the commit's transaction; None when the database has
-        changed since the dry run (the commit then checks the file again)."""
+        changed since the dry run (the commit then checks the file again). An importer may
+        instead check that in apply(), while it writes, and raise StalePlan."""
         return None
 
     def column(self, field_name: str) -> ImportColumn:

@@ -10,6 +10,7 @@ why, and never goes back before the last recorded change.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 from collections import defaultdict
@@ -34,6 +35,7 @@ from core.imports import (
     Plan,
     RowOutcome,
     SheetRow,
+    StalePlan,
     clean_id,
     clean_text,
     display,
@@ -127,6 +129,7 @@ class PolicePayload:
     changed_children: list = field(default_factory=list)  # [pk, {attname: value}, key | None]
     first_listed_ids: list = field(default_factory=list)  # existing children never listed
     township_ids: set = field(default_factory=set)
+    verify_in: list | None = None  # a kept plan's villages, to check the digest against
 
     def to_json(self) -> dict:
         return {
@@ -173,9 +176,10 @@ _EXISTING_FIELDS = (
 )
 
 
-def _children_by_id(numbers: list[str]):
+def _children_by_id(numbers: list[str], cursor=None):
     """The registered children among `numbers`, as dicts of _EXISTING_FIELDS. On PostgreSQL
-    one query with the IDs as an array (100,000 IN-list parameters cost seconds to build)."""
+    one query with the IDs as an array (100,000 IN-list parameters cost seconds to build),
+    through `cursor` (a WriteLane's) or the connection's own."""
     if connection.vendor != "postgresql":
         for chunk in iter_chunks(numbers, 5000):
             yield from Child.objects.filter(resident_id__in=chunk).values(*_EXISTING_FIELDS)
@@ -184,7 +188,9 @@ def _children_by_id(numbers: list[str]):
         model.__name__: connection.ops.quote_name(model._meta.db_table)
         for model in (Child, Household, Village, Township)
     }
-    with connection.cursor() as cursor:
+    with contextlib.ExitStack() as stack:
+        if cursor is None:
+            cursor = stack.enter_context(connection.cursor())
         cursor.execute(
             f"""
             SELECT c.id, c.resident_id, c.name, c.guardian_name, c.guardian_relation,
@@ -202,16 +208,39 @@ def _children_by_id(numbers: list[str]):
             yield dict(zip(_EXISTING_FIELDS, row, strict=True))
 
 
-def _households_of(village_ids: list[int]) -> dict[tuple[int, str], int]:
+def _households_of(village_ids: list[int], cursor=None) -> dict[tuple[int, str], int]:
     """(village, address) -> the household's pk (the first one, should there be two)."""
+    if connection.vendor != "postgresql" or cursor is None:
+        rows = (
+            Household.objects.filter(village_id__in=village_ids)
+            .order_by("pk")
+            .values_list("village_id", "address", "pk")
+        )
+    else:
+        cursor.execute(
+            f"SELECT village_id, address, id FROM {Household._meta.db_table} "
+            "WHERE village_id = ANY(%s) ORDER BY id",
+            [list(village_ids)],
+        )
+        rows = cursor.fetchall()
     households = {}
-    for village_id, address, pk in (
-        Household.objects.filter(village_id__in=village_ids)
-        .order_by("pk")
-        .values_list("village_id", "address", "pk")
-    ):
+    for village_id, address, pk in rows:
         households.setdefault((village_id, address), pk)
     return households
+
+
+def _candidate_numbers(rows: list[SheetRow]) -> list[str]:
+    """The file's resident IDs as cleaned, before each row is checked (the database state
+    they select is read meanwhile); for a file without errors, exactly the IDs the plan uses."""
+    numbers = []
+    for row in rows:
+        try:
+            number = clean_id(row.values["resident_id"])
+        except IdStoredAsNumber:
+            continue
+        if number:
+            numbers.append(number)
+    return numbers
 
 
 _SEXES = {"男": str(Sex.MALE), "女": str(Sex.FEMALE)}
@@ -310,11 +339,11 @@ class PoliceExtractImporter(Importer):
             return list(villages.filter(township__county=scope))
         return list(villages.filter(township=scope))
 
-    def _read_state(self, villages, numbers):
+    def _read_state(self, villages, numbers, cursor=None):
         """What the plan depends on in the database: the file's children as registered now and
         the households of the place; with a digest of it all, to tell later if it changed."""
-        existing = {child["resident_id"]: child for child in _children_by_id(numbers)}
-        households = _households_of([village.pk for village in villages])
+        existing = {child["resident_id"]: child for child in _children_by_id(numbers, cursor)}
+        households = _households_of([village.pk for village in villages], cursor)
         digest = hashlib.sha256()
         for part in (
             (_today().isoformat(), _school_age_min()),
@@ -336,7 +365,51 @@ class PoliceExtractImporter(Importer):
         village_id_set = set(village_ids)
 
         column = {c.field: c.header for c in self.columns}
-        outcomes, parsed_rows, first_row_of = [], [], {}
+        outcomes, parsed_rows = [], []
+        numbers = _candidate_numbers(rows)
+        with write_lane() as lane:
+            # The database reads its part while the rows are checked here.
+            state = lane.submit(lambda cursor: self._read_state(villages, numbers, cursor))
+
+            def report(done):  # not while the read holds the connection: it would wait for it
+                if progress and state.done():
+                    progress(done)
+
+            self._check_rows(rows, column, today, by_code, by_name, outcomes, parsed_rows, report)
+        existing, households, digest = state.result()
+        payload = PolicePayload(digest=digest, numbers=numbers)
+        # Born after this day: younger than school age on the reference date (31 August).
+        youngest = _school_age_min()
+        latest_school_age_birth = birth_range_for_ages(today, youngest, youngest)[1]
+        for outcome, data in zip(outcomes, parsed_rows, strict=True):
+            if outcome.failed:
+                continue
+            village = data["village"]
+            key = (village.pk, data["address"])
+            child = existing.get(data["number"])
+            if child is None:
+                self._plan_new(
+                    outcome, data, key, households, payload, today, latest_school_age_birth
+                )
+                continue
+            if child["village_id"] not in village_id_set:
+                outcome.error(
+                    column["resident_id"],
+                    data["number"],
+                    _(
+                        "This child is registered in %(township)s, outside the place of this "
+                        "import; the county bureau must confirm the move first."
+                    )
+                    % {"township": child["village__township__name"]},
+                )
+                continue
+            self._plan_existing(outcome, child, data, key, households, payload)
+        return Plan(outcomes=outcomes, payload=payload)
+
+    def _check_rows(self, rows, column, today, by_code, by_name, outcomes, parsed_rows, progress):
+        """Each row checked on its own (and against the rows above it): its outcome, and its
+        cleaned values for the plan."""
+        first_row_of = {}
         for row in rows:
             outcome = RowOutcome(row)
             outcome.parsed_id = None
@@ -440,37 +513,6 @@ class PoliceExtractImporter(Importer):
             if progress and len(outcomes) % 5000 == 0:
                 progress(len(outcomes))
 
-        numbers = [data["number"] for data in parsed_rows if data["number"]]
-        existing, households, digest = self._read_state(villages, numbers)
-        payload = PolicePayload(digest=digest, numbers=numbers)
-        # Born after this day: younger than school age on the reference date (31 August).
-        youngest = _school_age_min()
-        latest_school_age_birth = birth_range_for_ages(today, youngest, youngest)[1]
-        for outcome, data in zip(outcomes, parsed_rows, strict=True):
-            if outcome.failed:
-                continue
-            village = data["village"]
-            key = (village.pk, data["address"])
-            child = existing.get(data["number"])
-            if child is None:
-                self._plan_new(
-                    outcome, data, key, households, payload, today, latest_school_age_birth
-                )
-                continue
-            if child["village_id"] not in village_id_set:
-                outcome.error(
-                    column["resident_id"],
-                    data["number"],
-                    _(
-                        "This child is registered in %(township)s, outside the place of this "
-                        "import; the county bureau must confirm the move first."
-                    )
-                    % {"township": child["village__township__name"]},
-                )
-                continue
-            self._plan_existing(outcome, child, data, key, households, payload)
-        return Plan(outcomes=outcomes, payload=payload)
-
     def _village(self, outcome, raw, by_code, by_name, column):
         text = clean_text(raw)
         header = column["village"]
@@ -573,15 +615,19 @@ class PoliceExtractImporter(Importer):
         return plan.payload.to_json()
 
     def thaw(self, frozen: dict, *, scope, user) -> Plan | None:
-        """The dry run's plan, when nothing it depended on has changed since (the townships
-        are locked first, so no other import changes them until this one commits)."""
+        """The dry run's plan, to be used when nothing it depended on has changed since: apply()
+        checks that first (the townships are locked here, so no other import changes them
+        until this one commits)."""
         payload = PolicePayload.from_json(frozen)
         villages = self._villages(scope)
         self._lock_townships({village.township_id for village in villages})
-        _existing, _households, digest = self._read_state(villages, payload.numbers)
-        if digest != payload.digest:
-            return None
+        payload.verify_in = villages  # by apply(), while it builds the rows
         return Plan(outcomes=[], payload=payload)
+
+    def _verify(self, cursor, villages, payload: PolicePayload) -> None:
+        _existing, _households, digest = self._read_state(villages, payload.numbers, cursor)
+        if digest != payload.digest:
+            raise StalePlan
 
     # -- the commit --
 
@@ -605,6 +651,8 @@ class PoliceExtractImporter(Importer):
         }
         # The lane writes while this thread builds the next rows (see WriteLane).
         with write_lane() as lane:
+            if payload.verify_in is not None:  # a kept plan; nothing is written if it is stale
+                lane.submit(self._verify, payload.verify_in, payload)
             lane.submit(_mark_first_listed, payload.first_listed_ids, today)
             created = copy_insert(
                 Household,

@@ -2,7 +2,10 @@
 
 import datetime
 
-from core.bulk_copy import copy_insert
+import pytest
+from django.db import transaction
+
+from core.bulk_copy import copy_insert, reserve_ids, write_lane
 from core.resident_id import make_resident_id
 from enrollment.models import Child, EnrollmentStatus, EnrollmentStatusChange, Household
 
@@ -122,3 +125,41 @@ def test_a_history_table_of_links_is_copied_as_a_plain_table(world):
         return_ids=False,
     )
     assert links.objects.get().child == world.child1
+
+
+def test_rows_written_through_a_lane_are_the_same_rows_in_the_same_transaction(world):
+    with write_lane() as lane:
+        ids = copy_insert(
+            Child,
+            [_attributes(world, 30), _attributes(world, 31)],
+            history_user=world.bureau,
+            ids=reserve_ids(Child, 2),
+            lane=lane,
+        )
+        counted = lane.submit(
+            lambda cursor: cursor.execute(
+                f"SELECT count(*) FROM {Child._meta.db_table} WHERE id = ANY(%s)", [ids]
+            ).fetchone()[0]
+        )
+    assert counted.result() == 2  # the lane's later work sees its earlier writes
+    copied = Child.objects.filter(pk__in=ids).order_by("pk")
+    assert [child.name for child in copied] == ["王30", "王31"]
+    assert [child.history.get().history_user for child in copied] == [world.bureau] * 2
+
+
+def test_after_a_lane_fails_its_later_work_is_skipped_and_the_first_error_is_raised(world):
+    class Refused(Exception):
+        pass
+
+    def refuse(_cursor):
+        raise Refused
+
+    ran = []
+    before = Child.objects.count()
+    with pytest.raises(Refused), transaction.atomic():
+        with write_lane() as lane:
+            lane.submit(refuse)
+            copy_insert(Child, [_attributes(world, 40)], lane=lane)
+            lane.submit(lambda _cursor: ran.append("later work"))
+    assert ran == []
+    assert Child.objects.count() == before
