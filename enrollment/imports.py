@@ -10,14 +10,14 @@ why, and never goes back before the last recorded change.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import hashlib
+import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -122,7 +122,7 @@ class PolicePayload:
     the commit when the database has not changed since (`digest`)."""
 
     digest: str = ""  # of everything in the database the plan depended on
-    numbers: list = field(default_factory=list)  # the file's resident IDs, to check it again
+    existing_ids: list = field(default_factory=list)  # the registered children it lists
     household_ids: dict = field(default_factory=dict)  # (village_id, address) -> pk, existing
     new_households: dict = field(default_factory=dict)  # (village_id, address) -> head's name
     new_children: list = field(default_factory=list)  # Child attributes + "household_key"
@@ -134,7 +134,7 @@ class PolicePayload:
     def to_json(self) -> dict:
         return {
             "digest": self.digest,
-            "numbers": self.numbers,
+            "existing_ids": self.existing_ids,
             "household_ids": [[*key, pk] for key, pk in self.household_ids.items()],
             "new_households": [[*key, head] for key, head in self.new_households.items()],
             "new_children": self.new_children,
@@ -147,7 +147,7 @@ class PolicePayload:
     def from_json(cls, data: dict) -> PolicePayload:
         return cls(
             digest=data["digest"],
-            numbers=data["numbers"],
+            existing_ids=data["existing_ids"],
             household_ids={(v, a): pk for v, a, pk in data["household_ids"]},
             new_households={(v, a): head for v, a, head in data["new_households"]},
             new_children=data["new_children"],
@@ -176,71 +176,106 @@ _EXISTING_FIELDS = (
 )
 
 
-def _children_by_id(numbers: list[str], cursor=None):
+def _tables() -> dict[str, str]:
+    return {
+        model.__name__: connection.ops.quote_name(model._meta.db_table)
+        for model in (Child, Household, Village, Township)
+    }
+
+
+# _EXISTING_FIELDS in SQL, and where they come from: the children {where} selects.
+_EXISTING_COLUMNS = """c.id, c.resident_id, c.name, c.guardian_name, c.guardian_relation,
+    c.guardian_phone, c.current_address, c.police_listed_on, c.village_id, c.household_id,
+    h.address, v.name, v.township_id, t.name"""
+_EXISTING_FROM = """{Child} c
+    JOIN {Household} h ON h.id = c.household_id
+    JOIN {Village} v ON v.id = c.village_id
+    JOIN {Township} t ON t.id = v.township_id
+    WHERE {where}"""
+
+
+_BY_NUMBER = "c.resident_id = ANY(%(numbers)s)"
+
+
+def _children_by_id(numbers: list[str]):
     """The registered children among `numbers`, as dicts of _EXISTING_FIELDS. On PostgreSQL
-    one query with the IDs as an array (100,000 IN-list parameters cost seconds to build),
-    through `cursor` (a WriteLane's) or the connection's own."""
+    one query with the IDs as an array (100,000 IN-list parameters cost seconds to build)."""
     if connection.vendor != "postgresql":
         for chunk in iter_chunks(numbers, 5000):
             yield from Child.objects.filter(resident_id__in=chunk).values(*_EXISTING_FIELDS)
         return
-    tables = {
-        model.__name__: connection.ops.quote_name(model._meta.db_table)
-        for model in (Child, Household, Village, Township)
-    }
-    with contextlib.ExitStack() as stack:
-        if cursor is None:
-            cursor = stack.enter_context(connection.cursor())
+    with connection.cursor() as cursor:
         cursor.execute(
-            f"""
-            SELECT c.id, c.resident_id, c.name, c.guardian_name, c.guardian_relation,
-                   c.guardian_phone, c.current_address, c.police_listed_on, c.village_id,
-                   c.household_id, h.address, v.name, v.township_id, t.name
-            FROM {tables["Child"]} c
-            JOIN {tables["Household"]} h ON h.id = c.household_id
-            JOIN {tables["Village"]} v ON v.id = c.village_id
-            JOIN {tables["Township"]} t ON t.id = v.township_id
-            WHERE c.resident_id = ANY(%s)
-            """,
-            [list(numbers)],
+            f"SELECT {_EXISTING_COLUMNS} "
+            f"FROM {_EXISTING_FROM.format(**_tables(), where=_BY_NUMBER)}",
+            {"numbers": list(numbers)},
         )
         for row in cursor.fetchall():
             yield dict(zip(_EXISTING_FIELDS, row, strict=True))
 
 
-def _households_of(village_ids: list[int], cursor=None) -> dict[tuple[int, str], int]:
+def _households_of(village_ids: list[int]) -> dict[tuple[int, str], int]:
     """(village, address) -> the household's pk (the first one, should there be two)."""
-    if connection.vendor != "postgresql" or cursor is None:
-        rows = (
-            Household.objects.filter(village_id__in=village_ids)
-            .order_by("pk")
-            .values_list("village_id", "address", "pk")
-        )
-    else:
-        cursor.execute(
-            f"SELECT village_id, address, id FROM {Household._meta.db_table} "
-            "WHERE village_id = ANY(%s) ORDER BY id",
-            [list(village_ids)],
-        )
-        rows = cursor.fetchall()
     households = {}
-    for village_id, address, pk in rows:
+    for village_id, address, pk in (
+        Household.objects.filter(village_id__in=village_ids)
+        .order_by("pk")
+        .values_list("village_id", "address", "pk")
+    ):
         households.setdefault((village_id, address), pk)
     return households
 
 
-def _candidate_numbers(rows: list[SheetRow]) -> list[str]:
-    """The file's resident IDs as cleaned, before each row is checked (the database state
-    they select is read meanwhile); for a file without errors, exactly the IDs the plan uses."""
-    numbers = []
-    for row in rows:
-        try:
-            number = clean_id(row.values["resident_id"])
-        except IdStoredAsNumber:
-            continue
-        if number:
-            numbers.append(number)
-    return numbers
+def _state_digest(cursor, village_ids: list[int], child_ids: list[int]) -> str:
+    """A digest of everything in the database a police extract's plan depends on: the place's
+    villages and households and the registered children the file lists, to tell at the commit
+    whether the dry run's plan still holds (a child registered since under one of the file's
+    new IDs stops the commit's COPY instead: the resident ID is unique). On PostgreSQL the
+    server computes it (a sum of row hashes: no rows travel, no sorting) through `cursor`, so
+    that it can run in a WriteLane while Python works; elsewhere Python reads the rows."""
+    digest = hashlib.sha256(repr((_today().isoformat(), _school_age_min())).encode())
+    if connection.vendor != "postgresql":
+        villages = Village.objects.filter(pk__in=village_ids).order_by("pk")
+        for part in (
+            list(villages.values_list("pk", "code", "name", "township_id")),
+            sorted(
+                tuple(child.values())
+                for child in Child.objects.filter(pk__in=child_ids).values(*_EXISTING_FIELDS)
+            ),
+            sorted((*key, pk) for key, pk in _households_of(village_ids).items()),
+        ):
+            digest.update(repr(part).encode())
+        return digest.hexdigest()
+
+    def rows_hash(columns: str, source: str) -> str:
+        return (
+            f"(SELECT count(*) || ':' || coalesce(sum(hashtextextended(ROW({columns})::text, 0)),"
+            f" 0) FROM {source})"
+        )
+
+    tables = _tables()
+    cursor.execute(
+        "SELECT "
+        + ", ".join(
+            (
+                rows_hash(
+                    "v.id, v.code, v.name, v.township_id",
+                    f"{tables['Village']} v WHERE v.id = ANY(%(villages)s)",
+                ),
+                rows_hash(
+                    _EXISTING_COLUMNS,
+                    _EXISTING_FROM.format(**tables, where="c.id = ANY(%(children)s)"),
+                ),
+                rows_hash(
+                    "h.id, h.village_id, h.address",
+                    f"{tables['Household']} h WHERE h.village_id = ANY(%(villages)s)",
+                ),
+            )
+        ),
+        {"villages": list(village_ids), "children": list(child_ids)},
+    )
+    digest.update(repr(cursor.fetchone()).encode())
+    return digest.hexdigest()
 
 
 _SEXES = {"男": str(Sex.MALE), "女": str(Sex.FEMALE)}
@@ -339,20 +374,11 @@ class PoliceExtractImporter(Importer):
             return list(villages.filter(township__county=scope))
         return list(villages.filter(township=scope))
 
-    def _read_state(self, villages, numbers, cursor=None):
+    def _read_state(self, villages, numbers):
         """What the plan depends on in the database: the file's children as registered now and
-        the households of the place; with a digest of it all, to tell later if it changed."""
-        existing = {child["resident_id"]: child for child in _children_by_id(numbers, cursor)}
-        households = _households_of([village.pk for village in villages], cursor)
-        digest = hashlib.sha256()
-        for part in (
-            (_today().isoformat(), _school_age_min()),
-            sorted((v.pk, v.code, v.name, v.township_id) for v in villages),
-            sorted(tuple(child.values()) for child in existing.values()),
-            sorted((*key, pk) for key, pk in households.items()),
-        ):
-            digest.update(repr(part).encode())
-        return existing, households, digest.hexdigest()
+        the households of the place."""
+        existing = {child["resident_id"]: child for child in _children_by_id(numbers)}
+        return existing, _households_of([village.pk for village in villages])
 
     def plan(self, rows: list[SheetRow], *, scope, user, progress=None) -> Plan:
         today = _today()
@@ -366,18 +392,23 @@ class PoliceExtractImporter(Importer):
 
         column = {c.field: c.header for c in self.columns}
         outcomes, parsed_rows = [], []
-        numbers = _candidate_numbers(rows)
-        with write_lane() as lane:
-            # The database reads its part while the rows are checked here.
-            state = lane.submit(lambda cursor: self._read_state(villages, numbers, cursor))
+        self._check_rows(rows, column, today, by_code, by_name, outcomes, parsed_rows, progress)
+        numbers = [data["number"] for data in parsed_rows if data["number"]]
+        existing, households = self._read_state(villages, numbers)
+        payload = PolicePayload(existing_ids=sorted(child["pk"] for child in existing.values()))
+        with write_lane() as lane:  # the server computes the digest while the rows are planned
+            digest = lane.submit(_state_digest, village_ids, payload.existing_ids)
+            self._plan_rows(
+                outcomes, parsed_rows, existing, households, payload, column, village_id_set
+            )
+        payload.digest = digest.result()
+        return Plan(outcomes=outcomes, payload=payload)
 
-            def report(done):  # not while the read holds the connection: it would wait for it
-                if progress and state.done():
-                    progress(done)
-
-            self._check_rows(rows, column, today, by_code, by_name, outcomes, parsed_rows, report)
-        existing, households, digest = state.result()
-        payload = PolicePayload(digest=digest, numbers=numbers)
+    def _plan_rows(
+        self, outcomes, parsed_rows, existing, households, payload, column, village_id_set
+    ):
+        """What each row that passed its own checks would do to the database."""
+        today = _today()
         # Born after this day: younger than school age on the reference date (31 August).
         youngest = _school_age_min()
         latest_school_age_birth = birth_range_for_ages(today, youngest, youngest)[1]
@@ -404,7 +435,6 @@ class PoliceExtractImporter(Importer):
                 )
                 continue
             self._plan_existing(outcome, child, data, key, households, payload)
-        return Plan(outcomes=outcomes, payload=payload)
 
     def _check_rows(self, rows, column, today, by_code, by_name, outcomes, parsed_rows, progress):
         """Each row checked on its own (and against the rows above it): its outcome, and its
@@ -625,8 +655,8 @@ class PoliceExtractImporter(Importer):
         return Plan(outcomes=[], payload=payload)
 
     def _verify(self, cursor, villages, payload: PolicePayload) -> None:
-        _existing, _households, digest = self._read_state(villages, payload.numbers, cursor)
-        if digest != payload.digest:
+        village_ids = [village.pk for village in villages]
+        if _state_digest(cursor, village_ids, payload.existing_ids) != payload.digest:
             raise StalePlan
 
     # -- the commit --
@@ -640,59 +670,70 @@ class PoliceExtractImporter(Importer):
         today = _today()
         self._lock_townships(payload.township_ids)
         _prefer_index_lookups()
+        # Rows go in the order of their indexes' keys: each index then grows page by page
+        # instead of at random places (a quarter less time for the children).
+        household_keys = sorted(payload.new_households)
         new_households = [
             {"village_id": village_id, "address": address, "head_name": head}
-            for (village_id, address), head in payload.new_households.items()
+            for village_id, address in household_keys
+            for head in (payload.new_households[(village_id, address)],)
         ]
+        new_children = sorted(payload.new_children, key=operator.itemgetter("resident_id"))
         household_ids = dict(payload.household_ids)
         reserved = {
             "households": reserve_ids(Household, len(new_households)),
-            "children": reserve_ids(Child, len(payload.new_children)),
+            "children": reserve_ids(Child, len(new_children)),
         }
-        # The lane writes while this thread builds the next rows (see WriteLane).
-        with write_lane() as lane:
-            if payload.verify_in is not None:  # a kept plan; nothing is written if it is stale
-                lane.submit(self._verify, payload.verify_in, payload)
-            lane.submit(_mark_first_listed, payload.first_listed_ids, today)
-            created = copy_insert(
-                Household,
-                new_households,
-                history_user=user,
-                history_reason=POLICE_REASON,
-                ids=reserved["households"],
-                lane=lane,
-            )
-            household_ids.update(zip(payload.new_households, created, strict=True))
-            children = [
-                {
-                    **{name: value for name, value in child.items() if name != "household_key"},
-                    "household_id": household_ids[tuple(child["household_key"])],
-                }
-                for child in payload.new_children
-            ]
-            child_ids = copy_insert(
-                Child,
-                children,
-                history_user=user,
-                history_reason=POLICE_REASON,
-                ids=reserved["children"],
-                lane=lane,
-            )
-            copy_insert(
-                EnrollmentStatusChange,
-                [
+        try:
+            # The lane writes while this thread builds the next rows (see WriteLane).
+            with write_lane() as lane:
+                if payload.verify_in is not None:  # a kept plan; nothing is written if it is stale
+                    lane.submit(self._verify, payload.verify_in, payload)
+                lane.submit(_mark_first_listed, payload.first_listed_ids, today)
+                created = copy_insert(
+                    Household,
+                    new_households,
+                    history_user=user,
+                    history_reason=POLICE_REASON,
+                    ids=reserved["households"],
+                    lane=lane,
+                )
+                household_ids.update(zip(household_keys, created, strict=True))
+                children = [
                     {
-                        "child_id": child_id,
-                        "status": child["status"],
-                        "effective_date": today,
-                        "reason": POLICE_REASON,
-                        "recorded_by_id": user.pk,
+                        **{name: value for name, value in child.items() if name != "household_key"},
+                        "household_id": household_ids[tuple(child["household_key"])],
                     }
-                    for child_id, child in zip(child_ids, children, strict=True)
-                ],
-                return_ids=False,
-                lane=lane,
-            )
+                    for child in new_children
+                ]
+                child_ids = copy_insert(
+                    Child,
+                    children,
+                    history_user=user,
+                    history_reason=POLICE_REASON,
+                    ids=reserved["children"],
+                    lane=lane,
+                )
+                copy_insert(
+                    EnrollmentStatusChange,
+                    [
+                        {
+                            "child_id": child_id,
+                            "status": child["status"],
+                            "effective_date": today,
+                            "reason": POLICE_REASON,
+                            "recorded_by_id": user.pk,
+                        }
+                        for child_id, child in zip(child_ids, children, strict=True)
+                    ],
+                    return_ids=False,
+                    lane=lane,
+                )
+        except IntegrityError:
+            if payload.verify_in is None:
+                raise
+            # A kept plan: a child registered since under one of its new IDs.
+            raise StalePlan from None
         self._apply_changes(payload, household_ids, user)
         transaction.on_commit(lambda: bump_version(LEDGER_SUMMARY_CACHE))
 

@@ -375,3 +375,34 @@ def test_a_kept_plan_is_not_used_once_the_database_changed(world, extract):
     assert job.status == ImportJob.Status.COMMITTED, job.error
     assert (job.rows_new, job.rows_changed, job.rows_unchanged) == (11, 0, 2)  # checked again
     assert world.child1.history.count() == history_before  # no empty "change" written
+
+
+def test_a_child_registered_since_the_check_under_a_new_id_of_the_file_is_not_added_twice(
+    world, extract
+):
+    _response, job = upload(
+        world.township1_user,
+        "police_extract",
+        f"township:{world.township1.pk}",
+        extract.corrected_file(),
+    )
+    assert (job.rows_new, job.rows_changed, job.rows_unchanged) == (11, 1, 1)
+    # Meanwhile a clerk registers 赵一 by hand: the kept plan would insert that ID a second time.
+    Child.objects.create(
+        resident_id=extract.id_a,
+        name="赵一",
+        sex="M",
+        birth_date=D1,
+        village=world.village1,
+        household=world.household1,
+        guardian_name="赵大",
+        guardian_relation="父亲",
+        status=EnrollmentStatus.UNVERIFIED,
+        status_since=D1,
+    )
+    _response, job = commit(world.township1_user, job)
+    assert job.status == ImportJob.Status.COMMITTED, job.error
+    assert job.rows_new == 10  # checked again: 赵一 is now registered, and updated
+    assert Child.objects.filter(resident_id=extract.id_a).count() == 1
+    for resident_id in (extract.id_b, extract.id_k):
+        assert Child.objects.filter(resident_id=resident_id).count() == 1
