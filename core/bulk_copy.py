@@ -14,6 +14,7 @@ import operator
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
+import psycopg
 from django.db import connection
 from django.utils import timezone
 
@@ -52,7 +53,8 @@ class WriteLane:
         if self._failed:
             raise RuntimeError("skipped: earlier work of this lane failed")
         try:
-            with connection.wrap_database_errors, self._raw.cursor() as cursor:
+            # Server-side binding: large array parameters travel as values, not as SQL text.
+            with connection.wrap_database_errors, psycopg.Cursor(self._raw) as cursor:
                 return work(cursor, *args)
         except BaseException:
             self._failed = True

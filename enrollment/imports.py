@@ -44,6 +44,7 @@ from core.imports import (
     parse_date,
 )
 from core.resident_id import ResidentIdError, parse_resident_id
+from core.resident_id import normalise as normalise_resident_id
 
 from .models import (
     ON_ROLL_STATUSES,
@@ -197,21 +198,43 @@ _EXISTING_FROM = """{Child} c
 _BY_NUMBER = "c.resident_id = ANY(%(numbers)s)"
 
 
-def _children_by_id(numbers: list[str]):
-    """The registered children among `numbers`, as dicts of _EXISTING_FIELDS. On PostgreSQL
-    one query with the IDs as an array (100,000 IN-list parameters cost seconds to build)."""
-    if connection.vendor != "postgresql":
+def _children_by_id(numbers: list[str], rows: list | None = None):
+    """The registered children among `numbers`, as dicts of _EXISTING_FIELDS: from `rows`
+    that _fetch_children returned, or read now (on PostgreSQL one query with the IDs as an
+    array: 100,000 IN-list parameters cost seconds to build)."""
+    if rows is None and connection.vendor != "postgresql":
         for chunk in iter_chunks(numbers, 5000):
             yield from Child.objects.filter(resident_id__in=chunk).values(*_EXISTING_FIELDS)
         return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {_EXISTING_COLUMNS} "
-            f"FROM {_EXISTING_FROM.format(**_tables(), where=_BY_NUMBER)}",
-            {"numbers": list(numbers)},
-        )
-        for row in cursor.fetchall():
-            yield dict(zip(_EXISTING_FIELDS, row, strict=True))
+    if rows is None:
+        with connection.cursor() as cursor:
+            rows = _fetch_children(cursor, numbers)
+    for row in rows:
+        yield dict(zip(_EXISTING_FIELDS, row, strict=True))
+
+
+def _fetch_children(cursor, numbers: list[str]) -> list[tuple]:
+    """The rows of _EXISTING_FIELDS of the children among `numbers` (PostgreSQL)."""
+    cursor.execute(
+        f"SELECT {_EXISTING_COLUMNS} FROM {_EXISTING_FROM.format(**_tables(), where=_BY_NUMBER)}",
+        {"numbers": list(numbers)},
+    )
+    return cursor.fetchall()
+
+
+def _candidate_numbers(rows: list[SheetRow]) -> list[str]:
+    """The file's resident IDs as its rows will be checked to hold them, taken beforehand so
+    that the database can look them up meanwhile. For every row whose ID is valid, the same
+    string as the checked one; the others find nobody or do not matter (their rows fail)."""
+    numbers = []
+    for row in rows:
+        try:
+            number = normalise_resident_id(clean_id(row.values["resident_id"]))
+        except IdStoredAsNumber:
+            continue
+        if number:
+            numbers.append(number)
+    return numbers
 
 
 def _households_of(village_ids: list[int]) -> dict[tuple[int, str], int]:
@@ -374,10 +397,12 @@ class PoliceExtractImporter(Importer):
             return list(villages.filter(township__county=scope))
         return list(villages.filter(township=scope))
 
-    def _read_state(self, villages, numbers):
+    def _read_state(self, villages, numbers, children_rows=None):
         """What the plan depends on in the database: the file's children as registered now and
         the households of the place."""
-        existing = {child["resident_id"]: child for child in _children_by_id(numbers)}
+        existing = {
+            child["resident_id"]: child for child in _children_by_id(numbers, children_rows)
+        }
         return existing, _households_of([village.pk for village in villages])
 
     def plan(self, rows: list[SheetRow], *, scope, user, progress=None) -> Plan:
@@ -392,9 +417,23 @@ class PoliceExtractImporter(Importer):
 
         column = {c.field: c.header for c in self.columns}
         outcomes, parsed_rows = [], []
-        self._check_rows(rows, column, today, by_code, by_name, outcomes, parsed_rows, progress)
-        numbers = [data["number"] for data in parsed_rows if data["number"]]
-        existing, households = self._read_state(villages, numbers)
+        if connection.vendor == "postgresql":
+            numbers = _candidate_numbers(rows)
+            with write_lane() as lane:  # PostgreSQL finds the file's children meanwhile
+                children_rows = lane.submit(_fetch_children, numbers)
+
+                def report(done):  # not while the lane holds the connection: it would wait
+                    if progress and children_rows.done():
+                        progress(done)
+
+                self._check_rows(
+                    rows, column, today, by_code, by_name, outcomes, parsed_rows, report
+                )
+            existing, households = self._read_state(villages, numbers, children_rows.result())
+        else:
+            self._check_rows(rows, column, today, by_code, by_name, outcomes, parsed_rows, progress)
+            numbers = [data["number"] for data in parsed_rows if data["number"]]
+            existing, households = self._read_state(villages, numbers)
         payload = PolicePayload(existing_ids=sorted(child["pk"] for child in existing.values()))
         with write_lane() as lane:  # the server computes the digest while the rows are planned
             digest = lane.submit(_state_digest, village_ids, payload.existing_ids)

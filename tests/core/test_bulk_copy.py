@@ -136,11 +136,12 @@ def test_rows_written_through_a_lane_are_the_same_rows_in_the_same_transaction(w
             ids=reserve_ids(Child, 2),
             lane=lane,
         )
-        counted = lane.submit(
-            lambda cursor: cursor.execute(
-                f"SELECT count(*) FROM {Child._meta.db_table} WHERE id = ANY(%s)", [ids]
-            ).fetchone()[0]
-        )
+
+        def count(cursor):
+            cursor.execute(f"SELECT count(*) FROM {Child._meta.db_table} WHERE id IN (%s, %s)", ids)
+            return cursor.fetchone()[0]
+
+        counted = lane.submit(count)
     assert counted.result() == 2  # the lane's later work sees its earlier writes
     copied = Child.objects.filter(pk__in=ids).order_by("pk")
     assert [child.name for child in copied] == ["王30", "王31"]
