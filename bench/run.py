@@ -339,34 +339,52 @@ def measure_mixed_load(
 
 def measure_exports(targets, *, quick: bool) -> list[Result]:
     results = []
+    # (workload, user, what is exported, whether django-import-export is measured too)
     cases = [
-        ("export.township_ledger", "township1", "township", targets["township"].pk),
-        ("export.county_ledger", "bureau", "county", targets["county"].pk),
+        (
+            "export.township_ledger",
+            "township1",
+            {"kind": "township", "pk": targets["township"].pk},
+            True,
+        ),
+        ("export.county_ledger", "bureau", {"kind": "county", "pk": targets["county"].pk}, True),
+        # The 150,000-row export: one school year of the county's subsidy payments
+        # (the peer would take minutes and gigabytes here; the county ledger measures it).
+        ("export.payments_ledger", "bureau", {"period": PAYMENTS_EXPORT_YEAR}, False),
     ]
-    for workload, username, kind, pk in cases[:1] if quick else cases:
-        ours = run_job("ledger_export", username=username, kind=kind, pk=pk)
-        ceiling = run_job("ceiling_export", username=username, kind=kind, pk=pk)
-        peer = run_job("peer_export", username=username, kind=kind, pk=pk)
+    for workload, username, what, with_peer in cases[:1] if quick else cases:
+        ours = run_job("ledger_export", username=username, **what)
+        ceiling = run_job("ceiling_export", username=username, **what)
+        peer = run_job("peer_export", username=username, **what) if with_peer else None
+        size = f"{ours['rows']:,} rows"
+        if "period" in what:
+            size += f" (payments of school year {what['period']})"
         results.append(
             Result(
                 workload=workload,
-                size=f"{ours['rows']:,} rows",
+                size=size,
                 unit="export",
                 median_s=ours["seconds"],
                 p95_s=None,
                 rate_per_s=ours["rows"] / ours["seconds"],
                 peak_mb=ours["peak_mb"],
                 queries=ours["queries"],
-                peer=f"django-import-export {peer['seconds']:.1f} s, {peer['peak_mb']:.0f} MB",
-                peer_ratio=round(peer["seconds"] / ours["seconds"], 2),
-                ceiling=f"xlsxwriter constant_memory {ceiling['seconds']:.1f} s, "
-                f"{ceiling['peak_mb']:.0f} MB",
+                peer=(
+                    f"django-import-export {peer['seconds']:.1f} s, {peer['peak_mb']:.0f} MB"
+                    if peer
+                    else None
+                ),
+                peer_ratio=round(peer["seconds"] / ours["seconds"], 2) if peer else None,
+                ceiling=f"xlsxwriter constant_memory, no database work {ceiling['seconds']:.1f} s",
                 ceiling_ratio=round(ours["seconds"] / ceiling["seconds"], 2),
                 target="≤ 1.5× the ceiling, peak ≤ 200 MB",
                 met=ours["seconds"] <= 1.5 * ceiling["seconds"] and ours["peak_mb"] <= 200,
             )
         )
     return results
+
+
+PAYMENTS_EXPORT_YEAR = "2024"  # 159,518 payments in the county data set
 
 
 # (workload, job in bench/jobs.py, its params from the targets, size, seconds target, queries)

@@ -4,6 +4,7 @@ from django.http import QueryDict
 from django.utils.translation import override
 
 from core.exports import Column, Export
+from core.masking import mask_phone, mask_resident_id
 
 from .ledgers import build_ledger
 from .models import REGISTERED_POOR_STATUSES, EnrollmentStatus, Grade, PovertyStatus, Sex
@@ -30,10 +31,27 @@ def export_ledger(user, params: dict) -> Export:
     """params: {"kind", "pk", "query": {filter: [values]}} as the ledger page had them."""
     ledger = build_ledger(user, params["kind"], params["pk"], ledger_query(params))
     full_identity = user_may(user, type(ledger.place).objects, FULL_IDENTITY_ROLES, ledger.place)
-    rows = (
-        ledger.rows.select_related(None)
-        .select_related("village__township", "household")
-        .order_by("village__code", "name", "pk")
+    # Plain values, not model instances: a county ledger is ~100,000 children, and building
+    # three instances per row cost a third of the export.
+    rows = ledger.rows.select_related(None).order_by("village__code", "name", "pk")
+    fields = (
+        "name",
+        "sex",
+        "birth_date",
+        "has_no_resident_id",
+        "resident_id",
+        "village__township__name",
+        "village__name",
+        "household__head_name",
+        "household__poverty_status",
+        "guardian_name",
+        "guardian_relation",
+        "guardian_phone",
+        "ledger_status",
+        "status_since",
+        "ledger_school_name",
+        "ledger_grade",
+        *(flag for flag, _label in FOCUS_LABELS),
     )
     with override("zh-hans"):  # the county files its ledgers in Chinese
         columns = [
@@ -63,31 +81,52 @@ def export_ledger(user, params: dict) -> Export:
         }
 
     def generate():
-        for number, child in enumerate(rows.iterator(chunk_size=2000), start=1):
-            focus = (
-                ["建档立卡"] if child.household.poverty_status in REGISTERED_POOR_STATUSES else []
-            ) + [label for flag, label in FOCUS_LABELS if getattr(child, flag)]
-            if child.has_no_resident_id:
+        values = rows.values_list(*fields).iterator(chunk_size=2000)
+        for number, (
+            name,
+            sex,
+            birth_date,
+            unregistered,
+            resident_id,
+            township,
+            village,
+            head,
+            poverty,
+            guardian,
+            relation,
+            phone,
+            status,
+            status_since,
+            school,
+            grade,
+            *flags,
+        ) in enumerate(values, start=1):
+            focus = (["建档立卡"] if poverty in REGISTERED_POOR_STATUSES else []) + [
+                label
+                for (_flag, label), flagged in zip(FOCUS_LABELS, flags, strict=True)
+                if flagged
+            ]
+            if unregistered:
                 identity = "未落户"
             else:
-                identity = child.resident_id if full_identity else child.masked_resident_id
+                identity = resident_id if full_identity else mask_resident_id(resident_id)
             yield [
                 number,
-                child.name,
-                labels["sex"][child.sex],
-                child.birth_date,
+                name,
+                labels["sex"][sex],
+                birth_date,
                 identity,
-                child.village.township.name,
-                child.village.name,
-                child.household.head_name,
-                labels["poverty"][child.household.poverty_status],
-                child.guardian_name,
-                child.guardian_relation,
-                child.guardian_phone if full_identity else child.masked_guardian_phone,
-                labels["status"].get(child.ledger_status, child.ledger_status),
-                child.status_since if ledger.as_of is None else None,
-                child.ledger_school_name or "",
-                labels["grade"].get(child.ledger_grade, ""),
+                township,
+                village,
+                head,
+                labels["poverty"][poverty],
+                guardian,
+                relation,
+                phone if full_identity else mask_phone(phone),
+                labels["status"].get(status, status),
+                status_since if ledger.as_of is None else None,
+                school or "",
+                labels["grade"].get(grade, ""),
                 "、".join(focus),
             ]
 

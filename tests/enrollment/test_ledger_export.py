@@ -156,3 +156,17 @@ def test_export_query_count_does_not_grow_with_rows(world, media, django_assert_
     with django_assert_max_num_queries(30):
         _export(client, "township", world.township1)
     assert ExportJob.objects.get().rows_written == 43
+
+
+def test_the_focus_column_names_each_group_the_child_belongs_to(world, media):
+    from enrollment.models import Child, Household, PovertyStatus
+
+    Household.objects.filter(pk=world.child1.household_id).update(
+        poverty_status=PovertyStatus.REGISTERED_POOR
+    )
+    Child.objects.filter(pk=world.child1.pk).update(is_left_behind=True, is_orphan=True)
+    client = client_for(world.township1_user)
+    _export(client, "township", world.township1, {"status": "in_school"})
+    rows = list(_download(client, ExportJob.objects.get()).iter_rows(values_only=True))
+    assert rows[1][1] == "王小一"
+    assert rows[1][16] == "建档立卡、留守儿童、孤儿或事实无人抚养"
