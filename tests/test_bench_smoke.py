@@ -1,6 +1,7 @@
 """The benchmark harness still works (a tiny run; the real figures come from `make bench`)."""
 
 import json
+import resource
 import time
 
 from django.db import connection
@@ -38,6 +39,14 @@ def test_harness_measures_pages_and_jobs_at_a_tiny_scale(
     for job in ("ledger_export", "ceiling_export", "peer_export"):
         result = harness.run_job(job, username="township1", kind="township", pk=world.township1.pk)
         assert result["rows"] == 3 and result["peak_mb"] > 0
+    # A job's peak memory is its own, not the high-water mark of the process that started it.
+    ballast = bytearray(600 * 1024 * 1024)
+    ballast[:: resource.getpagesize()] = b"\x01" * len(
+        range(0, len(ballast), resource.getpagesize())
+    )
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 > 600
+    assert harness.run_job("staffing", username="bureau")["peak_mb"] < 400
+    del ballast
     report = harness.run_job("monthly_report", username="bureau", county_pk=world.county.pk)
     # The county and two townships; the queries grow with the townships, never with children.
     assert report["rows"] == 3 and report["queries"] <= 60
