@@ -130,7 +130,7 @@ class PolicePayload:
     changed_children: list = field(default_factory=list)  # [pk, {attname: value}, key | None]
     first_listed_ids: list = field(default_factory=list)  # existing children never listed
     township_ids: set = field(default_factory=set)
-    verify_in: list | None = None  # a kept plan's villages, to check the digest against
+    from_dry_run: bool = False  # kept since the dry run: apply() checks the digest first
 
     def to_json(self) -> dict:
         return {
@@ -690,7 +690,7 @@ class PoliceExtractImporter(Importer):
         payload = PolicePayload.from_json(frozen)
         villages = self._villages(scope)
         self._lock_townships({village.township_id for village in villages})
-        payload.verify_in = villages  # by apply(), while it builds the rows
+        payload.from_dry_run = True  # apply() checks it still holds, while it builds the rows
         return Plan(outcomes=[], payload=payload)
 
     def _verify(self, cursor, villages, payload: PolicePayload) -> None:
@@ -723,11 +723,12 @@ class PoliceExtractImporter(Importer):
             "households": reserve_ids(Household, len(new_households)),
             "children": reserve_ids(Child, len(new_children)),
         }
+        villages = self._villages(scope) if payload.from_dry_run else []
         try:
             # The lane writes while this thread builds the next rows (see WriteLane).
             with write_lane() as lane:
-                if payload.verify_in is not None:  # a kept plan; nothing is written if it is stale
-                    lane.submit(self._verify, payload.verify_in, payload)
+                if payload.from_dry_run:  # nothing is written if the plan is stale
+                    lane.submit(self._verify, villages, payload)
                 lane.submit(_mark_first_listed, payload.first_listed_ids, today)
                 created = copy_insert(
                     Household,
@@ -769,7 +770,7 @@ class PoliceExtractImporter(Importer):
                     lane=lane,
                 )
         except IntegrityError:
-            if payload.verify_in is None:
+            if not payload.from_dry_run:
                 raise
             # A kept plan: a child registered since under one of its new IDs.
             raise StalePlan from None

@@ -52,7 +52,11 @@ def _labels(choices):
 
 
 def _identity(child) -> str:
-    return "未落户" if child.has_no_resident_id else child.masked_resident_id
+    return _masked_identity(child.has_no_resident_id, child.resident_id)
+
+
+def _masked_identity(unregistered: bool, resident_id: str | None) -> str:
+    return "未落户" if unregistered else mask_resident_id(resident_id)
 
 
 def export_payments(user, params) -> Export:
@@ -129,7 +133,7 @@ def export_payments(user, params) -> Export:
             yield [
                 number,
                 name,
-                "未落户" if unregistered else mask_resident_id(resident_id),
+                _masked_identity(unregistered, resident_id),
                 township,
                 school or "",
                 stages.get(stage, ""),
