@@ -264,3 +264,39 @@ class AuditEvent(models.Model):
                 value = ", ".join(str(item) for item in value)
             parts.append(f"{key}: {value}")
         return "; ".join(parts)
+
+
+class IdempotencyKey(models.Model):
+    """A one-time submission key of a create form, or an API client's `Idempotency-Key`: the
+    first successful POST that carries it claims it (unique per user), a repeat gets that first
+    answer back instead of creating the record again. Kept for IDEMPOTENCY_KEY_TTL seconds."""
+
+    class Kind(models.TextChoices):
+        FORM = "form", _("Form submission")
+        API = "api", _("API request")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    key = models.CharField(_("key"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
+    # SHA-256 of method, path and body: the same key sent with another request is refused.
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("status code"), null=True)
+    # The first answer: {"location": ...} of a form's redirect, or an API answer's JSON body,
+    # content type and Location. Never a secret: the token endpoints are not covered.
+    response = models.JSONField(_("first answer"), default=dict)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_idempotency_key_per_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"
