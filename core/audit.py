@@ -231,13 +231,79 @@ def _plainly_audited(sender) -> bool:
     )
 
 
+# Models whose whole-row saves (the admin's) are compared with the stored row, so that the audit
+# names what changed: a user's privileges above all. Names only, never values (a password hash).
+DIFFED_MODELS = {"auth.user"}
+
+
+def on_pre_save(sender, instance, raw=False, update_fields=None, **kwargs):
+    if raw or update_fields is not None or sender._meta.label_lower not in DIFFED_MODELS:
+        return
+    if instance.pk is None:
+        return
+    names = [field.attname for field in sender._meta.concrete_fields]
+    instance._audit_before = sender._default_manager.filter(pk=instance.pk).values(*names).first()
+
+
+def _changed_fields(instance) -> list[str]:
+    before = instance.__dict__.pop("_audit_before", None)
+    if not before:
+        return []
+    return sorted(
+        field.name
+        for field in type(instance)._meta.concrete_fields
+        if before[field.attname] != getattr(instance, field.attname)
+        and field.name != "last_login"  # the login is its own event
+    )
+
+
 def on_save(sender, instance, created, update_fields=None, raw=False, **kwargs):
     if raw or not _plainly_audited(sender):
         return
     if update_fields is not None and set(update_fields) <= {"last_login"}:
         return  # the login itself is the event
-    detail = {"fields": sorted(update_fields)} if update_fields else {}
+    if update_fields:
+        detail = {"fields": sorted(update_fields)}
+    else:
+        changed = _changed_fields(instance)
+        detail = {"fields": changed} if changed else {}
     record(A.CREATE if created else A.UPDATE, obj=instance, detail=detail)
+
+
+M2M_ACTIONS = {"post_add": "added", "post_remove": "removed", "post_clear": "removed"}
+
+
+def on_m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
+    """Groups and model permissions given or taken (a user's groups and permissions, a group's
+    permissions): which field, and which groups or permissions by name."""
+    if action not in M2M_ACTIONS or sender._meta.app_label != "auth":
+        return  # business records' relations are in their history
+    field = next(
+        (f for f in type(instance)._meta.many_to_many if f.remote_field.through is sender), None
+    )
+    if field is None or reverse:
+        # Seen from the other side (group.user_set.add(user)): recorded on each user.
+        if reverse and pk_set:
+            accessor = next(
+                (f.name for f in model._meta.many_to_many if f.remote_field.through is sender),
+                None,
+            )
+            if accessor:
+                for target in model._default_manager.filter(pk__in=pk_set):
+                    record(
+                        A.UPDATE,
+                        obj=target,
+                        detail={"fields": [accessor], M2M_ACTIONS[action]: [str(instance)]},
+                    )
+        return
+    if action != "post_clear" and not pk_set:
+        return  # nothing was actually added or removed
+    detail = {"fields": [field.name]}
+    if pk_set:
+        detail[M2M_ACTIONS[action]] = sorted(
+            str(item) for item in model._default_manager.filter(pk__in=pk_set)
+        )
+    record(A.UPDATE, obj=instance, detail=detail)
 
 
 def on_delete(sender, instance, **kwargs):
@@ -247,10 +313,12 @@ def on_delete(sender, instance, **kwargs):
 
 def connect():
     from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-    from django.db.models.signals import post_delete, post_save
+    from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
     from simple_history.signals import post_create_historical_record
 
+    pre_save.connect(on_pre_save, dispatch_uid="audit-pre-save")
     post_save.connect(on_save, dispatch_uid="audit-save")
+    m2m_changed.connect(on_m2m_changed, dispatch_uid="audit-m2m")
     post_delete.connect(on_delete, dispatch_uid="audit-delete")
     user_logged_in.connect(on_login, dispatch_uid="audit-login")
     user_logged_out.connect(on_logout, dispatch_uid="audit-logout")

@@ -26,3 +26,7 @@ class EnrollmentConfig(AppConfig):
 
         register_exporter("crosscheck", export_cross_check)
         register_nav_menu(excel_menu)
+
+        from . import user_audit
+
+        user_audit.connect()

@@ -509,6 +509,17 @@ def assign_help_partner(
 COUNTY_ADMIN_PERMISSION_APPS = ("enrollment", "dropout", "core", "auth", "authtoken")
 
 
+# Groups and permissions carry model permissions: only a superuser grants those (the county
+# administrator manages users and their role assignments, whose groups follow the roles).
+SUPERUSER_ONLY = (
+    "add_group",
+    "change_group",
+    "delete_group",
+    "add_permission",
+    "change_permission",
+    "delete_permission",
+)
+
 # Model permissions beyond the admin's: who reads the audit log (never writes it).
 ROLE_PERMISSIONS = {Role.AUDITOR: ("view_auditevent",)}
 NOBODY_WRITES = ("add_auditevent", "change_auditevent", "delete_auditevent")
@@ -519,9 +530,9 @@ def role_group(role: str) -> Group:
     group, created = Group.objects.get_or_create(name=role)
     if created and role == Role.COUNTY_ADMIN:
         group.permissions.set(
-            Permission.objects.filter(
-                content_type__app_label__in=COUNTY_ADMIN_PERMISSION_APPS
-            ).exclude(codename__in=NOBODY_WRITES)
+            Permission.objects.filter(content_type__app_label__in=COUNTY_ADMIN_PERMISSION_APPS)
+            .exclude(codename__in=NOBODY_WRITES)
+            .exclude(codename__in=SUPERUSER_ONLY)
         )
     elif created and role in ROLE_PERMISSIONS:
         group.permissions.set(
@@ -554,3 +565,18 @@ def grant_role(*, user, role: str, place) -> RoleAssignment:
         user.save(update_fields=["is_staff"])
     user._cached_role_assignments = None
     return assignment
+
+
+@transaction.atomic
+def sync_role_groups(*, user, roles_before: set[str]) -> None:
+    """After role assignments were edited in the admin: the user is in the group of each role
+    held and leaves the group of each role given up (`roles_before` is what the user held
+    before the edit; other groups are the superuser's business); a county administrator may
+    use the admin, as grant_role() has it."""
+    held = set(user.role_assignments.values_list("role", flat=True))
+    user.groups.remove(*Group.objects.filter(name__in=set(roles_before) - held))
+    user.groups.add(*(role_group(role) for role in sorted(held)))
+    if Role.COUNTY_ADMIN in held and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    user._cached_role_assignments = None
