@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 from django.views.decorators.http import require_POST
 
+from .export_jobs import request_export
 from .exports import Column, Export
 from .models import AuditEvent
-from .services import request_export
 
 PERMISSION = "core.view_auditevent"
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})

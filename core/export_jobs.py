@@ -7,8 +7,10 @@ from pathlib import Path
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .exports import get_exporter, write_xlsx
+from .jobs import failure_message
 from .models import ExportJob
 
 logger = logging.getLogger(__name__)
@@ -61,9 +63,10 @@ def run_export(job_id: int) -> ExportJob:
                 job.status, job.finished_at = ExportJob.Status.DONE, timezone.now()
                 job.save()
     except Exception as error:  # the job records the failure; the worker keeps running
-        logger.exception("Export %s failed", job.pk)
         ExportJob.objects.filter(pk=job.pk).update(
-            status=ExportJob.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+            status=ExportJob.Status.FAILED,
+            error=failure_message(error, logger=logger, job=f"{_('Export')} #{job.pk}"),
+            finished_at=timezone.now(),
         )
     job.refresh_from_db()
     return job

@@ -188,6 +188,8 @@ class Importer:
     columns: list[ImportColumn] = []
     examples: list[tuple[str, str]] = []
     sheet_title: str = "Sheet1"
+    # Who may use it (within their scope): the menu offers the imports page to these roles.
+    roles: frozenset = frozenset()
 
     def scope_choices(self, user) -> list[tuple[str, str]]:
         raise NotImplementedError

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from .services import run_export
+from .export_jobs import run_export
 
 
 @shared_task(

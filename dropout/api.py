@@ -5,15 +5,14 @@ from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied
-from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
-from core.errors import DomainError, TransitionRefused
+from core import audit
+from core.fields import TEXT_MAX_LENGTH, validate_record_date
 from core.pdf import render_pdf
 from enrollment.api import ScopedViewSetMixin
 from enrollment.models import Child, County, School
-from enrollment.roles import EXEMPTION_REGISTER_ROLES, MONTHLY_REPORT_ROLES, OPEN_CASE_ROLES
 
 from .documents_render import document_from_content
 from .models import (
@@ -25,22 +24,9 @@ from .models import (
     Persuasion,
     ReportRun,
 )
+from .roles import EXEMPTION_REGISTER_ROLES, MONTHLY_REPORT_ROLES, OPEN_CASE_ROLES
 from .services import cases, documents, exemptions
 from .services import reports as report_services
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "transition_refused"
-
-
-def call_service(function, **kwargs):
-    try:
-        return function(**kwargs)
-    except TransitionRefused as error:
-        raise Conflict({"detail": error.message}) from error
-    except DomainError as error:
-        raise ApiValidationError({error.field or "non_field_errors": [error.message]}) from error
 
 
 def scoped_children(request, roles):
@@ -82,10 +68,16 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return OfficialDocument.objects.for_user(self.request.user).order_by("-pk")
 
+    def retrieve(self, request, *args, **kwargs):
+        document = self.get_object()  # its content names the child, the guardian, the address
+        audit.record_view(document, request=request._request, via="api")
+        return Response(self.get_serializer(document).data)
+
     @extend_schema(responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"])
     def pdf(self, request, pk=None):
         document = self.get_object()
+        audit.record_view(document, request=request._request, via="api", shown="pdf")
         response = HttpResponse(
             render_pdf(document_from_content(document.content)), content_type="application/pdf"
         )
@@ -165,9 +157,15 @@ class CaseListSerializer(serializers.ModelSerializer):
 class OpenCaseSerializer(serializers.Serializer):
     child = serializers.PrimaryKeyRelatedField(queryset=Child.objects.none())
     cause = serializers.ChoiceField(choices=DropoutCase.Cause.choices)
-    cause_detail = serializers.CharField(required=False, allow_blank=True, default="")
-    responsible_persons = serializers.CharField(required=False, allow_blank=True, default="")
-    opened_on = serializers.DateField(required=False, default=None)
+    cause_detail = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    responsible_persons = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    opened_on = serializers.DateField(
+        validators=[validate_record_date], required=False, default=None
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -184,28 +182,32 @@ class ServiceSerializer(serializers.Serializer):
 
 
 class NoticeSerializer(ServiceSerializer):
-    served_on = serializers.DateField()
-    facts = serializers.CharField(required=False, allow_blank=True, default="")
+    served_on = serializers.DateField(validators=[validate_record_date])
+    facts = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class PenaltySerializer(ServiceSerializer):
-    decided_on = serializers.DateField()
-    facts_and_evidence = serializers.CharField()
-    penalty = serializers.CharField()
-    compliance = serializers.CharField()
+    decided_on = serializers.DateField(validators=[validate_record_date])
+    facts_and_evidence = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    penalty = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    compliance = serializers.CharField(max_length=TEXT_MAX_LENGTH)
 
 
 class ReturnSerializer(serializers.Serializer):
     school = serializers.PrimaryKeyRelatedField(queryset=School.objects.all())
     grade = serializers.IntegerField(min_value=1, max_value=12)
-    class_name = serializers.CharField(required=False, allow_blank=True, default="")
-    returned_on = serializers.DateField()
+    class_name = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    returned_on = serializers.DateField(validators=[validate_record_date])
 
 
 class CloseSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=DropoutCase.CloseReason.choices)
-    evidence = serializers.CharField()
-    closed_on = serializers.DateField(required=False, default=None)
+    evidence = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    closed_on = serializers.DateField(
+        validators=[validate_record_date], required=False, default=None
+    )
 
 
 class DropoutCaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -227,14 +229,14 @@ class DropoutCaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     def create(self, request, *args, **kwargs):
         serializer = OpenCaseSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        case = call_service(cases.open_case, actor=request.user, **serializer.validated_data)
+        case = cases.open_case(actor=request.user, **serializer.validated_data)
         return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
 
     def _act(self, request, serializer_class, function, **extra):
         case = self.get_object()
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
-        call_service(function, actor=request.user, case=case, **serializer.validated_data, **extra)
+        function(actor=request.user, case=case, **serializer.validated_data, **extra)
         case.refresh_from_db()
         return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
 
@@ -314,7 +316,9 @@ class ExemptionSerializer(serializers.ModelSerializer):
 
 
 class DecisionSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class ExemptionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -330,15 +334,15 @@ class ExemptionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
 
     def perform_create(self, serializer):
-        serializer.instance = call_service(
-            exemptions.register_exemption, actor=self.request.user, **serializer.validated_data
+        serializer.instance = exemptions.register_exemption(
+            actor=self.request.user, **serializer.validated_data
         )
 
     def _decide(self, request, function):
         exemption = self.get_object()
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        call_service(function, actor=request.user, request=exemption, **serializer.validated_data)
+        function(actor=request.user, request=exemption, **serializer.validated_data)
         exemption.refresh_from_db()
         return Response(ExemptionSerializer(exemption, context={"request": request}).data)
 
@@ -419,7 +423,7 @@ class ReportRunSerializer(serializers.ModelSerializer):
 
 
 class GenerateReportSerializer(serializers.Serializer):
-    month = serializers.CharField(help_text="YYYY-MM, a month that has ended")
+    month = serializers.CharField(max_length=7, help_text="YYYY-MM, a month that has ended")
     county = serializers.IntegerField(required=False, help_text="Only for several counties")
 
 
@@ -436,7 +440,7 @@ class MonthlyReportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         queryset = super().get_queryset()
         month = self.request.query_params.get("month")
         if month:
-            queryset = queryset.filter(month=call_service(report_services.parse_month, value=month))
+            queryset = queryset.filter(month=report_services.parse_month(value=month))
         return queryset
 
     @extend_schema(request=GenerateReportSerializer, responses={202: ReportRunSerializer})
@@ -451,10 +455,8 @@ class MonthlyReportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         county = counties.filter(pk=county_id).first() if county_id else counties.first()
         if county is None:
             raise NotFound
-        month = call_service(report_services.parse_month, value=data.validated_data["month"])
-        run = call_service(
-            report_services.request_report_run, actor=request.user, county=county, month=month
-        )
+        month = report_services.parse_month(value=data.validated_data["month"])
+        run = report_services.request_report_run(actor=request.user, county=county, month=month)
         run.refresh_from_db()
         return Response(ReportRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 

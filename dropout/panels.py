@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 
 from enrollment.models import Child, EnrollmentStatus
 from enrollment.permissions import user_may
-from enrollment.roles import ABSENCE_ROLES, EXEMPTION_REGISTER_ROLES, OPEN_CASE_ROLES
 
 from .models import AbsenceReport, DropoutCase, ExemptionRequest, ExemptionStep
+from .roles import ABSENCE_ROLES, EXEMPTION_REGISTER_ROLES, OPEN_CASE_ROLES
 
 
 def _cases_of(request, child) -> list[DropoutCase]:

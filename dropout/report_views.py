@@ -13,15 +13,15 @@ from django.views.decorators.http import require_POST
 
 from core import audit
 from core.errors import DomainError
+from core.services import today
 from enrollment.models import County
 from enrollment.permissions import get_scoped_or_404
-from enrollment.roles import MONTHLY_REPORT_ROLES
 
 from .models import DropoutCase, ExemptionRequest, MonthlyReport, ReportRun
 from .report_workbook import cause_label
 from .reports import COUNT_FIELDS, FOCUS_FLAGS, STAGES, previous_month
+from .roles import MONTHLY_REPORT_ROLES
 from .services import reports as report_services
-from .services.common import today
 
 
 def _counties_to_generate(user):

@@ -5,16 +5,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core import audit
 from core.errors import DomainError, int_or_404, show_on_form
 from core.pdf import render_pdf
+from core.uploads import upload_response
 from enrollment.models import Child
 from enrollment.permissions import get_scoped_or_404, user_may
-from enrollment.roles import (
+
+from . import forms, selectors
+from .documents_render import document_from_content
+from .models import AbsenceReport, CountyLegalTexts, DropoutCase, ExemptionRequest, OfficialDocument
+from .roles import (
     ABSENCE_ROLES,
     CASE_ROLES,
     EXEMPTION_BUREAU_ROLES,
@@ -24,11 +30,8 @@ from enrollment.roles import (
     PERSUASION_ROLES,
     RETURN_ROLES,
 )
-
-from . import forms, selectors
-from .documents_render import document_from_content
-from .models import AbsenceReport, CountyLegalTexts, DropoutCase, ExemptionRequest, OfficialDocument
 from .services import absences, cases, documents, exemptions
+from .transitions import CASE_TRANSITIONS, EXEMPTION_TRANSITIONS
 
 _form_error = show_on_form
 
@@ -79,8 +82,6 @@ def _case(request, pk) -> DropoutCase:
 @login_required
 def case_detail(request, pk: int):
     case = _case(request, pk)
-    user = request.user
-    may_act = user_may(user, DropoutCase.objects, CASE_ROLES, case)
     notice = documents.current_document(case, OfficialDocument.Kind.RESUME_NOTICE)
     return render(
         request,
@@ -94,9 +95,8 @@ def case_detail(request, pk: int):
             ),
             "measures": case.measures.all(),
             "notice": notice,
-            "may_act": may_act,
-            "may_persuade": user_may(user, DropoutCase.objects, PERSUASION_ROLES, case),
-            "may_return": user_may(user, DropoutCase.objects, RETURN_ROLES, case),
+            # Which steps the user may take now, and why a step is not possible yet.
+            "steps": CASE_TRANSITIONS.answers(case, request.user),
         },
     )
 
@@ -131,9 +131,11 @@ def open_case(request):
 _int = int_or_404
 
 
-def _case_action(request, pk, *, roles, form_factory, action, title, success, initial=None):
+def _case_action(request, pk, *, step, form_factory, action, title, success, initial=None):
+    """Scope (404), then the step's role (403); the state and the preconditions are the
+    service's answer on the form (409), checked again on the locked row."""
     case = _case(request, pk)
-    if not user_may(request.user, DropoutCase.objects, roles, case):
+    if CASE_TRANSITIONS.can(case, step, request.user).refused_for_role:
         raise PermissionDenied
     form = form_factory(case, request.POST or None, initial=initial(case) if initial else None)
     if request.method == "POST" and form.is_valid():
@@ -161,7 +163,7 @@ def case_persuasion(request, pk: int):
     return _case_action(
         request,
         pk,
-        roles=PERSUASION_ROLES,
+        step="persuade",
         form_factory=_plain(forms.PersuasionForm),
         action=lambda case, d: cases.log_persuasion(actor=request.user, case=case, **d),
         title=_("Record a persuasion visit"),
@@ -175,7 +177,7 @@ def case_notice(request, pk: int):
     return _case_action(
         request,
         pk,
-        roles=CASE_ROLES,
+        step="issue_notice",
         form_factory=_plain(forms.NoticeForm),
         action=lambda case, d: documents.issue_resume_notice(actor=request.user, case=case, **d),
         title=_("Issue the notice to resume schooling"),
@@ -198,7 +200,7 @@ def case_penalty(request, pk: int):
     return _case_action(
         request,
         pk,
-        roles=CASE_ROLES,
+        step="decide_penalty",
         form_factory=_plain(forms.PenaltyForm),
         action=lambda case, d: documents.decide_penalty(actor=request.user, case=case, **d),
         title=_("Decide the administrative penalty"),
@@ -213,7 +215,7 @@ def case_measure(request, pk: int):
     return _case_action(
         request,
         pk,
-        roles=CASE_ROLES,
+        step="add_measure",
         form_factory=_plain(forms.MeasureForm),
         action=lambda case, d: cases.add_measure(actor=request.user, case=case, **d),
         title=_("Record a further measure"),
@@ -227,7 +229,7 @@ def case_return(request, pk: int):
     return _case_action(
         request,
         pk,
-        roles=RETURN_ROLES,
+        step="return",
         form_factory=lambda case, data, initial=None: forms.ReturnForm(data, case=case),
         action=lambda case, d: cases.return_to_school(actor=request.user, case=case, **d),
         title=_("Record the return to school"),
@@ -241,7 +243,7 @@ def case_close(request, pk: int):
     return _case_action(
         request,
         pk,
-        roles=CASE_ROLES,
+        step="close",
         form_factory=_plain(forms.CloseForm),
         action=lambda case, d: cases.close_case(actor=request.user, case=case, **d),
         title=_("Close the case"),
@@ -255,7 +257,7 @@ def case_edit(request, pk: int):
     return _case_action(
         request,
         pk,
-        roles=CASE_ROLES,
+        step="edit",
         form_factory=_plain(forms.CaseDetailsForm),
         action=lambda case, d: cases.update_case_details(actor=request.user, case=case, **d),
         title=_("Edit the case"),
@@ -281,6 +283,7 @@ def _document(request, pk) -> OfficialDocument:
 @login_required
 def document_page(request, pk: int):
     document = _document(request, pk)
+    audit.record_view(document, request=request, shown="print_page")
     return render(
         request,
         "dropout/document_print.html",
@@ -298,6 +301,7 @@ def document_page(request, pk: int):
 @login_required
 def document_pdf(request, pk: int):
     document = _document(request, pk)
+    audit.record_view(document, request=request, shown="pdf")
     pdf = render_pdf(document_from_content(document.content))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
@@ -404,17 +408,8 @@ def _exemption(request, pk) -> ExemptionRequest:
 @login_required
 def exemption_detail(request, pk: int):
     exemption = _exemption(request, pk)
-    user, R = request.user, ExemptionRequest.Status
-    township = user_may(user, ExemptionRequest.objects, EXEMPTION_TOWNSHIP_ROLES, exemption)
-    bureau = user_may(user, ExemptionRequest.objects, EXEMPTION_BUREAU_ROLES, exemption)
-    register = user_may(user, ExemptionRequest.objects, EXEMPTION_REGISTER_ROLES, exemption)
-    actions = []
-    if exemption.status == R.SUBMITTED and township:
-        actions = ["approve", "reject", "return"]
-    elif exemption.status == R.TOWNSHIP_APPROVED and bureau:
-        actions = ["file", "reject", "return"]
-    elif exemption.status == R.RETURNED and register:
-        actions = ["resubmit"]
+    answers = EXEMPTION_TRANSITIONS.answers(exemption, request.user)
+    actions = [action for action, answer in answers.items() if answer]
     return render(
         request,
         "dropout/exemption_detail.html",
@@ -467,10 +462,9 @@ def exemption_action(request, pk: int, action: str):
     exemption = _exemption(request, pk)
     if action not in EXEMPTION_ACTIONS:
         raise Http404
-    # Refused before the form is read: a role that cannot act on the request at all (an
-    # auditor, an inspector) gets 403 whatever it sent. Each step checks its own role too.
-    acting = EXEMPTION_REGISTER_ROLES | EXEMPTION_TOWNSHIP_ROLES | EXEMPTION_BUREAU_ROLES
-    if not user_may(request.user, ExemptionRequest.objects, acting, exemption):
+    # Refused before the form is read: a role that may not take this step (an auditor, an
+    # inspector, the township at the bureau's step) gets 403 whatever it sent.
+    if EXEMPTION_TRANSITIONS.can(exemption, action, request.user).refused_for_role:
         raise PermissionDenied
     form = forms.DecisionNoteForm(request.POST, request.FILES)
     service, success = EXEMPTION_ACTIONS[action]
@@ -484,13 +478,23 @@ def exemption_action(request, pk: int, action: str):
     return redirect("dropout:exemption_detail", pk=exemption.pk)
 
 
+EXEMPTION_FILES = {"application": "application_scan", "evidence": "evidence"}
+
+
 @login_required
 def exemption_file(request, pk: int, which: str):
+    """A scan of a minor's medical or family papers: served through scope, as its verified type
+    (core.uploads), and every download is audited."""
     exemption = _exemption(request, pk)
-    field = {"application": exemption.application_scan, "evidence": exemption.evidence}.get(which)
+    if which not in EXEMPTION_FILES:
+        raise Http404
+    field = getattr(exemption, EXEMPTION_FILES[which])
     if not field:
         raise Http404
-    return FileResponse(field.open("rb"), filename=field.name.rsplit("/", 1)[-1])
+    label = ExemptionRequest._meta.get_field(EXEMPTION_FILES[which]).verbose_name
+    response = upload_response(field, filename=f"{label}-{exemption.pk}")
+    audit.record(audit.A.VIEW, obj=exemption, request=request, detail={"file": which})
+    return response
 
 
 # --- absences --------------------------------------------------------------------------------

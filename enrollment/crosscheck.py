@@ -22,7 +22,13 @@ from core.exports import Column, Export
 
 from .models import UNACCOUNTED_STATUSES, Child, Grade, RollEntry, Township
 from .permissions import get_scoped_or_404, user_may
-from .roles import FULL_IDENTITY_ROLES
+from .roles import FULL_IDENTITY_ROLES, ROLE_SCOPE_KIND
+
+# The check lists a township's children: whoever's scope covers a whole township (a village
+# or a school scope sees no township, so its page would be empty; the menu leaves it out).
+CROSSCHECK_ROLES = frozenset(
+    role for role, kind in ROLE_SCOPE_KIND.items() if kind in ("county", "township")
+)
 
 LISTS = {
     "unaccounted": _("Unaccounted (visit them)"),

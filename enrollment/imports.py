@@ -13,13 +13,13 @@ from __future__ import annotations
 import datetime
 import hashlib
 import operator
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_update_with_history
@@ -45,6 +45,9 @@ from core.imports import (
 )
 from core.resident_id import ResidentIdError, parse_resident_id
 from core.resident_id import normalise as normalise_resident_id
+
+# Imported under another name: the import methods keep `today` as the run's fixed day.
+from core.services import today as local_today
 
 from .models import (
     ON_ROLL_STATUSES,
@@ -74,10 +77,6 @@ ROLL_IMPORT_ROLES = frozenset(
 BATCH = 2000
 POLICE_REASON = "派出所户籍花名册导入"
 ROLL_REASON = "学籍名单导入"
-
-
-def _today() -> datetime.date:
-    return timezone.localdate()
 
 
 def _scope_from_key(key: str, kinds: dict):
@@ -256,7 +255,7 @@ def _state_digest(cursor, village_ids: list[int], child_ids: list[int]) -> str:
     new IDs stops the commit's COPY instead: the resident ID is unique). On PostgreSQL the
     server computes it (a sum of row hashes: no rows travel, no sorting) through `cursor`, so
     that it can run in a WriteLane while Python works; elsewhere Python reads the rows."""
-    digest = hashlib.sha256(repr((_today().isoformat(), _school_age_min())).encode())
+    digest = hashlib.sha256(repr((local_today().isoformat(), _school_age_min())).encode())
     if connection.vendor != "postgresql":
         villages = Village.objects.filter(pk__in=village_ids).order_by("pk")
         for part in (
@@ -324,12 +323,19 @@ _COMPARED_FIELDS = (
 )
 
 
+# Between a township's and a village's name: 城关镇 红星村, 城关镇/红星村, 城关镇·红星村.
+_VILLAGE_SEPARATORS = re.compile(r"[\s/／·、\-－]+")
+
+
 class PoliceExtractImporter(Importer):
     name = "police_extract"
+    roles = POLICE_IMPORT_ROLES
     title = gettext_lazy("Police household extract (派出所户籍花名册)")
     description = gettext_lazy(
         "School-age children of a township as the police station lists them: creates or "
-        "updates the children and their households."
+        "updates the children and their households. Village: its name; where two townships "
+        "have a village of the same name, the township with the name (城关镇红星村) or the "
+        "village's 12-digit code."
     )
     sheet_title = "户籍花名册"
     examples = [
@@ -344,12 +350,12 @@ class PoliceExtractImporter(Importer):
             "resident_id",
             "公民身份号码",
             aliases=("身份证号", "身份证号码", "公民身份证号码"),
-            example="510304201503041232",
+            example="510304201503041238",
             width=21,
         ),
         ImportColumn("birth_date", "出生日期", text=False, example=datetime.date(2015, 3, 4)),
-        ImportColumn("address", "户籍地址", example="一镇一村3组15号", width=24),
-        ImportColumn("current_address", "现住址", required=False, example="一镇一村3组15号"),
+        ImportColumn("address", "户籍地址", example="城关镇红星村3组15号", width=24),
+        ImportColumn("current_address", "现住址", required=False, example="城关镇红星村3组15号"),
         ImportColumn("guardian_name", "监护人姓名", aliases=("监护人",), example="王大明"),
         ImportColumn("guardian_relation", "与儿童关系", aliases=("关系",), example="父亲"),
         ImportColumn("guardian_phone", "联系电话", required=False, example="13812345678", width=14),
@@ -357,7 +363,8 @@ class PoliceExtractImporter(Importer):
             "village",
             "村（社区）",
             aliases=("村(社区)", "村", "社区", "村（居）委会", "所属村（社区）"),
-            example="一村",
+            # Where a name repeats in the county: the township with it, or the 12-digit code.
+            example="城关镇红星村",
         ),
     ]
 
@@ -406,12 +413,14 @@ class PoliceExtractImporter(Importer):
         return existing, _households_of([village.pk for village in villages])
 
     def plan(self, rows: list[SheetRow], *, scope, user, progress=None) -> Plan:
-        today = _today()
+        today = local_today()
         villages = self._villages(scope)
         by_code = {village.code: village for village in villages}
         by_name = defaultdict(list)
         for village in villages:
             by_name[village.name].append(village)
+            # Names repeat across townships (two 红星村): township + name tells them apart.
+            by_name[village.township.name + village.name].append(village)
         village_ids = [village.pk for village in villages]
         village_id_set = set(village_ids)
 
@@ -447,7 +456,7 @@ class PoliceExtractImporter(Importer):
         self, outcomes, parsed_rows, existing, households, payload, column, village_id_set
     ):
         """What each row that passed its own checks would do to the database."""
-        today = _today()
+        today = local_today()
         # Born after this day: younger than school age on the reference date (31 August).
         youngest = _school_age_min()
         latest_school_age_birth = birth_range_for_ages(today, youngest, youngest)[1]
@@ -598,7 +607,7 @@ class PoliceExtractImporter(Importer):
                     _("No village of this place has the code %(code)s.") % {"code": code},
                 )
             return village
-        matches = by_name.get(text, [])
+        matches = by_name.get(text) or by_name.get(_VILLAGE_SEPARATORS.sub("", text), [])
         if not matches:
             outcome.error(
                 header,
@@ -611,8 +620,15 @@ class PoliceExtractImporter(Importer):
             outcome.error(
                 header,
                 raw,
-                _("Several villages are called %(name)s; write the 12-digit code instead.")
-                % {"name": text},
+                _(
+                    "Several villages are called %(name)s (%(townships)s); write the 12-digit "
+                    "code or the township with the name, e.g. %(example)s."
+                )
+                % {
+                    "name": text,
+                    "townships": "、".join(village.township.name for village in matches),
+                    "example": matches[0].township.name + matches[0].name,
+                },
             )
             return None
         return matches[0]
@@ -706,7 +722,7 @@ class PoliceExtractImporter(Importer):
 
     def apply(self, plan: Plan, *, scope, user, job) -> None:
         payload: PolicePayload = plan.payload
-        today = _today()
+        today = local_today()
         self._lock_townships(payload.township_ids)
         _prefer_index_lookups()
         # Rows go in the order of their indexes' keys: each index then grows page by page
@@ -877,6 +893,7 @@ class RollPayload:
 
 class SchoolRollImporter(Importer):
     name = "school_roll"
+    roles = ROLL_IMPORT_ROLES
     title = gettext_lazy("School roll (学籍名单)")
     description = gettext_lazy(
         "The pupils of one school: sets them in school there with grade, class, boarding and "
@@ -891,7 +908,7 @@ class SchoolRollImporter(Importer):
             "公民身份号码",
             required=False,
             aliases=("身份证号", "身份证号码"),
-            example="510304201503041232",
+            example="510304201503041238",
             width=21,
         ),
         ImportColumn(
@@ -899,7 +916,7 @@ class SchoolRollImporter(Importer):
             "学籍号",
             required=False,
             aliases=("全国学籍号", "学籍辅号"),
-            example="G510304201503041232",
+            example="G510304201503041238",
             width=22,
         ),
         ImportColumn("grade", "年级", text=False, example="三年级", width=8),
@@ -930,7 +947,7 @@ class SchoolRollImporter(Importer):
         return scope.name
 
     def plan(self, rows: list[SheetRow], *, scope, user, progress=None) -> Plan:
-        today = _today()
+        today = local_today()
         school = scope
         column = {c.field: c.header for c in self.columns}
         outcomes, parsed_rows, first_row_of = [], [], {}
@@ -1189,7 +1206,7 @@ class SchoolRollImporter(Importer):
 
     def apply(self, plan: Plan, *, scope, user, job) -> None:
         payload: RollPayload = plan.payload
-        today = _today()
+        today = local_today()
         School.objects.select_for_update().filter(pk=scope.pk).exists()
         RollEntry.objects.filter(pk__in=payload.entries_removed).delete()
         for entry in payload.entries_new:

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from .roles import FULL_IDENTITY_ROLES
-from .scoping import covers, user_roles
+from .scoping import covers, role_assignments, user_roles
 
 
 def get_scoped_or_404(queryset, user, **lookup):
@@ -37,6 +37,19 @@ def sees_full_identity(user, child) -> bool:
     from .models import Child
 
     return user_may(user, Child.objects, FULL_IDENTITY_ROLES, child)
+
+
+def require_county_role(actor, county_id, roles) -> None:
+    """For records of a county as a whole (a fund, a county-wide list): one of `roles` with
+    that county as scope (403 otherwise). No actor is the system itself."""
+    from .models import RoleAssignment
+
+    if actor is None or actor.is_superuser:
+        return
+    if not RoleAssignment.objects.filter(
+        user=actor, role__in=roles, county_id=county_id, user__is_active=True
+    ).exists():
+        raise PermissionDenied
 
 
 # --- users and role assignments (the admin) ---------------------------------------------------
@@ -84,3 +97,56 @@ def managed_users(user):
     return users.filter(is_superuser=False, pk__in=inside.values("user")).exclude(
         pk__in=outside.values("user")
     )
+
+
+def may_edit_shared_catalogue(user, roles) -> bool:
+    """A catalogue shared by every county of the installation (the subsidy programmes, the
+    inspection areas) is changed only by someone who answers for all of them: a superuser, or
+    a user holding one of `roles` with every county as scope. In the normal one-county
+    installation that is the county's own staff; where a city bureau runs several counties,
+    one county's staff cannot change what the others use."""
+    from .models import County
+
+    if user is None or user.is_superuser:
+        return True
+    if not user.is_authenticated or not user.is_active:
+        return False
+    mine = {a.county_id for a in role_assignments(user) if a.role in roles and a.county_id}
+    return bool(mine) and not County.objects.exclude(pk__in=mine).exists()
+
+
+def require_shared_catalogue_role(actor, roles) -> None:
+    if not may_edit_shared_catalogue(actor, roles):
+        raise PermissionDenied
+
+
+def may_over(user, obj, roles) -> bool:
+    """`user_may` over the record's own model: the role check of the transition tables."""
+    return user_may(user, type(obj).objects, roles, obj)
+
+
+def user_county(user, *, roles=None):
+    """The county the user works in, computed once for every module: the county of the user's
+    role assignments (only those with one of `roles`, when given). One installation normally
+    serves one county; a user with assignments in several counties (a city bureau's staff)
+    works in the one with the lowest division code — a fixed rule, so that two pages never
+    disagree. A superuser without assignments works in the lowest-coded county. None: no
+    county (the caller answers 403)."""
+    from .models import County
+
+    county_ids = set()
+    for assignment in role_assignments(user):
+        if roles is not None and assignment.role not in roles:
+            continue
+        if assignment.county_id:
+            county_ids.add(assignment.county_id)
+        elif assignment.township_id:
+            county_ids.add(assignment.township.county_id)
+        elif assignment.village_id:
+            county_ids.add(assignment.village.township.county_id)
+        elif assignment.school_id:
+            county_ids.add(assignment.school.township.county_id)
+    counties = County.objects.order_by("code")
+    if county_ids:
+        return counties.filter(pk__in=county_ids).first()
+    return counties.first() if user.is_superuser else None

@@ -40,23 +40,3 @@ ASSIGN_PAIRING_ROLES = frozenset(
 FULL_IDENTITY_ROLES = frozenset(
     {Role.COUNTY_ADMIN, Role.BUREAU_STAFF, Role.TOWNSHIP_OFFICIAL, Role.SCHOOL_STAFF}
 )
-
-# Dropout control (the dropout app reads these; roles are defined once, here).
-CASE_ROLES = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICIAL})
-OPEN_CASE_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF, Role.TOWNSHIP_OFFICIAL})
-PERSUASION_ROLES = frozenset(
-    {
-        Role.COUNTY_ADMIN,
-        Role.BUREAU_STAFF,
-        Role.TOWNSHIP_OFFICIAL,
-        Role.VILLAGE_CADRE,
-        Role.SCHOOL_STAFF,
-    }
-)
-RETURN_ROLES = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.SCHOOL_STAFF})
-ABSENCE_ROLES = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.SCHOOL_STAFF})
-EXEMPTION_REGISTER_ROLES = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.SCHOOL_STAFF})
-EXEMPTION_TOWNSHIP_ROLES = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICIAL})
-EXEMPTION_BUREAU_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF})
-# Monthly dropout reports: generating a month on demand (reading follows scope).
-MONTHLY_REPORT_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF})

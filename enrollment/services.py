@@ -3,14 +3,13 @@
 import datetime
 
 from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.cache import bump_version
 from core.errors import DomainError
 from core.resident_id import ResidentIdError, parse_resident_id
+from core.services import full_clean, saved_by, today
 
 from .models import (
     ON_ROLL_STATUSES,
@@ -32,24 +31,6 @@ from .selectors import LEDGER_SUMMARY_CACHE
 S = EnrollmentStatus
 # Set only by the exemption procedure (an approved request with an end date), never by hand.
 EXEMPTION_ONLY_STATUSES = (S.DEFERRED, S.SUSPENDED)
-
-
-def _full_clean(instance, exclude=None):
-    try:
-        instance.full_clean(exclude=exclude)
-    except ValidationError as error:
-        first_field, messages = next(iter(error.message_dict.items()))
-        raise DomainError(" ".join(messages), field=first_field) from error
-
-
-def _saved_by(instance, actor):
-    instance._history_user = actor
-    instance.save()
-    return instance
-
-
-def _today() -> datetime.date:
-    return timezone.localdate()
 
 
 @transaction.atomic
@@ -76,8 +57,8 @@ def register_household(
             _("A poor household needs its registration number."),
             field="poverty_registration_number",
         )
-    _full_clean(household)
-    return _saved_by(household, actor)
+    full_clean(household)
+    return saved_by(household, actor)
 
 
 def identity_from_id(
@@ -85,7 +66,7 @@ def identity_from_id(
 ):
     """Validate an ID and check the sex and birth date a user typed against it."""
     try:
-        parsed = parse_resident_id(raw_id, today=_today())
+        parsed = parse_resident_id(raw_id, today=today())
     except ResidentIdError as error:
         raise DomainError(str(error), field="resident_id") from error
     if sex and sex != parsed.sex:
@@ -158,7 +139,7 @@ def register_child(
                 _("A child with resident ID %(id)s is already registered.") % {"id": number},
                 field="resident_id",
             )
-    if birth_date > _today():
+    if birth_date > today():
         raise DomainError(_("The birth date is in the future."), field="birth_date")
     child = Child(
         household=household,
@@ -173,20 +154,20 @@ def register_child(
         guardian_phone=guardian_phone.strip(),
         **(flags or {}),
     )
-    _full_clean(child, exclude=["status", "status_since"])
-    _saved_by(child, actor)
+    full_clean(child, exclude=["status", "status_since"])
+    saved_by(child, actor)
     from .selectors import age_on_reference
 
     initial = (
         S.NOT_SCHOOL_AGE
-        if age_on_reference(birth_date, _today()) < _school_age_min()
+        if age_on_reference(birth_date, today()) < _school_age_min()
         else S.UNVERIFIED
     )
     _record_status(
         child=child,
         actor=actor,
         status=initial,
-        effective_date=_today(),
+        effective_date=today(),
         reason=status_reason or _("Registered"),
     )
     child.registration_warnings = warnings
@@ -226,8 +207,8 @@ def update_child(*, actor, child: Child, **changes) -> Child:
         child.disability_category, child.disability_grade = "", None
     child.village = child.household.village
     transaction.on_commit(lambda: bump_version(LEDGER_SUMMARY_CACHE))
-    _full_clean(child)
-    return _saved_by(child, actor)
+    full_clean(child)
+    return saved_by(child, actor)
 
 
 def change_status(
@@ -326,7 +307,7 @@ def _record_status(
         raise DomainError(_("Unknown status: %s") % status, field="status")
     if not reason or not reason.strip():
         raise DomainError(_("Give the reason for the change."), field="reason")
-    if effective_date > _today():
+    if effective_date > today():
         raise DomainError(_("The effective date cannot be in the future."), field="effective_date")
     if effective_date < child.birth_date:
         raise DomainError(
@@ -399,7 +380,7 @@ def _record_status(
     child.current_school, child.grade, child.class_name = school, grade, class_name
     child.is_inclusive, child.is_boarder = is_inclusive, is_boarder
     child.outside_school_name, child.outside_verified = outside_school_name, outside_verified
-    _saved_by(child, actor)
+    saved_by(child, actor)
     return change
 
 
@@ -419,6 +400,7 @@ def record_visit(
     status_reason: str = "",
     school=None,
     grade: int | None = None,
+    class_name: str = "",
     outside_school_name: str = "",
 ) -> HouseholdVisit:
     """Record a household visit; when it establishes a new status (found working away → dropped
@@ -430,7 +412,7 @@ def record_visit(
     foreign = [child.name for child in children if child.household_id != household.pk]
     if foreign:
         raise DomainError(_("Not of this household: %s") % "、".join(foreign), field="children")
-    if visit_date > _today():
+    if visit_date > today():
         raise DomainError(_("The visit date cannot be in the future."), field="visit_date")
     visit = HouseholdVisit(
         household=household,
@@ -443,8 +425,8 @@ def record_visit(
     )
     if attachment:
         visit.attachment = attachment
-    _full_clean(visit, exclude=["recorded_by"])
-    _saved_by(visit, actor)
+    full_clean(visit, exclude=["recorded_by"])
+    saved_by(visit, actor)
     visit.children.set(children)
     if new_status:
         reason = status_reason.strip() or _("Household visit of %(date)s: %(outcome)s") % {
@@ -460,6 +442,7 @@ def record_visit(
                 reason=reason,
                 school=school,
                 grade=grade,
+                class_name=class_name,
                 outside_school_name=outside_school_name,
             )
     return visit
@@ -479,7 +462,7 @@ def assign_help_partner(
 ) -> HelpPairing:
     """One responsible person at a time: a new pairing ends the open one the day it starts."""
     Child.objects.select_for_update().get(pk=child.pk)
-    if start_date > _today():
+    if start_date > today():
         raise DomainError(_("The pairing cannot start in the future."), field="start_date")
     current = HelpPairing.objects.filter(child=child, end_date__isnull=True).first()
     if current:
@@ -490,7 +473,7 @@ def assign_help_partner(
                 field="start_date",
             )
         current.end_date = start_date
-        _saved_by(current, actor)
+        saved_by(current, actor)
     pairing = HelpPairing(
         child=child,
         partner_name=partner_name.strip(),
@@ -501,12 +484,12 @@ def assign_help_partner(
         start_date=start_date,
         assigned_by=actor,
     )
-    _full_clean(pairing)
-    return _saved_by(pairing, actor)
+    full_clean(pairing)
+    return saved_by(pairing, actor)
 
 
 # Model permissions (used by the admin) of the county administrators' group.
-COUNTY_ADMIN_PERMISSION_APPS = ("enrollment", "dropout", "core", "auth", "authtoken")
+COUNTY_ADMIN_PERMISSION_APPS = ("enrollment", "dropout", "core", "auth")
 
 
 # Groups and permissions carry model permissions: only a superuser grants those (the county

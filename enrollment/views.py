@@ -15,8 +15,8 @@ from django_tables2 import RequestConfig
 
 from core import audit
 from core.errors import DomainError, show_on_form
+from core.export_jobs import request_export
 from core.pagination import CappedPaginator
-from core.services import request_export
 
 from . import selectors, services
 from .extensions import CHILD_ACTIONS, CHILD_PANELS, LEDGER_TABS
@@ -234,6 +234,8 @@ def _child_for_action(request, pk, roles):
 @require_http_methods(["GET", "POST"])
 def change_status(request, pk: int):
     child = _child_for_action(request, pk, CHANGE_STATUS_ROLES)
+    if request.method == "GET":  # the form shows the child's record
+        audit.record_view(child, request=request, shown="status_form")
     form = StatusChangeForm(request.POST or None, child=child)
     if request.method == "POST" and form.is_valid():
         try:
@@ -271,6 +273,7 @@ def record_visit(request, pk: int):
                 status_reason=data["status_reason"],
                 school=data["school"],
                 grade=data["grade"],
+                class_name=data["class_name"],
                 outside_school_name=data["outside_school_name"],
             )
         except DomainError as error:
@@ -369,14 +372,14 @@ def role_home_links(user):
 
 @login_required
 def visit_attachment(request, pk: int):
-    """Attachments are served only through scope: they show minors' homes and documents."""
-    from django.http import FileResponse
+    """Attachments are served only through scope, as their verified type (core.uploads), and
+    audited: they show minors' homes and documents."""
+    from core.uploads import upload_response
 
     visit = get_scoped_or_404(HouseholdVisit.objects, request.user, pk=pk)
     if not visit.attachment:
         raise Http404
-    return FileResponse(
-        visit.attachment.open("rb"),
-        as_attachment=False,
-        filename=visit.attachment.name.rsplit("/", 1)[-1],
-    )
+    label = HouseholdVisit._meta.get_field("attachment").verbose_name
+    response = upload_response(visit.attachment, filename=f"{label}-{visit.pk}")
+    audit.record(audit.A.VIEW, obj=visit, request=request, detail={"file": "attachment"})
+    return response

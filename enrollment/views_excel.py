@@ -10,8 +10,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.export_jobs import request_export
 from core.models import ExportJob, ImportJob
-from core.services import request_export
 
 from .crosscheck import LISTS, cross_check, other_rolls
 from .models import County, Township

@@ -6,12 +6,12 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, PermissionDenied
-from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from core.errors import DomainError, TransitionRefused
+from core.fields import TEXT_MAX_LENGTH, validate_record_date
 from enrollment.models import County
+from enrollment.permissions import user_county
 
 from .models import (
     Area,
@@ -23,28 +23,14 @@ from .models import (
     IssueEvent,
     UnitKind,
 )
-from .selectors import county_of, resolve_unit
+from .selectors import resolve_unit
 from .services import complaints as complaint_services
 from .services import inspections as inspection_services
 from .services import issues as issue_services
 
 
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "transition_refused"
-
-
-def call_service(function, **kwargs):
-    try:
-        return function(**kwargs)
-    except TransitionRefused as error:
-        raise Conflict({"detail": error.message}) from error
-    except DomainError as error:
-        raise ApiValidationError({error.field or "non_field_errors": [error.message]}) from error
-
-
 def _county(request) -> County:
-    county = county_of(request.user)
+    county = user_county(request.user)
     if county is None:
         raise PermissionDenied
     return county
@@ -93,12 +79,14 @@ class InspectionSerializer(UnitReadMixin, serializers.ModelSerializer):
 
 
 class InspectionWriteSerializer(serializers.Serializer):
-    date = serializers.DateField()
-    unit = UnitField()
+    date = serializers.DateField(validators=[validate_record_date])
+    unit = UnitField(max_length=TEXT_MAX_LENGTH)
     areas = serializers.PrimaryKeyRelatedField(
         queryset=Area.objects.filter(is_active=True), many=True
     )
-    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    summary = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
     group = serializers.PrimaryKeyRelatedField(
         queryset=InspectionGroup.objects.none(), required=False, allow_null=True, default=None
     )
@@ -130,8 +118,7 @@ class InspectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = InspectionWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        inspection = call_service(
-            inspection_services.record_inspection,
+        inspection = inspection_services.record_inspection(
             actor=request.user,
             county=_county(request),
             **serializer.validated_data,
@@ -192,21 +179,25 @@ class IssueDetailSerializer(IssueSerializer):
 
 
 class IssueWriteSerializer(serializers.Serializer):
-    unit = UnitField()
+    unit = UnitField(max_length=TEXT_MAX_LENGTH)
     area = serializers.PrimaryKeyRelatedField(queryset=Area.objects.filter(is_active=True))
     category = serializers.ChoiceField(choices=Issue.Category.choices)
-    description = serializers.CharField()
-    evidence = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    evidence = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
     responsible_person = serializers.CharField(max_length=50)
-    measures = serializers.CharField()
-    deadline = serializers.DateField()
+    measures = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    deadline = serializers.DateField(validators=[validate_record_date])
     inspection = serializers.PrimaryKeyRelatedField(
         queryset=Inspection.objects.none(), required=False, allow_null=True, default=None
     )
     complaint = serializers.PrimaryKeyRelatedField(
         queryset=Complaint.objects.none(), required=False, allow_null=True, default=None
     )
-    found_on = serializers.DateField(required=False, default=None)
+    found_on = serializers.DateField(
+        validators=[validate_record_date], required=False, default=None
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -216,20 +207,24 @@ class IssueWriteSerializer(serializers.Serializer):
 
 
 class SubmitSerializer(serializers.Serializer):
-    note = serializers.CharField()
-    on = serializers.DateField(required=False, default=None)
+    note = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    on = serializers.DateField(validators=[validate_record_date], required=False, default=None)
     evidence_file = serializers.FileField(required=False, default=None)
 
 
 class VerifySerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-    on = serializers.DateField(required=False, default=None)
+    note = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    on = serializers.DateField(validators=[validate_record_date], required=False, default=None)
 
 
 class ReopenSerializer(serializers.Serializer):
-    reason = serializers.CharField()
-    deadline = serializers.DateField(required=False, default=None)
-    on = serializers.DateField(required=False, default=None)
+    reason = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    deadline = serializers.DateField(
+        validators=[validate_record_date], required=False, default=None
+    )
+    on = serializers.DateField(validators=[validate_record_date], required=False, default=None)
 
 
 class IssueViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -255,8 +250,7 @@ class IssueViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = IssueWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        issue = call_service(
-            issue_services.raise_issue,
+        issue = issue_services.raise_issue(
             actor=request.user,
             county=_county(request),
             **serializer.validated_data,
@@ -267,7 +261,7 @@ class IssueViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         issue = self.get_object()
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
-        call_service(function, actor=request.user, issue=issue, **serializer.validated_data)
+        function(actor=request.user, issue=issue, **serializer.validated_data)
         issue = self.get_queryset().get(pk=issue.pk)
         return Response(IssueDetailSerializer(issue).data)
 
@@ -295,8 +289,8 @@ IDENTITY_FIELDS = ("complainant_name", "complainant_contact")
 class ComplaintSerializer(UnitReadMixin, serializers.ModelSerializer):
     # Present only for the complaint's handlers and county admins, so not required in the
     # schema (this serializer only reads; writes go through ComplaintWriteSerializer).
-    complainant_name = serializers.CharField(required=False)
-    complainant_contact = serializers.CharField(required=False)
+    complainant_name = serializers.CharField(max_length=50, required=False)
+    complainant_contact = serializers.CharField(max_length=100, required=False)
     # A complaint need not name a unit: blank is a valid answer.
     unit_kind = serializers.ChoiceField(choices=UnitKind.choices, allow_blank=True, read_only=True)
     handlers = serializers.SerializerMethodField()
@@ -349,17 +343,21 @@ class ComplaintSerializer(UnitReadMixin, serializers.ModelSerializer):
 
 class ComplaintWriteSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=Complaint.Channel.choices)
-    received_on = serializers.DateField()
-    content = serializers.CharField()
+    received_on = serializers.DateField(validators=[validate_record_date])
+    content = serializers.CharField(max_length=TEXT_MAX_LENGTH)
     is_anonymous = serializers.BooleanField(default=False)
-    complainant_name = serializers.CharField(required=False, allow_blank=True, default="")
-    complainant_contact = serializers.CharField(required=False, allow_blank=True, default="")
-    unit = UnitField(required=False, allow_null=True, default=None)
+    complainant_name = serializers.CharField(
+        max_length=50, required=False, allow_blank=True, default=""
+    )
+    complainant_contact = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
+    unit = UnitField(max_length=TEXT_MAX_LENGTH, required=False, allow_null=True, default=None)
     handlers = serializers.PrimaryKeyRelatedField(many=True, queryset=Complaint.objects.none())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        county = county_of(self.context["request"].user)
+        county = user_county(self.context["request"].user)
         queryset = (
             inspection_services.eligible_members(county)
             if county
@@ -391,8 +389,7 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = ComplaintWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        complaint = call_service(
-            complaint_services.register_complaint,
+        complaint = complaint_services.register_complaint(
             actor=request.user,
             county=_county(request),
             **serializer.validated_data,

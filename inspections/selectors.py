@@ -13,8 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.widgets import QuickSelect
 from enrollment.forms import DATE_INPUT
-from enrollment.models import County, School, Township
-from enrollment.scoping import role_assignments
+from enrollment.models import School, Township
 
 from .models import (
     Area,
@@ -29,23 +28,6 @@ from .models import (
 
 S = Issue.Status
 RECTIFIED_STATUSES = (S.SUBMITTED, S.VERIFIED)
-
-
-def county_of(user) -> County | None:
-    """The county the user works in (the first of their assignments; one county per install
-    is the normal case)."""
-    for assignment in role_assignments(user):
-        if assignment.county_id:
-            return assignment.county
-        if assignment.township_id:
-            return assignment.township.county
-        if assignment.school_id:
-            return assignment.school.township.county
-        if assignment.village_id:
-            return assignment.village.township.county
-    if user.is_superuser:
-        return County.objects.order_by("pk").first()
-    return None
 
 
 # --- units -----------------------------------------------------------------------------------

@@ -8,16 +8,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError, int_or_404, show_on_form
-from core.services import request_export
+from core.export_jobs import request_export
 from enrollment.models import County
-from enrollment.permissions import get_scoped_or_404, has_any_role, user_may
+from enrollment.permissions import (
+    get_scoped_or_404,
+    has_any_role,
+    may_edit_shared_catalogue,
+    user_county,
+    user_may,
+)
 
 from . import forms, selectors
 from .exports import LEDGER_QUERY_KEYS
@@ -31,10 +38,11 @@ from .models import (
     Issue,
     RecordLink,
 )
-from .roles import MANAGE_ROLES, VERIFY_ROLES
+from .roles import MANAGE_ROLES
 from .services import complaints as complaint_services
 from .services import inspections as inspection_services
 from .services import issues as issue_services
+from .transitions import ISSUE_TRANSITIONS
 
 _form_error = show_on_form
 
@@ -51,7 +59,7 @@ def _run(request, form, action, success_message):
 
 def _managed_county(request) -> County:
     """The county the user records inspections in; 403 without the role there."""
-    county = selectors.county_of(request.user)
+    county = user_county(request.user, roles=MANAGE_ROLES)
     if county is None or not user_may(request.user, County.objects, MANAGE_ROLES, county):
         raise PermissionDenied
     return county
@@ -184,32 +192,25 @@ def _links(request, links):
     return shown
 
 
+# The issue page's buttons, in order; the transition table decides which are shown.
+ISSUE_BUTTONS = (
+    ("start", _lazy("Start rectification"), "primary"),
+    ("progress", _lazy("Report progress"), "outline-primary"),
+    ("submit", _lazy("Submit the rectification"), "success"),
+    ("verify", _lazy("Verify and close (销号)"), "success"),
+    ("reopen", _lazy("Verification failed"), "outline-danger"),
+    ("edit", _lazy("Edit"), "outline-secondary"),
+    ("withdraw", _lazy("Withdraw"), "outline-danger"),
+)
+
+
 @login_required
 def issue_detail(request, pk: int):
     issue = _issue(request, pk)
     user = request.user
     manage = user_may(user, Issue.objects, MANAGE_ROLES, issue)
-    verify = user_may(user, Issue.objects, VERIFY_ROLES, issue)
-    answer = issue_services.may_answer(user, issue)
-    S = Issue.Status
-    actions = []
-    if answer and issue.status == S.OPEN:
-        actions.append(("start", _("Start rectification"), "primary"))
-    if answer and issue.status in (S.OPEN, S.RECTIFYING):
-        actions += [
-            ("progress", _("Report progress"), "outline-primary"),
-            ("submit", _("Submit the rectification"), "success"),
-        ]
-    if verify and issue.status == S.SUBMITTED:
-        actions += [
-            ("verify", _("Verify and close (销号)"), "success"),
-            ("reopen", _("Verification failed"), "outline-danger"),
-        ]
-    if manage and not issue.is_closed:
-        actions += [
-            ("edit", _("Edit"), "outline-secondary"),
-            ("withdraw", _("Withdraw"), "outline-danger"),
-        ]
+    steps = ISSUE_TRANSITIONS.answers(issue, user)
+    actions = [(action, label, style) for action, label, style in ISSUE_BUTTONS if steps[action]]
     if manage:
         actions.append(("link", _("Link a record"), "outline-secondary"))
     return render(
@@ -291,7 +292,7 @@ def _issue_form_page(request, issue, form, title):
 @require_http_methods(["GET", "POST"])
 def issue_edit(request, pk: int):
     issue = _issue(request, pk)
-    if not user_may(request.user, Issue.objects, MANAGE_ROLES, issue):
+    if ISSUE_TRANSITIONS.can(issue, "edit", request.user).refused_for_role:
         raise PermissionDenied
     initial = {name: getattr(issue, name) for name in issue_services.EDITABLE_FIELDS}
     initial["unit"] = selectors.unit_value(issue.unit)
@@ -364,15 +365,8 @@ def issue_action(request, pk: int, action: str):
         raise Http404
     issue = _issue(request, pk)
     form_class, service, title, success = ISSUE_ACTIONS[action]
-    allowed = {
-        "start": issue_services.may_answer(request.user, issue),
-        "progress": issue_services.may_answer(request.user, issue),
-        "submit": issue_services.may_answer(request.user, issue),
-        "verify": user_may(request.user, Issue.objects, VERIFY_ROLES, issue),
-        "reopen": user_may(request.user, Issue.objects, VERIFY_ROLES, issue),
-        "withdraw": user_may(request.user, Issue.objects, MANAGE_ROLES, issue),
-    }[action]
-    if not allowed:
+    # Scope (404, above), then the step's role (403); the state is the service's answer.
+    if ISSUE_TRANSITIONS.can(issue, action, request.user).refused_for_role:
         raise PermissionDenied
     form = form_class(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -560,11 +554,13 @@ def area_list(request):
     area_form = section_form = None
     if manage:
         county = _managed_county(request)
-        area_form = forms.AreaForm(request.POST if "add_area" in request.POST else None)
+        # The areas are one list for every county: only who answers for all of them edits it.
+        if may_edit_shared_catalogue(request.user, MANAGE_ROLES):
+            area_form = forms.AreaForm(request.POST if "add_area" in request.POST else None)
         section_form = forms.SectionForm(request.POST if "add_section" in request.POST else None)
         if request.method == "POST":
             done = None
-            if "add_area" in request.POST and area_form.is_valid():
+            if "add_area" in request.POST and area_form and area_form.is_valid():
                 done = _run(
                     request,
                     area_form,
@@ -816,10 +812,14 @@ def complaint_link(request, pk: int):
 # --- files (read through the record's scope, never from a public media URL) ------------------
 
 
-def _file_response(field):
+def _file_response(field, filename: str = ""):
+    # Served as its verified type, inline only when it is a sound PDF or image (core.uploads).
+    from core.uploads import upload_response
+
     if not field:
         raise Http404
-    return FileResponse(field.open("rb"), filename=field.name.rsplit("/", 1)[-1])
+    stem = filename.rsplit(".", 1)[0] if filename else field.name.rsplit("/", 1)[-1].split(".")[0]
+    return upload_response(field, filename=stem)
 
 
 @login_required
@@ -842,4 +842,4 @@ def inspection_attachment(request, pk: int, attachment_pk: int):
     attachment = inspection.attachments.filter(pk=attachment_pk).first()
     if attachment is None:
         raise Http404
-    return _file_response(attachment.file)
+    return _file_response(attachment.file, attachment.name)

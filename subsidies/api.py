@@ -5,14 +5,13 @@ programme's update sends back the `version` it read; a stale one answers 409, no
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
-from core.concurrency import StaleEdit
-from core.errors import DomainError, TransitionRefused
+from core.fields import validate_record_date
 from enrollment.models import Child, School
-from enrollment.permissions import has_any_role
+from enrollment.permissions import has_any_role, may_edit_shared_catalogue, user_county
 
 from .filters import BatchFilter, FundEntryFilter, GapFilter, PaymentFilter
 from .models import Batch, Donation, FundEntry, Gap, Payment, Programme, ReliefFund
@@ -21,20 +20,6 @@ from .selectors import batch_list, payment_list
 from .services import batches as batch_services
 from .services import fund as fund_services
 from .services import programmes as programme_services
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "transition_refused"
-
-
-def call_service(function, **kwargs):
-    try:
-        return function(**kwargs)
-    except (TransitionRefused, StaleEdit) as error:
-        raise Conflict({"detail": error.message}) from error
-    except DomainError as error:
-        raise ApiValidationError({error.field or "non_field_errors": [error.message]}) from error
 
 
 class WriteRoles(permissions.BasePermission):
@@ -48,8 +33,6 @@ class WriteRoles(permissions.BasePermission):
 
 
 def _county(user):
-    from .views import user_county
-
     county = user_county(user)
     if county is None:
         raise PermissionDenied
@@ -118,7 +101,7 @@ class ProgrammeViewSet(
     filterset_fields = ["per_child", "checked_for_gaps", "unit"]
 
     def _save(self, serializer, programme=None):
-        if not has_any_role(self.request.user, CATALOGUE_ROLES):
+        if not may_edit_shared_catalogue(self.request.user, CATALOGUE_ROLES):
             raise PermissionDenied
         data = dict(serializer.validated_data)
         excludes = data.pop("excludes", None)
@@ -128,8 +111,7 @@ class ProgrammeViewSet(
             raise ApiValidationError(
                 {"version": [serializer.fields["version"].error_messages["required"]]}
             )
-        serializer.instance = call_service(
-            programme_services.save_programme,
+        serializer.instance = programme_services.save_programme(
             actor=self.request.user,
             programme=programme,
             excludes=excludes,
@@ -183,7 +165,7 @@ class AddLinesSerializer(serializers.Serializer):
 
 
 class MarkPaidSerializer(serializers.Serializer):
-    paid_on = serializers.DateField()
+    paid_on = serializers.DateField(validators=[validate_record_date])
 
 
 class BatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -205,8 +187,7 @@ class BatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             and not School.objects.for_user(self.request.user).filter(pk=school.pk).exists()
         ):
             raise ApiValidationError({"school": ["No such school in your scope."]})
-        batch = call_service(
-            batch_services.create_batch,
+        batch = batch_services.create_batch(
             actor=self.request.user,
             county=_county(self.request.user),
             programme=data["programme"],
@@ -221,9 +202,7 @@ class BatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @action(detail=True, methods=["post"])
     def build(self, request, pk=None):
-        result = call_service(
-            batch_services.build_from_eligibility, actor=request.user, batch=self.get_object()
-        )
+        result = batch_services.build_from_eligibility(actor=request.user, batch=self.get_object())
         return Response({"created": result.created, "errors": result.errors})
 
     @extend_schema(request=AddLinesSerializer)
@@ -232,8 +211,7 @@ class BatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         batch = self.get_object()
         payload = AddLinesSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        result = call_service(
-            batch_services.add_payments,
+        result = batch_services.add_payments(
             actor=request.user,
             batch=batch,
             rows=[dict(row) for row in payload.validated_data["rows"]],
@@ -243,15 +221,11 @@ class BatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
-        return self._done(
-            call_service(batch_services.review_batch, actor=request.user, batch=self.get_object())
-        )
+        return self._done(batch_services.review_batch(actor=request.user, batch=self.get_object()))
 
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        return self._done(
-            call_service(batch_services.approve_batch, actor=request.user, batch=self.get_object())
-        )
+        return self._done(batch_services.approve_batch(actor=request.user, batch=self.get_object()))
 
     @extend_schema(request=MarkPaidSerializer)
     @action(detail=True, methods=["post"], url_path="mark-paid")
@@ -260,8 +234,7 @@ class BatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         payload = MarkPaidSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         return self._done(
-            call_service(
-                batch_services.mark_paid,
+            batch_services.mark_paid(
                 actor=request.user,
                 batch=batch,
                 paid_on=payload.validated_data["paid_on"],
@@ -320,8 +293,7 @@ class PaymentViewSet(viewsets.ReadOnlyModelViewSet):
         payment = self.get_object()
         payload = CorrectionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        line = call_service(
-            function,
+        line = function(
             actor=request.user,
             payment=payment,
             reason=payload.validated_data["reason"],
@@ -435,19 +407,17 @@ class FundEntryViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 or not Child.objects.for_user(self.request.user).filter(pk=child.pk).exists()
             ):
                 raise ApiValidationError({"child": ["Name the student."]})
-            entry = call_service(
-                fund_services.request_grant,
+            entry = fund_services.request_grant(
                 actor=self.request.user,
                 fund=fund,
                 child=child,
-                amount=abs(amount),
+                amount=amount,  # the service refuses a negative one (never flipped)
                 date=data["date"],
                 hardship=data.get("hardship", ""),
                 purpose=data.get("purpose", ""),
             )
         else:
-            entry = call_service(
-                fund_services.record_inflow,
+            entry = fund_services.record_inflow(
                 actor=self.request.user,
                 fund=fund,
                 kind=data["kind"],
@@ -461,8 +431,7 @@ class FundEntryViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=DecisionSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        entry = call_service(
-            fund_services.approve_grant,
+        entry = fund_services.approve_grant(
             actor=request.user,
             entry=self.get_object(),
             note=request.data.get("note", ""),
@@ -472,8 +441,7 @@ class FundEntryViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=DecisionSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        entry = call_service(
-            fund_services.reject_grant,
+        entry = fund_services.reject_grant(
             actor=request.user,
             entry=self.get_object(),
             note=request.data.get("note", ""),
@@ -516,8 +484,7 @@ class DonationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def perform_create(self, serializer):
         if not has_any_role(self.request.user, DONATION_ROLES):
             raise PermissionDenied
-        serializer.instance = call_service(
-            fund_services.record_donation,
+        serializer.instance = fund_services.record_donation(
             actor=self.request.user,
             county=_county(self.request.user),
             **serializer.validated_data,

@@ -18,12 +18,11 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from enrollment.models import (
@@ -38,7 +37,6 @@ from enrollment.models import (
 from .models import (
     DifficultyIdentification,
     DifficultyLevel,
-    Payment,
     Programme,
     Stage,
     census_date,
@@ -245,22 +243,6 @@ def eligible_children(programme: Programme, period: str, children: QuerySet | No
         latest_changes(as_of_day(period), children)
         .filter(eligibility_q(programme, period, CHANGE))
         .annotate(expected_amount=expected_amount_expression(programme))
-    )
-
-
-def paid_amount_subquery(programme_id: int, period: str, child_ref: str = "pk"):
-    """Net amount paid (paid batches, corrections included) to the outer child."""
-    return Coalesce(
-        Subquery(
-            Payment.objects.paid()
-            .filter(child=OuterRef(child_ref), programme_id=programme_id, period=period)
-            .order_by()
-            .values("child")
-            .annotate(total=Sum("amount"))
-            .values("total")[:1]
-        ),
-        Value(Decimal("0.00")),
-        output_field=MONEY,
     )
 
 

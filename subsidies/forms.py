@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.concurrency import VersionFormField
+from core.fields import validate_record_date
 from enrollment.models import PovertyStatus, School
 
 from .models import DifficultyLevel, Donation, FundEntry, Programme, Stage
@@ -119,7 +120,7 @@ class BatchForm(forms.Form):
 
 
 class PaidOnForm(forms.Form):
-    paid_on = forms.DateField(label=_("Paid on"), widget=DATE)
+    paid_on = forms.DateField(validators=[validate_record_date], label=_("Paid on"), widget=DATE)
 
 
 class LineForm(forms.Form):
@@ -154,7 +155,7 @@ class InflowForm(forms.Form):
         choices=[c for c in FundEntry.Kind.choices if c[0] != FundEntry.Kind.GRANT],
     )
     amount = forms.DecimalField(label=_("Amount (yuan)"), max_digits=12, decimal_places=2)
-    date = forms.DateField(label=_("Date"), widget=DATE)
+    date = forms.DateField(validators=[validate_record_date], label=_("Date"), widget=DATE)
     counterparty = forms.CharField(label=_("Donor or source"), max_length=100)
     purpose = forms.CharField(label=_("Purpose"), max_length=200, required=False)
 
@@ -162,15 +163,11 @@ class InflowForm(forms.Form):
 class GrantForm(forms.Form):
     resident_id = forms.CharField(label=_("Student's resident ID"), max_length=18)
     amount = forms.DecimalField(label=_("Amount (yuan)"), max_digits=12, decimal_places=2)
-    date = forms.DateField(label=_("Date"), widget=DATE)
+    date = forms.DateField(validators=[validate_record_date], label=_("Date"), widget=DATE)
     hardship = forms.CharField(
         label=_("Hardship"), max_length=300, widget=forms.Textarea(attrs={"rows": 2})
     )
     purpose = forms.CharField(label=_("Purpose"), max_length=200, required=False)
-
-
-class DecisionForm(forms.Form):
-    note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
 class DonationForm(forms.Form):
@@ -180,7 +177,7 @@ class DonationForm(forms.Form):
     value = forms.DecimalField(label=_("Value (yuan)"), max_digits=12, decimal_places=2)
     description = forms.CharField(label=_("What was given"), max_length=200, required=False)
     purpose = forms.CharField(label=_("Purpose"), max_length=200)
-    date = forms.DateField(label=_("Date"), widget=DATE)
+    date = forms.DateField(validators=[validate_record_date], label=_("Date"), widget=DATE)
     school = forms.ModelChoiceField(
         label=_("Beneficiary school"), queryset=School.objects.none(), required=False
     )
@@ -212,8 +209,18 @@ class DecideForm(forms.Form):
 class NoticeForm(forms.Form):
     school = forms.ModelChoiceField(label=_("School"), queryset=School.objects.none())
     school_year = forms.IntegerField(label=_("School year"), min_value=2000, max_value=2100)
-    notice_from = forms.DateField(label=_("Public notice from"), widget=DATE, required=False)
-    notice_until = forms.DateField(label=_("Public notice until"), widget=DATE, required=False)
+    notice_from = forms.DateField(
+        validators=[validate_record_date],
+        label=_("Public notice from"),
+        widget=DATE,
+        required=False,
+    )
+    notice_until = forms.DateField(
+        validators=[validate_record_date],
+        label=_("Public notice until"),
+        widget=DATE,
+        required=False,
+    )
 
     def __init__(self, *args, schools=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -32,17 +32,19 @@ from core.imports import (
     register_importer,
 )
 from enrollment.models import Child
-from enrollment.permissions import get_scoped_or_404, user_may
+from enrollment.permissions import get_scoped_or_404
 
 from .models import Batch, period_label
 from .roles import BATCH_ROLES
 from .services.batches import add_payments
+from .transitions import BATCH_TRANSITIONS
 
 ERROR_COLUMN = {"child": "公民身份号码", "amount": "金额", "reason": "说明", "method": "金额"}
 
 
 class PaymentListImporter(Importer):
     name = "subsidy_payments"
+    roles = BATCH_ROLES
     title = gettext_lazy("Subsidy payment list")
     sheet_title = "发放名单"
     columns = [
@@ -62,7 +64,8 @@ class PaymentListImporter(Importer):
     ]
 
     def _batches(self, user):
-        return Batch.objects.for_user(user, roles=BATCH_ROLES).filter(status=Batch.Status.DRAFT)
+        prepared = BATCH_TRANSITIONS.sources("prepare")
+        return Batch.objects.for_user(user, roles=BATCH_ROLES).filter(status__in=prepared)
 
     def scope_choices(self, user):
         return [
@@ -81,9 +84,8 @@ class PaymentListImporter(Importer):
         batch = get_scoped_or_404(
             Batch.objects.select_related("programme", "school__township"), user, pk=int(pk)
         )
-        if not user_may(user, Batch.objects, BATCH_ROLES, batch):
-            raise PermissionDenied
-        if batch.status != Batch.Status.DRAFT:
+        # A list only while it is being prepared (as the batch page's own "add lines").
+        if not BATCH_TRANSITIONS.can(batch, "prepare", user):
             raise PermissionDenied
         return batch
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.concurrency import version_field
+from core.fields import LongTextField, validate_record_date
 from enrollment.models import Child, County, School, Township
 from enrollment.scoping import ScopedQuerySet
 
@@ -160,12 +161,14 @@ class Programme(models.Model):
     )
     checked_for_gaps = models.BooleanField(_("in the entitlement check"), default=True)
     funding_source = models.CharField(_("funding source"), max_length=200)
-    source_note = models.TextField(_("source of the standard"))
+    source_note = LongTextField(_("source of the standard"))
     excludes = models.ManyToManyField(
         "self", symmetrical=True, blank=True, verbose_name=_("cannot be held together with")
     )
-    active_from = models.DateField(_("active from"))
-    active_until = models.DateField(_("active until"), null=True, blank=True)
+    active_from = models.DateField(_("active from"), validators=[validate_record_date])
+    active_until = models.DateField(
+        _("active until"), null=True, blank=True, validators=[validate_record_date]
+    )
     version = version_field()
     history = HistoricalRecords(m2m_fields=[excludes])
 
@@ -252,12 +255,26 @@ class DifficultyIdentification(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, editable=False, db_index=True
     )
-    notice_from = models.DateField(_("public notice from"), null=True, blank=True, editable=False)
-    notice_until = models.DateField(_("public notice until"), null=True, blank=True, editable=False)
+    notice_from = models.DateField(
+        _("public notice from"),
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[validate_record_date],
+    )
+    notice_until = models.DateField(
+        _("public notice until"),
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[validate_record_date],
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    filed_on = models.DateField(_("filed on"), null=True, blank=True, editable=False)
+    filed_on = models.DateField(
+        _("filed on"), null=True, blank=True, editable=False, validators=[validate_record_date]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -320,6 +337,9 @@ class Batch(models.Model):
         db_index=True,
     )
     method = models.CharField(_("payment method"), max_length=12, default="bank_card")
+    # A correction batch (更正) holds the reversals and supplements of paid lines; it is told
+    # apart by this flag, never by its title, which its users may edit.
+    is_correction = models.BooleanField(_("correction batch"), default=False, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -331,7 +351,9 @@ class Batch(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, editable=False)
-    paid_on = models.DateField(_("paid on"), null=True, blank=True, editable=False)
+    paid_on = models.DateField(
+        _("paid on"), null=True, blank=True, editable=False, validators=[validate_record_date]
+    )
     history = HistoricalRecords()
 
     objects = BatchQuerySet.as_manager()
@@ -405,7 +427,9 @@ class Payment(models.Model):
         _("standard (yuan)"), max_digits=10, decimal_places=2, null=True
     )
     method = models.CharField(_("method"), max_length=12, choices=Method.choices)
-    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    paid_on = models.DateField(
+        _("paid on"), null=True, blank=True, validators=[validate_record_date]
+    )
     reason = models.CharField(
         _("reason"),
         max_length=300,
@@ -495,7 +519,7 @@ class GapRun(models.Model):
     requested_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     counts = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
+    error = LongTextField(blank=True)
 
     objects = ScopedQuerySet.as_manager()
     # Every user of the county sees the runs; the gaps inside are scoped.
@@ -565,7 +589,7 @@ class ReliefFund(models.Model):
 
     county = models.OneToOneField(County, on_delete=models.PROTECT, related_name="+")
     name = models.CharField(_("name"), max_length=100)
-    founded_on = models.DateField(_("founded on"))
+    founded_on = models.DateField(_("founded on"), validators=[validate_record_date])
     balance = models.DecimalField(_("balance (yuan)"), max_digits=14, decimal_places=2, default=0)
     history = HistoricalRecords()
 
@@ -599,7 +623,7 @@ class FundEntry(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     # Signed: inflows positive, grants negative.
     amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[validate_record_date])
     counterparty = models.CharField(_("donor or source"), max_length=100, blank=True)
     purpose = models.CharField(_("purpose"), max_length=200, blank=True)
     child = models.ForeignKey(
@@ -620,7 +644,9 @@ class FundEntry(models.Model):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    approved_on = models.DateField(_("approved on"), null=True, blank=True)
+    approved_on = models.DateField(
+        _("approved on"), null=True, blank=True, validators=[validate_record_date]
+    )
     approval_note = models.CharField(_("approval"), max_length=200, blank=True)
     history = HistoricalRecords()
 
@@ -670,7 +696,7 @@ class Donation(models.Model):
     value = models.DecimalField(_("value (yuan)"), max_digits=12, decimal_places=2)
     description = models.CharField(_("what was given"), max_length=200, blank=True)
     purpose = models.CharField(_("purpose"), max_length=200)
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[validate_record_date])
     school = models.ForeignKey(
         School,
         on_delete=models.PROTECT,

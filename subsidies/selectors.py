@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce, ExtractYear
 from core.cache import cached
 from enrollment.scoping import scope_signature
 
-from .models import Batch, FundEntry, Payment, Programme, ReliefFund, Stage, period_label
+from .models import Batch, FundEntry, Payment, ReliefFund, Stage, period_label
 
 TOTAL_DIMENSIONS = {
     "programme": ("programme_id", "programme__name"),
@@ -168,9 +168,3 @@ def fund_summary(fund: ReliefFund) -> dict:
         "text": f"{span}年来，教育救助基金共救助{cumulative['students']}名特困学生"
         f"{yuan_to_wan(disbursed)}万元。",
     }
-
-
-def programmes_in_force(day: datetime.date) -> QuerySet:
-    return Programme.objects.filter(active_from__lte=day).filter(
-        Q(active_until__isnull=True) | Q(active_until__gte=day)
-    )

@@ -14,11 +14,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError, int_or_404, show_on_form
+from core.export_jobs import request_export
 from core.pagination import CappedPaginator
-from core.services import request_export
+from core.params import query_year
 from enrollment.models import Child, County, School
-from enrollment.permissions import get_scoped_or_404, has_any_role, user_may
-from enrollment.scoping import role_assignments
+from enrollment.permissions import (
+    get_scoped_or_404,
+    has_any_role,
+    may_edit_shared_catalogue,
+    user_county,
+    user_may,
+)
 
 from . import forms, selectors
 from .exports import EXPORT_TITLES
@@ -34,10 +40,8 @@ from .models import (
     Programme,
     ReliefFund,
     Stage,
-    period_label,
 )
 from .roles import (
-    APPROVE_ROLES,
     BATCH_ROLES,
     CATALOGUE_ROLES,
     DONATION_ROLES,
@@ -50,25 +54,9 @@ from .services import fund as fund_services
 from .services import gaps as gap_services
 from .services import identification as identification_services
 from .services import programmes as programme_services
+from .transitions import BATCH_TRANSITIONS, GRANT_TRANSITIONS
 
 PER_PAGE = 50
-
-
-def user_county(user) -> County | None:
-    """The county of the user's scopes (one installation normally serves one county)."""
-    for assignment in role_assignments(user):
-        place = assignment.scope_object
-        if assignment.county_id:
-            return assignment.county
-        if assignment.township_id:
-            return place.county
-        if assignment.village_id:
-            return place.township.county
-        if assignment.school_id:
-            return place.township.county
-    if user.is_superuser:
-        return County.objects.order_by("code").first()
-    return None
 
 
 def _county_or_404(user) -> County:
@@ -114,7 +102,7 @@ def programme_list(request):
         "subsidies/programme_list.html",
         {
             "programmes": programmes,
-            "may_edit": has_any_role(request.user, CATALOGUE_ROLES),
+            "may_edit": may_edit_shared_catalogue(request.user, CATALOGUE_ROLES),
             "stage_labels": dict(Stage.choices),
         },
     )
@@ -123,7 +111,7 @@ def programme_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def programme_edit(request, pk: int | None = None):
-    if not has_any_role(request.user, CATALOGUE_ROLES):
+    if not may_edit_shared_catalogue(request.user, CATALOGUE_ROLES):
         raise PermissionDenied
     programme = get_object_or_404(Programme, pk=pk) if pk else None
     form = forms.ProgrammeForm(request.POST or None, instance=programme)
@@ -202,8 +190,7 @@ def batch_detail(request, pk: int):
         .order_by("child__name", "pk")
     )
     summary = batch.payments.aggregate(total=Sum("amount"), count=Count("pk"))
-    may_prepare = user_may(user, Batch.objects, BATCH_ROLES, batch)
-    may_approve = user_may(user, Batch.objects, APPROVE_ROLES, batch)
+    steps = BATCH_TRANSITIONS.answers(batch, user)
     return render(
         request,
         "subsidies/batch_detail.html",
@@ -211,34 +198,29 @@ def batch_detail(request, pk: int):
             "batch": batch,
             "page": _page(request, lines),
             "summary": summary,
-            "may_prepare": may_prepare and batch.status == Batch.Status.DRAFT,
-            "may_review": may_prepare and batch.status == Batch.Status.DRAFT,
-            "may_approve": may_approve and batch.status == Batch.Status.REVIEWED,
-            "may_return": may_approve
-            and batch.status in (Batch.Status.REVIEWED, Batch.Status.APPROVED),
-            "may_pay": may_approve and batch.status == Batch.Status.APPROVED,
-            "may_correct": may_prepare and batch.status == Batch.Status.PAID,
+            "steps": steps,
             "line_form": forms.LineForm(),
             "paid_form": forms.PaidOnForm(initial={"paid_on": timezone.localdate()}),
         },
     )
 
 
+# The buttons of the batch page: (the table's step, the service it calls).
 BATCH_ACTIONS = {
     "build": (
-        BATCH_ROLES,
+        "prepare",
         lambda user, batch, data: batch_services.build_from_eligibility(actor=user, batch=batch),
     ),
     "review": (
-        BATCH_ROLES,
+        "review",
         lambda user, batch, data: batch_services.review_batch(actor=user, batch=batch),
     ),
     "return": (
-        APPROVE_ROLES,
+        "return",
         lambda user, batch, data: batch_services.return_batch(actor=user, batch=batch),
     ),
     "approve": (
-        APPROVE_ROLES,
+        "approve",
         lambda user, batch, data: batch_services.approve_batch(actor=user, batch=batch),
     ),
 }
@@ -249,12 +231,13 @@ BATCH_ACTIONS = {
 def batch_action(request, pk: int, action: str):
     batch = _batch(request, pk)
     if action == "mark-paid":
-        roles = APPROVE_ROLES
+        step = "pay"
     elif action in BATCH_ACTIONS:
-        roles = BATCH_ACTIONS[action][0]
+        step = BATCH_ACTIONS[action][0]
     else:
         raise Http404
-    if not user_may(request.user, Batch.objects, roles, batch):
+    # Scope (404, above), then the step's role (403); the state is the service's answer.
+    if BATCH_TRANSITIONS.can(batch, step, request.user).refused_for_role:
         raise PermissionDenied
     try:
         if action == "mark-paid":
@@ -287,7 +270,7 @@ def batch_action(request, pk: int, action: str):
 @require_POST
 def batch_add_line(request, pk: int):
     batch = _batch(request, pk)
-    if not user_may(request.user, Batch.objects, BATCH_ROLES, batch):
+    if BATCH_TRANSITIONS.can(batch, "prepare", request.user).refused_for_role:
         raise PermissionDenied
     form = forms.LineForm(request.POST)
     if form.is_valid():
@@ -331,7 +314,7 @@ def _payment(request, pk) -> Payment:
 @require_POST
 def payment_remove(request, pk: int):
     payment = _payment(request, pk)
-    if not user_may(request.user, Batch.objects, BATCH_ROLES, payment.batch):
+    if BATCH_TRANSITIONS.can(payment.batch, "prepare", request.user).refused_for_role:
         raise PermissionDenied
     try:
         batch_services.remove_payment(actor=request.user, payment=payment)
@@ -347,7 +330,7 @@ def payment_correct(request, pk: int, kind: str):
     payment = _payment(request, pk)
     if kind not in ("reverse", "supplement"):
         raise Http404
-    if not user_may(request.user, Batch.objects, BATCH_ROLES, payment.batch):
+    if BATCH_TRANSITIONS.can(payment.batch, "correct", request.user).refused_for_role:
         raise PermissionDenied
     form_class = forms.ReasonForm if kind == "reverse" else forms.SupplementForm
     form = form_class(request.POST or None)
@@ -406,8 +389,7 @@ def totals(request):
         request.GET, queryset=selectors.payments_for(request.user), request=request
     )
     rows = selectors.totals(payments.qs, group_by)
-    year = request.GET.get("year", "")
-    year = int(year) if year.isdigit() else timezone.localdate().year - 1
+    year = query_year(request.GET, default=timezone.localdate().year - 1)
     return render(
         request,
         "subsidies/totals.html",
@@ -657,8 +639,12 @@ def fund_ledger(request):
             "page": _page(request, entries.qs),
             "summary": selectors.fund_summary(fund),
             "may_act": may_act,
+            # The rows a decision applies to (the table's answer; each is checked on decision).
+            "decidable_states": GRANT_TRANSITIONS.sources("approve"),
             "query": _query_string(request),
         },
+        # A filter the form refuses (a year out of range) is shown on it, and said in the status.
+        status=400 if entries.errors else 200,
     )
 
 
@@ -698,7 +684,7 @@ def fund_decide(request, pk: int, decision: str):
     entry = get_scoped_or_404(FundEntry.objects.select_related("fund"), request.user, pk=pk)
     if decision not in ("approve", "reject"):
         raise Http404
-    if not user_may(request.user, FundEntry.objects, FUND_ROLES, entry):
+    if GRANT_TRANSITIONS.can(entry, decision, request.user).refused_for_role:
         raise PermissionDenied
     note = request.POST.get("note", "")
     try:
@@ -715,9 +701,9 @@ def fund_decide(request, pk: int, decision: str):
 @login_required
 def donation_list(request):
     donations = Donation.objects.for_user(request.user).select_related("school")
-    year = request.GET.get("year", "")
-    if year.isdigit():
-        donations = donations.filter(date__year=int(year))
+    year = query_year(request.GET)
+    if year is not None:
+        donations = donations.filter(date__year=year)
     totals = donations.order_by().values("kind").annotate(value=Sum("value"), n=Count("pk"))
     labels = dict(Donation.Kind.choices)
     return render(
@@ -760,10 +746,10 @@ def donation_new(request):
 def donor_list(request):
     """The printable donors' list for public thanks (鸣谢名单)."""
     county = _county_or_404(request.user)
-    year = request.GET.get("year", "")
+    year = query_year(request.GET)
     donations = Donation.objects.for_user(request.user).filter(county=county)
-    if year.isdigit():
-        donations = donations.filter(date__year=int(year))
+    if year is not None:
+        donations = donations.filter(date__year=year)
     donors = (
         donations.order_by()
         .values("donor", "donor_kind", "publish_name")
@@ -798,12 +784,3 @@ def export(request, name: str):
         params={"query": query},
     )
     return redirect("core:export_detail", pk=job.pk)
-
-
-def period_choices(years: int = 3) -> list[tuple[str, str]]:
-    year = timezone.localdate().year
-    return [
-        (f"{y}-{t}", period_label(f"{y}-{t}"))
-        for y in range(year, year - years - 1, -1)
-        for t in (2, 1)
-    ]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from core.bulk_copy import copy_insert
 from core.errors import DomainError
 from core.resident_id import make_resident_id
+from core.services import add_years
 from enrollment.demo import GIVEN, SURNAMES
 from enrollment.models import School
 
@@ -32,9 +33,8 @@ from .models import (
     TrainingAttendance,
     TrainingEvent,
 )
-from .selectors import staffing_of
+from .selectors import period_end, staffing_of
 from .services import allowances, exchanges, teachers, trainings
-from .services.common import add_years
 
 SUBJECTS_BY_STAGE = {
     "primary": [
@@ -309,7 +309,7 @@ def load_teachers_demo(county, users, scale=None) -> str:
             lines = list(batch.payments.order_by("pk").values_list("pk", flat=True))
             left_out = rng.sample(lines, k=min(max(1, count // 25), count - 1))
             AllowancePayment.objects.filter(pk__in=left_out).delete()
-        paid_on = min(allowances.period_end(period) + datetime.timedelta(days=5), today)
+        paid_on = min(period_end(period) + datetime.timedelta(days=5), today)
         allowances.mark_batch_paid(actor=actor, batch=batch, paid_on=paid_on)
 
     # --- trainings -----------------------------------------------------------------------------

@@ -200,7 +200,7 @@ def export_exchanges(user, params: dict) -> Export:
 
 def export_allowance_unpaid(user, params: dict) -> Export:
     period = allowances.parse_period(params["period"])
-    unpaid = allowances.unpaid_teachers(
+    unpaid = selectors.unpaid_teachers(
         selectors.teachers_for(user).select_related("school__remoteness__tier"), period
     )
     post = _labels(PostType.choices)

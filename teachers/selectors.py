@@ -2,6 +2,7 @@
 the staffing table (编制与缺额), special-post due lists, rotation shares, training totals and the
 year's recruitment summary. Aggregates are computed in the database."""
 
+import calendar
 import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -11,10 +12,13 @@ from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Que
 from django.utils import timezone
 
 from core.cache import cached
+from core.services import add_years
 from enrollment.models import ON_ROLL_STATUSES, Child, School, Township
 from enrollment.selectors import LEDGER_SUMMARY_CACHE
 
 from .models import (
+    AllowanceBatch,
+    AllowancePayment,
     Exchange,
     PostType,
     Recruitment,
@@ -22,7 +26,6 @@ from .models import (
     TrainingAttendance,
     TrainingEvent,
 )
-from .services.common import add_years
 
 STAGES = ("preschool", "primary", "junior", "senior", "vocational", "special")
 # Schools whose every pupil counts in one stage, whatever the grade.
@@ -401,3 +404,44 @@ def recruitment_summary(user, *, year: int) -> dict:
     figures["cohorts"] = cohorts
     figures["year"] = year
     return figures
+
+
+# --- the rural teacher allowance (reads; the writes are services/allowances.py) -------------
+
+
+def period_end(period: datetime.date) -> datetime.date:
+    return period.replace(day=calendar.monthrange(period.year, period.month)[1])
+
+
+def eligible_teachers(teachers: QuerySet, period: datetime.date) -> QuerySet:
+    """Teachers of rural schools with a remoteness tier, in service during the month."""
+    return teachers.filter(
+        school__remoteness__isnull=False,
+        post_type__in=settings.TEACHER_ALLOWANCE_POST_TYPES,
+        hire_date__lte=period_end(period),
+    ).filter(Q(status=Teacher.Status.ACTIVE) | Q(left_on__gte=period))
+
+
+def paid_in(period: datetime.date):
+    """Exists(): the teacher was paid for the month in a paid batch."""
+    return Exists(
+        AllowancePayment.objects.filter(
+            teacher=OuterRef("pk"), period=period, batch__status=AllowanceBatch.Status.PAID
+        )
+    )
+
+
+def unpaid_teachers(teachers: QuerySet, period: datetime.date) -> QuerySet:
+    """The 足额下拨 check: eligible teachers with no payment in a paid batch for the month."""
+    return eligible_teachers(teachers, period).filter(~paid_in(period))
+
+
+def totals_by_period(payments: QuerySet) -> list[dict]:
+    """Paid payments summed by month: teachers paid and the amount."""
+    return list(
+        payments.filter(batch__status=AllowanceBatch.Status.PAID)
+        .order_by()
+        .values("period")
+        .annotate(teachers=Count("teacher", distinct=True), amount=Sum("amount"))
+        .order_by("-period")
+    )

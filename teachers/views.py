@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
-from core.services import request_export
+from core.export_jobs import request_export
 from enrollment.models import County, School, Township
-from enrollment.permissions import get_scoped_or_404, has_any_role, user_may
+from enrollment.permissions import get_scoped_or_404, has_any_role, user_county, user_may
 
 from . import forms, selectors
 from .filters import ExchangeFilter, TeacherFilter
@@ -49,7 +49,7 @@ def _require_manager(user):
 
 
 def _managed_county(user) -> County:
-    county = County.objects.for_user(user, roles=M).first()
+    county = user_county(user, roles=M)
     if county is None:
         raise PermissionDenied
     return county
@@ -449,7 +449,7 @@ def allowance_list(request):
         "teachers/allowance_list.html",
         {
             "page": page,
-            "totals": allowances.totals_by_period(payments)[:24],
+            "totals": selectors.totals_by_period(payments)[:24],
             "may_manage": _may_manage(user),
             "this_month": timezone.localdate().replace(day=1),
         },
@@ -576,7 +576,7 @@ def _period(request) -> datetime.date:
 @login_required
 def allowance_unpaid(request):
     period = _period(request)
-    unpaid = allowances.unpaid_teachers(
+    unpaid = selectors.unpaid_teachers(
         selectors.teachers_for(request.user).select_related("school__remoteness__tier"), period
     )
     return render(

@@ -8,13 +8,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError, TransitionRefused
+from core.services import require_role, saved_by, today
 from enrollment.models import Child, EnrollmentStatus
-from enrollment.roles import ABSENCE_ROLES
 from enrollment.services import set_status_by_procedure
 
 from ..models import AbsenceReport, DropoutCase
+from ..roles import ABSENCE_ROLES
 from .cases import live_case, open_case, reopen_case
-from .common import require_role, saved_by, today
 
 S = EnrollmentStatus
 

@@ -9,12 +9,13 @@ from django.utils.translation import gettext as _
 
 from core.concurrency import check_and_bump
 from core.errors import DomainError, TransitionRefused
+from core.services import not_future, require_role, saved_by, today
 from enrollment.models import Child, EnrollmentStatus, School
-from enrollment.roles import CASE_ROLES, OPEN_CASE_ROLES, PERSUASION_ROLES, RETURN_ROLES
 from enrollment.services import set_status_by_procedure
 
 from ..models import AbsenceReport, CaseEvent, CaseMeasure, DropoutCase, Persuasion
-from .common import require_role, saved_by, today
+from ..roles import OPEN_CASE_ROLES
+from ..transitions import CASE_TRANSITIONS
 
 C = DropoutCase.Status
 EXEMPTION_STATUSES = (
@@ -42,19 +43,6 @@ def locked_case(case) -> DropoutCase:
         .select_related("child__village__township__county", "child__household", "township")
         .get(pk=case.pk)
     )
-
-
-def _refuse_unless(case, allowed, action_label):
-    if case.status not in allowed:
-        raise TransitionRefused(
-            _("The case is “%(status)s”: %(action)s is not possible now.")
-            % {"status": case.get_status_display(), "action": action_label}
-        )
-
-
-def _not_future(day, field):
-    if day > today():
-        raise DomainError(_("The date cannot be in the future."), field=field)
 
 
 def live_case(child) -> DropoutCase | None:
@@ -90,7 +78,7 @@ def open_case(
     require_role(actor, child, OPEN_CASE_ROLES)
     child = Child.objects.select_for_update().select_related("village__township").get(pk=child.pk)
     opened_on = opened_on or today()
-    _not_future(opened_on, "opened_on")
+    not_future(opened_on, "opened_on")
     current = live_case(child)
     if current is not None and current.is_open:
         raise TransitionRefused(_("This child already has an open case."))
@@ -131,8 +119,7 @@ def open_case(
 def reopen_case(*, actor, case: DropoutCase, on: datetime.date, note: str = "") -> DropoutCase:
     """A new absence inside the consolidation period reopens the same case, with its history."""
     case = locked_case(case)
-    if case.status != C.RETURNED or case.struck_off_on:
-        raise TransitionRefused(_("Only a returned case in its consolidation period reopens."))
+    CASE_TRANSITIONS.require(case, "reopen", actor)
     previous = case.status
     case.status = C.PERSUADING if case.persuasions.exists() else C.REPORTED
     case.returned_on, case.consolidation_until, case.last_action_on = None, None, on
@@ -159,10 +146,9 @@ def log_persuasion(
     family_answer: str,
     result: str,
 ) -> Persuasion:
-    require_role(actor, case, PERSUASION_ROLES)
     case = locked_case(case)
-    _refuse_unless(case, DropoutCase.OPEN_STATUSES, _("recording a persuasion"))
-    _not_future(date, "date")
+    transition = CASE_TRANSITIONS.require(case, "persuade", actor)
+    not_future(date, "date")
     if date < case.opened_on:
         raise DomainError(_("The persuasion is dated before the case was opened."), field="date")
     if result not in Persuasion.Result.values:
@@ -177,8 +163,7 @@ def log_persuasion(
         recorded_by=actor,
     )
     previous = case.status
-    if case.status == C.REPORTED:
-        case.status = C.PERSUADING
+    case.status = transition.target or case.status
     case.last_action_on = max(case.last_action_on, date)
     saved_by(case, actor)
     event(
@@ -196,10 +181,9 @@ def add_measure(
     *, actor, case: DropoutCase, kind: str, date: datetime.date, description: str
 ) -> CaseMeasure:
     """相应制约措施: only after a penalty decision; the case stays open."""
-    require_role(actor, case, CASE_ROLES)
     case = locked_case(case)
-    _refuse_unless(case, (C.PENALTY_DECIDED,), _("recording a further measure"))
-    _not_future(date, "date")
+    CASE_TRANSITIONS.require(case, "add_measure", actor)
+    not_future(date, "date")
     if not description.strip():
         raise DomainError(_("Describe the measure."), field="description")
     measure = CaseMeasure.objects.create(
@@ -228,10 +212,9 @@ def return_to_school(
     class_name: str = "",
 ) -> DropoutCase:
     """复学 at any step: the child is back in school in the ledger; consolidation begins."""
-    require_role(actor, case, RETURN_ROLES)
     case = locked_case(case)
-    _refuse_unless(case, DropoutCase.OPEN_STATUSES, _("recording a return"))
-    _not_future(returned_on, "returned_on")
+    CASE_TRANSITIONS.require(case, "return", actor)
+    not_future(returned_on, "returned_on")
     if returned_on < case.opened_on:
         raise DomainError(_("The return is dated before the case was opened."), field="returned_on")
     if grade is None:
@@ -268,11 +251,10 @@ def return_to_school(
 def close_case(
     *, actor, case: DropoutCase, reason: str, evidence: str, closed_on: datetime.date | None = None
 ) -> DropoutCase:
-    require_role(actor, case, CASE_ROLES)
     case = locked_case(case)
-    _refuse_unless(case, DropoutCase.OPEN_STATUSES, _("closing the case"))
+    CASE_TRANSITIONS.require(case, "close", actor)
     closed_on = closed_on or today()
-    _not_future(closed_on, "closed_on")
+    not_future(closed_on, "closed_on")
     if reason not in DropoutCase.CloseReason.values:
         raise DomainError(_("Choose the reason for closing."), field="reason")
     if not evidence.strip():
@@ -344,10 +326,9 @@ def update_case_details(
     version: int | None = None,
 ) -> DropoutCase:
     """`version`: the one the editor's form was built from; a stale one is refused."""
-    require_role(actor, case, CASE_ROLES)
     with transaction.atomic():
         case = locked_case(case)
-        _refuse_unless(case, DropoutCase.OPEN_STATUSES, _("editing the case"))
+        CASE_TRANSITIONS.require(case, "edit", actor)
         check_and_bump(case, version)
         case.cause, case.cause_detail = cause, cause_detail.strip()
         case.responsible_persons = responsible_persons.strip()

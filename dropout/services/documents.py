@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError, TransitionRefused
 from core.masking import mask_resident_id
 from core.numbering import format_document_number, take_next_number
-from enrollment.roles import CASE_ROLES
+from core.services import require_role, saved_by, today
 
 from ..models import CountyLegalTexts, DropoutCase, OfficialDocument
+from ..roles import CASE_ROLES
+from ..transitions import CASE_TRANSITIONS, LEGAL_TEXTS_MISSING
 from .cases import event, locked_case
-from .common import require_role, saved_by, today
 
 C = DropoutCase.Status
 D = OfficialDocument.Kind
@@ -58,12 +59,7 @@ def current_document(case, kind) -> OfficialDocument | None:
 def _legal_texts(case) -> CountyLegalTexts:
     texts = CountyLegalTexts.objects.filter(county_id=case.township.county_id).first()
     if texts is None:
-        raise TransitionRefused(
-            _(
-                "The county's legal texts are not configured yet; a county "
-                "administrator must enter them first."
-            )
-        )
+        raise TransitionRefused(str(LEGAL_TEXTS_MISSING))
     return texts
 
 
@@ -159,9 +155,8 @@ def issue_resume_notice(
 ) -> OfficialDocument:
     """限期复学通知书: only after repeated failed persuasion (多次动员仍不返校); orders
     criticism and correction with a deadline one week (a setting) after service."""
-    require_role(actor, case, CASE_ROLES)
     case = locked_case(case)
-    _refuse_unless_notice_possible(case)
+    CASE_TRANSITIONS.require(case, "issue_notice", actor)
     _validate_service(served_on, served_to, service_method, served_by, service_place)
     texts = _legal_texts(case)
     deadline = served_on + datetime.timedelta(days=settings.RESUME_NOTICE_DAYS)
@@ -190,23 +185,6 @@ def issue_resume_notice(
         note=f"{document.number}，限期至{deadline.isoformat()}",
     )
     return document
-
-
-def _refuse_unless_notice_possible(case):
-    if case.status not in (C.REPORTED, C.PERSUADING):
-        raise TransitionRefused(
-            _("The case is “%(status)s”: a notice to resume schooling is not possible now.")
-            % {"status": case.get_status_display()}
-        )
-    attempts = case.persuasions.count()
-    if attempts < settings.DROPOUT_MIN_PERSUASIONS:
-        raise TransitionRefused(
-            _(
-                "A notice needs at least %(minimum)d recorded persuasion attempts first "
-                "(多次动员仍不返校); this case has %(count)d."
-            )
-            % {"minimum": settings.DROPOUT_MIN_PERSUASIONS, "count": attempts}
-        )
 
 
 def _notice_content(case, number, served_on, deadline, facts, texts) -> dict:
@@ -252,25 +230,10 @@ def decide_penalty(
 ) -> OfficialDocument:
     """行政处罚决定书: only after the notice's deadline has passed without a return; holds
     what 行政处罚法 Art. 59 requires."""
-    require_role(actor, case, CASE_ROLES)
     case = locked_case(case)
-    if case.status != C.NOTICE_ISSUED:
-        raise TransitionRefused(
-            _(
-                "The case is “%(status)s”: a penalty needs an issued notice to resume schooling "
-                "first."
-            )
-            % {"status": case.get_status_display()}
-        )
+    # Decided on a day after the notice's deadline (the table's precondition, on that day).
+    CASE_TRANSITIONS.require(case, "decide_penalty", actor, on=decided_on)
     notice = current_document(case, D.RESUME_NOTICE)
-    if decided_on <= notice.deadline:
-        raise TransitionRefused(
-            _(
-                "The notice's deadline (%(deadline)s) has not passed yet; a penalty is possible "
-                "from the day after."
-            )
-            % {"deadline": notice.deadline.isoformat()}
-        )
     for field, value in (
         ("facts_and_evidence", facts_and_evidence),
         ("penalty", penalty),

@@ -4,25 +4,20 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from core.errors import DomainError, TransitionRefused
+from core.errors import DomainError
 from core.notifications import notify
-from core.uploads import validate_document_upload
+from core.services import check_upload, require_role, saved_by, today
 from enrollment.models import Child, EnrollmentStatus
-from enrollment.roles import (
-    EXEMPTION_BUREAU_ROLES,
-    EXEMPTION_REGISTER_ROLES,
-    EXEMPTION_TOWNSHIP_ROLES,
-    Role,
-)
+from enrollment.roles import Role
 from enrollment.selectors import county_users, officials_by_township
 from enrollment.services import set_status_by_procedure
 
 from ..models import ExemptionRequest, ExemptionStep
-from .common import require_role, saved_by, today
+from ..roles import EXEMPTION_REGISTER_ROLES
+from ..transitions import EXEMPTION_TRANSITIONS
 
 R = ExemptionRequest
 STATUS_OF_KIND = {
@@ -45,15 +40,6 @@ def _step(request, *, actor, action, from_status, note=""):
     )
 
 
-def _check_upload(upload, field):
-    from django.core.exceptions import ValidationError
-
-    try:
-        validate_document_upload(upload)
-    except ValidationError as error:
-        raise DomainError(" ".join(error.messages), field=field) from error
-
-
 @transaction.atomic
 def register_exemption(
     *,
@@ -74,9 +60,9 @@ def register_exemption(
         raise DomainError(_("The period ends before it starts."), field="end_date")
     if not application_scan:
         raise DomainError(_("Upload the guardian's written application."), field="application_scan")
-    _check_upload(application_scan, "application_scan")
+    application_scan = check_upload(application_scan, "application_scan")
     if evidence:
-        _check_upload(evidence, "evidence")
+        evidence = check_upload(evidence, "evidence")
     if reason in (R.Reason.ILLNESS, R.Reason.DISABILITY) and not evidence:
         raise DomainError(
             _("Illness or disability needs evidence, e.g. a medical certificate."), field="evidence"
@@ -133,45 +119,43 @@ def _locked(request) -> ExemptionRequest:
     )
 
 
-def _transition(
-    request, *, actor, roles, allowed_from, to, action, note="", note_required=False
-) -> ExemptionRequest:
+def _transition(request, *, actor, action, note="", note_required=False) -> ExemptionRequest:
+    """Lock the request, check the step against the table (role, then state), record it."""
     request = _locked(request)
-    if request.status not in allowed_from:
-        raise TransitionRefused(
-            _("This request is “%(status)s”; it cannot be %(action)s now.")
-            % {"status": request.get_status_display(), "action": ACTION_LABELS[action]}
-        )
-    require_role(actor, request, roles)
+    transition = EXEMPTION_TRANSITIONS.require(request, action, actor)
     if note_required and not note.strip():
         raise DomainError(_("Give the reason."), field="note")
     previous = request.status
-    request.status = to
+    request.status = transition.target
     saved_by(request, actor)
     _step(request, actor=actor, action=action, from_status=previous, note=note.strip())
     return request
 
 
-ACTION_LABELS = {
-    "approve": gettext_lazy("approved by the township"),
-    "file": gettext_lazy("filed"),
-    "reject": gettext_lazy("rejected"),
-    "return": gettext_lazy("returned"),
-    "resubmit": gettext_lazy("resubmitted"),
-}
-
-
 @transaction.atomic
 def township_approve(*, actor, request, note: str = "") -> ExemptionRequest:
-    request = _transition(
-        request,
-        actor=actor,
-        roles=EXEMPTION_TOWNSHIP_ROLES,
-        allowed_from=(R.Status.SUBMITTED,),
-        to=R.Status.TOWNSHIP_APPROVED,
-        action="approve",
-        note=note,
-    )
+    # Four eyes: whoever registered the request does not approve it, unless the county runs
+    # one-person townships (setting); the step then says so. Checked after the table's scope,
+    # role and state checks, in their order.
+    request = _locked(request)
+    EXEMPTION_TRANSITIONS.require(request, "approve", actor)
+    if request.registered_by_id == actor.pk:
+        if not settings.EXEMPTION_SELF_APPROVAL_ALLOWED:
+            raise DomainError(
+                _(
+                    "You registered this request; another official of the township must "
+                    "approve it."
+                )
+            )
+        note = " ".join(
+            part
+            for part in (
+                str(_("Approved by the official who registered it (one-person township).")),
+                note.strip(),
+            )
+            if part
+        )
+    request = _transition(request, actor=actor, action="approve", note=note)
     bureau = county_users(request.child.village.township.county_id, (Role.BUREAU_STAFF,))
     notify(
         bureau,
@@ -185,21 +169,20 @@ def township_approve(*, actor, request, note: str = "") -> ExemptionRequest:
 @transaction.atomic
 def file_exemption(*, actor, request, note: str = "") -> ExemptionRequest:
     """报县教育局备案: the child takes the exemption's status for its period."""
-    request = _transition(
-        request,
-        actor=actor,
-        roles=EXEMPTION_BUREAU_ROLES,
-        allowed_from=(R.Status.TOWNSHIP_APPROVED,),
-        to=R.Status.FILED,
-        action="file",
-        note=note,
-    )
-    effective = min(request.start_date, today())
+    request = _transition(request, actor=actor, action="file", note=note)
+    if request.start_date > today():
+        return request  # the status starts with the period (start_due_exemptions, daily)
+    _apply_status(request, actor=actor)
+    return request
+
+
+def _apply_status(request, *, actor) -> None:
+    """The child takes the exemption's status from the first day of its approved period."""
     set_status_by_procedure(
         actor=actor,
         child=request.child,
         status=STATUS_OF_KIND[request.kind],
-        effective_date=effective,
+        effective_date=request.start_date,
         school=request.school,
         grade=request.child.grade if request.school else None,
         reason=_(
@@ -212,73 +195,48 @@ def file_exemption(*, actor, request, note: str = "") -> ExemptionRequest:
             "end": request.end_date.isoformat(),
         },
     )
-    return request
 
 
-def _roles_at_current_step(request):
-    """The township decides a submitted request, the bureau an approved one (the row is
-    locked while the step is read, so it cannot move before the decision is written)."""
-    status = R.objects.select_for_update().values_list("status", flat=True).get(pk=request.pk)
-    return (
-        EXEMPTION_BUREAU_ROLES if status == R.Status.TOWNSHIP_APPROVED else EXEMPTION_TOWNSHIP_ROLES
+def start_due_exemptions(*, day: datetime.date | None = None) -> int:
+    """The daily step: a request filed before its period starts gives the child its status on
+    the period's first day. Idempotent: a child that holds the status, or whose status changed
+    since the period started, is left alone."""
+    day = day or today()
+    started = 0
+    filed = (
+        R.objects.filter(status=R.Status.FILED, start_date__lte=day, end_date__gte=day)
+        .filter(Q(child__status_since__isnull=True) | Q(child__status_since__lt=F("start_date")))
+        .select_related("child", "school")
+        .order_by("start_date", "pk")
     )
+    for request in filed:
+        if request.child.status == STATUS_OF_KIND[request.kind]:
+            continue
+        filing = request.steps.filter(action="file").order_by("-pk").first()
+        with transaction.atomic():
+            _apply_status(request, actor=filing.actor if filing else None)
+        started += 1
+    return started
 
 
 @transaction.atomic
 def reject_exemption(*, actor, request, note: str) -> ExemptionRequest:
-    roles = _roles_at_current_step(request)
-    return _transition(
-        request,
-        actor=actor,
-        roles=roles,
-        allowed_from=(R.Status.SUBMITTED, R.Status.TOWNSHIP_APPROVED),
-        to=R.Status.REJECTED,
-        action="reject",
-        note=note,
-        note_required=True,
-    )
+    """By whoever decides the current step (the table says who)."""
+    return _transition(request, actor=actor, action="reject", note=note, note_required=True)
 
 
 @transaction.atomic
 def return_exemption(*, actor, request, note: str) -> ExemptionRequest:
     """Back to the previous step for more evidence: the township returns a submitted request to
     whoever registered it; the bureau returns an approved one to the township."""
-    if _roles_at_current_step(request) == EXEMPTION_BUREAU_ROLES:
-        return _transition(
-            request,
-            actor=actor,
-            roles=EXEMPTION_BUREAU_ROLES,
-            allowed_from=(R.Status.TOWNSHIP_APPROVED,),
-            to=R.Status.SUBMITTED,
-            action="return",
-            note=note,
-            note_required=True,
-        )
-    return _transition(
-        request,
-        actor=actor,
-        roles=EXEMPTION_TOWNSHIP_ROLES,
-        allowed_from=(R.Status.SUBMITTED,),
-        to=R.Status.RETURNED,
-        action="return",
-        note=note,
-        note_required=True,
-    )
+    return _transition(request, actor=actor, action="return", note=note, note_required=True)
 
 
 @transaction.atomic
 def resubmit_exemption(*, actor, request, note: str = "", evidence=None) -> ExemptionRequest:
     if evidence:
-        _check_upload(evidence, "evidence")
-    request = _transition(
-        request,
-        actor=actor,
-        roles=EXEMPTION_REGISTER_ROLES,
-        allowed_from=(R.Status.RETURNED,),
-        to=R.Status.SUBMITTED,
-        action="resubmit",
-        note=note,
-    )
+        check_upload(evidence, "evidence")
+    request = _transition(request, actor=actor, action="resubmit", note=note)
     if evidence:
         request.evidence = evidence
         saved_by(request, actor)

@@ -12,14 +12,15 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.notifications import notify
+from core.services import require_role, today
 from enrollment.models import County
-from enrollment.roles import MONTHLY_REPORT_ROLES, Role
+from enrollment.roles import Role
 from enrollment.selectors import county_users, officials_by_township
 
 from ..models import MonthlyReport, ReportRun
 from ..report_workbook import build_workbook
 from ..reports import compute_month, previous_month
-from .common import require_role, today
+from ..roles import MONTHLY_REPORT_ROLES
 
 # Who reads the county's report when it is published.
 COUNTY_READERS = (Role.COUNTY_ADMIN, Role.BUREAU_STAFF)

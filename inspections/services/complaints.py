@@ -13,13 +13,14 @@ from django.utils.translation import gettext as _
 from core.concurrency import check_and_bump
 from core.errors import DomainError, TransitionRefused
 from core.notifications import notify
+from core.services import not_future, require_role, required_text, saved_by, today
 from enrollment.models import County
 from enrollment.permissions import user_may
 
 from ..models import Campaign, Complaint, ComplaintStep, Issue, RecordLink
 from ..roles import COMPLAINANT_IDENTITY_ROLES, MANAGE_ROLES
-from .common import check_unit, not_future, require_role, required_text, saved_by, today
 from .inspections import eligible_members
+from .units import check_unit
 
 # Records of other apps an issue or a complaint may point at: "app_label.model".
 LINKABLE_MODELS = (

@@ -7,7 +7,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.services import check_upload, not_future, require_role, required_text, saved_by
 from enrollment.models import County, RoleAssignment
+from enrollment.permissions import require_shared_catalogue_role
 
 from ..models import (
     Area,
@@ -18,7 +20,7 @@ from ..models import (
     InspectionGroup,
 )
 from ..roles import MANAGE_ROLES
-from .common import check_unit, check_upload, not_future, require_role, required_text, saved_by
+from .units import check_unit
 
 GROUP_MEMBER_ROLES = ("county_admin", "bureau_staff", "inspector")
 
@@ -97,8 +99,8 @@ def create_group(
 
 @transaction.atomic
 def add_area(*, actor, county: County, name: str) -> Area:
-    """Add an area to the shared list (or bring a retired one back)."""
-    require_role(actor, county, MANAGE_ROLES)
+    """Add an area to the list every county shares (or bring a retired one back)."""
+    require_shared_catalogue_role(actor, MANAGE_ROLES)
     name = required_text(name, "name", _("Enter the area's name."))
     area = Area.objects.filter(name=name).first()
     if area is not None:
@@ -112,7 +114,7 @@ def add_area(*, actor, county: County, name: str) -> Area:
 @transaction.atomic
 def retire_area(*, actor, county: County, area: Area) -> Area:
     """An area in use stays on its records; it is only no longer offered."""
-    require_role(actor, county, MANAGE_ROLES)
+    require_shared_catalogue_role(actor, MANAGE_ROLES)
     area.is_active = False
     return saved_by(area, actor)
 
@@ -172,19 +174,12 @@ def record_inspection(
 
 
 @transaction.atomic
-def update_inspection_summary(*, actor, inspection: Inspection, summary: str) -> Inspection:
-    require_role(actor, inspection, MANAGE_ROLES)
-    inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
-    inspection.summary = summary.strip()
-    return saved_by(inspection, actor)
-
-
-@transaction.atomic
 def add_attachment(*, actor, inspection: Inspection, upload) -> InspectionAttachment:
     require_role(actor, inspection, MANAGE_ROLES)
     if not upload:
         raise DomainError(_("Choose a file."), field="file")
-    check_upload(upload, "file")
+    # The name the user gave is shown; the file kept is the checked one, named by its type.
+    name = upload.name[:200]
     return InspectionAttachment.objects.create(
-        inspection=inspection, file=upload, name=upload.name[:200], uploaded_by=actor
+        inspection=inspection, file=check_upload(upload, "file"), name=name, uploaded_by=actor
     )

@@ -4,7 +4,6 @@ rectifying with the reason; withdrawn with a reason instead of ever being delete
 import datetime
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -12,24 +11,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from core.concurrency import check_and_bump
-from core.errors import DomainError, TransitionRefused
+from core.errors import DomainError
 from core.notifications import notify
 from core.numbering import take_next_number
+from core.services import check_upload, not_future, require_role, required_text, saved_by, today
 from enrollment.models import County, RoleAssignment
 
 from ..models import Area, Campaign, Complaint, Inspection, Issue, IssueEvent, UnitKind, overdue_q
-from ..roles import MANAGE_ROLES, VERIFY_ROLES
-from .common import (
-    check_unit,
-    check_upload,
-    not_future,
-    require_role,
-    required_text,
-    saved_by,
-    today,
-)
+from ..roles import MANAGE_ROLES
+from ..transitions import ISSUE_TRANSITIONS
+from .units import check_unit
 
-S = Issue.Status
 EDITABLE_FIELDS = (
     "area",
     "category",
@@ -66,27 +58,6 @@ def _locked(issue) -> Issue:
         .select_related("school", "township", "section")
         .get(pk=issue.pk)
     )
-
-
-def _refuse_unless(issue, allowed, action_label):
-    if issue.status not in allowed:
-        raise TransitionRefused(
-            _("The issue is “%(status)s”: %(action)s is not possible now.")
-            % {"status": issue.get_status_display(), "action": action_label}
-        )
-
-
-def may_answer(actor, issue) -> bool:
-    if actor is None or actor.is_superuser:
-        return True
-    return Issue.objects.answerable_by(actor).filter(pk=issue.pk).exists()
-
-
-def require_answerer(actor, issue) -> None:
-    """Only the responsible unit (or a county administrator) answers an issue; other readers
-    get 403, those who cannot see it at all already got 404."""
-    if not may_answer(actor, issue):
-        raise PermissionDenied
 
 
 def _validate_fields(
@@ -143,7 +114,7 @@ def raise_issue(
         raise DomainError(
             _("The deadline cannot be before the day it was found."), field="deadline"
         )
-    check_upload(evidence_file, "evidence_file")
+    evidence_file = check_upload(evidence_file, "evidence_file")
     if campaign is None:
         campaign = (inspection and inspection.campaign) or (complaint and complaint.campaign)
     issue = Issue(
@@ -175,13 +146,8 @@ def raise_issue(
 def update_issue(*, actor, issue: Issue, unit=None, version: int | None = None, **changes) -> Issue:
     """Correct an issue's details; a verified or withdrawn issue is closed for good.
     `version`: the one the editor's form was built from; a stale one is refused."""
-    require_role(actor, issue, MANAGE_ROLES)
     issue = _locked(issue)
-    if issue.is_closed:
-        raise TransitionRefused(
-            _("The issue is “%(status)s”: it can no longer be edited.")
-            % {"status": issue.get_status_display()}
-        )
+    ISSUE_TRANSITIONS.require(issue, "edit", actor)
     check_and_bump(issue, version)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
@@ -223,32 +189,30 @@ def update_issue(*, actor, issue: Issue, unit=None, version: int | None = None, 
 @transaction.atomic
 def start_rectification(*, actor, issue: Issue, note: str = "", on=None) -> Issue:
     """The responsible unit acknowledges the issue and starts on it."""
-    require_answerer(actor, issue)
     issue = _locked(issue)
-    _refuse_unless(issue, (S.OPEN,), _("starting rectification"))
+    transition = ISSUE_TRANSITIONS.require(issue, "start", actor)
     on = on or today()
     not_future(on, "on")
-    issue.status = S.RECTIFYING
+    previous, issue.status = issue.status, transition.target
     if note.strip():
         issue.progress = note.strip()
     saved_by(issue, actor)
     _event(
-        issue, actor=actor, action=IssueEvent.Action.STARTED, on=on, from_status=S.OPEN, note=note
+        issue, actor=actor, action=IssueEvent.Action.STARTED, on=on, from_status=previous, note=note
     )
     return issue
 
 
 @transaction.atomic
 def report_progress(*, actor, issue: Issue, note: str, on=None, evidence_file=None) -> Issue:
-    require_answerer(actor, issue)
     issue = _locked(issue)
-    _refuse_unless(issue, (S.OPEN, S.RECTIFYING), _("reporting progress"))
+    transition = ISSUE_TRANSITIONS.require(issue, "progress", actor)
     note = required_text(note, "note", _("Say what has been done."))
     on = on or today()
     not_future(on, "on")
-    check_upload(evidence_file, "evidence_file")
+    evidence_file = check_upload(evidence_file, "evidence_file")
     previous = issue.status
-    issue.status, issue.progress = S.RECTIFYING, note
+    issue.status, issue.progress = transition.target, note
     saved_by(issue, actor)
     _event(
         issue,
@@ -265,17 +229,16 @@ def report_progress(*, actor, issue: Issue, note: str, on=None, evidence_file=No
 @transaction.atomic
 def submit_rectification(*, actor, issue: Issue, note: str, evidence_file=None, on=None) -> Issue:
     """The responsible unit reports the rectification done, with evidence, for verification."""
-    require_answerer(actor, issue)
     issue = _locked(issue)
-    _refuse_unless(issue, (S.OPEN, S.RECTIFYING), _("submitting the rectification"))
+    transition = ISSUE_TRANSITIONS.require(issue, "submit", actor)
     note = required_text(note, "note", _("Say how the problem was rectified."))
     on = on or today()
     not_future(on, "on")
     if on < issue.found_on:
         raise DomainError(_("The date cannot be before the issue was found."), field="on")
-    check_upload(evidence_file, "evidence_file")
+    evidence_file = check_upload(evidence_file, "evidence_file")
     previous = issue.status
-    issue.status, issue.progress, issue.submitted_on = S.SUBMITTED, note, on
+    issue.status, issue.progress, issue.submitted_on = transition.target, note, on
     saved_by(issue, actor)
     _event(
         issue,
@@ -293,21 +256,20 @@ def submit_rectification(*, actor, issue: Issue, note: str, evidence_file=None, 
 @transaction.atomic
 def verify_issue(*, actor, issue: Issue, note: str = "", on=None) -> Issue:
     """An inspector checks the rectification and closes the issue (销号)."""
-    require_role(actor, issue, VERIFY_ROLES)
     issue = _locked(issue)
-    _refuse_unless(issue, (S.SUBMITTED,), _("verification"))
+    transition = ISSUE_TRANSITIONS.require(issue, "verify", actor)
     on = on or today()
     not_future(on, "on")
     if issue.submitted_on and on < issue.submitted_on:
         raise DomainError(_("Verification cannot precede the submission."), field="on")
-    issue.status, issue.verified_on, issue.verified_by = S.VERIFIED, on, actor
+    issue.status, issue.verified_on, issue.verified_by = transition.target, on, actor
     saved_by(issue, actor)
     _event(
         issue,
         actor=actor,
         action=IssueEvent.Action.VERIFIED,
         on=on,
-        from_status=S.SUBMITTED,
+        from_status=Issue.Status.SUBMITTED,
         note=note,
     )
     return issue
@@ -316,9 +278,8 @@ def verify_issue(*, actor, issue: Issue, note: str = "", on=None) -> Issue:
 @transaction.atomic
 def reopen_issue(*, actor, issue: Issue, reason: str, deadline=None, on=None) -> Issue:
     """Verification failed: back to rectifying with the reason (and, if given, a new deadline)."""
-    require_role(actor, issue, VERIFY_ROLES)
     issue = _locked(issue)
-    _refuse_unless(issue, (S.SUBMITTED,), _("failing the verification"))
+    transition = ISSUE_TRANSITIONS.require(issue, "reopen", actor)
     reason = required_text(reason, "reason", _("Say why the rectification is not accepted."))
     on = on or today()
     not_future(on, "on")
@@ -328,14 +289,14 @@ def reopen_issue(*, actor, issue: Issue, reason: str, deadline=None, on=None) ->
         issue.deadline = deadline
         # The deadline is on the edit form: a form opened before this is now stale.
         check_and_bump(issue, None)
-    issue.status, issue.submitted_on = S.RECTIFYING, None
+    issue.status, issue.submitted_on = transition.target, None
     saved_by(issue, actor)
     _event(
         issue,
         actor=actor,
         action=IssueEvent.Action.REOPENED,
         on=on,
-        from_status=S.SUBMITTED,
+        from_status=Issue.Status.SUBMITTED,
         note=reason,
     )
     _tell_unit(issue, _("Rectification of issue %(number)s was not accepted: %(reason)s"), reason)
@@ -345,12 +306,11 @@ def reopen_issue(*, actor, issue: Issue, reason: str, deadline=None, on=None) ->
 @transaction.atomic
 def withdraw_issue(*, actor, issue: Issue, reason: str) -> Issue:
     """Take back an issue raised in error: it stays on record with the reason."""
-    require_role(actor, issue, MANAGE_ROLES)
     issue = _locked(issue)
-    _refuse_unless(issue, (S.OPEN, S.RECTIFYING, S.SUBMITTED), _("withdrawal"))
+    transition = ISSUE_TRANSITIONS.require(issue, "withdraw", actor)
     reason = required_text(reason, "reason", _("Say why the issue is withdrawn."))
     previous = issue.status
-    issue.status, issue.withdrawn_reason = S.WITHDRAWN, reason
+    issue.status, issue.withdrawn_reason = transition.target, reason
     saved_by(issue, actor)
     _event(
         issue,

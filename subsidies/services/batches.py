@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 
 from core.cache import bump_version
 from core.errors import DomainError, TransitionRefused
+from core.services import saved_by
 from enrollment.models import Child, School
+from enrollment.permissions import require_county_role
 
 from ..eligibility import (
     as_of_day,
@@ -26,9 +28,8 @@ from ..eligibility import (
 from ..models import Batch, Method, Payment, Programme, parse_period
 from ..roles import APPROVE_ROLES, BATCH_ROLES
 from ..selectors import PAID_SUMMARY_CACHE
-from .common import require_county_role, require_role, saved_by
+from ..transitions import BATCH_TRANSITIONS
 
-B = Batch.Status
 DEFAULT_METHOD = {
     Programme.PaidTo.CANTEEN: Method.CANTEEN,
     Programme.PaidTo.SCHOOL: Method.FEE_WAIVER,
@@ -81,16 +82,11 @@ def create_batch(
     return batch
 
 
-def _locked_batch(batch: Batch, *, states, actor=None, roles=None) -> Batch:
-    """Lock the batch row; the role is checked before the state (403 before 409)."""
+def _locked_batch(batch: Batch, *, action: str, actor) -> Batch:
+    """Lock the batch row, then check the step against the table (role 403, state 409) on
+    what the row holds now: two requests at once queue here and the second sees the first."""
     batch = Batch.objects.select_for_update().select_related("programme").get(pk=batch.pk)
-    if roles is not None:
-        require_role(actor, batch, roles)
-    if batch.status not in states:
-        raise TransitionRefused(
-            _("This batch is %(status)s; that is not possible now.")
-            % {"status": batch.get_status_display()}
-        )
+    BATCH_TRANSITIONS.require(batch, action, actor)
     return batch
 
 
@@ -124,7 +120,7 @@ def add_payments(*, actor, batch: Batch, rows: list[dict]) -> AddResult:
     """
     result = AddResult()
     with transaction.atomic():
-        batch = _locked_batch(batch, states=(B.DRAFT,), actor=actor, roles=BATCH_ROLES)
+        batch = _locked_batch(batch, action="prepare", actor=actor)
         programme, period = batch.programme, batch.period
         numbers = [row.get("row", index) for index, row in enumerate(rows, start=1)]
         ids = []
@@ -287,7 +283,7 @@ def add_payments(*, actor, batch: Batch, rows: list[dict]) -> AddResult:
 def build_from_eligibility(*, actor, batch: Batch) -> AddResult:
     """List every eligible pupil of the batch's school (every eligible child of the county for a
     bureau list) at the standard amount, leaving out those already paid."""
-    batch = _locked_batch(batch, states=(B.DRAFT,), actor=actor, roles=BATCH_ROLES)
+    batch = _locked_batch(batch, action="prepare", actor=actor)
     children = Child.objects.filter(village__township__county_id=batch.county_id)
     eligible = eligible_children(batch.programme, batch.period, children)
     if batch.school_id:
@@ -303,14 +299,14 @@ def build_from_eligibility(*, actor, batch: Batch) -> AddResult:
 
 @transaction.atomic
 def remove_payment(*, actor, payment: Payment) -> None:
-    _locked_batch(payment.batch, states=(B.DRAFT,), actor=actor, roles=BATCH_ROLES)
+    _locked_batch(payment.batch, action="prepare", actor=actor)
     payment._history_user = actor
     payment.delete()
 
 
-def _transition(batch, *, actor, roles, states, to, **changes) -> Batch:
-    batch = _locked_batch(batch, states=states, actor=actor, roles=roles)
-    batch.status = to
+def _transition(batch, *, actor, action, **changes) -> Batch:
+    batch = _locked_batch(batch, action=action, actor=actor)
+    batch.status = BATCH_TRANSITIONS.target(batch, action)
     for name, value in changes.items():
         setattr(batch, name, value)
     return saved_by(batch, actor)
@@ -319,43 +315,21 @@ def _transition(batch, *, actor, roles, states, to, **changes) -> Batch:
 def review_batch(*, actor, batch: Batch) -> Batch:
     """The school (or bureau) has checked the list: it goes to the bureau for approval."""
     with transaction.atomic():
-        require_role(actor, batch, BATCH_ROLES)
-        if not batch.payments.exists():
-            raise TransitionRefused(_("The batch has no lines."))
-        return _transition(
-            batch,
-            actor=actor,
-            roles=BATCH_ROLES,
-            states=(B.DRAFT,),
-            to=B.REVIEWED,
-            reviewed_by=actor,
-        )
+        # Whether it has lines is asked under the lock (the table's precondition): a line
+        # removed at the same moment cannot leave an empty list reviewed.
+        return _transition(batch, actor=actor, action="review", reviewed_by=actor)
 
 
 def return_batch(*, actor, batch: Batch) -> Batch:
     """The bureau sends a reviewed (or approved, unpaid) list back for correction."""
     with transaction.atomic():
-        return _transition(
-            batch,
-            actor=actor,
-            roles=APPROVE_ROLES,
-            states=(B.REVIEWED, B.APPROVED),
-            to=B.DRAFT,
-            approved_by=None,
-            approved_at=None,
-        )
+        return _transition(batch, actor=actor, action="return", approved_by=None, approved_at=None)
 
 
 def approve_batch(*, actor, batch: Batch) -> Batch:
     with transaction.atomic():
         return _transition(
-            batch,
-            actor=actor,
-            roles=APPROVE_ROLES,
-            states=(B.REVIEWED,),
-            to=B.APPROVED,
-            approved_by=actor,
-            approved_at=timezone.now(),
+            batch, actor=actor, action="approve", approved_by=actor, approved_at=timezone.now()
         )
 
 
@@ -364,14 +338,7 @@ def mark_paid(*, actor, batch: Batch, paid_on: datetime.date) -> Batch:
     with transaction.atomic():
         if paid_on is None or paid_on > timezone.localdate():
             raise DomainError(_("Enter the payment date (not in the future)."), field="paid_on")
-        batch = _transition(
-            batch,
-            actor=actor,
-            roles=APPROVE_ROLES,
-            states=(B.APPROVED,),
-            to=B.PAID,
-            paid_on=paid_on,
-        )
+        batch = _transition(batch, actor=actor, action="pay", paid_on=paid_on)
         batch.payments.filter(paid_on__isnull=True).update(paid_on=paid_on)
         transaction.on_commit(lambda: bump_version(PAID_SUMMARY_CACHE))
         return batch
@@ -385,8 +352,8 @@ def _correction_batch(actor, payment: Payment) -> Batch:
             school_id=payment.batch.school_id,
             programme_id=payment.programme_id,
             period=payment.period,
-            status=B.DRAFT,
-            title__startswith="更正",
+            status__in=BATCH_TRANSITIONS.sources("prepare"),
+            is_correction=True,
         )
         .first()
     )
@@ -398,6 +365,7 @@ def _correction_batch(actor, payment: Payment) -> Batch:
         programme_id=payment.programme_id,
         period=payment.period,
         title=f"更正：{payment.programme.name} {payment.period_label}",
+        is_correction=True,
         method=payment.method,
         created_by=actor,
     )
@@ -410,8 +378,8 @@ def _correct(*, actor, payment: Payment, kind: str, amount: Decimal, reason: str
         .select_related("batch", "programme", "township")
         .get(pk=payment.pk)
     )
-    require_role(actor, payment.batch, BATCH_ROLES)
-    if payment.kind != Payment.Kind.PAYMENT or payment.batch.status != B.PAID:
+    BATCH_TRANSITIONS.require(payment.batch, "correct", actor)
+    if payment.kind != Payment.Kind.PAYMENT:
         raise TransitionRefused(_("Only a paid payment can be corrected."))
     if not (reason or "").strip():
         raise DomainError(_("Record the reason for the correction."), field="reason")

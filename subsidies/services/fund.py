@@ -8,12 +8,14 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.errors import DomainError, TransitionRefused
+from core.errors import DomainError
+from core.services import saved_by, today
 from enrollment.models import Child
+from enrollment.permissions import require_county_role
 
 from ..models import Donation, FundEntry, ReliefFund
 from ..roles import DONATION_ROLES, FUND_ROLES
-from .common import require_county_role, require_role, saved_by, today
+from ..transitions import GRANT_TRANSITIONS
 
 INFLOW_KINDS = (
     FundEntry.Kind.DONATION,
@@ -106,38 +108,35 @@ def request_grant(
     return saved_by(entry, actor)
 
 
-def _locked_grant(entry) -> FundEntry:
+def _locked_grant(entry, *, action, actor, fund=None) -> FundEntry:
+    """Lock the entry (the fund row, when given, is already locked) and check the step."""
     entry = FundEntry.objects.select_for_update().get(pk=entry.pk)
-    if entry.kind != FundEntry.Kind.GRANT or entry.status != FundEntry.Status.PENDING:
-        raise TransitionRefused(_("Only a grant awaiting approval can be decided."))
+    if fund is not None:
+        entry.fund = fund  # the locked row: the balance the precondition reads is current
+    GRANT_TRANSITIONS.require(entry, action, actor)
     return entry
 
 
 @transaction.atomic
 def approve_grant(*, actor, entry: FundEntry, note: str = "") -> FundEntry:
     """Lock the fund row first, so that concurrent approvals see each other's withdrawals."""
-    require_role(actor, entry, FUND_ROLES)
     fund = _locked_fund(entry.fund)
-    entry = _locked_grant(entry)
-    if fund.balance + entry.amount < 0:
-        raise TransitionRefused(
-            _("The fund holds %(balance)s yuan, less than the grant of %(amount)s yuan.")
-            % {"balance": fund.balance, "amount": -entry.amount}
-        )
+    entry = _locked_grant(entry, action="approve", actor=actor, fund=fund)
     fund.balance += entry.amount
     saved_by(fund, actor, update_fields=["balance"])
-    entry.status, entry.approved_by, entry.approved_on = FundEntry.Status.APPROVED, actor, today()
+    entry.status = GRANT_TRANSITIONS.target(entry, "approve")
+    entry.approved_by, entry.approved_on = actor, today()
     entry.approval_note = note
     return saved_by(entry, actor)
 
 
 @transaction.atomic
 def reject_grant(*, actor, entry: FundEntry, note: str) -> FundEntry:
-    require_role(actor, entry, FUND_ROLES)
-    entry = _locked_grant(entry)
+    entry = _locked_grant(entry, action="reject", actor=actor)
     if not (note or "").strip():
         raise DomainError(_("Record the reason for the rejection."), field="note")
-    entry.status, entry.approved_by, entry.approved_on = FundEntry.Status.REJECTED, actor, today()
+    entry.status = GRANT_TRANSITIONS.target(entry, "reject")
+    entry.approved_by, entry.approved_on = actor, today()
     entry.approval_note = note.strip()
     return saved_by(entry, actor)
 

@@ -28,7 +28,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.jobs import failure_message
 from enrollment.models import Child, HelpPairing, School
+from enrollment.permissions import require_county_role
 
 from ..eligibility import (
     CHANGE,
@@ -40,7 +42,6 @@ from ..eligibility import (
 )
 from ..models import Gap, GapRun, Payment, Programme, parse_period
 from ..roles import GAP_CHECK_ROLES
-from .common import require_county_role
 
 logger = logging.getLogger(__name__)
 ZERO = Decimal("0.00")
@@ -150,7 +151,8 @@ def _gap_candidates(situations, paid_sums, conditions: list[str]) -> list[dict]:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, (*situations_params, *paid_params))
-        names = [column.name for column in cursor.description]
+        # description entries are 7-item sequences (PEP 249); SQLite's are plain tuples.
+        names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
@@ -325,9 +327,10 @@ def run_gap_check(run_id: int) -> GapRun:
                 status=GapRun.Status.DONE, counts=counts, finished_at=timezone.now()
             )
     except Exception as error:  # the run records the failure; the worker keeps running
-        logger.exception("Gap check %s failed", run_id)
         GapRun.objects.filter(pk=run_id).update(
-            status=GapRun.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+            status=GapRun.Status.FAILED,
+            error=failure_message(error, logger=logger, job=f"{_('Entitlement check')} #{run_id}"),
+            finished_at=timezone.now(),
         )
     run.refresh_from_db()
     return run

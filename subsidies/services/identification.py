@@ -9,11 +9,11 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError, TransitionRefused
+from core.services import require_role, saved_by, today
 from enrollment.models import REGISTERED_POOR_STATUSES, Child, EnrollmentStatus, PovertyStatus
 
 from ..models import DifficultyIdentification, DifficultyLevel
 from ..roles import IDENTIFY_ROLES
-from .common import require_role, saved_by, today
 
 I = DifficultyIdentification  # noqa: E741
 S = I.Status

@@ -5,10 +5,11 @@ from django.utils.translation import gettext as _
 
 from core.concurrency import check_and_bump
 from core.errors import DomainError
+from core.services import full_clean, saved_by
+from enrollment.permissions import require_shared_catalogue_role
 
 from ..models import Programme, Stage
 from ..roles import CATALOGUE_ROLES
-from .common import full_clean, require_any_county_role, saved_by
 
 EDITABLE_FIELDS = (
     "name",
@@ -71,7 +72,7 @@ def save_programme(
 ) -> Programme:
     """Create (programme=None) or change a programme of the catalogue. `version`: the one the
     editor's form (or API client) read; a change based on a stale one is refused."""
-    require_any_county_role(actor, CATALOGUE_ROLES)
+    require_shared_catalogue_role(actor, CATALOGUE_ROLES)
     if programme is None:
         programme = Programme(code=fields.pop("code", ""))
     else:

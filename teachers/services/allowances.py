@@ -1,21 +1,21 @@
 """The rural teacher allowance (乡村教师生活补助): monthly amounts by the school's remoteness tier,
 paid in batches per month; the unpaid list checks that every rural teacher was paid in full."""
 
-import calendar
 import datetime
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from core.errors import DomainError, TransitionRefused
+from core.services import require_role, saved_by, today
 from enrollment.models import County, Township
 
 from ..models import AllowanceBatch, AllowancePayment, AllowanceTier, SchoolRemoteness, Teacher
-from .common import require_manager, saved_by, today
+from ..roles import MANAGE_TEACHERS_ROLES
+from ..selectors import eligible_teachers
 
 
 def parse_period(value) -> datetime.date:
@@ -29,10 +29,6 @@ def parse_period(value) -> datetime.date:
         raise DomainError(_("A month is written like 2025-03."), field="period") from None
 
 
-def period_end(period: datetime.date) -> datetime.date:
-    return period.replace(day=calendar.monthrange(period.year, period.month)[1])
-
-
 def _amount(value) -> Decimal:
     try:
         amount = Decimal(str(value)).quantize(Decimal("0.01"))
@@ -41,40 +37,6 @@ def _amount(value) -> Decimal:
     if amount < 0:
         raise DomainError(_("The amount cannot be negative."), field="amount")
     return amount
-
-
-def eligible_teachers(teachers: QuerySet, period: datetime.date) -> QuerySet:
-    """Teachers of rural schools with a remoteness tier, in service during the month."""
-    return teachers.filter(
-        school__remoteness__isnull=False,
-        post_type__in=settings.TEACHER_ALLOWANCE_POST_TYPES,
-        hire_date__lte=period_end(period),
-    ).filter(Q(status=Teacher.Status.ACTIVE) | Q(left_on__gte=period))
-
-
-def paid_in(period: datetime.date):
-    """Exists(): the teacher was paid for the month in a paid batch."""
-    return Exists(
-        AllowancePayment.objects.filter(
-            teacher=OuterRef("pk"), period=period, batch__status=AllowanceBatch.Status.PAID
-        )
-    )
-
-
-def unpaid_teachers(teachers: QuerySet, period: datetime.date) -> QuerySet:
-    """The 足额下拨 check: eligible teachers with no payment in a paid batch for the month."""
-    return eligible_teachers(teachers, period).filter(~paid_in(period))
-
-
-def totals_by_period(payments: QuerySet) -> list[dict]:
-    """Paid payments summed by month: teachers paid and the amount."""
-    return list(
-        payments.filter(batch__status=AllowanceBatch.Status.PAID)
-        .order_by()
-        .values("period")
-        .annotate(teachers=Count("teacher", distinct=True), amount=Sum("amount"))
-        .order_by("-period")
-    )
 
 
 @transaction.atomic
@@ -88,7 +50,7 @@ def create_batch(
 ) -> AllowanceBatch:
     """A batch for the month holding every eligible teacher (of the township, if given) who has
     no payment for that month yet, each at the monthly amount of the school's tier."""
-    require_manager(actor, county)
+    require_role(actor, county, MANAGE_TEACHERS_ROLES)
     period = parse_period(period)
     if period > today().replace(day=1):
         raise DomainError(_("A batch cannot be for a month that has not begun."), field="period")
@@ -153,7 +115,7 @@ def _draft(batch: AllowanceBatch) -> AllowanceBatch:
 
 @transaction.atomic
 def add_payment(*, actor, batch: AllowanceBatch, teacher: Teacher, amount) -> AllowancePayment:
-    require_manager(actor, batch.county)
+    require_role(actor, batch.county, MANAGE_TEACHERS_ROLES)
     batch = _draft(batch)
     amount = _amount(amount)
     if teacher.school.township.county_id != batch.county_id:
@@ -186,7 +148,7 @@ def add_payment(*, actor, batch: AllowanceBatch, teacher: Teacher, amount) -> Al
 
 @transaction.atomic
 def change_payment_amount(*, actor, payment: AllowancePayment, amount) -> AllowancePayment:
-    require_manager(actor, payment.batch.county)
+    require_role(actor, payment.batch.county, MANAGE_TEACHERS_ROLES)
     _draft(payment.batch)
     payment = AllowancePayment.objects.select_for_update().get(pk=payment.pk)
     payment.amount = _amount(amount)
@@ -195,7 +157,7 @@ def change_payment_amount(*, actor, payment: AllowancePayment, amount) -> Allowa
 
 @transaction.atomic
 def remove_payment(*, actor, payment: AllowancePayment) -> None:
-    require_manager(actor, payment.batch.county)
+    require_role(actor, payment.batch.county, MANAGE_TEACHERS_ROLES)
     _draft(payment.batch)
     payment._history_user = actor
     payment.delete()
@@ -203,7 +165,7 @@ def remove_payment(*, actor, payment: AllowancePayment) -> None:
 
 @transaction.atomic
 def mark_batch_paid(*, actor, batch: AllowanceBatch, paid_on: datetime.date) -> AllowanceBatch:
-    require_manager(actor, batch.county)
+    require_role(actor, batch.county, MANAGE_TEACHERS_ROLES)
     batch = _draft(batch)
     if paid_on > today():
         raise DomainError(_("The payment date cannot be in the future."), field="paid_on")
@@ -218,7 +180,7 @@ def mark_batch_paid(*, actor, batch: AllowanceBatch, paid_on: datetime.date) -> 
 @transaction.atomic
 def set_school_tier(*, actor, school, tier: AllowanceTier | None) -> None:
     """Give a school its remoteness tier (None: the school gets no rural allowance)."""
-    require_manager(actor, school)
+    require_role(actor, school, MANAGE_TEACHERS_ROLES)
     if tier is not None and tier.county_id != school.township.county_id:
         raise DomainError(_("The tier belongs to another county."), field="tier")
     current = SchoolRemoteness.objects.filter(school=school).first()
@@ -237,7 +199,7 @@ def set_school_tier(*, actor, school, tier: AllowanceTier | None) -> None:
 def save_tier(
     *, actor, county: County, name: str, rank: int, monthly_amount, tier=None
 ) -> AllowanceTier:
-    require_manager(actor, county)
+    require_role(actor, county, MANAGE_TEACHERS_ROLES)
     name = (name or "").strip()
     if not name:
         raise DomainError(_("The name is required."), field="name")

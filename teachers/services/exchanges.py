@@ -8,10 +8,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError, TransitionRefused
+from core.services import require_role, saved_by
 from enrollment.models import School
 
 from ..models import Exchange, Teacher
-from .common import require_manager, saved_by
+from ..roles import MANAGE_TEACHERS_ROLES
 
 
 @transaction.atomic
@@ -25,8 +26,8 @@ def create_exchange(
     end_date: datetime.date,
     note: str = "",
 ) -> Exchange:
-    require_manager(actor, teacher)
-    require_manager(actor, to_school)
+    require_role(actor, teacher, MANAGE_TEACHERS_ROLES)
+    require_role(actor, to_school, MANAGE_TEACHERS_ROLES)
     # The teacher's row is the lock: two exchanges of one teacher are checked one after the other.
     teacher = Teacher.objects.select_for_update().get(pk=teacher.pk)
     if teacher.status != Teacher.Status.ACTIVE:
@@ -79,7 +80,7 @@ def create_exchange(
 @transaction.atomic
 def end_exchange_early(*, actor, exchange: Exchange, end_date: datetime.date) -> Exchange:
     """The teacher returns before the planned end (the period is shortened, never lengthened)."""
-    require_manager(actor, exchange)
+    require_role(actor, exchange, MANAGE_TEACHERS_ROLES)
     Teacher.objects.select_for_update().get(pk=exchange.teacher_id)
     exchange = Exchange.objects.select_for_update().get(pk=exchange.pk)
     if end_date < exchange.start_date:

@@ -10,10 +10,11 @@ from django.utils.translation import gettext as _
 from core.concurrency import check_and_bump
 from core.errors import DomainError, TransitionRefused
 from core.resident_id import ResidentIdError, parse_resident_id
+from core.services import add_years, require_role, saved_by, today
 from enrollment.models import School
 
 from ..models import EmploymentRecord, PostType, Recruitment, Teacher
-from .common import add_years, require_manager, saved_by, today
+from ..roles import MANAGE_TEACHERS_ROLES
 
 EDITABLE_FIELDS = (
     "name",
@@ -73,7 +74,7 @@ def register_teacher(
     school_since: datetime.date | None = None,
     service_years: int | None = None,
 ) -> Teacher:
-    require_manager(actor, school)
+    require_role(actor, school, MANAGE_TEACHERS_ROLES)
     parsed = _identity(resident_id)
     name = (name or "").strip()
     if not name:
@@ -130,7 +131,7 @@ def update_teacher(
     """Edit a teacher's particulars. The school changes only by a transfer, a special-post
     teacher's post only by conversion. `version`: the one the editor's form (or API client)
     read; a stale one is refused and nothing is saved."""
-    require_manager(actor, teacher)
+    require_role(actor, teacher, MANAGE_TEACHERS_ROLES)
     teacher = _locked(teacher)
     check_and_bump(teacher, version)
     unknown = set(changes) - set(EDITABLE_FIELDS)
@@ -191,8 +192,8 @@ def transfer_teacher(
     *, actor, teacher: Teacher, school: School, date: datetime.date, note: str = ""
 ) -> Teacher:
     """调动: the teacher's school of record changes from `date` (history kept)."""
-    require_manager(actor, teacher)
-    require_manager(actor, school)
+    require_role(actor, teacher, MANAGE_TEACHERS_ROLES)
+    require_role(actor, school, MANAGE_TEACHERS_ROLES)
     teacher = _locked(teacher)
     if teacher.status != Teacher.Status.ACTIVE:
         raise TransitionRefused(_("Only a teacher in service can be transferred."))
@@ -215,7 +216,7 @@ def convert_special_post(
     *, actor, teacher: Teacher, converted_on: datetime.date, decision: str
 ) -> Teacher:
     """特岗转正: a special-post teacher due this year (or earlier) becomes a regular teacher."""
-    require_manager(actor, teacher)
+    require_role(actor, teacher, MANAGE_TEACHERS_ROLES)
     teacher = _locked(teacher)
     if teacher.special_post_status != Teacher.SpecialPostStatus.SERVING:
         raise TransitionRefused(_("Only a special-post teacher still serving can be converted."))
@@ -247,7 +248,7 @@ def record_leaving(
 ) -> Teacher:
     """A teacher leaves (or retires); a serving special-post teacher who leaves is recorded as
     having left instead of converting."""
-    require_manager(actor, teacher)
+    require_role(actor, teacher, MANAGE_TEACHERS_ROLES)
     teacher = _locked(teacher)
     if teacher.status != Teacher.Status.ACTIVE:
         raise TransitionRefused(_("This teacher is no longer in service."))

@@ -8,10 +8,11 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from core.errors import DomainError
+from core.services import require_role, saved_by
 from enrollment.models import County
 
 from ..models import Teacher, TrainingAttendance, TrainingEvent
-from .common import require_manager, saved_by
+from ..roles import MANAGE_TEACHERS_ROLES
 
 
 def _hours(value) -> Decimal:
@@ -36,7 +37,7 @@ def create_training(
     hours,
     provider: str,
 ) -> TrainingEvent:
-    require_manager(actor, county)
+    require_role(actor, county, MANAGE_TEACHERS_ROLES)
     if level not in TrainingEvent.Level.values:
         raise DomainError(_("Unknown training level."), field="level")
     if end_date < start_date:
@@ -65,7 +66,7 @@ def record_attendance(
     *, actor, event: TrainingEvent, teachers, hours=None
 ) -> list[TrainingAttendance]:
     """Teachers who attended (each once); hours default to the event's."""
-    require_manager(actor, event.county)
+    require_role(actor, event.county, MANAGE_TEACHERS_ROLES)
     event = TrainingEvent.objects.select_for_update().get(pk=event.pk)
     teachers = list(teachers)
     if not teachers:
@@ -96,13 +97,6 @@ def record_attendance(
         TrainingAttendance,
         default_user=actor,
     )
-
-
-@transaction.atomic
-def remove_attendance(*, actor, attendance: TrainingAttendance) -> None:
-    require_manager(actor, attendance.event.county)
-    attendance._history_user = actor
-    attendance.delete()
 
 
 def teachers_for_attendance(ids) -> list[Teacher]:

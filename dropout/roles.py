@@ -1,0 +1,24 @@
+"""Who may do what in the dropout module (scope is separate: it says where)."""
+
+from enrollment.roles import Role
+
+# Notices, penalties, further measures, closing and editing a case: the township (and the
+# county administrator).
+CASE_ROLES = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICIAL})
+OPEN_CASE_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF, Role.TOWNSHIP_OFFICIAL})
+PERSUASION_ROLES = frozenset(
+    {
+        Role.COUNTY_ADMIN,
+        Role.BUREAU_STAFF,
+        Role.TOWNSHIP_OFFICIAL,
+        Role.VILLAGE_CADRE,
+        Role.SCHOOL_STAFF,
+    }
+)
+RETURN_ROLES = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.SCHOOL_STAFF})
+ABSENCE_ROLES = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.SCHOOL_STAFF})
+EXEMPTION_REGISTER_ROLES = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.SCHOOL_STAFF})
+EXEMPTION_TOWNSHIP_ROLES = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICIAL})
+EXEMPTION_BUREAU_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF})
+# Monthly dropout reports: generating a month on demand (reading follows scope).
+MONTHLY_REPORT_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF})
