@@ -1,9 +1,16 @@
+import logging
+
 from celery import shared_task
 from django.db import OperationalError
+from django.utils.translation import gettext as _
+
+from core.jobs import failure_message
 
 from .services.absences import advance_absences
 from .services.cases import notify_overdue_notices, strike_off_consolidated
-from .services.exemptions import notify_due_back
+from .services.exemptions import notify_due_back, start_due_exemptions
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=30 * 60)
@@ -12,6 +19,7 @@ def daily_dropout_run() -> dict:
     moved = advance_absences()
     return {
         **moved,
+        "exemptions_started": start_due_exemptions(),
         "struck_off": strike_off_consolidated(),
         "due_back": notify_due_back(),
         "overdue_notices": notify_overdue_notices(),
@@ -43,7 +51,9 @@ def generate_monthly_reports(run_id: int | None = None) -> dict:
         raise  # retried
     except Exception as error:
         ReportRun.objects.filter(pk=run_id).update(
-            status=ReportRun.Status.FAILED, error=str(error)[:500], finished_at=timezone.now()
+            status=ReportRun.Status.FAILED,
+            error=failure_message(error, logger=logger, job=f"{_('Monthly report')} #{run_id}"),
+            finished_at=timezone.now(),
         )
         raise
     return {"run": run.pk, "status": run.status}

@@ -5,7 +5,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.uploads import validate_document_upload
+from core.fields import TEXT_MAX_LENGTH, validate_life_date, validate_record_date
+from core.uploads import verify_document_upload
 
 from .models import (
     Child,
@@ -74,6 +75,7 @@ class ChildRegistrationForm(CrispyMixin, forms.Form):
         choices=[("", _("From the ID"))] + list(Child._meta.get_field("sex").choices),
     )
     birth_date = forms.DateField(
+        validators=[validate_life_date],
         label=_("Birth date"),
         required=False,
         widget=DATE_INPUT,
@@ -82,6 +84,7 @@ class ChildRegistrationForm(CrispyMixin, forms.Form):
     guardian_name = forms.CharField(label=_("Guardian"), max_length=50)
     guardian_relation = forms.CharField(label=_("Relation to child"), max_length=20)
     guardian_phone = forms.RegexField(
+        max_length=20,
         label=_("Guardian phone"),
         regex=r"^[0-9\-+ ]{7,20}$",
         required=False,
@@ -185,7 +188,10 @@ class StatusFieldsMixin(forms.Form):
 class StatusChangeForm(CrispyMixin, StatusFieldsMixin):
     status = forms.ChoiceField(label=_("New status"), choices=manual_status_choices)
     effective_date = forms.DateField(
-        label=_("Effective date"), widget=DATE_INPUT, initial=timezone.localdate
+        validators=[validate_record_date],
+        label=_("Effective date"),
+        widget=DATE_INPUT,
+        initial=timezone.localdate,
     )
     reason = forms.CharField(
         label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
@@ -218,21 +224,38 @@ class ChildrenField(forms.ModelMultipleChoiceField):
 
 class HouseholdVisitForm(CrispyMixin, StatusFieldsMixin):
     visit_date = forms.DateField(
-        label=_("Visit date"), widget=DATE_INPUT, initial=timezone.localdate
+        validators=[validate_record_date],
+        label=_("Visit date"),
+        widget=DATE_INPUT,
+        initial=timezone.localdate,
     )
     children = ChildrenField(queryset=Child.objects.none(), label=_("Children visited"))
     visitors = forms.CharField(
         label=_("Visitors"), max_length=200, help_text=_("Officials, cadres and teachers who went.")
     )
-    findings = forms.CharField(label=_("What was found"), widget=forms.Textarea(attrs={"rows": 3}))
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=HouseholdVisit.Outcome.choices)
+    findings = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
+        label=_("What was found"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    # No default: what the visit found is chosen by the visitor, never assumed.
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=[("", _("— choose —"))] + HouseholdVisit.Outcome.choices
+    )
     follow_up = forms.CharField(
-        label=_("Follow-up"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        max_length=TEXT_MAX_LENGTH,
+        label=_("Follow-up"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     attachment = forms.FileField(
         label=_("Photo or attachment"),
         required=False,
         help_text=_("PDF, JPEG or PNG, at most 5 MB."),
+        # On a phone the input opens the camera.
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,application/pdf", "capture": "environment"}
+        ),
     )
     new_status = forms.ChoiceField(
         label=_("Change status to"),
@@ -267,13 +290,16 @@ class HouseholdVisitForm(CrispyMixin, StatusFieldsMixin):
         self.fields["children"].queryset = child.household.children.order_by("birth_date")
         self.fields["children"].initial = [child.pk]
         self.limit_schools(child)
+        # A status change from the visit starts from where the child is enrolled now.
+        self.fields["school"].initial = child.current_school_id
+        self.fields["grade"].initial = child.grade
+        self.fields["class_name"].initial = child.class_name
         del self.fields["is_inclusive"], self.fields["is_boarder"], self.fields["outside_verified"]
 
     def clean_attachment(self):
         upload = self.cleaned_data.get("attachment")
-        if upload:
-            validate_document_upload(upload)
-        return upload
+        # What is kept is the checked file (an image re-encoded), named by its verified type.
+        return verify_document_upload(upload).file if upload else upload
 
 
 class HelpPairingForm(CrispyMixin, forms.ModelForm):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 def nav_menu(request):
     from enrollment.extensions import NavMenu
-    from enrollment.scoping import user_roles
+    from enrollment.scoping import role_assignments, user_roles
 
     user = request.user
     if not (user.is_superuser or user_roles(user)):
@@ -18,10 +18,15 @@ def nav_menu(request):
         {"url": reverse("subsidies:totals"), "label": _("Totals")},
         {"url": reverse("subsidies:gap_runs"), "label": _("Entitlement check")},
         {"url": reverse("subsidies:identification_list"), "label": _("Economic difficulty")},
-        {"url": reverse("subsidies:fund_ledger"), "label": _("Relief fund")},
-        {"url": reverse("subsidies:donation_list"), "label": _("Donations")},
         {"url": reverse("subsidies:programme_list"), "label": _("Programme catalogue")},
     ]
+    # The fund and the donations are the county's (scope COUNTY_ONLY): only users with a
+    # county-wide scope can open them.
+    if user.is_superuser or any(a.county_id for a in role_assignments(user)):
+        items[-1:-1] = [
+            {"url": reverse("subsidies:fund_ledger"), "label": _("Relief fund")},
+            {"url": reverse("subsidies:donation_list"), "label": _("Donations")},
+        ]
     return NavMenu(label=_("Subsidies"), icon="cash-coin", items=items)
 
 

@@ -29,7 +29,7 @@ def _register(world, child=None, actor=None, **overrides):
     }
     data.update(overrides)
     return exemptions.register_exemption(
-        actor=actor or world.township1_user, child=child or world.child1, **data
+        actor=actor or world.school1_user, child=child or world.child1, **data
     )
 
 
@@ -48,7 +48,7 @@ def test_the_whole_flow_sets_the_child_status_for_the_period(world, tmp_path, se
     assert request.status == R.FILED
     assert world.child1.status == EnrollmentStatus.SUSPENDED
     steps = list(request.steps.values_list("action", "actor__username"))
-    assert steps == [("submit", "township1"), ("approve", "township1"), ("file", "bureau")]
+    assert steps == [("submit", "school1"), ("approve", "township1"), ("file", "bureau")]
 
 
 def test_the_bureau_is_notified_of_requests_awaiting_filing(world, tmp_path, settings):
@@ -189,3 +189,60 @@ def test_a_school_registers_a_request_for_its_pupil_only(world, tmp_path, settin
     _register(world, actor=world.school1_user)
     with pytest.raises(PermissionDenied):
         _register(world, child=world.child1b, actor=world.school1_user)
+
+
+def test_the_status_starts_on_the_first_day_of_the_approved_period_not_before(
+    world, tmp_path, settings
+):
+    from dropout.tasks import daily_dropout_run
+
+    settings.MEDIA_ROOT = tmp_path
+    request = _register(world, start_date=days_ago(-1), end_date=days_ago(-150))
+    exemptions.township_approve(actor=world.township1_user, request=request)
+    exemptions.file_exemption(actor=world.bureau, request=request)
+    world.child1.refresh_from_db()
+    assert world.child1.status == EnrollmentStatus.IN_SCHOOL  # the period starts tomorrow
+    assert exemptions.start_due_exemptions() == 0
+    # A day passes (the period moves to today, as the calendar would): the daily run starts it.
+    ExemptionRequest.objects.filter(pk=request.pk).update(start_date=days_ago(0))
+    request.refresh_from_db()
+    assert daily_dropout_run()["exemptions_started"] == 1
+    assert exemptions.start_due_exemptions() == 0  # idempotent
+    world.child1.refresh_from_db()
+    assert world.child1.status == EnrollmentStatus.SUSPENDED
+    assert world.child1.status_since == request.start_date
+    change = world.child1.status_changes.order_by("-pk").first()
+    assert change.effective_date == request.start_date and change.recorded_by == world.bureau
+
+
+def test_filing_a_period_that_has_started_dates_the_status_from_its_start(
+    world, tmp_path, settings
+):
+    settings.MEDIA_ROOT = tmp_path
+    request = _register(world, start_date=days_ago(3), end_date=days_ago(-150))
+    exemptions.township_approve(actor=world.township1_user, request=request)
+    exemptions.file_exemption(actor=world.bureau, request=request)
+    world.child1.refresh_from_db()
+    assert world.child1.status_since == days_ago(3)
+
+
+def test_the_official_who_registered_a_request_cannot_approve_it(world, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    request = _register(world, actor=world.township1_user)
+    with pytest.raises(DomainError, match="another official"):
+        exemptions.township_approve(actor=world.township1_user, request=request)
+    request.refresh_from_db()
+    assert request.status == R.SUBMITTED
+
+
+def test_a_one_person_township_may_approve_its_own_request_and_the_step_says_so(
+    world, tmp_path, settings
+):
+    settings.MEDIA_ROOT = tmp_path
+    settings.EXEMPTION_SELF_APPROVAL_ALLOWED = True
+    request = _register(world, actor=world.township1_user)
+    exemptions.township_approve(actor=world.township1_user, request=request, note="属实")
+    step = request.steps.get(action="approve")
+    assert step.actor == world.township1_user
+    assert "one-person township" in step.note or "一人" in step.note
+    assert step.note.endswith("属实")

@@ -273,3 +273,32 @@ def test_a_new_help_partner_ends_the_previous_pairing(world):
     pairings = {p.partner_name: p for p in HelpPairing.objects.filter(child=world.child1)}
     assert pairings["赵老师"].end_date == timezone.localdate()
     assert pairings["钱老师"].end_date is None
+
+
+def test_a_visit_that_sets_the_child_in_school_keeps_the_class(world):
+    response = client_for(world.village1_user).post(
+        reverse("enrollment:record_visit", args=[world.child1.pk]),
+        _visit_post(
+            world,
+            outcome="confirmed_in_school",
+            new_status="in_school",
+            school=world.school1.pk,
+            grade=4,
+            class_name="3班",
+        ),
+    )
+    assert response.status_code == 302
+    world.child1.refresh_from_db()
+    assert (world.child1.grade, world.child1.class_name) == (4, "3班")
+    assert world.child1.status_changes.order_by("-pk").first().class_name == "3班"
+
+
+def test_the_visit_outcome_has_no_default_and_must_be_chosen(world):
+    client = client_for(world.village1_user)
+    url = reverse("enrollment:record_visit", args=[world.child1.pk])
+    form = client.get(url).context["form"]
+    assert form["outcome"].value() in (None, "")
+    assert form["school"].value() == world.school1.pk and form["grade"].value() == 3
+    response = client.post(url, _visit_post(world, outcome=""))
+    assert "outcome" in response.context["form"].errors
+    assert HouseholdVisit.objects.count() == 0

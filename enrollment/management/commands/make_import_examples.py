@@ -13,6 +13,7 @@ Deterministic on the demo data: `manage.py seed_demo` then `manage.py make_impor
 
 import datetime
 import random
+from collections import Counter
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -29,7 +30,14 @@ from enrollment.import_samples import (
     roll_row,
     write_sheet,
 )
-from enrollment.models import UNACCOUNTED_STATUSES, Child, County, EnrollmentStatus, School
+from enrollment.models import (
+    UNACCOUNTED_STATUSES,
+    Child,
+    County,
+    EnrollmentStatus,
+    School,
+    Village,
+)
 
 OUT = Path(__file__).resolve().parents[2] / "static" / "enrollment" / "import-examples"
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
@@ -61,12 +69,24 @@ class Command(BaseCommand):
             .order_by("village__code", "name", "pk")
         )
         villages = list(township.villages.order_by("code"))
+        names = Counter(
+            Village.objects.filter(township__county=county).values_list("name", flat=True)
+        )
+
+        def village_label(village):
+            # A name two townships of the county share is written with its township, so that
+            # the file checks clean at the county's scope as well as the township's.
+            if names[village.name] > 1:
+                return township.name + village.name
+            return village.name
+
         rows = []
         for number, child in enumerate(children, start=1):
             phone = None
             if number % 97 == 0:  # a few guardians changed their number
                 phone = f"139{rng.randrange(10**8):08d}"
             row = police_row(number, child, phone=phone)
+            row[10] = village_label(child.village)
             if number % 5 == 0:
                 row[10] = child.village.code  # the police list villages by code too
             rows.append(row)
@@ -93,7 +113,7 @@ class Command(BaseCommand):
                     f"{'赵钱孙李周吴郑王'[index]}大山",
                     "父亲" if index % 2 else "母亲",
                     f"137{rng.randrange(10**8):08d}",
-                    village.name,
+                    village_label(village),
                 ]
             )
         title = f"{township.name}适龄儿童少年户籍花名册"

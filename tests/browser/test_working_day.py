@@ -1,0 +1,68 @@
+"""A working day as a new user meets it (issue 17): forms that neither lose nor invent data,
+phones that show what matters."""
+
+import datetime
+
+import pytest
+
+from enrollment.models import EnrollmentStatus, HouseholdVisit
+from enrollment.services import change_status
+
+from ..conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+
+def _login(browser, live_server, username, viewport):
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return context, page
+
+
+def test_the_visit_form_starts_from_the_enrollment_and_makes_the_visitor_choose_the_outcome(
+    transactional_db, world, live_server, browser, screenshot
+):
+    change_status(
+        actor=world.loader,
+        child=world.child1,
+        status=EnrollmentStatus.IN_SCHOOL,
+        effective_date=datetime.date.today() - datetime.timedelta(days=3),
+        reason="分班",
+        school=world.school1,
+        grade=4,
+        class_name="2班",
+    )
+    context, page = _login(browser, live_server, "township1", PHONE)
+    page.goto(f"{live_server.url}/children/{world.child1.pk}/visits/new/")
+    page.wait_for_selector("#id_outcome")
+    # Prefilled from the current enrollment; the outcome is not.
+    assert page.input_value("#id_school") == str(world.school1.pk)
+    assert page.input_value("#id_grade") == "4"
+    assert page.input_value("#id_class_name") == "2班"
+    assert page.input_value("#id_outcome") == ""
+    assert page.get_attribute("#id_attachment", "capture") == "environment"
+    screenshot(page, "visit-form-prefilled-phone")
+
+    page.fill("#id_visitors", "乡镇干部张三")
+    page.fill("#id_findings", "已转入三班")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#id_outcome")
+    assert HouseholdVisit.objects.count() == 0  # no outcome chosen: nothing saved
+
+    page.select_option("#id_outcome", "confirmed_in_school")
+    page.select_option("#id_new_status", "in_school")
+    page.fill("#id_class_name", "3班")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#visits .visit")
+    world.child1.refresh_from_db()
+    assert (world.child1.grade, world.child1.class_name) == (4, "3班")
+    assert HouseholdVisit.objects.get().outcome == "confirmed_in_school"
+    context.close()
