@@ -259,6 +259,9 @@ STALE_CASE_DAYS = env.int("STALE_CASE_DAYS", default=30)
 # Suspension (休学) is normally one school year, extendable once.
 SUSPENSION_MAX_DAYS = env.int("SUSPENSION_MAX_DAYS", default=366)
 SUSPENSION_MAX_RENEWALS = env.int("SUSPENSION_MAX_RENEWALS", default=1)
+# Four eyes on exemptions: the official who registered a request may approve it only where a
+# township has a single official (the approval step then says so).
+EXEMPTION_SELF_APPROVAL_ALLOWED = env.bool("EXEMPTION_SELF_APPROVAL_ALLOWED", default=False)
 # Subsidies: a pupil's status this many days after a term starts decides its entitlement.
 SUBSIDY_CENSUS_OFFSET_DAYS = env.int("SUBSIDY_CENSUS_OFFSET_DAYS", default=30)
 
