@@ -6,4 +6,4 @@ COPY . .
 RUN pip install --no-cache-dir . \
     && DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--config", "python:config.gunicorn"]

@@ -7,15 +7,13 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from core.uploads import blank_pdf
 from enrollment.models import Child, EnrollmentStatus, School
 
 from .models import CountyLegalTexts, DropoutCase, ExemptionRequest, ExemptionStep
 from .services import absences, cases, documents, exemptions
 
-DEMO_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]"
-    b"/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
+DEMO_PDF = blank_pdf()  # a sound PDF: uploads are checked whole
 SERVICE = {"service_method": "in_person", "served_by": "乡镇干部 李明、村干部 王芳"}
 PERSUASION = {
     "visitors": "乡镇干部 李明、班主任 赵丽",

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.models import DocumentSequence
+from core.uploads import blank_pdf
 from enrollment.models import School, Township
 
 from .models import (
@@ -24,10 +25,7 @@ from .models import (
 )
 from .services import complaints, inspections, issues
 
-DEMO_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]"
-    b"/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
+DEMO_PDF = blank_pdf()  # a sound PDF: uploads are checked whole
 SECTIONS = ["计划财务股", "学生资助管理中心", "基础教育股", "后勤保障股"]
 FINDINGS = {
     "控辍保学": [

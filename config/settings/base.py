@@ -44,6 +44,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A body larger than REQUEST_BODY_MAX_BYTES is refused (413) before anything reads it.
+    "core.uploads.RequestBodyLimitMiddleware",
     # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -154,6 +156,13 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Upload sizes, from the outside in (tests/core/test_uploads.py keeps them agreeing):
+# nginx's client_max_body_size (deploy/nginx.conf) = REQUEST_BODY_MAX_BYTES, refused before the
+# body is read (core.uploads.RequestBodyLimitMiddleware): the largest file a field takes (an
+# Excel import, core.imports.MAX_UPLOAD_BYTES, 40 MB) plus the form around it. Per field:
+# VISIT_ATTACHMENT_MAX_BYTES for every scanned document or photo. A file above
+# FILE_UPLOAD_MAX_MEMORY_SIZE streams to a temporary file instead of memory.
+REQUEST_BODY_MAX_BYTES = 45 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 VISIT_ATTACHMENT_MAX_BYTES = env.int("VISIT_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
@@ -306,11 +315,34 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Resident IDs and phone numbers are masked in every log line (PIPL: minors' data).
+    # Django's own defaults are replaced, not added to: its "django" console handler (DEBUG)
+    # and its "django.server" handler (runserver's request lines, with the query string)
+    # would write unmasked. config/gunicorn.py does the same for gunicorn's loggers.
     "filters": {"mask_personal_data": {"()": "core.log_filters.MaskPersonalData"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["mask_personal_data"],
+        },
+    },
     "root": {"handlers": ["console"], "level": "INFO"},
-    # django-axes logs every login at INFO; keep lockouts and failures (WARNING) only.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # No handlers of their own: they reach the masked root console.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.request": {"handlers": [], "level": "WARNING", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # django-axes logs every login at INFO; keep lockouts and failures (WARNING) only.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # A filter's empty choice reads "All" (全部), as the hand-labelled ones do, not "---------".

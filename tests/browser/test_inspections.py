@@ -3,6 +3,7 @@ rectification on a phone, the inspector verifies it (销号); screenshots of the
 
 import pytest
 
+from core.uploads import blank_pdf
 from inspections.models import Complaint, Inspection, Issue
 from inspections.services import complaints
 
@@ -78,7 +79,7 @@ def test_an_issue_goes_from_inspection_to_verification(
     page.fill("#id_note", "已补发并张榜公示")
     page.set_input_files(
         "#id_evidence_file",
-        files=[{"name": "公示.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}],
+        files=[{"name": "公示.pdf", "mimeType": "application/pdf", "buffer": blank_pdf()}],
     )
     _submit(page)
     issue.refresh_from_db()

@@ -74,3 +74,44 @@ def test_a_celery_worker_setting_up_its_logging_keeps_the_masking(restore_loggin
         any(isinstance(f, MaskPersonalData) for f in handler.filters)
         for handler in console + task_handlers
     )
+
+
+def _handlers_reached(logger: logging.Logger) -> list[logging.Handler]:
+    handlers = []
+    while logger is not None:
+        handlers += logger.handlers
+        logger = logger.parent if logger.propagate else None
+    return handlers
+
+
+@pytest.mark.parametrize("name", ["django.server", "django.request", "django"])
+def test_runserver_and_django_request_logs_go_through_the_masking_filter(name):
+    """runserver's request lines (`"GET /api/v1/children/?q=<ID> HTTP/1.1" 200`) and Django's
+    4xx/5xx warnings; Django's own default handlers for them would write unmasked."""
+    handlers = _handlers_reached(logging.getLogger(name))
+    assert handlers
+    for handler in handlers:
+        assert any(isinstance(f, MaskPersonalData) for f in handler.filters), handler
+
+
+def test_a_runserver_request_line_is_written_masked():
+    (handler,) = [
+        h
+        for h in _handlers_reached(logging.getLogger("django.server"))
+        if h.name == "django.server"
+    ]
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        logging.getLogger("django.server").info(
+            '"%s" %s %s',
+            f"GET /api/v1/children/?q={CHILD_ID}&phone=13912345678 HTTP/1.1",
+            "200",
+            "512",
+            extra={"server_time": "07/Dec/2026 10:00:00", "status_code": 200},
+        )
+    finally:
+        handler.setStream(previous)
+    output = stream.getvalue()
+    assert CHILD_ID not in output and "13912345678" not in output
+    assert "5103**********" in output and "139****5678" in output

@@ -4,10 +4,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from core.uploads import blank_pdf
 from dropout.models import DropoutCase
 from dropout.services import cases
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_BYTES = blank_pdf()  # uploads are checked whole: a PDF must parse
 
 
 def days_ago(n: int) -> datetime.date:

@@ -185,6 +185,16 @@ def test_anonymous_users_are_sent_to_login_and_refused_by_the_api(world, client)
     assert APIClient().get("/api/v1/children/").status_code in (401, 403)
 
 
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(buffer, "PNG")  # uploads are decoded whole
+    return buffer.getvalue()
+
+
 def test_visit_attachment_is_served_only_within_scope(world, tmp_path, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -199,7 +209,7 @@ def test_visit_attachment_is_served_only_within_scope(world, tmp_path, settings)
         visitors="甲",
         findings="在校",
         outcome="confirmed_in_school",
-        attachment=SimpleUploadedFile("p.png", b"\x89PNG\r\n\x1a\n0000"),
+        attachment=SimpleUploadedFile("p.png", _png()),
     )
     url = reverse("enrollment:visit_attachment", args=[visit.pk])
     assert client_for(world.township1_user).get(url).status_code == 200

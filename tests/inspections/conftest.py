@@ -5,11 +5,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from core.uploads import blank_pdf
 from inspections.models import Area, BureauSection, Complaint
 from inspections.services import complaints, inspections, issues
 
 AREAS = importlib.import_module("inspections.migrations.0002_seed_areas").AREAS
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_BYTES = blank_pdf()  # uploads are checked whole: a PDF must parse
 
 
 def days_ago(n: int) -> datetime.date:
