@@ -211,10 +211,10 @@ def on_history(sender, instance, history_instance, **kwargs):
 
 
 # Apps whose records are audited; models with a history are audited through it (above), the
-# others (entries of a procedure, steps, users) through their save and delete signals.
+# others (entries of a procedure, steps, users) through their save and delete signals. API
+# tokens (core.ApiToken) are audited by core.tokens when issued and revoked, under their number.
 AUDITED_APPS = {
     "auth",
-    "authtoken",
     "enrollment",
     "dropout",
     "subsidies",

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 
 class ExportJob(models.Model):
@@ -264,6 +266,37 @@ class AuditEvent(models.Model):
                 value = ", ".join(str(item) for item in value)
             parts.append(f"{key}: {value}")
         return "; ".join(parts)
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox, ``KNOX_TOKEN_MODEL``): only a hash of the token is kept,
+    the token itself is shown once, when it is issued. knox's own model keys rows by that hash;
+    here a plain number is the key, so that links, forms and the audit log name a token without
+    any part of its secret. ``token_key`` (knox's lookup prefix) is shown to its owner only."""
+
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH, unique=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"API token #{self.pk} ({self.user})"
+
+    @property
+    def shown_prefix(self) -> str:
+        """The first characters, for its owner to tell tokens apart (never enough to use one)."""
+        return self.token_key[:8]
+
+    @property
+    def absolute_expiry(self):
+        """When the token dies however busy it is (the idle expiry moves, this does not)."""
+        from knox.settings import knox_settings
+
+        limit = knox_settings.AUTO_REFRESH_MAX_TTL
+        return self.created + limit if limit is not None and self.created else None
 
 
 class IdempotencyKey(models.Model):

@@ -1,5 +1,6 @@
-"""Login security that knows no domain: password complexity, ending a user's sessions, and the
-deployment checks of the production settings.
+"""Login security that knows no domain: password complexity, the client's address behind the
+proxy, the login lockout, ending a user's sessions and tokens, and the deployment checks of the
+production settings.
 
 MLPS 2.0 (GB/T 22239-2019, 8.1.4.1 身份鉴别) asks for passwords of sufficient complexity that are
 changed regularly, for login failure handling (lockout: django-axes, see settings) and for
@@ -11,13 +12,18 @@ from __future__ import annotations
 import string
 import time
 
+from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
 from django.contrib.auth import get_user_model, user_logged_in, user_logged_out
 from django.contrib.sessions.models import Session
 from django.core import checks
 from django.core.exceptions import ValidationError
+from django.db.models import Max, Sum
 from django.db.models.signals import post_save, pre_save
+from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 CHARACTER_CLASSES = {
@@ -74,6 +80,117 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+class ClientAddressThrottleMixin:
+    """For DRF throttles: count per ``client_ip``. DRF's own ``get_ident`` trusts every
+    X-Forwarded-For entry unless NUM_PROXIES is set, so a client rotating the header would get a
+    fresh allowance per request; this is the one rule axes and the audit log use too."""
+
+    def get_ident(self, request):
+        return client_ip(request)
+
+
+# --- the login lockout (django-axes) ------------------------------------------------------------
+
+
+class LoginLockHandler(AxesDatabaseHandler):
+    """axes' database handler, which locks a username at an address after AXES_FAILURE_LIMIT
+    failures (colleagues behind the same office NAT keep logging in), plus a cap per address:
+    an address at which AXES_USERNAMES_PER_ADDRESS different usernames failed within the
+    cool-off time is guessing names, and is locked for every username."""
+
+    def is_locked(self, request, credentials=None) -> bool:
+        return super().is_locked(request, credentials) or self.address_over_username_cap(request)
+
+    def user_login_failed(self, sender, credentials, request=None, **kwargs):
+        # axes answers with its lockout when the username's own failures reach the limit; a
+        # refusal because the address is over the cap must be answered the same way.
+        super().user_login_failed(sender, credentials, request, **kwargs)
+        if request is not None and not getattr(request, "axes_locked_out", False):
+            if self.address_over_username_cap(request):
+                request.axes_locked_out = True
+                request.axes_credentials = credentials
+
+    @staticmethod
+    def address_over_username_cap(request) -> bool:
+        cap = getattr(settings, "AXES_USERNAMES_PER_ADDRESS", None)
+        address = client_ip(request)
+        if not cap or not address:
+            return False
+        return usernames_failed_at(address) >= cap
+
+
+def usernames_failed_at(address: str) -> int:
+    """How many different usernames failed to log in from ``address`` within the cool-off."""
+    from axes.models import AccessAttempt
+
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    return (
+        AccessAttempt.objects.filter(ip_address=address, attempt_time__gte=since)
+        .values("username")
+        .distinct()
+        .count()
+    )
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """What a locked-out login gets (AXES_LOCKOUT_CALLABLE): the API a JSON 429 with ``detail``
+    like its other errors, pages the lockout page. The same for real and unknown usernames."""
+    retry_after = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": str(LOCKED_OUT_MESSAGE)}, status=429)
+    else:
+        response = render(request, settings.AXES_LOCKOUT_TEMPLATE, {}, status=429)
+    response["Retry-After"] = retry_after
+    return response
+
+
+def failed_logins(username: str) -> list[dict]:
+    """The failed logins of ``username`` still counted (within the cool-off), per address:
+    address, failures, last attempt, and whether that address is locked for the username."""
+    from axes.models import AccessAttempt
+
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    rows = (
+        AccessAttempt.objects.filter(username=username, attempt_time__gte=since)
+        .values("ip_address")
+        .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
+        .order_by("-last")
+    )
+    return [
+        {
+            **row,
+            "locked": row["failures"] >= settings.AXES_FAILURE_LIMIT
+            or usernames_failed_at(row["ip_address"]) >= settings.AXES_USERNAMES_PER_ADDRESS,
+        }
+        for row in rows
+    ]
+
+
+def unlock_login(*, user, actor, request=None) -> int:
+    """Forget the failed logins of ``user`` at every address (axes' reset), so that they may log
+    in again at once; audited. Returns how many attempt records were cleared."""
+    from axes.utils import reset
+
+    from .audit import record
+    from .models import AuditEvent
+
+    cleared = reset(username=user.get_username())
+    record(
+        AuditEvent.Action.UPDATE,
+        user=actor,
+        obj=user,
+        detail={"login_unlocked": cleared},
+        request=request,
+    )
+    return cleared
+
+
+LOCKED_OUT_MESSAGE = _(
+    "Too many failed logins. This account is locked for a while; try again later or ask the "
+    "county administrator."
+)
+
+
 # --- ending sessions ---------------------------------------------------------------------------
 
 
@@ -100,11 +217,15 @@ def end_all_sessions(user) -> int:
 
 def _on_logout(sender, request, user, **kwargs):
     # Logging out in one browser logs the person out everywhere (a shared township computer,
-    # a lost phone): the issue asks that logout end all of a user's sessions. A session that
-    # timed out (core.middleware.SessionTimeoutMiddleware) ends alone.
-    if getattr(request, "session_timed_out", False):
+    # a lost phone): the issue asks that logout end all of a user's sessions, and their API
+    # tokens go with them. A session that timed out (core.middleware.SessionTimeoutMiddleware)
+    # ends alone.
+    if getattr(request, "session_timed_out", False) or user is None:
         return
     end_all_sessions(user)
+    from .tokens import revoke_all_tokens
+
+    revoke_all_tokens(user=user, actor=user, reason="logout", request=request)
 
 
 def _on_login(sender, request, user, **kwargs):
@@ -129,11 +250,11 @@ def _remember_previous_active(sender, instance, **kwargs):
 def _on_user_saved(sender, instance, created, **kwargs):
     if created or instance.is_active or getattr(instance, "_was_active", None) is False:
         return
-    # Deactivated (for example in the admin): every session and the API token go at once.
+    # Deactivated (for example in the admin): every session and every API token go at once.
     end_all_sessions(instance)
-    from rest_framework.authtoken.models import Token
+    from .tokens import revoke_all_tokens
 
-    Token.objects.filter(user=instance).delete()
+    revoke_all_tokens(user=instance, actor=None, reason="deactivated")
 
 
 def connect_signals() -> None:
@@ -186,9 +307,15 @@ def check_session_limits(app_configs, **kwargs):
 
 
 __all__ = [
+    "ClientAddressThrottleMixin",
+    "LoginLockHandler",
     "PasswordComplexityValidator",
     "character_classes",
     "client_ip",
     "connect_signals",
     "end_all_sessions",
+    "failed_logins",
+    "lockout_response",
+    "unlock_login",
+    "usernames_failed_at",
 ]

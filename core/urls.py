@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import audit_views, views
+from . import audit_views, token_views, views
 
 app_name = "core"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("imports/<str:name>/template.xlsx", views.import_template, name="import_template"),
     path("audit/", audit_views.audit_list, name="audit_list"),
     path("audit/export/", audit_views.audit_export, name="audit_export"),
+    path("accounts/tokens/", token_views.my_tokens, name="token_list"),
+    path("accounts/tokens/<int:pk>/revoke/", token_views.revoke_my_token, name="token_revoke"),
     path("notifications/", views.notification_list, name="notification_list"),
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
     path("notifications/read/", views.notification_read_all, name="notification_read_all"),

@@ -22,10 +22,11 @@ class EnrollmentConfig(AppConfig):
 
         from .crosscheck import export_cross_check
         from .extensions import register_nav_menu
-        from .menus import excel_menu
+        from .menus import account_menu, excel_menu
 
         register_exporter("crosscheck", export_cross_check)
         register_nav_menu(excel_menu)
+        register_nav_menu(account_menu)
 
         from . import user_audit
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_excel
+from . import views, views_accounts, views_excel
 
 app_name = "enrollment"
 
@@ -26,4 +26,17 @@ urlpatterns = [
     ),
     path("excel-log/", views_excel.excel_log, name="excel_log"),
     path("visits/<int:pk>/attachment/", views.visit_attachment, name="visit_attachment"),
+    path("accounts/users/", views_accounts.account_list, name="account_list"),
+    path("accounts/users/<int:pk>/", views_accounts.account_security, name="account_security"),
+    path(
+        "accounts/users/<int:pk>/tokens/<int:token_pk>/revoke/",
+        views_accounts.account_revoke_token,
+        name="account_revoke_token",
+    ),
+    path(
+        "accounts/users/<int:pk>/tokens/revoke/",
+        views_accounts.account_revoke_all,
+        name="account_revoke_all",
+    ),
+    path("accounts/users/<int:pk>/unlock/", views_accounts.account_unlock, name="account_unlock"),
 ]

@@ -91,6 +91,14 @@ def api_for(user) -> APIClient:
     return client
 
 
+def api_token_for(user) -> str:
+    """A real API token for ``user`` (django-rest-knox, stored hashed), issued the way the token
+    endpoint issues one: send it as ``Authorization: Token <token>``."""
+    from core.tokens import issue_token
+
+    return issue_token(user=user)[1]
+
+
 @pytest.fixture
 def legal_texts(world):
     return CountyLegalTexts.objects.create(

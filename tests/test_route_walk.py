@@ -20,7 +20,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from config.api_urls import router
-from core.models import AuditEvent, ExportJob, ImportJob, Notification
+from core.models import ApiToken, AuditEvent, ExportJob, ImportJob, Notification
 from enrollment import demo
 from enrollment.extensions import DEMO_LOADERS
 
@@ -72,6 +72,15 @@ PAGES = {
     "core:import_template": Rule(kwargs={"name": "police_extract"}),
     "core:audit_list": Rule(),
     "core:audit_export": Rule(),
+    "core:token_list": Rule(),
+    "core:token_revoke": Rule("core.ApiToken", owned=True),
+    # A county administrator's users (enrollment.permissions.managed_users, not for_user):
+    # their scope is tested in tests/security/test_tokens.py.
+    "enrollment:account_list": Rule(),
+    "enrollment:account_security": Rule("auth.User", unscoped=True),
+    "enrollment:account_revoke_token": Rule("auth.User", {"token_pk": 1}, unscoped=True),
+    "enrollment:account_revoke_all": Rule("auth.User", unscoped=True),
+    "enrollment:account_unlock": Rule("auth.User", unscoped=True),
     "core:notification_list": Rule(),
     "core:notification_open": Rule("core.Notification", owned=True),
     "core:notification_read_all": Rule(),
@@ -291,6 +300,7 @@ def _own_records(county, accounts):
         original_name="extract.xlsx",
     )
     Notification.objects.create(recipient=bureau, message="月报已发布", link="/")
+    ApiToken.objects.create(user=bureau)
     ReportRun.objects.create(county=county, month=datetime.date(2026, 1, 1), requested_by=bureau)
     other = (
         Child.objects.exclude(
@@ -311,9 +321,11 @@ def outside(model_label: str, user, *, owned=False):
     """An object the user must not reach: another township's (or another user's own)."""
     model = apps.get_model(model_label)
     if owned:
-        owner = {"core.ExportJob": "requested_by", "core.ImportJob": "uploaded_by"}.get(
-            model_label, "recipient"
-        )
+        owner = {
+            "core.ExportJob": "requested_by",
+            "core.ImportJob": "uploaded_by",
+            "core.ApiToken": "user",
+        }.get(model_label, "recipient")
         return model.objects.exclude(**{owner: user}).order_by("pk").first()
     if not hasattr(model.objects, "for_user"):
         return None  # not scoped by place: a catalogue
@@ -450,6 +462,8 @@ WRITE_WORDS = (
     "back",
     "open_case",
     "tiers",
+    "revoke",
+    "unlock",
 )
 NOT_WRITES = {"subsidies:identification_notice", "dropout:case_notice_page"}
 

@@ -24,7 +24,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    # API tokens stored hashed, with idle and absolute expiry (core.models.ApiToken).
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -116,6 +117,33 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind nginx (production) the client's address is in X-Forwarded-For; see core.security.client_ip.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
+# A login from an office's NAT must not lock the colleagues out, so failures lock a username
+# at an address; but one address that fails with this many different usernames within
+# AXES_COOLOFF_TIME (guessing names) is locked for all of them (core.security.LoginLockHandler).
+AXES_USERNAMES_PER_ADDRESS = env.int("AXES_USERNAMES_PER_ADDRESS", default=10)
+AXES_HANDLER = "core.security.LoginLockHandler"
+# The token endpoint answers a lockout in JSON (429 with "detail"), pages with the template.
+AXES_LOCKOUT_CALLABLE = "core.security.lockout_response"
+
+# API tokens (django-rest-knox): a token dies after API_TOKEN_IDLE_HOURS without a request
+# (every request moves its expiry forward) and API_TOKEN_MAX_DAYS after it was issued however
+# busy it is. Only its hash is stored; logout, deactivation and revocation delete it.
+API_TOKEN_IDLE_HOURS = env.int("API_TOKEN_IDLE_HOURS", default=8)
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=7)
+KNOX_TOKEN_MODEL = "core.ApiToken"
+# knox's own migrations would create its (swapped-out, unused) token table, whose foreign key to
+# the users then stops the tests' TRUNCATE of auth_user on PostgreSQL: core's migration 0007
+# creates the one table.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_IDLE_HOURS),
+    "AUTO_REFRESH": True,
+    "AUTO_REFRESH_MAX_TTL": timedelta(days=API_TOKEN_MAX_DAYS),
+    # The expiry is written at most once a minute per token, not on every request.
+    "MIN_REFRESH_INTERVAL": 60,
+    "TOKEN_LIMIT_PER_USER": None,
+    "AUTH_HEADER_PREFIX": "Token",
+}
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
@@ -173,7 +201,7 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from ..conftest import client_for
+from ..conftest import api_token_for, client_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,9 +61,8 @@ def test_pages_for_a_logged_in_user_are_never_stored(world, page):
 
 
 def test_api_answers_to_a_token_are_never_stored(world):
-    token = Token.objects.create(user=world.auditor)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(world.auditor)}")
     response = api.get("/api/v1/children/")
     assert response.status_code == 200
     _assert_no_store(response)
@@ -125,6 +123,6 @@ def test_the_behaviours_script_wires_what_the_inline_handlers_did():
     script = (ROOT / "static" / "js" / "behaviours.js").read_text()
     base = (ROOT / "templates" / "base.html").read_text()
     assert "js/behaviours.js" in base
-    assert 'name="language"' in base and "data-autosubmit" in base
-    for hook in ("[data-autosubmit]", "[data-print]", "[data-reload-page]"):
+    assert 'name="language"' in base
+    for hook in ("[data-error-summary]", "[data-print]", "[data-reload-page]"):
         assert hook in script

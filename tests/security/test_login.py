@@ -13,14 +13,14 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from core.middleware import SessionTimeoutMiddleware
+from core.models import ApiToken
 from core.security import character_classes, end_all_sessions
 
+from ..conftest import PASSWORD, api_token_for
 from ..page_forms import form_values
-from ..conftest import PASSWORD
 
 
 def _login(client, username, password, address="10.1.0.1"):
@@ -103,7 +103,7 @@ def test_the_api_token_endpoint_answers_alike_for_unknown_and_real_usernames(wor
     )
     assert real_locked.status_code == unknown_locked.status_code == 429
     assert real_locked.content == unknown_locked.content
-    assert not Token.objects.filter(user=world.auditor).exists()
+    assert not ApiToken.objects.filter(user=world.auditor).exists()
 
 
 def test_the_api_token_endpoint_gives_a_token_for_the_right_password(world):
@@ -111,7 +111,12 @@ def test_the_api_token_endpoint_gives_a_token_for_the_right_password(world):
         "/api/v1/auth/token/", {"username": "auditor", "password": PASSWORD}
     )
     assert answer.status_code == 200
-    assert answer.json()["token"] == Token.objects.get(user=world.auditor).key
+    token = answer.json()["token"]
+    stored = ApiToken.objects.get(user=world.auditor)
+    assert token not in {stored.digest, str(stored.pk)}, "only a hash of the token is kept"
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api.get("/api/v1/children/").status_code == 200
 
 
 # --- password rules ----------------------------------------------------------------------------
@@ -240,7 +245,7 @@ def test_logging_out_in_one_browser_ends_the_users_other_sessions(world):
 def test_deactivating_a_user_ends_their_sessions_and_revokes_their_token(world):
     phone = _logged_in_client("village1", "10.5.0.1")
     colleague = _logged_in_client("township1", "10.5.0.2")
-    Token.objects.create(user=world.village1_user)
+    api_token_for(world.village1_user)
 
     admin = Client()
     admin.force_login(get_user_model().objects.create_superuser("root", password=PASSWORD))
@@ -270,7 +275,7 @@ def test_deactivating_a_user_ends_their_sessions_and_revokes_their_token(world):
     world.village1_user.refresh_from_db()
     assert not world.village1_user.is_active
     assert _sessions_of(world.village1_user) == []
-    assert not Token.objects.filter(user=world.village1_user).exists()
+    assert not ApiToken.objects.filter(user=world.village1_user).exists()
     assert phone.get(reverse("home")).status_code == 302
     assert colleague.get(reverse("home")).status_code == 200
 
