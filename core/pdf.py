@@ -85,6 +85,18 @@ class OfficialDocument:
 
 
 def render_pdf(document: OfficialDocument) -> bytes:
+    # GB/T 9704 §7.3.5.4: the signature (and the 版记 under it) never stands alone on a page.
+    # When it would, the body's last lines are carried over to its page.
+    for carry in (0, 2, 4, 6):
+        pdf, alone = _layout(document, carry=carry)
+        if not alone:
+            break
+    return bytes(pdf.output())
+
+
+def _layout(document: OfficialDocument, *, carry: int) -> tuple["_OfficialPDF", bool]:
+    """The document with the last `carry` lines of its body moved to a new page; and whether
+    the signature ended up on a page without body text."""
     pdf = _OfficialPDF()
     pdf.set_title(document.title)
     pdf.set_author(document.issuer_name)
@@ -96,20 +108,31 @@ def render_pdf(document: OfficialDocument) -> bytes:
     y += LINE_H * 0.6
     if document.addressee:
         y = _paragraph(pdf, document.addressee, y, indent=0)
-    for section in document.sections:
+    last = (
+        (len(document.sections) - 1, len(document.sections[-1].paragraphs) - 1)
+        if (document.sections and document.sections[-1].paragraphs)
+        else None
+    )
+    for index, section in enumerate(document.sections):
         if section.heading:
             y = _paragraph(
                 pdf, section.heading, y, bold=True, keep_with_next=bool(section.paragraphs)
             )
-        for text in section.paragraphs:
-            y = _paragraph(pdf, text, y)
-    y = _signature(pdf, document.signature_lines, y)
+        for number, text in enumerate(section.paragraphs):
+            carried = carry if (index, number) == last else 0
+            y = _paragraph(pdf, text, y, carry=carried)
+    body_page = pdf.page_no()
+    # The signature makes room for the 版记 at the foot of its page.
+    note_h = _footer_note_height(pdf, document.footer_note) + 4 if document.footer_note else 0
+    y = _signature(pdf, document.signature_lines, y, bottom=TEXT_BOTTOM - note_h)
+    alone = pdf.page_no() > body_page
     if document.footer_note:
         _footer_note(pdf, document.footer_note, y)
+        alone = alone or pdf.page_no() > body_page
     if document.service_record:
         pdf.numbered_pages = pdf.page_no()
         _service_record(pdf, document.service_record)
-    return bytes(pdf.output())
+    return pdf, alone
 
 
 class _OfficialPDF(FPDF):
@@ -188,14 +211,20 @@ def _paragraph(
     left: float = TEXT_LEFT,
     width: float = TEXT_W,
     keep_with_next: bool = False,
+    carry: int = 0,
 ) -> float:
     """Justified paragraph with a first-line indent; returns the y under its last line.
-    With keep_with_next (headings) it moves to the next page unless a line fits under it."""
+    With keep_with_next (headings) it moves to the next page unless a line fits under it;
+    with `carry`, its last lines start a new page (they keep the signature company)."""
     pdf._font(size_pt, bold=bold)
     lines = _break_lines(pdf, text, width, first_indent=indent)
     if keep_with_next:
         y = _need(pdf, y, (len(lines) + 1) * line_h)
+    carried_from = len(lines) - carry if 0 < carry < len(lines) else None
     for i, line in enumerate(lines):
+        if i == carried_from:
+            pdf.add_page()
+            y = MARGIN_TOP
         y = _need(pdf, y, line_h)
         x = left + (indent if i == 0 else 0)
         last = i == len(lines) - 1 or line.endswith("\n")
@@ -226,7 +255,9 @@ def _need(pdf: _OfficialPDF, y: float, height: float) -> float:
     return y
 
 
-def _signature(pdf: _OfficialPDF, lines: list[str], y: float) -> float:
+def _signature(
+    pdf: _OfficialPDF, lines: list[str], y: float, *, bottom: float = TEXT_BOTTOM
+) -> float:
     """发文机关署名 and 成文日期 (GB/T 9704-2012 §7.3.5.1): the date right-spaced by four
     characters, the lines above it centred on the date, the seal over both. Returns the y under
     the last line."""
@@ -241,12 +272,12 @@ def _signature(pdf: _OfficialPDF, lines: list[str], y: float) -> float:
     # The seal's top lies within a line of the body; the signature sits a little below its centre.
     seal_cy = y + 2 + SEAL_RADIUS
     first_line_y = max(seal_cy + 4 - lines_h / 2, y + LINE_H)
-    if max(first_line_y + lines_h, seal_cy + SEAL_RADIUS) > TEXT_BOTTOM:
+    if max(first_line_y + lines_h, seal_cy + SEAL_RADIUS) > bottom:
         # Short of room (GB/T 9704 §7.3.5.4: tighten rather than leave the signature alone on a
         # page): the signature right under the body, the seal reaching up over the last line.
         first_line_y = y + 2
         seal_cy = first_line_y + lines_h / 2 - 4
-        if first_line_y + lines_h > TEXT_BOTTOM or seal_cy + SEAL_RADIUS > TEXT_BOTTOM + 6:
+        if first_line_y + lines_h > bottom or seal_cy + SEAL_RADIUS > bottom + 6:
             pdf.add_page()
             y = MARGIN_TOP
             seal_cy = y + 2 + SEAL_RADIUS
@@ -277,12 +308,20 @@ def _seal_placeholder(pdf: _OfficialPDF, cx: float, cy: float) -> None:
     pdf.set_text_color(*BLACK)
 
 
+def _footer_note_lines(pdf: _OfficialPDF, note: str) -> list[str]:
+    pdf._font(NOTE_PT)
+    return _break_lines(pdf, note, TEXT_W - 2 * NOTE_PT * MM_PER_PT)
+
+
+def _footer_note_height(pdf: _OfficialPDF, note: str) -> float:
+    return len(_footer_note_lines(pdf, note)) * NOTE_LINE_H + 3
+
+
 def _footer_note(pdf: _OfficialPDF, note: str, y: float) -> None:
     """Small print at the foot of the last page, between two rules like a 版记."""
-    pdf._font(NOTE_PT)
+    lines = _footer_note_lines(pdf, note)
     one_char = NOTE_PT * MM_PER_PT
-    lines = _break_lines(pdf, note, TEXT_W - 2 * one_char)
-    height = len(lines) * NOTE_LINE_H + 3
+    height = _footer_note_height(pdf, note)
     top = TEXT_BOTTOM - height
     if y + 4 > top:
         pdf.add_page()

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from .models import ExportJob
+from .uploads import content_disposition
 
 
 def _own_job(request, pk):
@@ -185,10 +186,9 @@ def import_template(request, name: str):
         content,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    from urllib.parse import quote
-
-    filename = quote(f"{importer.title}模板.xlsx")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    response["Content-Disposition"] = content_disposition(
+        "attachment", f"{importer.title}模板.xlsx"
+    )
     return response
 
 

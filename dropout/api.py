@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from core import audit
 from core.fields import TEXT_MAX_LENGTH, validate_record_date
 from core.pdf import render_pdf
+from core.uploads import content_disposition
 from enrollment.api import ScopedViewSetMixin
 from enrollment.models import Child, County, School
 
@@ -81,7 +82,7 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
         response = HttpResponse(
             render_pdf(document_from_content(document.content)), content_type="application/pdf"
         )
-        response["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
+        response["Content-Disposition"] = content_disposition("inline", f"{document.number}.pdf")
         return response
 
 

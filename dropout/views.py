@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core import audit
 from core.errors import DomainError, int_or_404, show_on_form
 from core.pdf import render_pdf
-from core.uploads import upload_response
+from core.uploads import content_disposition, upload_response
 from enrollment.models import Child
 from enrollment.permissions import get_scoped_or_404, user_may
 
@@ -304,7 +304,9 @@ def document_pdf(request, pk: int):
     audit.record_view(document, request=request, shown="pdf")
     pdf = render_pdf(document_from_content(document.content))
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
+    # Open in the browser, or ?download=1 to save it under its number.
+    disposition = "attachment" if request.GET.get("download") else "inline"
+    response["Content-Disposition"] = content_disposition(disposition, f"{document.number}.pdf")
     return response
 
 

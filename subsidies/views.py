@@ -70,9 +70,10 @@ def _page(request, queryset):
     return Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
 
 
-def _query_string(request) -> str:
+def _query_string(request, drop=()) -> str:
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", *drop):
+        query.pop(name, None)
     return query.urlencode()
 
 
@@ -388,8 +389,10 @@ def totals(request):
     payments = PaymentFilter(
         request.GET, queryset=selectors.payments_for(request.user), request=request
     )
-    rows = selectors.totals(payments.qs, group_by)
     year = query_year(request.GET, default=timezone.localdate().year - 1)
+    # Every figure of the page (the sentence, the table, the total) from the same payments:
+    # the filters' and the report year's (by payment date).
+    rows = selectors.totals(payments.qs.filter(paid_on__year=year), group_by)
     return render(
         request,
         "subsidies/totals.html",
@@ -405,7 +408,8 @@ def totals(request):
                 ("period", _("School year or term")),
             ],
             "grand_total": sum(row["amount"] for row in rows),
-            "report": selectors.report_line(selectors.payments_for(request.user), year),
+            "report": selectors.report_line(payments.qs, year),
+            "filters_query": _query_string(request, drop=("by", "year")),
             "year": year,
             "query": _query_string(request),
         },

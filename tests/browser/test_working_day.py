@@ -22,7 +22,7 @@ def _login(browser, live_server, username, viewport):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_load_state()
     return context, page
 
@@ -53,16 +53,49 @@ def test_the_visit_form_starts_from_the_enrollment_and_makes_the_visitor_choose_
 
     page.fill("#id_visitors", "乡镇干部张三")
     page.fill("#id_findings", "已转入三班")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_selector("#id_outcome")
     assert HouseholdVisit.objects.count() == 0  # no outcome chosen: nothing saved
 
     page.select_option("#id_outcome", "confirmed_in_school")
     page.select_option("#id_new_status", "in_school")
     page.fill("#id_class_name", "3班")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_selector("#visits .visit")
     world.child1.refresh_from_db()
     assert (world.child1.grade, world.child1.class_name) == (4, "3班")
     assert HouseholdVisit.objects.get().outcome == "confirmed_in_school"
+    context.close()
+
+
+def test_a_ledger_on_a_phone_shows_each_child_as_a_card_with_its_status_on_screen(
+    transactional_db, world, live_server, browser, screenshot
+):
+    context, page = _login(browser, live_server, "township1", PHONE)
+    page.goto(f"{live_server.url}/ledger/township/{world.township1.pk}/")
+    page.wait_for_selector(".ledger-table")
+    first_status = page.locator(".ledger-table tbody tr").first.locator(".badge").first
+    box = first_status.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert page.locator(".ledger-table thead").is_hidden()
+    # Nothing wider than the phone: no sideways scrolling.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "township-ledger-cards-phone")
+    context.close()
+
+
+def test_the_village_cadre_is_not_offered_the_api_and_officials_call_guardians_by_tapping(
+    transactional_db, world, live_server, browser
+):
+    world.child1.guardian_phone = "13812345678"
+    world.child1.save()
+    context, page = _login(browser, live_server, "village1", PHONE)
+    page.wait_for_selector("nav")
+    assert page.locator("nav a[href*='/api/']").count() == 0
+    context.close()
+    context, page = _login(browser, live_server, "township1", PHONE)
+    page.wait_for_selector("nav")
+    assert page.locator("nav a[href*='/api/']").count() == 1
+    page.goto(f"{live_server.url}/children/{world.child1.pk}/")
+    assert page.get_attribute("#guardian-phone", "href") == "tel:13812345678"
     context.close()

@@ -122,3 +122,28 @@ def test_pages_are_numbered_without_a_service_record(tmp_path):
     text = re.sub(r"\s+", "", _poppler("pdftotext", "-enc", "UTF-8", str(path), "-"))
     assert "送达回证" not in text
     assert all(f"—{page}—" in text for page in range(1, _pages(path) + 1))
+
+
+@pytest.mark.parametrize("repeat", range(1, 9))
+def test_the_footer_note_never_stands_alone_on_a_page(tmp_path, repeat):
+    """Bodies of every length that leave the signature near the foot of a page: every page
+    before the service record carries body text, never the 版记 alone (the demo's notice left
+    a near-blank page 2 with only "本通知书一式两份…")."""
+    document = _document()
+    document.sections = [
+        DocumentSection(
+            None, ["经查，你的子女王小明系本镇适龄儿童，未经批准连续缺课。" * repeat] * 3
+        )
+    ]
+    path = tmp_path / "notice.pdf"
+    path.write_bytes(render_pdf(document))
+    pages = _pages(path)
+    for page in range(1, pages):
+        text = _poppler(
+            "pdftotext", "-enc", "UTF-8", "-f", str(page), "-l", str(page), str(path), "-"
+        )
+        assert "经查" in text or "王小明" in text.replace("本通知书一式两份", ""), (page, text)
+        if "本通知书一式两份" in text:
+            assert "2025年3月4日" in text  # the note sits under the signature
+    last = _poppler("pdftotext", "-enc", "UTF-8", "-f", str(pages), str(path), "-")
+    assert last.lstrip().startswith("送达回证")

@@ -189,8 +189,27 @@ def test_the_totals_compute_the_report_line(ledger):
     for dimension in ("stage", "school", "township", "period"):
         assert get(w.bureau, "totals", by=dimension).status_code == 200
     assert get(w.bureau, "totals", by="nonsense").status_code == 404
-    school_rows = get(w.school1_user, "totals", by="school").context["rows"]
+    school_rows = get(w.school1_user, "totals", by="school", year=YEAR + 1).context["rows"]
     assert [row["name"] for row in school_rows] == ["一镇小学"]
+
+
+def test_every_figure_of_the_totals_page_honours_its_year_and_filters(ledger):
+    w = ledger
+    whole = get(w.bureau, "totals", by="school", year=YEAR + 1).context
+    assert whole["grand_total"] == whole["report"]["total"] > 0
+    assert len(whole["rows"]) == 2
+    # Another year: the sentence and the table both say nothing was paid.
+    other = get(w.bureau, "totals", by="school", year=YEAR + 3).context
+    assert other["rows"] == [] and other["grand_total"] == other["report"]["total"] == 0
+    # A school filter narrows the sentence as it narrows the table.
+    one = get(w.bureau, "totals", by="school", year=YEAR + 1, school=w.school1.pk)
+    context = one.context
+    assert [row["name"] for row in context["rows"]] == ["一镇小学"]
+    assert context["grand_total"] == context["report"]["total"] < whole["report"]["total"]
+    # The year box keeps the filters, the filters keep the year.
+    page = one.content.decode()
+    assert f'name="school" value="{w.school1.pk}"' in page
+    assert f'name="year" value="{YEAR + 1}"' in page
 
 
 def test_the_donors_list_hides_anonymous_names(ledger):
