@@ -62,8 +62,10 @@ def test_the_token_endpoint_answers_the_token_and_its_expiry_and_keeps_only_a_ha
     assert stored.digest == hash_token(token) != token
     assert token not in {stored.token_key, str(stored.pk)} and stored.token_key in token
     expiry = datetime.datetime.fromisoformat(body["expiry"])
-    assert before + datetime.timedelta(hours=8) <= expiry <= timezone.now() + datetime.timedelta(
-        hours=8
+    assert (
+        before + datetime.timedelta(hours=8)
+        <= expiry
+        <= timezone.now() + datetime.timedelta(hours=8)
     )
     assert _api(token).get("/api/v1/children/").status_code == 200
 
