@@ -10,6 +10,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from core.fields import TEXT_MAX_LENGTH, validate_record_date
+from core.log_filters import mask_text
+from core.masking import Shown, shows_full
 from enrollment.models import County
 from enrollment.permissions import user_county
 
@@ -338,6 +340,13 @@ class ComplaintSerializer(UnitReadMixin, serializers.ModelSerializer):
         if not complaint_services.sees_complainant(self.context["request"].user, complaint):
             for name in IDENTITY_FIELDS:
                 data.pop(name, None)
+        elif not shows_full(
+            Shown.LIST if isinstance(self.parent, serializers.ListSerializer) else Shown.RECORD,
+            needs_full=True,
+        ):
+            # A handler sees the number on the complaint itself; a list masks it (the HTML
+            # list shows no contact at all).
+            data["complainant_contact"] = mask_text(data.get("complainant_contact") or "")
         return data
 
 

@@ -12,9 +12,10 @@ from rest_framework.response import Response
 
 from core.concurrency import StaleEdit
 from core.errors import DomainError, TransitionRefused
+from core.masking import Shown, shows_full
 from enrollment.api import RolePermission
 from enrollment.models import County, School
-from enrollment.permissions import has_any_role
+from enrollment.permissions import user_may
 
 from .filters import ExchangeFilter, TeacherFilter
 from .models import (
@@ -87,15 +88,22 @@ class TeacherSerializer(serializers.ModelSerializer):
             "version",
         ]
 
-    def _full(self) -> bool:
+    def _full(self, teacher) -> bool:
+        # As the pages: a list masks for everyone (shows_full); one teacher's answer shows the
+        # full values to the roles that need them, within their scope.
         request = self.context.get("request")
-        return bool(request and has_any_role(request.user, TEACHER_FULL_IDENTITY_ROLES))
+        listed = isinstance(self.parent, serializers.ListSerializer)
+        return shows_full(
+            Shown.LIST if listed else Shown.RECORD,
+            needs_full=bool(request)
+            and user_may(request.user, Teacher.objects, TEACHER_FULL_IDENTITY_ROLES, teacher),
+        )
 
     def get_resident_id(self, teacher) -> str:
-        return teacher.resident_id if self._full() else teacher.masked_resident_id
+        return teacher.resident_id if self._full(teacher) else teacher.masked_resident_id
 
     def get_phone(self, teacher) -> str:
-        return teacher.phone if self._full() else teacher.masked_phone
+        return teacher.phone if self._full(teacher) else teacher.masked_phone
 
 
 class TeacherWriteSerializer(serializers.Serializer):
