@@ -7,6 +7,7 @@ from dropout.views import dashboard
 
 admin.site.site_header = _("Dropout control and education poverty alleviation")
 admin.site.site_title = _("County education bureau")
+handler400 = "core.views.bad_request"  # a refused query-string value says why (core.params)
 
 urlpatterns = [
     path("", dashboard, name="home"),

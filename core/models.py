@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
 from knox.settings import CONSTANTS
 
+from .fields import LongTextField
+
 
 class ExportJob(models.Model):
     """One requested Excel export: who, what, which filters, how many rows, and the file."""
@@ -36,7 +38,7 @@ class ExportJob(models.Model):
     total_rows = models.PositiveIntegerField(_("rows to write"), null=True, editable=False)
     rows_written = models.PositiveIntegerField(_("rows written"), default=0, editable=False)
     file = models.FileField(_("file"), upload_to="exports/%Y/%m/", blank=True, editable=False)
-    error = models.TextField(_("error"), blank=True, editable=False)
+    error = LongTextField(_("error"), blank=True, editable=False)
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, editable=False)
 
@@ -169,7 +171,7 @@ class ImportJob(models.Model):
     # The dry run's plan (gzipped JSON), reused by the commit when nothing changed since;
     # deleted once the job is committed or refused.
     plan_file = models.FileField(upload_to="imports/plans/", blank=True, editable=False)
-    error = models.TextField(_("error"), blank=True, editable=False)
+    error = LongTextField(_("error"), blank=True, editable=False)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     checked_at = models.DateTimeField(_("checked at"), null=True, editable=False)
     committed_at = models.DateTimeField(_("imported at"), null=True, editable=False)

@@ -34,6 +34,16 @@ def export_download(request, pk: int):
     job = _own_job(request, pk)
     if job.status != ExportJob.Status.DONE or not job.file:
         raise Http404
+    from . import audit
+
+    # Requesting an export is logged when asked for; each download of the file is a read too.
+    audit.record(
+        audit.A.EXPORT,
+        obj=job,
+        request=request,
+        object_repr=job.title,
+        detail={"exporter": job.exporter, "step": "download", "rows": job.rows_written},
+    )
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=f"{job.title}.xlsx")
 
 
@@ -124,6 +134,18 @@ def import_new(request, name: str):
         choices=choices,
         initial={"scope": request.GET.get("scope", "")},
     )
+    if request.method == "POST" and not form.is_valid():
+        from . import audit
+
+        # A refused upload was still personal data sent in: logged, by field, never its values.
+        audit.record(
+            audit.A.IMPORT,
+            request=request,
+            object_type="core.importjob",
+            object_repr=str(importer.title),
+            result=audit.AuditEvent.Result.DENIED,
+            detail={"importer": name, "step": "upload", "refused": sorted(form.errors)},
+        )
     if request.method == "POST" and form.is_valid():
         job = start_import(
             user=request.user,
@@ -205,3 +227,16 @@ def notification_read_all(request):
         read_at=timezone.now()
     )
     return redirect("core:notification_list")
+
+
+def bad_request(request, exception):
+    """The 400 page. A refused query-string value (core.params.BadParameter) says what was
+    wrong with it; other bad requests (a suspicious Host header, …) say nothing more."""
+    from django.http import HttpResponseBadRequest
+
+    from .errors import DomainError
+
+    if not isinstance(exception, DomainError) or not hasattr(request, "user"):
+        # Plain text: a bad Host header fails before the page's context (the user) exists.
+        return HttpResponseBadRequest("Bad Request (400)", content_type="text/plain")
+    return render(request, "400.html", {"message": exception.message}, status=400)

@@ -227,6 +227,7 @@ class DropoutCaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
             self.action, CaseSerializer
         )
 
+    @extend_schema(responses={201: CaseSerializer})  # the body: get_serializer_class()
     def create(self, request, *args, **kwargs):
         serializer = OpenCaseSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -241,32 +242,32 @@ class DropoutCaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         case.refresh_from_db()
         return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=PersuasionSerializer, responses=CaseSerializer)
+    @extend_schema(request=PersuasionSerializer, responses={201: CaseSerializer})
     @action(detail=True, methods=["post"])
     def persuasions(self, request, pk=None):
         return self._act(request, PersuasionSerializer, cases.log_persuasion)
 
-    @extend_schema(request=NoticeSerializer, responses=CaseSerializer)
+    @extend_schema(request=NoticeSerializer, responses={201: CaseSerializer})
     @action(detail=True, methods=["post"], url_path="issue-notice")
     def issue_notice(self, request, pk=None):
         return self._act(request, NoticeSerializer, documents.issue_resume_notice)
 
-    @extend_schema(request=PenaltySerializer, responses=CaseSerializer)
+    @extend_schema(request=PenaltySerializer, responses={201: CaseSerializer})
     @action(detail=True, methods=["post"], url_path="decide-penalty")
     def decide_penalty(self, request, pk=None):
         return self._act(request, PenaltySerializer, documents.decide_penalty)
 
-    @extend_schema(request=MeasureSerializer, responses=CaseSerializer)
+    @extend_schema(request=MeasureSerializer, responses={201: CaseSerializer})
     @action(detail=True, methods=["post"])
     def measures(self, request, pk=None):
         return self._act(request, MeasureSerializer, cases.add_measure)
 
-    @extend_schema(request=ReturnSerializer, responses=CaseSerializer)
+    @extend_schema(request=ReturnSerializer, responses={201: CaseSerializer})
     @action(detail=True, methods=["post"], url_path="return")
     def return_to_school(self, request, pk=None):
         return self._act(request, ReturnSerializer, cases.return_to_school)
 
-    @extend_schema(request=CloseSerializer, responses=CaseSerializer)
+    @extend_schema(request=CloseSerializer, responses={201: CaseSerializer})
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         return self._act(request, CloseSerializer, cases.close_case)
@@ -381,7 +382,7 @@ class MonthField(serializers.DateField):
 
 class MonthlyReportSerializer(serializers.ModelSerializer):
     scope = serializers.SerializerMethodField()
-    month = MonthField()
+    month = MonthField(read_only=True)
     workbook = serializers.SerializerMethodField()
 
     class Meta:
@@ -406,7 +407,7 @@ class MonthlyReportSerializer(serializers.ModelSerializer):
 
 
 class ReportRunSerializer(serializers.ModelSerializer):
-    month = MonthField()
+    month = MonthField(read_only=True)
 
     class Meta:
         model = ReportRun

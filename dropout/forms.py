@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.concurrency import VersionFormField
+from core.fields import TEXT_MAX_LENGTH, validate_record_date
 from enrollment.forms import DATE_INPUT, CrispyMixin, SchoolChoiceField
 from enrollment.models import Grade, School
 
@@ -10,10 +11,12 @@ from .models import CaseMeasure, DropoutCase, ExemptionRequest, OfficialDocument
 
 
 def _date(label, **kwargs):
+    kwargs.setdefault("validators", [validate_record_date])
     return forms.DateField(label=label, widget=DATE_INPUT, initial=timezone.localdate, **kwargs)
 
 
 def _text(label, rows=3, **kwargs):
+    kwargs.setdefault("max_length", TEXT_MAX_LENGTH)
     return forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
 
 
@@ -147,7 +150,10 @@ class ExemptionForm(CrispyMixin, forms.ModelForm):
 
 class DecisionNoteForm(forms.Form):
     note = forms.CharField(
-        label=_("Note or reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        max_length=TEXT_MAX_LENGTH,
+        label=_("Note or reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     evidence = forms.FileField(label=_("Further evidence"), required=False)
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.concurrency import version_field
+from core.fields import LongTextField, validate_record_date
 from enrollment.models import Child, County, School, Township
 from enrollment.scoping import ScopedQuerySet
 
@@ -48,9 +49,9 @@ class ExemptionRequest(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
-    reason_detail = models.TextField(_("circumstances"))
-    start_date = models.DateField(_("from"))
-    end_date = models.DateField(_("until"))
+    reason_detail = LongTextField(_("circumstances"))
+    start_date = models.DateField(_("from"), validators=[validate_record_date])
+    end_date = models.DateField(_("until"), validators=[validate_record_date])
     school = models.ForeignKey(
         School,
         on_delete=models.PROTECT,
@@ -82,7 +83,9 @@ class ExemptionRequest(models.Model):
     )
     registered_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     # Set when the child is expected back and the township has been told (due-back list).
-    due_back_notified_on = models.DateField(null=True, blank=True, editable=False)
+    due_back_notified_on = models.DateField(
+        null=True, blank=True, editable=False, validators=[validate_record_date]
+    )
     history = HistoricalRecords()
 
     objects = ScopedQuerySet.as_manager()
@@ -110,7 +113,7 @@ class ExemptionStep(models.Model):
     action = models.CharField(_("action"), max_length=20)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
-    note = models.TextField(_("note"), blank=True)
+    note = LongTextField(_("note"), blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
 
@@ -138,7 +141,7 @@ class AbsenceReport(models.Model):
     school = models.ForeignKey(
         School, on_delete=models.PROTECT, related_name="+", verbose_name=_("school")
     )
-    first_absent_on = models.DateField(_("absent since"))
+    first_absent_on = models.DateField(_("absent since"), validators=[validate_record_date])
     reason_known = models.CharField(_("reason, if known"), max_length=200, blank=True)
     called_home_by = models.CharField(_("who called home"), max_length=100, blank=True)
     reported_by = models.ForeignKey(
@@ -148,7 +151,13 @@ class AbsenceReport(models.Model):
         verbose_name=_("reported by"),
     )
     reported_at = models.DateTimeField(auto_now_add=True)
-    returned_on = models.DateField(_("back in school on"), null=True, blank=True, editable=False)
+    returned_on = models.DateField(
+        _("back in school on"),
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[validate_record_date],
+    )
     history = HistoricalRecords()
 
     objects = ScopedQuerySet.as_manager()
@@ -231,8 +240,8 @@ class DropoutCase(models.Model):
         db_index=True,
     )
     cause = models.CharField(_("reason for dropping out"), max_length=20, choices=Cause.choices)
-    cause_detail = models.TextField(_("circumstances"), blank=True)
-    responsible_persons = models.TextField(
+    cause_detail = LongTextField(_("circumstances"), blank=True)
+    responsible_persons = LongTextField(
         _("responsible persons (包保责任人)"),
         blank=True,
         help_text=_(
@@ -240,7 +249,7 @@ class DropoutCase(models.Model):
             "headmaster, teacher."
         ),
     )
-    opened_on = models.DateField(_("opened on"))
+    opened_on = models.DateField(_("opened on"), validators=[validate_record_date])
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -250,13 +259,25 @@ class DropoutCase(models.Model):
         verbose_name=_("opened by"),
         help_text=_("Empty when the daily task opened it."),
     )
-    last_action_on = models.DateField(_("last action on"), editable=False)
-    returned_on = models.DateField(_("returned on"), null=True, blank=True, editable=False)
-    consolidation_until = models.DateField(
-        _("consolidation until"), null=True, blank=True, editable=False
+    last_action_on = models.DateField(
+        _("last action on"), editable=False, validators=[validate_record_date]
     )
-    struck_off_on = models.DateField(_("struck off on"), null=True, blank=True, editable=False)
-    closed_on = models.DateField(_("closed on"), null=True, blank=True, editable=False)
+    returned_on = models.DateField(
+        _("returned on"), null=True, blank=True, editable=False, validators=[validate_record_date]
+    )
+    consolidation_until = models.DateField(
+        _("consolidation until"),
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[validate_record_date],
+    )
+    struck_off_on = models.DateField(
+        _("struck off on"), null=True, blank=True, editable=False, validators=[validate_record_date]
+    )
+    closed_on = models.DateField(
+        _("closed on"), null=True, blank=True, editable=False, validators=[validate_record_date]
+    )
     close_reason = models.CharField(
         _("reason for closing"),
         max_length=20,
@@ -264,7 +285,7 @@ class DropoutCase(models.Model):
         blank=True,
         editable=False,
     )
-    close_evidence = models.TextField(_("evidence for closing"), blank=True, editable=False)
+    close_evidence = LongTextField(_("evidence for closing"), blank=True, editable=False)
     version = version_field()
     history = HistoricalRecords()
 
@@ -331,7 +352,7 @@ class CaseEvent(models.Model):
     action = models.CharField(_("action"), max_length=30)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = LongTextField(_("note"), blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -361,10 +382,10 @@ class Persuasion(models.Model):
         NOT_MET = "not_met", _("Family not met")
 
     case = models.ForeignKey(DropoutCase, on_delete=models.CASCADE, related_name="persuasions")
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[validate_record_date])
     visitors = models.CharField(_("who went"), max_length=200)
-    what_was_said = models.TextField(_("what was said"))
-    family_answer = models.TextField(_("the family's answer"))
+    what_was_said = LongTextField(_("what was said"))
+    family_answer = LongTextField(_("the family's answer"))
     result = models.CharField(_("result"), max_length=20, choices=Result.choices)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -389,8 +410,8 @@ class CaseMeasure(models.Model):
 
     case = models.ForeignKey(DropoutCase, on_delete=models.CASCADE, related_name="measures")
     kind = models.CharField(_("measure"), max_length=20, choices=Kind.choices)
-    date = models.DateField(_("date"))
-    description = models.TextField(_("description"))
+    date = models.DateField(_("date"), validators=[validate_record_date])
+    description = LongTextField(_("description"))
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -413,9 +434,9 @@ class CountyLegalTexts(models.Model):
     county = models.OneToOneField(
         County, on_delete=models.CASCADE, related_name="legal_texts", verbose_name=_("county")
     )
-    notice_legal_basis = models.TextField(_("legal basis of the notice to resume schooling"))
-    penalty_legal_basis = models.TextField(_("legal basis of the penalty decision"))
-    default_penalty = models.TextField(
+    notice_legal_basis = LongTextField(_("legal basis of the notice to resume schooling"))
+    penalty_legal_basis = LongTextField(_("legal basis of the penalty decision"))
+    default_penalty = LongTextField(
         _("usual penalty"), help_text=_("Pre-filled in the decision form.")
     )
     review_authority = models.CharField(_("administrative review body"), max_length=100)
@@ -449,13 +470,15 @@ class OfficialDocument(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     sequence = models.PositiveIntegerField(_("number"))
     number = models.CharField(_("document number"), max_length=60, unique=True)
-    issued_on = models.DateField(_("issued on"))
+    issued_on = models.DateField(_("issued on"), validators=[validate_record_date])
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    deadline = models.DateField(
+        _("deadline"), null=True, blank=True, validators=[validate_record_date]
+    )
     content = models.JSONField(_("content"))  # the text as issued, rendered as it is
-    served_on = models.DateField(_("served on"))
+    served_on = models.DateField(_("served on"), validators=[validate_record_date])
     served_to = models.CharField(_("served on (person)"), max_length=50)
     service_method = models.CharField(
         _("service method"), max_length=20, choices=ServiceMethod.choices
@@ -470,7 +493,7 @@ class OfficialDocument(models.Model):
         related_name="corrects",
         verbose_name=_("voided by"),
     )
-    void_reason = models.TextField(_("why it was corrected"), blank=True)
+    void_reason = LongTextField(_("why it was corrected"), blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {
@@ -513,7 +536,11 @@ class MonthlyReport(models.Model):
         related_name="+",
         verbose_name=_("township"),
     )
-    month = models.DateField(_("month"), help_text=_("The first day of the reported month."))
+    month = models.DateField(
+        _("month"),
+        help_text=_("The first day of the reported month."),
+        validators=[validate_record_date],
+    )
     figures = models.JSONField(_("figures"), default=dict, editable=False)
     workbook = models.FileField(_("workbook"), upload_to="reports/%Y/%m/", editable=False)
     generated_at = models.DateTimeField(_("generated at"), editable=False)
@@ -569,7 +596,7 @@ class ReportRun(models.Model):
     county = models.ForeignKey(
         County, on_delete=models.PROTECT, related_name="+", verbose_name=_("county")
     )
-    month = models.DateField(_("month"))
+    month = models.DateField(_("month"), validators=[validate_record_date])
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -583,7 +610,7 @@ class ReportRun(models.Model):
     )
     steps_done = models.PositiveSmallIntegerField(default=0, editable=False)
     steps_total = models.PositiveSmallIntegerField(default=1, editable=False)
-    error = models.TextField(_("error"), blank=True, editable=False)
+    error = LongTextField(_("error"), blank=True, editable=False)
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, editable=False)
 

@@ -8,7 +8,7 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
 from core import audit
-from core.errors import DomainError
+from core.fields import validate_life_date, validate_record_date
 
 from . import selectors, services
 from .filters import LedgerFilter
@@ -25,11 +25,6 @@ from .models import (
 from .permissions import has_any_role, sees_full_identity, user_may
 from .roles import CHANGE_STATUS_ROLES, RECORD_VISIT_ROLES, REGISTER_CHILD_ROLES
 from .services import EXEMPTION_ONLY_STATUSES
-
-
-def _domain_error_to_400(error: DomainError):
-    raise ApiValidationError({error.field or "non_field_errors": [error.message]})
-
 
 # --- places ----------------------------------------------------------------------------------
 
@@ -129,12 +124,9 @@ class HouseholdViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Rea
     filterset_fields = ["village", "poverty_status"]
 
     def perform_create(self, serializer):
-        try:
-            serializer.instance = services.register_household(
-                actor=self.request.user, **serializer.validated_data
-            )
-        except DomainError as error:
-            _domain_error_to_400(error)
+        serializer.instance = services.register_household(
+            actor=self.request.user, **serializer.validated_data
+        )
 
 
 # --- children --------------------------------------------------------------------------------
@@ -209,11 +201,13 @@ class ChildRegistrationSerializer(serializers.Serializer):
     resident_id = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     has_no_resident_id = serializers.BooleanField(default=False)
     sex = serializers.ChoiceField(choices=["M", "F"], required=False, allow_blank=True, default="")
-    birth_date = serializers.DateField(required=False, allow_null=True, default=None)
+    birth_date = serializers.DateField(
+        validators=[validate_life_date], required=False, allow_null=True, default=None
+    )
     guardian_name = serializers.CharField(max_length=50)
     guardian_relation = serializers.CharField(max_length=20)
     guardian_phone = serializers.RegexField(
-        r"^[0-9\-+ ]{7,20}$", required=False, allow_blank=True, default=""
+        r"^[0-9\-+ ]{7,20}$", max_length=20, required=False, allow_blank=True, default=""
     )
     is_left_behind = serializers.BooleanField(default=False)
     is_disabled = serializers.BooleanField(default=False)
@@ -253,7 +247,7 @@ class StatusChangeSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=[c for c in EnrollmentStatus.choices if c[0] not in EXEMPTION_ONLY_STATUSES]
     )
-    effective_date = serializers.DateField()
+    effective_date = serializers.DateField(validators=[validate_record_date])
     reason = serializers.CharField(max_length=500)
     school = serializers.PrimaryKeyRelatedField(
         queryset=School.objects.all(), required=False, allow_null=True, default=None
@@ -271,7 +265,7 @@ class StatusChangeSerializer(serializers.Serializer):
 
 
 class StatusChangeReadSerializer(serializers.ModelSerializer):
-    recorded_by = serializers.CharField(source="recorded_by.username", default=None)
+    recorded_by = serializers.CharField(source="recorded_by.username", default=None, read_only=True)
 
     class Meta:
         model = EnrollmentStatusChange
@@ -343,15 +337,13 @@ class ChildViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         context = self.get_serializer_context() | {"full_identity": full_identity}
         return Response(ChildSerializer(child, context=context).data)
 
+    @extend_schema(responses={201: ChildSerializer})  # the body: get_serializer_class()
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         flags = {name: data.pop(name) for name in ChildRegistrationSerializer.FLAGS}
-        try:
-            child = services.register_child(actor=request.user, flags=flags, **data)
-        except DomainError as error:
-            _domain_error_to_400(error)
+        child = services.register_child(actor=request.user, flags=flags, **data)
         child = self.get_queryset().get(pk=child.pk)
         context = self.get_serializer_context() | {
             "full_identity": sees_full_identity(request.user, child)
@@ -360,24 +352,22 @@ class ChildViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
             ChildSerializer(child, context=context).data, status=status.HTTP_201_CREATED
         )
 
-    @extend_schema(request=StatusChangeSerializer, responses=StatusChangeReadSerializer)
+    @extend_schema(request=StatusChangeSerializer, responses={201: StatusChangeReadSerializer})
     @action(detail=True, methods=["post"], url_path="status")
     def change_status(self, request, pk=None):
         child = self.get_object()
         serializer = StatusChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            change = services.change_status(
-                actor=request.user, child=child, **serializer.validated_data
-            )
-        except DomainError as error:
-            _domain_error_to_400(error)
+        change = services.change_status(
+            actor=request.user, child=child, **serializer.validated_data
+        )
         return Response(StatusChangeReadSerializer(change).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=StatusChangeReadSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)  # the whole history, a list
     def history(self, request, pk=None):
         child = self.get_object()
+        audit.record_view(child, request=request._request, via="api", shown="status_history")
         changes = selectors.status_history(child)
         return Response(StatusChangeReadSerializer(changes, many=True).data)
 
@@ -461,9 +451,11 @@ class VisitViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
             .order_by("-visit_date", "-pk")
         )
 
+    def retrieve(self, request, *args, **kwargs):
+        visit = self.get_object()
+        audit.record_view(visit, request=request._request, via="api")
+        return Response(self.get_serializer(visit).data)
+
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        try:
-            serializer.instance = services.record_visit(actor=self.request.user, **data)
-        except DomainError as error:
-            _domain_error_to_400(error)
+        serializer.instance = services.record_visit(actor=self.request.user, **data)

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.fields import LongTextField, validate_life_date, validate_record_date
 from core.masking import mask_phone, mask_resident_id
 
 from .roles import Role
@@ -173,7 +174,9 @@ class Household(models.Model):
     poverty_registration_number = models.CharField(
         _("poverty registration number"), max_length=40, blank=True
     )
-    poverty_registered_on = models.DateField(_("registered on"), null=True, blank=True)
+    poverty_registered_on = models.DateField(
+        _("registered on"), null=True, blank=True, validators=[validate_record_date]
+    )
     # Read per household and by date. Who made each change is checked by Django when a user
     # is deleted (set to null), not by a foreign key per history row: the police import writes
     # 70,000 of them, and that constraint's checks cost a tenth of the import's commit.
@@ -277,7 +280,7 @@ class Child(models.Model):
     has_no_resident_id = models.BooleanField(_("no household registration"), default=False)
     name = models.CharField(_("name"), max_length=50)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
-    birth_date = models.DateField(_("birth date"), db_index=True)
+    birth_date = models.DateField(_("birth date"), db_index=True, validators=[validate_life_date])
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="children", verbose_name=_("household")
     )
@@ -296,7 +299,11 @@ class Child(models.Model):
     # The day a police household extract (派出所户籍花名册) first listed the child: the
     # cross-check lists IDs on a school roll that no police extract has listed.
     police_listed_on = models.DateField(
-        _("first listed by the police extract"), null=True, blank=True, editable=False
+        _("first listed by the police extract"),
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[validate_record_date],
     )
 
     is_left_behind = models.BooleanField(_("left-behind child"), default=False)
@@ -319,7 +326,9 @@ class Child(models.Model):
         default=EnrollmentStatus.UNVERIFIED,
         editable=False,
     )
-    status_since = models.DateField(_("status since"), null=True, editable=False)
+    status_since = models.DateField(
+        _("status since"), null=True, editable=False, validators=[validate_record_date]
+    )
     current_school = models.ForeignKey(
         School,
         on_delete=models.PROTECT,
@@ -412,7 +421,7 @@ class EnrollmentStatusChange(models.Model):
         db_index=False,  # led by the (child, effective_date, id) index below
     )
     status = models.CharField(_("status"), max_length=20, choices=EnrollmentStatus.choices)
-    effective_date = models.DateField(_("effective date"))
+    effective_date = models.DateField(_("effective date"), validators=[validate_record_date])
     school = models.ForeignKey(
         School,
         on_delete=models.PROTECT,
@@ -477,7 +486,7 @@ class HouseholdVisit(models.Model):
         NOT_FOUND = "not_found", _("Nobody found")
         OTHER = "other", _("Other")
 
-    visit_date = models.DateField(_("visit date"))
+    visit_date = models.DateField(_("visit date"), validators=[validate_record_date])
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="visits", verbose_name=_("household")
     )
@@ -487,9 +496,9 @@ class HouseholdVisit(models.Model):
         max_length=200,
         help_text=_("Names of the officials, cadres and teachers who went."),
     )
-    findings = models.TextField(_("what was found"))
+    findings = LongTextField(_("what was found"))
     outcome = models.CharField(_("outcome"), max_length=30, choices=Outcome.choices)
-    follow_up = models.TextField(_("follow-up"), blank=True)
+    follow_up = LongTextField(_("follow-up"), blank=True)
     attachment = models.FileField(_("photo or attachment"), upload_to="visits/%Y/%m/", blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -532,9 +541,11 @@ class HelpPairing(models.Model):
     partner_kind = models.CharField(_("kind"), max_length=10, choices=PartnerKind.choices)
     partner_unit = models.CharField(_("unit"), max_length=100, blank=True)
     partner_phone = models.CharField(_("phone"), max_length=20, blank=True)
-    plan = models.TextField(_("help plan"))
-    start_date = models.DateField(_("from"))
-    end_date = models.DateField(_("until"), null=True, blank=True)
+    plan = LongTextField(_("help plan"))
+    start_date = models.DateField(_("from"), validators=[validate_record_date])
+    end_date = models.DateField(
+        _("until"), null=True, blank=True, validators=[validate_record_date]
+    )
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -683,7 +694,7 @@ class RollEntry(models.Model):
     name = models.CharField(_("name"), max_length=50)
     grade = models.PositiveSmallIntegerField(_("grade"), choices=Grade.choices)
     class_name = models.CharField(_("class"), max_length=20, blank=True)
-    entry_date = models.DateField(_("entry date"))
+    entry_date = models.DateField(_("entry date"), validators=[validate_record_date])
     is_boarder = models.BooleanField(_("boarder (寄宿生)"), default=False)
     is_inclusive = models.BooleanField(_("inclusive placement (随班就读)"), default=False)
     child = models.ForeignKey(
@@ -702,7 +713,7 @@ class RollEntry(models.Model):
         related_name="+",
         verbose_name=_("import"),
     )
-    listed_on = models.DateField(_("roll imported on"))
+    listed_on = models.DateField(_("roll imported on"), validators=[validate_record_date])
 
     objects = RollEntryQuerySet.as_manager()
     scope_paths = {

@@ -41,8 +41,15 @@ def _county(request) -> County:
 class UnitField(serializers.CharField):
     """Written as `school:<id>`, `township:<id>` or `section:<id>` within the user's scope."""
 
+    def __init__(self, **kwargs):
+        super().__init__(max_length=30, **kwargs)
+        # Validators run on the resolved unit, not on the text: the length is checked below.
+        self.validators = []
+
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
+        if len(value) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         unit = resolve_unit(self.context["request"].user, value)
         if unit is None:
             raise serializers.ValidationError("Unknown unit.")
@@ -82,7 +89,7 @@ class InspectionSerializer(UnitReadMixin, serializers.ModelSerializer):
 
 class InspectionWriteSerializer(serializers.Serializer):
     date = serializers.DateField(validators=[validate_record_date])
-    unit = UnitField(max_length=TEXT_MAX_LENGTH)
+    unit = UnitField()
     areas = serializers.PrimaryKeyRelatedField(
         queryset=Area.objects.filter(is_active=True), many=True
     )
@@ -117,6 +124,7 @@ class InspectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return InspectionWriteSerializer if self.action == "create" else InspectionSerializer
 
+    @extend_schema(responses={201: InspectionSerializer})  # the body: get_serializer_class()
     def create(self, request, *args, **kwargs):
         serializer = InspectionWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -181,7 +189,7 @@ class IssueDetailSerializer(IssueSerializer):
 
 
 class IssueWriteSerializer(serializers.Serializer):
-    unit = UnitField(max_length=TEXT_MAX_LENGTH)
+    unit = UnitField()
     area = serializers.PrimaryKeyRelatedField(queryset=Area.objects.filter(is_active=True))
     category = serializers.ChoiceField(choices=Issue.Category.choices)
     description = serializers.CharField(max_length=TEXT_MAX_LENGTH)
@@ -249,6 +257,7 @@ class IssueViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             self.action, IssueDetailSerializer
         )
 
+    @extend_schema(responses={201: IssueDetailSerializer})  # the body: get_serializer_class()
     def create(self, request, *args, **kwargs):
         serializer = IssueWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -361,7 +370,7 @@ class ComplaintWriteSerializer(serializers.Serializer):
     complainant_contact = serializers.CharField(
         max_length=100, required=False, allow_blank=True, default=""
     )
-    unit = UnitField(max_length=TEXT_MAX_LENGTH, required=False, allow_null=True, default=None)
+    unit = UnitField(required=False, allow_null=True, default=None)
     handlers = serializers.PrimaryKeyRelatedField(many=True, queryset=Complaint.objects.none())
 
     def __init__(self, *args, **kwargs):
@@ -395,6 +404,7 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return ComplaintWriteSerializer if self.action == "create" else ComplaintSerializer
 
+    @extend_schema(responses={201: ComplaintSerializer})  # the body: get_serializer_class()
     def create(self, request, *args, **kwargs):
         serializer = ComplaintWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)

@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from core.concurrency import version_field
+from core.fields import LongTextField, validate_record_date
 from enrollment.models import County, School, Township
 from enrollment.scoping import ScopedQuerySet, role_assignments
 
@@ -153,9 +154,9 @@ class Campaign(models.Model):
         County, on_delete=models.PROTECT, related_name="+", verbose_name=_("county")
     )
     name = models.CharField(_("name"), max_length=100)
-    start_date = models.DateField(_("from"))
-    end_date = models.DateField(_("until"))
-    description = models.TextField(pgettext_lazy("inspections", "description"), blank=True)
+    start_date = models.DateField(_("from"), validators=[validate_record_date])
+    end_date = models.DateField(_("until"), validators=[validate_record_date])
+    description = LongTextField(pgettext_lazy("inspections", "description"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
     )
@@ -247,9 +248,9 @@ class Inspection(UnitMixin):
         related_name="inspections",
         verbose_name=_("inspection group"),
     )
-    date = models.DateField(_("date"), db_index=True)
+    date = models.DateField(_("date"), db_index=True, validators=[validate_record_date])
     areas = models.ManyToManyField(Area, related_name="+", verbose_name=_("areas checked"))
-    summary = models.TextField(_("summary"), blank=True)
+    summary = LongTextField(_("summary"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
     )
@@ -315,8 +316,10 @@ class Complaint(UnitMixin):
         verbose_name=_("campaign"),
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    received_on = models.DateField(_("received on"), db_index=True)
-    content = models.TextField(pgettext_lazy("inspections", "content"))
+    received_on = models.DateField(
+        _("received on"), db_index=True, validators=[validate_record_date]
+    )
+    content = LongTextField(pgettext_lazy("inspections", "content"))
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
     complainant_name = models.CharField(_("complainant's name"), max_length=50, blank=True)
     complainant_contact = models.CharField(_("complainant's contact"), max_length=100, blank=True)
@@ -331,8 +334,10 @@ class Complaint(UnitMixin):
         editable=False,
         db_index=True,
     )
-    result = models.TextField(pgettext_lazy("inspections", "result"), blank=True, editable=False)
-    replied_on = models.DateField(_("reply date"), null=True, blank=True, editable=False)
+    result = LongTextField(pgettext_lazy("inspections", "result"), blank=True, editable=False)
+    replied_on = models.DateField(
+        _("reply date"), null=True, blank=True, editable=False, validators=[validate_record_date]
+    )
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
     )
@@ -364,8 +369,8 @@ class ComplaintStep(models.Model):
     """A handling step of a complaint: dated and attributed."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="steps")
-    on = models.DateField(_("date"))
-    note = models.TextField(_("what was done"))
+    on = models.DateField(_("date"), validators=[validate_record_date])
+    note = LongTextField(_("what was done"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
 
@@ -458,16 +463,18 @@ class Issue(UnitMixin):
         Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
     )
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
-    description = models.TextField(_("problem"))
-    evidence = models.TextField(_("evidence"), blank=True)
+    description = LongTextField(_("problem"))
+    evidence = LongTextField(_("evidence"), blank=True)
     evidence_file = models.FileField(
         _("evidence file"), upload_to="inspections/issues/%Y/%m/", blank=True
     )
     responsible_person = models.CharField(
         pgettext_lazy("inspections", "responsible person"), max_length=50
     )
-    measures = models.TextField(_("required measures"))
-    deadline = models.DateField(pgettext_lazy("inspections", "deadline"), db_index=True)
+    measures = LongTextField(_("required measures"))
+    deadline = models.DateField(
+        pgettext_lazy("inspections", "deadline"), db_index=True, validators=[validate_record_date]
+    )
     status = models.CharField(
         _("status"),
         max_length=12,
@@ -476,13 +483,17 @@ class Issue(UnitMixin):
         editable=False,
         db_index=True,
     )
-    found_on = models.DateField(_("found on"))
+    found_on = models.DateField(_("found on"), validators=[validate_record_date])
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
     )
-    progress = models.TextField(_("rectification progress"), blank=True, editable=False)
-    submitted_on = models.DateField(_("submitted on"), null=True, blank=True, editable=False)
-    verified_on = models.DateField(_("verified on"), null=True, blank=True, editable=False)
+    progress = LongTextField(_("rectification progress"), blank=True, editable=False)
+    submitted_on = models.DateField(
+        _("submitted on"), null=True, blank=True, editable=False, validators=[validate_record_date]
+    )
+    verified_on = models.DateField(
+        _("verified on"), null=True, blank=True, editable=False, validators=[validate_record_date]
+    )
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -491,9 +502,11 @@ class Issue(UnitMixin):
         related_name="+",
         editable=False,
     )
-    withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True, editable=False)
+    withdrawn_reason = LongTextField(_("reason for withdrawal"), blank=True, editable=False)
     # The deadline the responsible unit was last told it had missed (one notice per deadline).
-    overdue_notified_for = models.DateField(null=True, blank=True, editable=False)
+    overdue_notified_for = models.DateField(
+        null=True, blank=True, editable=False, validators=[validate_record_date]
+    )
     version = version_field()
     history = HistoricalRecords()
 
@@ -542,8 +555,8 @@ class IssueEvent(models.Model):
     action = models.CharField(_("action"), max_length=12, choices=Action.choices)
     from_status = models.CharField(max_length=12, blank=True)
     to_status = models.CharField(max_length=12)
-    on = models.DateField(_("date"))
-    note = models.TextField(_("note"), blank=True)
+    on = models.DateField(_("date"), validators=[validate_record_date])
+    note = LongTextField(_("note"), blank=True)
     evidence_file = models.FileField(
         _("evidence file"), upload_to="inspections/rectifications/%Y/%m/", blank=True
     )

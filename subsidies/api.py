@@ -164,6 +164,13 @@ class AddLinesSerializer(serializers.Serializer):
     rows = LineSerializer(many=True)
 
 
+class AddResultSerializer(serializers.Serializer):
+    """What `build/` and `lines/` answer: lines created, and the rows refused with why."""
+
+    created = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.DictField())
+
+
 class MarkPaidSerializer(serializers.Serializer):
     paid_on = serializers.DateField(validators=[validate_record_date])
 
@@ -200,12 +207,17 @@ class BatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def _done(self, batch):
         return Response(self.get_serializer(self.get_queryset().get(pk=batch.pk)).data)
 
+    @extend_schema(request=None, responses=AddResultSerializer)
     @action(detail=True, methods=["post"])
     def build(self, request, pk=None):
         result = batch_services.build_from_eligibility(actor=request.user, batch=self.get_object())
         return Response({"created": result.created, "errors": result.errors})
 
-    @extend_schema(request=AddLinesSerializer)
+    @extend_schema(
+        request=AddLinesSerializer,
+        # Rows refused: 400 with the same body, nothing added (all or nothing).
+        responses={201: AddResultSerializer, 400: AddResultSerializer},
+    )
     @action(detail=True, methods=["post"])
     def lines(self, request, pk=None):
         batch = self.get_object()
@@ -219,10 +231,12 @@ class BatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         code = status.HTTP_400_BAD_REQUEST if result.errors else status.HTTP_201_CREATED
         return Response({"created": result.created, "errors": result.errors}, status=code)
 
+    @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
         return self._done(batch_services.review_batch(actor=request.user, batch=self.get_object()))
 
+    @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         return self._done(batch_services.approve_batch(actor=request.user, batch=self.get_object()))
@@ -301,12 +315,12 @@ class PaymentViewSet(viewsets.ReadOnlyModelViewSet):
         )
         return Response(PaymentSerializer(line).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=CorrectionSerializer)
+    @extend_schema(request=CorrectionSerializer, responses={201: PaymentSerializer})
     @action(detail=True, methods=["post"])
     def reverse(self, request, pk=None):
         return self._correct(request, batch_services.reverse_payment)
 
-    @extend_schema(request=CorrectionSerializer)
+    @extend_schema(request=CorrectionSerializer, responses={201: PaymentSerializer})
     @action(detail=True, methods=["post"])
     def supplement(self, request, pk=None):
         return self._correct(request, batch_services.supplement_payment, amount=True)

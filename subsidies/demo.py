@@ -357,7 +357,11 @@ def _deliberate_errors(county, users, years, rng) -> list[tuple]:
     # 3. Nutrition paid in spring for children who had dropped out before its census day (the
     # canteen kept the autumn list). Dropouts of the registry first; one more if there is none.
     spring_census = census_date(spring)
-    fed_in_autumn = county_payments.filter(programme__code="nutrition", period=autumn)
+    # Not those the regular spring list already feeds: paying them again would be refused.
+    fed_in_spring = county_payments.filter(programme__code="nutrition", period=spring)
+    fed_in_autumn = county_payments.filter(programme__code="nutrition", period=autumn).exclude(
+        child_id__in=fed_in_spring.values("child_id")
+    )
     dropped = list(
         Child.objects.filter(
             village__township__county=county,

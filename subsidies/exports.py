@@ -8,6 +8,7 @@ from django.utils.translation import override
 
 from core.exports import Column, Export
 from core.masking import mask_resident_id
+from core.params import query_year
 from enrollment.models import PovertyStatus
 
 from .filters import BatchFilter, FundEntryFilter, GapFilter, IdentificationFilter, PaymentFilter
@@ -323,9 +324,9 @@ def export_fund(user, params) -> Export:
 
 def export_donations(user, params) -> Export:
     rows = Donation.objects.for_user(user).select_related("school").order_by("date", "pk")
-    year = (_query(params).get("year") or "").strip()
-    if year.isdigit():
-        rows = rows.filter(date__year=int(year))
+    year = query_year(_query(params))
+    if year is not None:
+        rows = rows.filter(date__year=year)
     kinds, donor_kinds = _labels(Donation.Kind.choices), _labels(Donation.DonorKind.choices)
     columns = [
         Column("日期", 12),

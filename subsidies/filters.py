@@ -3,6 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from core.params import IdFilter, YearFilter
 from core.widgets import QuickSelect
 from enrollment.models import School, Township
 
@@ -56,7 +57,7 @@ class PaymentFilter(StyledFilterSet):
     name = django_filters.CharFilter(
         field_name="child__name", lookup_expr="startswith", label=_("Child's name")
     )
-    batch = django_filters.NumberFilter(field_name="batch_id", label=_("Batch"))
+    batch = IdFilter(field_name="batch_id", label=_("Batch"))
 
     class Meta:
         model = Payment
@@ -104,7 +105,7 @@ class GapFilter(StyledFilterSet):
     school = django_filters.ModelChoiceFilter(
         queryset=_schools, label=_("School"), empty_label=_("All"), widget=QuickSelect
     )
-    run = django_filters.NumberFilter(field_name="run_id", label=_("Check"))
+    run = IdFilter(field_name="run_id", label=_("Check"))
 
     class Meta:
         model = Gap
@@ -112,7 +113,7 @@ class GapFilter(StyledFilterSet):
 
 
 class IdentificationFilter(StyledFilterSet):
-    school_year = django_filters.NumberFilter(label=_("School year"))
+    school_year = YearFilter(label=_("School year"))
     school = django_filters.ModelChoiceFilter(
         queryset=_schools, label=_("School"), empty_label=_("All"), widget=QuickSelect
     )
@@ -132,7 +133,7 @@ class FundEntryFilter(StyledFilterSet):
     status = django_filters.ChoiceFilter(
         choices=FundEntry.Status.choices, label=_("Status"), empty_label=_("All")
     )
-    year = django_filters.NumberFilter(field_name="date__year", label=_("Year"))
+    year = YearFilter(field_name="date__year", label=_("Year"))
 
     class Meta:
         model = FundEntry

@@ -3,7 +3,18 @@
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, ExtractYear
 
 from core.cache import cached
@@ -75,7 +86,15 @@ def batch_list(user) -> QuerySet:
     return (
         Batch.objects.for_user(user)
         .select_related("programme", "school__township")
-        .annotate(line_count=Coalesce(_per_batch(Count("pk")), 0), total=_per_batch(Sum("amount")))
+        .annotate(
+            line_count=Coalesce(_per_batch(Count("pk")), 0),
+            # 0.00 for a batch without lines: the API's `total` is a decimal string, never null.
+            total=Coalesce(
+                _per_batch(Sum("amount")),
+                Value(Decimal("0.00")),
+                output_field=DecimalField(max_digits=14, decimal_places=2),
+            ),
+        )
         .order_by("-period", "-pk")
     )
 

@@ -6,12 +6,10 @@ it read; a stale one (someone else saved since) is refused with 409 and changes 
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
-from core.concurrency import StaleEdit
-from core.errors import DomainError, TransitionRefused
+from core.fields import validate_life_date, validate_record_date
 from core.masking import Shown, shows_full
 from enrollment.api import RolePermission
 from enrollment.models import County, School
@@ -31,21 +29,6 @@ from .models import (
 )
 from .roles import MANAGE_TEACHERS_ROLES, TEACHER_FULL_IDENTITY_ROLES
 from .services import exchanges, teachers, trainings
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "transition_refused"
-
-
-def call_service(function, **kwargs):
-    try:
-        return function(**kwargs)
-    except (TransitionRefused, StaleEdit) as error:
-        raise Conflict({"detail": error.message}) from error
-    except DomainError as error:
-        raise ApiValidationError({error.field or "non_field_errors": [error.message]}) from error
-
 
 # --- teachers ---------------------------------------------------------------------------------
 
@@ -118,7 +101,7 @@ class TeacherWriteSerializer(serializers.Serializer):
     post_type = serializers.ChoiceField(choices=PostType.choices)
     recruitment = serializers.ChoiceField(choices=Recruitment.choices)
     recruitment_year = serializers.IntegerField()
-    hire_date = serializers.DateField()
+    hire_date = serializers.DateField(validators=[validate_life_date])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -137,7 +120,7 @@ class TeacherUpdateSerializer(serializers.Serializer):
     post_type = serializers.ChoiceField(choices=PostType.choices, required=False)
     recruitment = serializers.ChoiceField(choices=Recruitment.choices, required=False)
     recruitment_year = serializers.IntegerField(required=False)
-    hire_date = serializers.DateField(required=False)
+    hire_date = serializers.DateField(validators=[validate_life_date], required=False)
     subjects = serializers.SlugRelatedField(
         slug_field="code", queryset=Subject.objects.all(), many=True, required=False
     )
@@ -156,7 +139,7 @@ class TeacherUpdateSerializer(serializers.Serializer):
 
 
 class ConversionSerializer(serializers.Serializer):
-    converted_on = serializers.DateField()
+    converted_on = serializers.DateField(validators=[validate_record_date])
     decision = serializers.CharField(max_length=200)
 
 
@@ -184,35 +167,35 @@ class TeacherViewSet(
             return TeacherUpdateSerializer
         return TeacherSerializer
 
+    @extend_schema(responses={201: TeacherSerializer})  # the body: get_serializer_class()
     def create(self, request, *args, **kwargs):
         serializer = TeacherWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        teacher = call_service(
-            teachers.register_teacher, actor=request.user, **serializer.validated_data
-        )
+        teacher = teachers.register_teacher(actor=request.user, **serializer.validated_data)
         return Response(
             TeacherSerializer(teacher, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
         )
 
+    @extend_schema(responses=TeacherSerializer)
     def update(self, request, *args, **kwargs):
         teacher = self.get_object()
         serializer = TeacherUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         subjects = data.pop("subjects", None)
-        teacher = call_service(
-            teachers.update_teacher, actor=request.user, teacher=teacher, subjects=subjects, **data
+        teacher = teachers.update_teacher(
+            actor=request.user, teacher=teacher, subjects=subjects, **data
         )
         return Response(TeacherSerializer(teacher, context={"request": request}).data)
 
+    @extend_schema(request=ConversionSerializer, responses=TeacherSerializer)
     @action(detail=True, methods=["post"], serializer_class=ConversionSerializer)
     def convert(self, request, pk=None):
         teacher = self.get_object()
         serializer = ConversionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        teacher = call_service(
-            teachers.convert_special_post,
+        teacher = teachers.convert_special_post(
             actor=request.user,
             teacher=teacher,
             **serializer.validated_data,
@@ -270,9 +253,7 @@ class ExchangeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("from_school", None)
-        serializer.instance = call_service(
-            exchanges.create_exchange, actor=self.request.user, **data
-        )
+        serializer.instance = exchanges.create_exchange(actor=self.request.user, **data)
 
 
 # --- allowances (read) ------------------------------------------------------------------------
@@ -367,8 +348,7 @@ class TrainingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         county = County.objects.for_user(self.request.user, roles=MANAGE_TEACHERS_ROLES).first()
         if county is None:
             raise ApiValidationError({"non_field_errors": ["No county to record the training in."]})
-        event = call_service(
-            trainings.create_training,
+        event = trainings.create_training(
             actor=self.request.user,
             county=county,
             **serializer.validated_data,
@@ -391,8 +371,7 @@ class TrainingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 request.user, roles=MANAGE_TEACHERS_ROLES
             ).select_related("school__township")
             serializer.is_valid(raise_exception=True)
-            call_service(
-                trainings.record_attendance,
+            trainings.record_attendance(
                 actor=request.user,
                 event=event,
                 teachers=serializer.validated_data["teachers"],

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from core.params import YearFilter
 from core.widgets import QuickSelect
 from enrollment.models import School, Township
 
@@ -56,7 +57,7 @@ class TeacherFilter(ScopedFilterSet):
     status = django_filters.ChoiceFilter(
         choices=Teacher.Status.choices, label=_("Status"), widget=QuickSelect
     )
-    recruitment_year = django_filters.NumberFilter(label=_("Year recruited"))
+    recruitment_year = YearFilter(label=_("Year recruited"))
     q = django_filters.CharFilter(method="filter_text", label=_("Name or ID"))
 
     class Meta:
@@ -98,7 +99,7 @@ class ExchangeFilter(ScopedFilterSet):
     kind = django_filters.ChoiceFilter(
         choices=Exchange.Kind.choices, label=_("Kind"), widget=QuickSelect
     )
-    year = django_filters.NumberFilter(field_name="start_date__year", label=_("Year started"))
+    year = YearFilter(field_name="start_date__year", label=_("Year started"))
 
     class Meta:
         model = Exchange

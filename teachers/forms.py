@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.concurrency import VersionFormField
+from core.fields import validate_life_date, validate_record_date
 from enrollment.models import School, Township
 
 from .models import (
@@ -46,7 +47,7 @@ class TeacherForm(CrispyForm):
     post_type = forms.ChoiceField(label=_("Post type"), choices=PostType.choices)
     recruitment = forms.ChoiceField(label=_("How recruited"), choices=Recruitment.choices)
     recruitment_year = forms.IntegerField(label=_("Year recruited"), min_value=1950)
-    hire_date = forms.DateField(label=_("Hire date"), widget=DATE)
+    hire_date = forms.DateField(validators=[validate_life_date], label=_("Hire date"), widget=DATE)
     # The version the edit form was opened at: a save over someone else's newer one is refused.
     version = VersionFormField()
 
@@ -61,7 +62,7 @@ class TeacherForm(CrispyForm):
 
 class TransferForm(CrispyForm):
     school = forms.ModelChoiceField(label=_("New school"), queryset=School.objects.none())
-    date = forms.DateField(label=_("From"), widget=DATE)
+    date = forms.DateField(validators=[validate_record_date], label=_("From"), widget=DATE)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def __init__(self, *args, schools=None, **kwargs):
@@ -70,7 +71,9 @@ class TransferForm(CrispyForm):
 
 
 class ConversionForm(CrispyForm):
-    converted_on = forms.DateField(label=_("Converted on"), widget=DATE)
+    converted_on = forms.DateField(
+        validators=[validate_record_date], label=_("Converted on"), widget=DATE
+    )
     decision = forms.CharField(
         label=_("Decision"),
         max_length=200,
@@ -79,7 +82,7 @@ class ConversionForm(CrispyForm):
 
 
 class LeavingForm(CrispyForm):
-    left_on = forms.DateField(label=_("Left on"), widget=DATE)
+    left_on = forms.DateField(validators=[validate_record_date], label=_("Left on"), widget=DATE)
     reason = forms.CharField(label=_("Reason"), max_length=200)
     retired = forms.BooleanField(label=_("Retired"), required=False)
 
@@ -88,8 +91,8 @@ class ExchangeForm(CrispyForm):
     teacher = forms.ModelChoiceField(label=_("Teacher"), queryset=Teacher.objects.none())
     to_school = forms.ModelChoiceField(label=_("To school"), queryset=School.objects.none())
     kind = forms.ChoiceField(label=_("Kind"), choices=Exchange.Kind.choices)
-    start_date = forms.DateField(label=_("From"), widget=DATE)
-    end_date = forms.DateField(label=_("Until"), widget=DATE)
+    start_date = forms.DateField(validators=[validate_record_date], label=_("From"), widget=DATE)
+    end_date = forms.DateField(validators=[validate_record_date], label=_("Until"), widget=DATE)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
     def __init__(self, *args, teachers=None, schools=None, **kwargs):
@@ -99,7 +102,9 @@ class ExchangeForm(CrispyForm):
 
 
 class EndExchangeForm(CrispyForm):
-    end_date = forms.DateField(label=_("Returned on"), widget=DATE)
+    end_date = forms.DateField(
+        validators=[validate_record_date], label=_("Returned on"), widget=DATE
+    )
 
 
 class BatchForm(CrispyForm):
@@ -123,7 +128,12 @@ class BatchForm(CrispyForm):
 
 
 class PaidForm(CrispyForm):
-    paid_on = forms.DateField(label=_("Paid on"), widget=DATE, initial=timezone.localdate)
+    paid_on = forms.DateField(
+        validators=[validate_record_date],
+        label=_("Paid on"),
+        widget=DATE,
+        initial=timezone.localdate,
+    )
 
 
 class PaymentForm(CrispyForm):
@@ -161,8 +171,8 @@ class SchoolTierForm(CrispyForm):
 class TrainingForm(CrispyForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     level = forms.ChoiceField(label=_("Level"), choices=TrainingEvent.Level.choices)
-    start_date = forms.DateField(label=_("From"), widget=DATE)
-    end_date = forms.DateField(label=_("Until"), widget=DATE)
+    start_date = forms.DateField(validators=[validate_record_date], label=_("From"), widget=DATE)
+    end_date = forms.DateField(validators=[validate_record_date], label=_("Until"), widget=DATE)
     hours = forms.DecimalField(label=_("Hours"), max_digits=6, decimal_places=1)
     provider = forms.CharField(label=_("Provider"), max_length=200)
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.concurrency import version_field
+from core.fields import validate_life_date, validate_record_date
 from core.masking import mask_phone, mask_resident_id
 from enrollment.models import County, School, Sex
 from enrollment.scoping import ScopedQuerySet
@@ -86,14 +87,14 @@ class Teacher(models.Model):
     resident_id = models.CharField(_("resident ID"), max_length=18, unique=True)
     name = models.CharField(_("name"), max_length=50)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
-    birth_date = models.DateField(_("birth date"))
+    birth_date = models.DateField(_("birth date"), validators=[validate_life_date])
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     # The school of record (编制所在学校); an exchange changes where the teacher works only for
     # the exchange's period, see TeacherQuerySet.current_on().
     school = models.ForeignKey(
         School, on_delete=models.PROTECT, related_name="teachers", verbose_name=_("school")
     )
-    school_since = models.DateField(_("at this school since"))
+    school_since = models.DateField(_("at this school since"), validators=[validate_life_date])
     subjects = models.ManyToManyField(
         Subject, related_name="teachers", blank=True, verbose_name=_("subjects")
     )
@@ -107,7 +108,7 @@ class Teacher(models.Model):
         _("how recruited"), max_length=20, choices=Recruitment.choices, db_index=True
     )
     recruitment_year = models.PositiveSmallIntegerField(_("year recruited"), db_index=True)
-    hire_date = models.DateField(_("hire date"))
+    hire_date = models.DateField(_("hire date"), validators=[validate_life_date])
     status = models.CharField(
         _("status"),
         max_length=10,
@@ -116,7 +117,9 @@ class Teacher(models.Model):
         editable=False,
         db_index=True,
     )
-    left_on = models.DateField(_("left on"), null=True, blank=True, editable=False)
+    left_on = models.DateField(
+        _("left on"), null=True, blank=True, editable=False, validators=[validate_record_date]
+    )
     leave_reason = models.CharField(_("reason for leaving"), max_length=200, blank=True)
 
     # 特岗教师: the service term, then conversion to a regular post (转为正式教师) or leaving.
@@ -131,8 +134,12 @@ class Teacher(models.Model):
     service_years = models.PositiveSmallIntegerField(
         _("service period (years)"), null=True, blank=True, editable=False
     )
-    service_end = models.DateField(_("service ends"), null=True, blank=True, editable=False)
-    converted_on = models.DateField(_("converted on"), null=True, blank=True, editable=False)
+    service_end = models.DateField(
+        _("service ends"), null=True, blank=True, editable=False, validators=[validate_record_date]
+    )
+    converted_on = models.DateField(
+        _("converted on"), null=True, blank=True, editable=False, validators=[validate_record_date]
+    )
     conversion_decision = models.CharField(
         _("conversion decision"), max_length=200, blank=True, editable=False
     )
@@ -182,8 +189,10 @@ class EmploymentRecord(models.Model):
         School, on_delete=models.PROTECT, related_name="+", verbose_name=_("school")
     )
     post_type = models.CharField(_("post type"), max_length=20, choices=PostType.choices)
-    start_date = models.DateField(_("from"))
-    end_date = models.DateField(_("until"), null=True, blank=True)
+    start_date = models.DateField(_("from"), validators=[validate_record_date])
+    end_date = models.DateField(
+        _("until"), null=True, blank=True, validators=[validate_record_date]
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
     history = HistoricalRecords()
 
@@ -230,8 +239,8 @@ class Exchange(models.Model):
         School, on_delete=models.PROTECT, related_name="+", verbose_name=_("to school")
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
-    start_date = models.DateField(_("from"), db_index=True)
-    end_date = models.DateField(_("until"))
+    start_date = models.DateField(_("from"), db_index=True, validators=[validate_record_date])
+    end_date = models.DateField(_("until"), validators=[validate_record_date])
     note = models.CharField(_("note"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -335,12 +344,16 @@ class AllowanceBatch(models.Model):
     county = models.ForeignKey(
         County, on_delete=models.PROTECT, related_name="+", verbose_name=_("county")
     )
-    period = models.DateField(_("month"), db_index=True)  # always the first of the month
+    period = models.DateField(
+        _("month"), db_index=True, validators=[validate_record_date]
+    )  # always the first of the month
     title = models.CharField(_("title"), max_length=100)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, editable=False
     )
-    paid_on = models.DateField(_("paid on"), null=True, blank=True, editable=False)
+    paid_on = models.DateField(
+        _("paid on"), null=True, blank=True, editable=False, validators=[validate_record_date]
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -377,7 +390,7 @@ class AllowancePayment(models.Model):
     school = models.ForeignKey(
         School, on_delete=models.PROTECT, related_name="+", verbose_name=_("school")
     )
-    period = models.DateField(_("month"))
+    period = models.DateField(_("month"), validators=[validate_record_date])
     tier_name = models.CharField(_("tier"), max_length=50)
     amount = models.DecimalField(_("amount (yuan)"), max_digits=10, decimal_places=2)
     history = HistoricalRecords()
@@ -422,8 +435,8 @@ class TrainingEvent(models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     level = models.CharField(_("level"), max_length=20, choices=Level.choices, db_index=True)
-    start_date = models.DateField(_("from"), db_index=True)
-    end_date = models.DateField(_("until"))
+    start_date = models.DateField(_("from"), db_index=True, validators=[validate_record_date])
+    end_date = models.DateField(_("until"), validators=[validate_record_date])
     hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1)
     provider = models.CharField(_("provider"), max_length=200)
     created_by = models.ForeignKey(

@@ -59,6 +59,8 @@ MIDDLEWARE = [
     # Idle timeout and absolute lifetime of a login; no-store on answers to a logged-in user.
     "core.middleware.SessionTimeoutMiddleware",
     "core.middleware.NoStoreForLoggedInMiddleware",
+    # A create form's one-time key and the API's Idempotency-Key (core.idempotency).
+    "core.idempotency.IdempotencyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so that a locked-out login is answered before any view runs.
@@ -87,6 +89,18 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo's SQLite under concurrent writes: WAL lets readers go on while one writes; each
+    # transaction takes the write lock when it begins (IMMEDIATE), so a second writer waits up
+    # to `timeout` seconds for the first, then reads what it committed and is refused (409)
+    # like on PostgreSQL, instead of failing mid-transaction with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -150,6 +164,8 @@ SESSION_COOKIE_HTTPONLY = True
 # A login ends after this long without a request, and after SESSION_COOKIE_AGE however busy
 # (core.middleware.SessionTimeoutMiddleware); closing the browser ends it too.
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+# How long a form's submission key or an API Idempotency-Key is remembered after first use.
+IDEMPOTENCY_KEY_TTL = env.int("IDEMPOTENCY_KEY_HOURS", default=24) * 3600
 SESSION_ABSOLUTE_LIFETIME = SESSION_COOKIE_AGE
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
@@ -209,6 +225,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.pagination.CappedPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Domain errors answered in one place (409 refused transition / stale edit, 400 bad input).
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # JSON nested beyond core.api.MAX_JSON_DEPTH is a 400, not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {"token": "10/minute"},
 }
 SPECTACULAR_SETTINGS = {
@@ -217,6 +241,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents its error answers (400/401/403/404/409/429) and their bodies.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.add_error_responses",
+        "core.idempotency.document_idempotency_key",
+    ],
     # Swagger UI from the installed sidecar package, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
