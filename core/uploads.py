@@ -16,7 +16,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.http import FileResponse, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
@@ -241,8 +241,12 @@ def upload_response(field, *, filename: str) -> FileResponse:
     """A stored upload served with its verified Content-Type, never sniffed, inline only when
     it is a verified PDF or image; anything else is an octet-stream download. `filename` is
     given without extension: the verified type supplies it."""
-    limit = max(settings.VISIT_ATTACHMENT_MAX_BYTES, settings.REQUEST_BODY_MAX_BYTES)
-    handle = field.open("rb")
+    # No upload was ever accepted above the documents' limit: a larger file is not verified.
+    limit = settings.VISIT_ATTACHMENT_MAX_BYTES
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError:  # the record outlived its file (restored database, lost volume)
+        raise Http404 from None
     content = handle.read(limit + 1)
     handle.seek(0)
     kind = stored_type(content) if len(content) <= limit else UNVERIFIED

@@ -290,6 +290,12 @@ def test_an_old_stored_file_of_unverified_type_is_a_download_of_octet_stream(wor
     assert kind == "attachment" and filename.endswith(".bin")
     assert 'filename="' in response["Content-Disposition"]  # the ASCII fallback is there too
 
+    default_storage.delete(old)  # the record outlived its file: not found, not a server error
+    missing = client_for(world.township1_user).get(
+        reverse("dropout:exemption_file", args=[exemption.pk, "evidence"])
+    )
+    assert missing.status_code == 404
+
 
 def test_every_exemption_file_download_is_audited_and_scope_still_holds(world, media):
     from dropout.services import exemptions
