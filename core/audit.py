@@ -161,6 +161,35 @@ def verify_chain() -> int | None:
     return None
 
 
+# --- reads of personal data --------------------------------------------------------------------
+# Each page, API answer, document or file that shows a child's personal data records a VIEW
+# (as the child's own page does): which record and through what, never the values shown.
+
+
+def record_view(obj, *, request, **detail) -> AuditEvent:
+    """A VIEW of `obj` (the child page's own record); named by type and number, not by name."""
+    return record(
+        A.VIEW,
+        obj=obj,
+        request=request,
+        object_repr=f"{obj._meta.verbose_name} #{obj.pk}",
+        detail=detail,
+    )
+
+
+class AuditedChangeViewMixin:
+    """A ModelAdmin whose change page shows a full record (a child's full resident ID): each
+    opening of it is a VIEW in the audit log."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            obj = getattr(response, "context_data", {}).get("original")
+            if obj is not None:
+                record_view(obj, request=request, via="admin")
+        return response
+
+
 # --- the signal receivers (connected in CoreConfig.ready) -------------------------------------
 
 

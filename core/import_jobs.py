@@ -66,6 +66,7 @@ def start_import(*, user, importer: str, scope_key: str, upload) -> ImportJob:
         )
         job.file.save(Path(upload.name).name[-80:], upload, save=False)
         job.save()
+        _audit_step(job, user=user, step="upload")
         transaction.on_commit(lambda: run_import_check_task.delay(job.pk))
     return job
 
@@ -185,7 +186,34 @@ def _run_check(job_id: int) -> ImportJob:
             _keep_plan(job, get_importer(job.importer).freeze(plan))
     job.checked_at = timezone.now()
     job.save()
+    _audit_step(
+        job,
+        user=job.uploaded_by,
+        step="dry_run",
+        result=DRY_RUN_RESULTS.get(job.status, audit.AuditEvent.Result.FAILED),
+        rows=job.rows_total,
+        rows_with_errors=job.rows_error,
+    )
     return job
+
+
+DRY_RUN_RESULTS = {
+    ImportJob.Status.CHECKED: audit.AuditEvent.Result.OK,
+    ImportJob.Status.REJECTED: audit.AuditEvent.Result.DENIED,
+}
+
+
+def _audit_step(job: ImportJob, *, user, step: str, result=audit.AuditEvent.Result.OK, **counts):
+    """An upload or a dry run read personal data: logged with the job, never the file's name
+    or rows (they may name children)."""
+    audit.record(
+        audit.A.IMPORT,
+        user=user,
+        obj=job,
+        object_repr=job.title,
+        result=result,
+        detail={"importer": job.importer, "scope": job.scope_key, "step": step, **counts},
+    )
 
 
 def request_commit(*, job: ImportJob, actor) -> ImportJob:

@@ -8,6 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.audit import AuditedChangeViewMixin
+
 from . import services
 from .models import (
     Child,
@@ -79,7 +81,7 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(Child)
-class ChildAdmin(SimpleHistoryAdmin):
+class ChildAdmin(AuditedChangeViewMixin, SimpleHistoryAdmin):
     list_display = ["name", "masked_resident_id", "birth_date", "village", "status"]
     list_select_related = ["village"]
     search_fields = ["name", "=resident_id"]
@@ -101,7 +103,7 @@ class ChildAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(HouseholdVisit)
-class HouseholdVisitAdmin(SimpleHistoryAdmin):
+class HouseholdVisitAdmin(AuditedChangeViewMixin, SimpleHistoryAdmin):
     list_display = ["visit_date", "household", "outcome", "visitors"]
     list_select_related = ["household"]
     raw_id_fields = ["household", "children"]

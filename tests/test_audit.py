@@ -203,5 +203,210 @@ def test_the_log_exports_to_excel(world, settings, tmp_path, django_capture_on_c
         "详情",
     )
     assert len(rows) == 2  # only the failed login: the filter was applied
-    assert rows[1][1] == "'=cmd|' /C calc'!A0"  # neutralised, never a formula
+    assert rows[1][1] == "=cmd|' /C calc'!A0"  # text as typed (quote prefix), never a formula
     assert rows[1][2] == "登录失败" and rows[1][6] == "被拒绝"
+
+
+# --- reads of personal data (issue 16, point 9): each one writes a VIEW, EXPORT or IMPORT row --
+
+
+def _read_rows(before: int) -> list[AuditEvent]:
+    """The rows written since `before`, less the logins of the test clients."""
+    return [row for row in AuditEvent.objects.order_by("pk")[before:] if row.action != A.LOGIN]
+
+
+@pytest.fixture
+def operator_client(world):
+    """The deployment's operator (a superuser) in the Django admin."""
+    from .factories import UserFactory
+
+    return client_for(UserFactory(username="operator", is_superuser=True, is_staff=True))
+
+
+def _no_personal_values(rows, *values):
+    for row in rows:
+        text = f"{row.object_repr} {row.detail}"
+        for value in values:
+            assert value not in text, (value, text)
+
+
+def test_reading_a_childs_history_through_the_api_is_recorded(world):
+    before = AuditEvent.objects.count()
+    response = api_for(world.township1_user).get(f"/api/v1/children/{world.child1.pk}/history/")
+    assert response.status_code == 200
+    (view,) = _read_rows(before)
+    assert (view.action, view.user, view.object_type, view.object_id) == (
+        A.VIEW,
+        world.township1_user,
+        "enrollment.child",
+        str(world.child1.pk),
+    )
+    assert view.detail == {"via": "api", "shown": "status_history"}
+    _no_personal_values([view], world.child1.name, world.child1.resident_id)
+    # Out of scope: 404, nothing read.
+    api_for(world.township2_user).get(f"/api/v1/children/{world.child1.pk}/history/")
+    assert AuditEvent.objects.count() == before + 1
+
+
+def test_opening_the_status_form_is_recorded_but_not_posting_it(world):
+    client = client_for(world.township1_user)
+    url = reverse("enrollment:change_status", args=[world.child1.pk])
+    before = AuditEvent.objects.count()
+    assert client.get(url).status_code == 200
+    (view,) = _read_rows(before)
+    assert (view.action, view.object_id, view.detail) == (
+        A.VIEW,
+        str(world.child1.pk),
+        {"shown": "status_form"},
+    )
+    _no_personal_values([view], world.child1.name)
+
+
+def test_the_admin_child_page_with_the_full_id_is_recorded(world, operator_client):
+    before = AuditEvent.objects.count()
+    page = operator_client.get(f"/admin/enrollment/child/{world.child1.pk}/change/")
+    assert page.status_code == 200 and world.child1.resident_id in page.content.decode()
+    views = [row for row in _read_rows(before) if row.action == A.VIEW]
+    assert [(row.object_type, row.object_id, row.detail) for row in views] == [
+        ("enrollment.child", str(world.child1.pk), {"via": "admin"})
+    ]
+    _no_personal_values(views, world.child1.name, world.child1.resident_id)
+
+
+def test_a_visit_read_through_the_api_or_the_admin_is_recorded(world, operator_client):
+    from enrollment.services import record_visit
+
+    visit = record_visit(
+        actor=world.village1_user,
+        household=world.household1,
+        children=[world.child1],
+        visit_date=timezone.localdate(),
+        visitors="村干部甲",
+        findings="孩子在外务工",
+        outcome="working_away",
+        follow_up="",
+    )
+    before = AuditEvent.objects.count()
+    assert api_for(world.village1_user).get(f"/api/v1/visits/{visit.pk}/").status_code == 200
+    assert operator_client.get(
+        f"/admin/enrollment/householdvisit/{visit.pk}/change/"
+    ).status_code == (200)
+    views = [row for row in _read_rows(before) if row.action == A.VIEW]
+    assert [(row.object_type, row.object_id, row.detail) for row in views] == [
+        ("enrollment.householdvisit", str(visit.pk), {"via": "api"}),
+        ("enrollment.householdvisit", str(visit.pk), {"via": "admin"}),
+    ]
+    _no_personal_values(views, "孩子在外务工", world.household1.head_name)
+
+
+@pytest.fixture
+def notice(world, legal_texts):
+    from dropout.models import DropoutCase
+    from dropout.services import cases, documents
+
+    from .dropout.conftest import days_ago, persuade
+
+    case = cases.open_case(
+        actor=world.township1_user,
+        child=world.child1,
+        cause=DropoutCase.Cause.WORK,
+        cause_detail="外出务工",
+        responsible_persons="镇长 张三",
+        opened_on=days_ago(40),
+    )
+    persuade(world, case)
+    documents.issue_resume_notice(
+        actor=world.township1_user,
+        case=case,
+        served_on=days_ago(20),
+        served_to="王大",
+        service_method="in_person",
+        served_by="李四",
+        service_place="一村1组",
+    )
+    return case.documents.get()
+
+
+def test_each_print_page_and_pdf_of_a_document_is_recorded(world, notice):
+    client = client_for(world.township1_user)
+    api = api_for(world.township1_user)
+    before = AuditEvent.objects.count()
+    assert client.get(reverse("dropout:document_page", args=[notice.pk])).status_code == 200
+    assert client.get(reverse("dropout:document_pdf", args=[notice.pk])).status_code == 200
+    assert api.get(f"/api/v1/documents/{notice.pk}/").status_code == 200
+    assert api.get(f"/api/v1/documents/{notice.pk}/pdf/").status_code == 200
+    views = _read_rows(before)
+    assert [(row.action, row.object_type, row.object_id) for row in views] == [
+        (A.VIEW, "dropout.officialdocument", str(notice.pk))
+    ] * 4
+    assert [row.detail for row in views] == [
+        {"shown": "print_page"},
+        {"shown": "pdf"},
+        {"via": "api"},
+        {"via": "api", "shown": "pdf"},
+    ]
+    _no_personal_values(views, world.child1.name, "王大", notice.number)
+    # Another township's official gets 404 and reads nothing.
+    other = client_for(world.township2_user)
+    before = AuditEvent.objects.count()
+    assert other.get(reverse("dropout:document_pdf", args=[notice.pk])).status_code == 404
+    assert AuditEvent.objects.count() == before
+
+
+def test_each_download_of_an_export_is_recorded(
+    world, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for(world.auditor)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("enrollment:export_ledger", args=["township", world.township1.pk]))
+    job = ExportJob.objects.get()
+    before = AuditEvent.objects.count()
+    for _ in range(2):
+        download = client.get(reverse("core:export_download", args=[job.pk]))
+        assert download.status_code == 200
+        b"".join(download.streaming_content)
+    downloads = _read_rows(before)
+    assert [(row.action, row.user, row.object_id) for row in downloads] == [
+        (A.EXPORT, world.auditor, str(job.pk))
+    ] * 2
+    assert downloads[0].detail == {
+        "exporter": "ledger",
+        "step": "download",
+        "rows": job.rows_written,
+    }
+
+
+def test_uploads_and_dry_runs_of_imports_are_recorded_rejected_ones_too(world):
+    from .imports.conftest import police_bytes, upload
+
+    scope = f"township:{world.township1.pk}"
+    before = AuditEvent.objects.count()
+    # A file that is not a workbook: the form refuses it, nothing is kept, the attempt is logged.
+    response, job = upload(world.township1_user, "police_extract", scope, b"not a workbook")
+    refused = _read_rows(before)
+    if job is None:
+        assert response.status_code == 200
+        (row,) = refused
+        assert (row.action, row.result, row.user) == (A.IMPORT, "denied", world.township1_user)
+        assert row.detail["step"] == "upload" and row.detail["refused"] == ["file"]
+    else:  # the dry run refuses it
+        assert [(row.detail["step"], row.result) for row in refused] == [
+            ("upload", "ok"),
+            ("dry_run", "denied"),
+        ]
+    # A workbook whose rows have errors: uploaded (ok), dry run rejected (denied).
+    before = AuditEvent.objects.count()
+    bad_row = [1, "赵一", "男", "not-an-id", "2016.3.4", "一村1组1号", "", "赵大", "父亲", "", ""]
+    _response, job = upload(
+        world.township1_user, "police_extract", scope, police_bytes([bad_row]), name="赵一.xlsx"
+    )
+    assert job.status == "rejected"
+    rows = _read_rows(before)
+    assert [(row.action, row.detail["step"], row.result) for row in rows] == [
+        (A.IMPORT, "upload", "ok"),
+        (A.IMPORT, "dry_run", "denied"),
+    ]
+    assert all(row.object_id == str(job.pk) and row.user == world.township1_user for row in rows)
+    assert rows[1].detail["rows"] == 1 and rows[1].detail["rows_with_errors"] == 1
+    _no_personal_values(rows, "赵一", "not-an-id")
