@@ -7,9 +7,11 @@ the data (in its AppConfig.ready); it reads only through for_user(). This module
 import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import xlsxwriter
+from django.utils import timezone
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -40,10 +42,52 @@ def get_exporter(name: str) -> Callable[..., Export]:
 
 
 def neutralise(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe (OWASP)."""
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe (OWASP), for
+    formats without cell styles (CSV); workbooks use CellWriter's quote prefix instead."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+class CellWriter:
+    """How every workbook writes a value: text as typed (text that a spreadsheet would run as a
+    formula carries the cell's quote-prefix style, so Excel shows it as typed and never runs
+    it: no visible apostrophe), dates and times as real Excel dates, money with two decimals
+    and thousands separators, other numbers as numbers."""
+
+    def __init__(self, workbook):
+        self.date = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        self.datetime = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        self.money = workbook.add_format({"num_format": "#,##0.00"})
+        self.text = {
+            (False, False): None,
+            (False, True): workbook.add_format({"quote_prefix": True}),
+            (True, False): workbook.add_format({"text_wrap": True, "valign": "top"}),
+            (True, True): workbook.add_format(
+                {"text_wrap": True, "valign": "top", "quote_prefix": True}
+            ),
+        }
+
+    def write(self, sheet, row: int, column: int, value: Any, *, wrap: bool = False) -> None:
+        if value is None or value == "":
+            return
+        if isinstance(value, str):
+            quoted = value.startswith(FORMULA_PREFIXES)
+            sheet.write_string(row, column, value, self.text[(wrap, quoted)])
+        elif isinstance(value, datetime.datetime):
+            if timezone.is_aware(value):
+                value = timezone.make_naive(value)  # the local time the page shows
+            sheet.write_datetime(row, column, value, self.datetime)
+        elif isinstance(value, datetime.date):
+            sheet.write_datetime(row, column, value, self.date)
+        elif isinstance(value, Decimal):
+            sheet.write_number(row, column, value, self.money)
+        elif isinstance(value, bool):
+            sheet.write_boolean(row, column, value)
+        elif isinstance(value, int | float):
+            sheet.write_number(row, column, value)
+        else:
+            self.write(sheet, row, column, str(value), wrap=wrap)
 
 
 def write_xlsx(
@@ -52,8 +96,7 @@ def write_xlsx(
     """Stream the rows into the workbook with a bold, frozen header row; returns rows written.
 
     xlsxwriter in constant-memory mode: each row goes to disk as it is written (flat memory
-    whatever the size), text is always written as text (strings_to_formulas off, and formula-
-    like text neutralised), dates get a date format.
+    whatever the size), every value through CellWriter; an autofilter on the header row.
     """
     workbook = xlsxwriter.Workbook(
         str(path),
@@ -66,7 +109,7 @@ def write_xlsx(
     )
     sheet = workbook.add_worksheet(_sheet_title(export.title))
     header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    date = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    cells = CellWriter(workbook)
     for index, column in enumerate(export.columns):
         sheet.set_column(index, index, column_width(column))
         sheet.write_string(0, index, column.header, header)
@@ -74,16 +117,11 @@ def write_xlsx(
     written = 0
     for written, row in enumerate(export.rows, start=1):
         for index, value in enumerate(row):
-            if value is None or value == "":
-                continue
-            if isinstance(value, str):
-                sheet.write_string(written, index, neutralise(value))
-            elif isinstance(value, datetime.date):
-                sheet.write_datetime(written, index, value, date)
-            else:
-                sheet.write(written, index, value)
+            cells.write(sheet, written, index, value)
         if progress and written % every == 0:
             progress(written)
+    if export.columns:
+        sheet.autofilter(0, 0, written, len(export.columns) - 1)
     workbook.close()
     return written
 

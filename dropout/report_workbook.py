@@ -1,12 +1,13 @@
 """The monthly report's workbook: a summary sheet, a sheet per township (or per village in a
 township's report) and the named list, written from the stored figures in Chinese."""
 
+import datetime
 import io
 
 import xlsxwriter
 from django.utils import translation
 
-from core.exports import neutralise
+from core.exports import CellWriter
 
 from .models import DropoutCase, ExemptionRequest
 from .reports import COUNT_FIELDS, FOCUS_FLAGS, STAGES, UNRECORDED_CAUSE
@@ -32,6 +33,14 @@ NAMED_COLUMNS = (
 )
 
 
+def _date(value):
+    """The stored figures keep dates as ISO text; the workbook shows them as Excel dates."""
+    try:
+        return datetime.date.fromisoformat(value) if value else value
+    except (TypeError, ValueError):
+        return value
+
+
 def build_workbook(figures: dict) -> bytes:
     with translation.override("zh-hans"):
         return _build(figures)
@@ -46,7 +55,7 @@ def _build(figures: dict) -> bytes:
     title = workbook.add_format({"bold": True, "font_size": 14})
     header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     bold = workbook.add_format({"bold": True})
-    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+    cells = CellWriter(workbook)
     heading = f"{figures['scope_name']}{figures['month']}失辍学儿童月报告"
 
     summary = workbook.add_worksheet("汇总")
@@ -84,8 +93,8 @@ def _build(figures: dict) -> bytes:
     for notice in figures["overdue_notices"]:
         row += 1
         summary.write_string(row, 0, notice["number"])
-        summary.write_string(row, 1, neutralise(notice["child"]))
-        summary.write_string(row, 2, notice["deadline"])
+        cells.write(summary, row, 1, notice["child"])
+        cells.write(summary, row, 2, _date(notice["deadline"]))
         summary.write_number(row, 3, notice["days_overdue"])
     row += 2
     summary.write_string(row, 0, "下月到期的缓学、休学等", bold)
@@ -95,9 +104,10 @@ def _build(figures: dict) -> bytes:
         summary.write_string(row, column, text, header)
     for item in figures["exemptions_ending"]:
         row += 1
-        summary.write_string(row, 0, neutralise(item["child"]))
+        cells.write(summary, row, 0, item["child"])
         summary.write_string(row, 1, str(kinds.get(item["kind"], item["kind"])))
-        summary.write_string(row, 2, item["end_date"])
+        cells.write(summary, row, 2, _date(item["end_date"]))
+    summary.autofilter(3, 0, 3 + len(COUNT_FIELDS), 1)  # the indicators' table
 
     place = "乡镇" if figures["kind"] == "county" else "村（社区）"
     breakdown = workbook.add_worksheet(f"分{place}"[:31])
@@ -117,6 +127,7 @@ def _build(figures: dict) -> bytes:
         for column, (key, _label) in enumerate(COUNT_FIELDS, start=1):
             if item.get(key) is not None:
                 breakdown.write_number(index, column, item[key])
+    breakdown.autofilter(0, 0, len(rows), len(COUNT_FIELDS))
 
     named = workbook.add_worksheet("失学儿童名单")
     named.freeze_panes(1, 0)
@@ -131,9 +142,9 @@ def _build(figures: dict) -> bytes:
             value = item[key]
             if key == "cause":
                 value = cause_label(value)
-            if isinstance(value, int):
-                named.write_number(index, column, value)
-            else:
-                named.write_string(index, column, neutralise(str(value)), wrap)
+            if key == "out_since":
+                value = _date(value)
+            cells.write(named, index, column, value, wrap=True)
+    named.autofilter(0, 0, len(figures["outstanding"]), len(NAMED_COLUMNS))
     workbook.close()
     return buffer.getvalue()

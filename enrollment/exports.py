@@ -27,6 +27,16 @@ def ledger_query(params: dict) -> QueryDict:
     return query
 
 
+def ledger_export_title(ledger, query: dict) -> str:
+    """The export's (and its file's) name; a filtered export is named by its status filter:
+    the dropped-out list is not the whole ledger."""
+    with override("zh-hans"):
+        labels = dict(EnrollmentStatus.choices)
+        statuses = [str(labels.get(value, value)) for value in query.get("status", []) if value]
+    filtered = f"（{'、'.join(statuses)}）" if statuses else ""
+    return f"{ledger.place.name}台账{filtered}{ledger.day.isoformat()}"
+
+
 def export_ledger(user, params: dict) -> Export:
     """params: {"kind", "pk", "query": {filter: [values]}} as the ledger page had them."""
     ledger = build_ledger(user, params["kind"], params["pk"], ledger_query(params))
@@ -130,5 +140,5 @@ def export_ledger(user, params: dict) -> Export:
                 "、".join(focus),
             ]
 
-    title = f"{ledger.place.name}台账{ledger.day.isoformat()}"
+    title = ledger_export_title(ledger, params.get("query", {}))
     return Export(title=title, columns=columns, rows=generate(), total=rows.count())

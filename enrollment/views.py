@@ -19,6 +19,7 @@ from core.export_jobs import request_export
 from core.pagination import CappedPaginator
 
 from . import selectors, services
+from .exports import ledger_export_title
 from .extensions import CHILD_ACTIONS, CHILD_PANELS, LEDGER_TABS
 from .forms import (
     ChildRegistrationForm,
@@ -142,7 +143,7 @@ def export_ledger(request, kind: str, pk: int):
     job = request_export(
         user=request.user,
         exporter="ledger",
-        title=f"{built.place.name}台账{built.day.isoformat()}",
+        title=ledger_export_title(built, query),
         params={"kind": kind, "pk": pk, "query": query},
     )
     return redirect("core:export_detail", pk=job.pk)

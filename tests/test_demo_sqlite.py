@@ -31,6 +31,7 @@ def _environment(database: Path, media: Path) -> dict:
         DJANGO_SETTINGS_MODULE="config.settings.local",
         DATABASE_URL=f"sqlite:///{database}",
         MEDIA_ROOT=str(media),
+        DJANGO_ALLOWED_HOSTS="testserver",  # the test client's host
         PYTHONPATH=str(ROOT),
     )
     return environment

@@ -5,22 +5,20 @@
   const data = JSON.parse(source.textContent);
   const rates = document.getElementById("rate-chart");
   if (rates) {
-    const known = data.rates.filter((r) => r !== null);
-    const floor = known.length ? Math.max(0, Math.floor(Math.min(...known)) - 2) : 0;
     new Chart(rates, {
       type: "bar",
       data: {
         labels: data.rate_labels,
         datasets: [
           { type: "bar", label: "%", data: data.rates,
-            backgroundColor: data.rates.map((r) => (r === 100 ? "#198754" : "#dc3545")) },
+            backgroundColor: data.rates.map(window.RateChart.colour) },
           { type: "line", label: "100%", data: data.rate_labels.map(() => 100),
             borderColor: "#198754", borderDash: [6, 4], pointRadius: 0 },
         ],
       },
       options: { maintainAspectRatio: false, animation: false,
                  plugins: { legend: { display: false } },
-                 scales: { y: { min: floor, max: 100 } } },
+                 scales: { y: window.RateChart.axis } },
     });
   }
   const trend = document.getElementById("trend-chart");

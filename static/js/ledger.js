@@ -1,11 +1,9 @@
-// Bar chart of the enrollment rate per group; red below 100 %, green at 100 %.
+// Bar chart of the enrollment rate per group (axis and colours: rates.js).
 (function () {
   const source = document.getElementById("chart-data");
   const canvas = document.getElementById("rate-chart");
   if (!source || !canvas || !window.Chart) return;
   const data = JSON.parse(source.textContent);
-  const known = data.rates.filter((r) => r !== null);
-  const floor = known.length ? Math.max(0, Math.floor(Math.min(...known)) - 2) : 0;
   const horizontal = data.labels.length > 8;
   new Chart(canvas, {
     type: "bar",
@@ -13,7 +11,7 @@
       labels: data.labels,
       datasets: [{
         data: data.rates,
-        backgroundColor: data.rates.map((r) => (r === 100 ? "#198754" : "#dc3545")),
+        backgroundColor: data.rates.map(window.RateChart.colour),
       }],
     },
     options: {
@@ -22,8 +20,8 @@
       indexAxis: horizontal ? "y" : "x",
       plugins: { legend: { display: false } },
       scales: {
-        x: horizontal ? { min: floor, max: 100 } : {},
-        y: horizontal ? {} : { min: floor, max: 100 },
+        x: horizontal ? window.RateChart.axis : {},
+        y: horizontal ? {} : window.RateChart.axis,
       },
     },
   });

@@ -5,21 +5,19 @@
   const canvas = document.getElementById("report-rate-chart");
   if (!source || !canvas || !window.Chart) return;
   const data = JSON.parse(source.textContent);
-  const known = data.rates.filter((r) => r !== null);
-  const floor = known.length ? Math.max(0, Math.floor(Math.min(...known)) - 2) : 0;
   new Chart(canvas, {
     type: "bar",
     data: {
       labels: data.labels,
       datasets: [
         { type: "bar", label: "%", data: data.rates,
-          backgroundColor: data.rates.map((r) => (r === 100 ? "#198754" : "#dc3545")) },
+          backgroundColor: data.rates.map(window.RateChart.colour) },
         { type: "line", label: "100%", data: data.labels.map(() => 100),
           borderColor: "#198754", borderDash: [6, 4], pointRadius: 0 },
       ],
     },
     options: { maintainAspectRatio: false, animation: false,
                plugins: { legend: { display: false } },
-               scales: { y: { min: floor, max: 100 } } },
+               scales: { y: window.RateChart.axis } },
   });
 })();

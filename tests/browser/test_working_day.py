@@ -99,3 +99,24 @@ def test_the_village_cadre_is_not_offered_the_api_and_officials_call_guardians_b
     page.goto(f"{live_server.url}/children/{world.child1.pk}/")
     assert page.get_attribute("#guardian-phone", "href") == "tel:13812345678"
     context.close()
+
+
+def test_rate_charts_use_an_honest_axis_and_the_menu_fits_one_line_at_1366(
+    transactional_db, world, live_server, browser, screenshot
+):
+    context, page = _login(browser, live_server, "admin", DESKTOP)  # the longest menu
+    page.goto(f"{live_server.url}/ledger/township/{world.township1.pk}/")
+    page.wait_for_selector("#rate-chart")
+    page.wait_for_function("window.Chart && Chart.getChart('rate-chart')")
+    axis = page.evaluate(
+        "(() => { const c = Chart.getChart('rate-chart');"
+        " const s = c.options.indexAxis === 'y' ? c.scales.x : c.scales.y;"
+        " return [s.min, s.max, c.data.datasets[0].backgroundColor]; })()"
+    )
+    assert axis[:2] == [0, 100]
+    assert all(colour in ("#198754", "#e0a800", "#dc3545", "#adb5bd") for colour in axis[2])
+    # One line of menu: the bar is no taller than a single row of links.
+    height = page.evaluate("document.querySelector('nav.navbar').getBoundingClientRect().height")
+    screenshot(page, "ledger-desktop-1366")
+    assert height < 70, height
+    context.close()

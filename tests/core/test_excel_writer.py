@@ -34,3 +34,42 @@ def test_columns_are_wide_enough_for_their_chinese_headers_and_capped():
     assert column_width(Column("户籍所在村（社区）", 8)) == 20
     assert column_width(Column("姓名", 10)) == 10
     assert column_width(Column("备注", 200)) == 60
+
+
+def test_every_value_is_written_as_a_spreadsheet_user_expects_and_every_sheet_has_a_filter(
+    tmp_path,
+):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    moment = timezone.make_aware(datetime.datetime(2026, 12, 7, 9, 30, 5))
+    export = Export(
+        title="测试",
+        columns=[Column("文字"), Column("电话"), Column("日期"), Column("时间"), Column("金额")],
+        rows=iter(
+            [
+                [
+                    '=HYPERLINK("http://x")',
+                    "+86 138 0000 0000",
+                    datetime.date(2026, 12, 8),
+                    moment,
+                    Decimal("1250.50"),
+                ],
+                ["王小一", "13800000000", None, None, Decimal("0.00")],
+            ]
+        ),
+        total=2,
+    )
+    write_xlsx(tmp_path / "t.xlsx", export)
+    sheet = load_workbook(tmp_path / "t.xlsx").active
+    formula, phone = sheet["A2"], sheet["B2"]
+    # Shown as typed, never run: the quote-prefix style, no apostrophe in the value.
+    assert formula.value == '=HYPERLINK("http://x")' and formula.data_type == "s"
+    assert formula.quotePrefix and phone.quotePrefix and phone.value == "+86 138 0000 0000"
+    assert not sheet["A3"].quotePrefix and sheet["A3"].value == "王小一"
+    assert sheet["C2"].is_date and sheet["C2"].value.date() == datetime.date(2026, 12, 8)
+    assert sheet["D2"].is_date and sheet["D2"].value == datetime.datetime(2026, 12, 7, 9, 30, 5)
+    assert sheet["E2"].value == 1250.5 and sheet["E2"].number_format == "#,##0.00"
+    assert sheet["E3"].value == 0 and sheet["E3"].number_format == "#,##0.00"
+    assert sheet.auto_filter.ref == "A1:E3"

@@ -283,7 +283,7 @@ def test_the_workbook_read_back_cell_by_cell(world, scenario, settings, tmp_path
         (2, "一镇", "王乙乙"),
     ]
     assert rows[1][8] == "家庭贫困" and "*" in rows[1][5]
-    assert rows[1][7] == day(M1, 5).isoformat()
+    assert rows[1][7].date() == day(M1, 5)  # a real date in Excel
 
 
 def test_generation_notifies_the_readers_and_the_named_township_only(
@@ -384,13 +384,20 @@ def test_bureau_staff_generate_a_past_month_from_the_page(
     page = client.get(response.url)
     county_report = MonthlyReport.objects.get(township__isnull=True, month=M1)
     assert reverse("dropout:report_detail", args=[county_report.pk]) in page.content.decode()
+    assert "正在生成" not in page.content.decode()  # once done, the page does not say generating
     detail = client.get(reverse("dropout:report_detail", args=[county_report.pk]))
     assert detail.status_code == 200
     html = detail.content.decode()
     assert 'data-figure="dropouts_end">2<' in html and "王乙乙" in html
     download = client.get(reverse("dropout:report_workbook", args=[county_report.pk]))
     assert download.status_code == 200
-    assert load_workbook(io.BytesIO(b"".join(download.streaming_content))).sheetnames[0] == "汇总"
+    workbook = load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+    assert workbook.sheetnames[0] == "汇总"
+    assert all(sheet.auto_filter.ref for sheet in workbook.worksheets)
+    named = workbook["失学儿童名单"]
+    headers = [cell.value for cell in named[1]]
+    out_since = named.cell(row=2, column=headers.index("失学日期") + 1)
+    assert out_since.is_date and out_since.number_format == "yyyy-mm-dd"
 
 
 def test_a_bad_or_future_month_is_refused_with_a_message(world):

@@ -114,8 +114,9 @@ def test_formula_like_text_is_neutralised(world, media):
     sheet = _download(client, ExportJob.objects.get())
     names = [row[1] for row in sheet.iter_rows(min_row=2)]
     hostile = next(cell for cell in names if "HYPERLINK" in str(cell.value))
-    assert hostile.value == '\'=HYPERLINK("http://x")'
-    assert hostile.data_type == "s"
+    # Shown as typed, kept as text by the cell's quote-prefix style: no visible apostrophe.
+    assert hostile.value == '=HYPERLINK("http://x")'
+    assert hostile.data_type == "s" and hostile.quotePrefix
 
 
 def test_out_of_scope_export_is_404_and_logs_nothing(world, media):
@@ -170,3 +171,15 @@ def test_the_focus_column_names_each_group_the_child_belongs_to(world, media):
     rows = list(_download(client, ExportJob.objects.get()).iter_rows(values_only=True))
     assert rows[1][1] == "王小一"
     assert rows[1][16] == "建档立卡、留守儿童、孤儿或事实无人抚养"
+
+
+def test_a_filtered_export_is_named_by_its_filter_and_its_dates_are_dates(world, media):
+    client = client_for(world.township1_user)
+    _export(client, "township", world.township1)
+    _export(client, "township", world.township1, {"status": "in_school"})
+    whole, in_school = ExportJob.objects.order_by("pk")
+    assert whole.title != in_school.title and "在校" in in_school.title
+    response = client.get(reverse("core:export_download", args=[in_school.pk]))
+    assert "filename*=utf-8''" in response["Content-Disposition"].lower()
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert sheet.auto_filter.ref and sheet["D2"].is_date  # 出生日期

@@ -153,7 +153,7 @@ def test_the_ledger_export_is_the_county_layout_cell_by_cell(world, ledger, medi
     assert overdue[6:] == ("未开始整改", "未销号")
     assert first_submitted[2] == "一镇小学"
     assert first_submitted[6] == "已提交整改：已补发" and first_submitted[7] == "未销号"
-    assert verified[2] == "计划财务股" and verified[4] == "'=SUM(A1)"
+    assert verified[2] == "计划财务股" and verified[4] == "=SUM(A1)"
     assert verified[6] == "已销号：已整改完毕"
     assert verified[7] == f"已于{ledger['verified'].verified_on.isoformat()}销号"
     assert other[2] == "二镇" and open_[2] == "一镇小学"

@@ -115,10 +115,10 @@ def test_fund_donation_batch_and_identification_exports(ledgers):
     w = ledgers
     fund_rows = export(w.auditor, "fund")
     assert fund_rows[0][:4] == ["日期", "类别", "收入（元）", "支出（元）"]
-    assert fund_rows[1][1:5] == ["捐赠", 5000, None, "'=HYPERLINK(1)"]
+    assert fund_rows[1][1:5] == ["捐赠", 5000, None, "=HYPERLINK(1)"]
     assert fund_rows[2][1] == "资助学生" and fund_rows[2][3] == 1200 and fund_rows[2][5] == "王小一"
     donations = export(w.auditor, "donations")
-    assert donations[1][1] == "'=HYPERLINK(1)" and donations[1][3] == "资金"
+    assert donations[1][1] == "=HYPERLINK(1)" and donations[1][3] == "资金"
     batch_rows = export(w.auditor, "batches")
     assert len(batch_rows) == 3 and batch_rows[0][0] == "批次"
     ids = export(w.school1_user, "identifications")
