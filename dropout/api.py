@@ -14,6 +14,7 @@ from core.pdf import render_pdf
 from core.uploads import content_disposition
 from enrollment.api import ScopedViewSetMixin
 from enrollment.models import Child, County, School
+from enrollment.permissions import has_any_role
 
 from .documents_render import document_from_content
 from .models import (
@@ -229,6 +230,9 @@ class DropoutCaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
 
     @extend_schema(responses={201: CaseSerializer})  # the body: get_serializer_class()
     def create(self, request, *args, **kwargs):
+        # The role before the body: the child field only lists children the role may open for.
+        if not has_any_role(request.user, OPEN_CASE_ROLES):
+            raise PermissionDenied
         serializer = OpenCaseSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         case = cases.open_case(actor=request.user, **serializer.validated_data)

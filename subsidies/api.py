@@ -213,11 +213,8 @@ class BatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         result = batch_services.build_from_eligibility(actor=request.user, batch=self.get_object())
         return Response({"created": result.created, "errors": result.errors})
 
-    @extend_schema(
-        request=AddLinesSerializer,
-        # Rows refused: 400 with the same body, nothing added (all or nothing).
-        responses={201: AddResultSerializer, 400: AddResultSerializer},
-    )
+    # Rows refused: 400 with the same body (created 0, errors), nothing added (all or nothing).
+    @extend_schema(request=AddLinesSerializer, responses={201: AddResultSerializer})
     @action(detail=True, methods=["post"])
     def lines(self, request, pk=None):
         batch = self.get_object()
