@@ -25,6 +25,10 @@ def may_answer(user, issue) -> bool:
 
 
 def _state_message(issue, transition) -> str:
+    if transition.action == "edit":  # only a closed issue refuses an edit
+        return _("The issue is “%(status)s”: it can no longer be edited.") % {
+            "status": issue.get_status_display()
+        }
     return _("The issue is “%(status)s”: %(action)s is not possible now.") % {
         "status": issue.get_status_display(),
         "action": transition.label,

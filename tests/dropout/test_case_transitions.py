@@ -77,7 +77,8 @@ def test_first_persuasion_moves_the_case_to_persuading(world, case):
 
 def test_notice_needs_the_minimum_number_of_persuasions(world, case):
     persuade(world, case, times=1)
-    with pytest.raises(TransitionRefused, match="2"):
+    # The refusal says what is missing (the minimum is 2 by default).
+    with pytest.raises(TransitionRefused, match="还需1次劝返"):
         _notice(world, case)
     case.refresh_from_db()
     assert case.status == C.PERSUADING and not case.documents.exists()
