@@ -241,13 +241,27 @@ class DropoutCase(models.Model):
     )
     cause = models.CharField(_("reason for dropping out"), max_length=20, choices=Cause.choices)
     cause_detail = LongTextField(_("circumstances"), blank=True)
+    # Kept as a note: before cases named real users, the responsible persons were free text.
     responsible_persons = LongTextField(
-        _("responsible persons (包保责任人)"),
+        _("note on the responsible persons"),
         blank=True,
-        help_text=_(
-            "One per line: name, post, phone — e.g. the township head, village head, "
-            "headmaster, teacher."
-        ),
+        help_text=_("Free text from before the responsible persons were named users."),
+    )
+    # 承办人: the official who carries the case ("my cases"); the opener by default.
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="handled_dropout_cases",
+        verbose_name=_("case handler (承办人)"),
+    )
+    # 包保责任人 (七长责任制): users with a role in the case's scope.
+    guarantors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="guaranteed_dropout_cases",
+        verbose_name=_("responsible persons (包保责任人)"),
     )
     opened_on = models.DateField(_("opened on"), validators=[validate_record_date])
     opened_by = models.ForeignKey(
@@ -328,12 +342,19 @@ CASE_ACTION_LABELS = {
     "persuasion": _("Persuasion visit"),
     "notice_issued": _("Notice to resume schooling issued"),
     "penalty_decided": _("Penalty decision issued"),
+    "prior_notice": _("Prior notice of the penalty served"),
+    "reply": _("Guardian's reply recorded"),
+    "reply_reviewed": _("Guardian's statement reviewed"),
+    "hearing_requested": _("Hearing requested"),
+    "hearing_held": _("Hearing held"),
+    "legal_review": _("Legal review"),
     "measure": _("Further measure"),
     "returned": _("Returned to school"),
     "closed": _("Closed"),
     "struck_off": _("Struck off after consolidation"),
     "edited": _("Details edited"),
     "document_corrected": _("Document corrected"),
+    "reassigned": _("Handler or responsible persons changed"),
 }
 EXEMPTION_ACTION_LABELS = {
     "submit": _("Registered"),
@@ -426,6 +447,11 @@ class CaseMeasure(models.Model):
 # --- official documents ----------------------------------------------------------------------
 
 
+def default_legal_review_kinds() -> list:
+    # A fine is the penalty that most directly touches the guardian's rights (Art. 58).
+    return ["fine"]
+
+
 class CountyLegalTexts(models.Model):
     """The legal bases a county's documents cite: configured, never hard-coded (Art. 58 of the
     Compulsory Education Law only orders criticism and correction; a fine needs a provincial
@@ -441,6 +467,21 @@ class CountyLegalTexts(models.Model):
     )
     review_authority = models.CharField(_("administrative review body"), max_length=100)
     court = models.CharField(_("court for litigation"), max_length=100)
+    # 行政处罚法 Art. 63: a "larger fine" gives the right to a hearing; the province sets how
+    # large, so the county enters it.
+    hearing_fine_threshold = models.DecimalField(
+        _("fines from this amount give the right to a hearing (yuan)"),
+        max_digits=10,
+        decimal_places=2,
+        default=1000,
+    )
+    # Art. 58: the organ decides which penalties go through legal review (法制审核) first.
+    legal_review_kinds = models.JSONField(
+        _("penalty kinds that need legal review"),
+        default=default_legal_review_kinds,
+        blank=True,
+        help_text=_("warning, criticism, fine"),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -457,6 +498,7 @@ class OfficialDocument(models.Model):
 
     class Kind(models.TextChoices):
         RESUME_NOTICE = "resume_notice", _("Notice to resume schooling by a deadline")
+        PRIOR_NOTICE = "prior_notice", _("Prior notice of an administrative penalty")
         PENALTY_DECISION = "penalty_decision", _("Administrative penalty decision")
 
     class ServiceMethod(models.TextChoices):
@@ -494,6 +536,10 @@ class OfficialDocument(models.Model):
         verbose_name=_("voided by"),
     )
     void_reason = LongTextField(_("why it was corrected"), blank=True)
+    # 行政处罚法 Art. 42: the enforcement officers (at least two) who served it.
+    officers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("officers")
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {
@@ -516,6 +562,170 @@ class OfficialDocument(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.number}"
+
+
+# --- the administrative penalty procedure (行政处罚法 Art. 42-45, 58, 63-64) -------------------
+
+
+class PenaltyKind(models.TextChoices):
+    """The penalties a guardian may receive, lightest first (行政处罚法 Art. 9): the order is
+    what "heavier" means when a decision is compared with its prior notice."""
+
+    WARNING = "warning", _("Warning (警告)")
+    CRITICISM = "criticism", _("Public criticism (通报批评)")
+    FINE = "fine", _("Fine (罚款)")
+
+
+PENALTY_SEVERITY = {kind: rank for rank, kind in enumerate(PenaltyKind.values)}
+
+
+class EnforcementCredential(models.Model):
+    """执法证号: an official's administrative enforcement credential, printed beside the
+    officer's name on the documents they serve."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="enforcement_credential",
+        verbose_name=_("official"),
+    )
+    number = models.CharField(_("enforcement credential number"), max_length=40, unique=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("enforcement credential")
+        verbose_name_plural = _("enforcement credentials")
+
+    def __str__(self):
+        return f"{self.user} {self.number}"
+
+
+class PriorNotice(models.Model):
+    """行政处罚事先告知书 (Art. 44): the penalty the township proposes, and the guardian's
+    windows to state a case, defend and (where the penalty qualifies) ask for a hearing. A new
+    prior notice supersedes the previous one (the latest is the one in force)."""
+
+    case = models.ForeignKey(DropoutCase, on_delete=models.PROTECT, related_name="prior_notices")
+    document = models.OneToOneField(
+        OfficialDocument, on_delete=models.PROTECT, related_name="prior_notice"
+    )
+    penalty_kind = models.CharField(
+        _("proposed penalty"), max_length=20, choices=PenaltyKind.choices
+    )
+    fine_amount = models.DecimalField(
+        _("fine (yuan)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    proposed_penalty = LongTextField(_("proposed penalty (text)"))
+    served_on = models.DateField(_("served on"), validators=[validate_record_date])
+    reply_until = models.DateField(_("statement and defence until"))
+    hearing_right = models.BooleanField(_("right to a hearing"), default=False)
+    legal_review_required = models.BooleanField(_("legal review required"), default=False)
+
+    class Meta:
+        verbose_name = _("prior notice")
+        verbose_name_plural = _("prior notices")
+        ordering = ["served_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fine_amount__isnull=True) | Q(fine_amount__gt=0),
+                name="prior_notice_fine_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case_id} {self.get_penalty_kind_display()}"
+
+
+class GuardianReply(models.Model):
+    """Being heard (Art. 45): the guardian's statement or defence, a written waiver, or a request
+    for a hearing, with the organ's review of a statement."""
+
+    class Kind(models.TextChoices):
+        STATEMENT = "statement", _("Statement and defence (陈述申辩)")
+        WAIVER = "waiver", _("Written waiver (书面放弃陈述申辩)")
+        HEARING_REQUEST = "hearing_request", _("Request for a hearing (听证申请)")
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted")
+        PARTLY = "partly", _("Partly accepted")
+        REJECTED = "rejected", _("Not accepted")
+
+    prior_notice = models.ForeignKey(PriorNotice, on_delete=models.PROTECT, related_name="replies")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    received_on = models.DateField(_("received on"), validators=[validate_record_date])
+    text = LongTextField(_("what the guardian said"), blank=True)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    attachment = models.FileField(_("attachment"), upload_to="penalties/%Y/%m/", blank=True)
+    review = LongTextField(_("the organ's review"), blank=True)
+    review_outcome = models.CharField(
+        _("outcome of the review"), max_length=20, choices=Outcome.choices, blank=True
+    )
+    reviewed_on = models.DateField(
+        _("reviewed on"), null=True, blank=True, validators=[validate_record_date]
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("guardian's reply")
+        verbose_name_plural = _("guardian's replies")
+        ordering = ["received_on", "pk"]
+
+    def __str__(self):
+        return f"{self.prior_notice_id} {self.get_kind_display()}"
+
+
+class PenaltyHearing(models.Model):
+    """听证 (Art. 64): held by an officer who did not investigate the case."""
+
+    prior_notice = models.ForeignKey(PriorNotice, on_delete=models.PROTECT, related_name="hearings")
+    held_on = models.DateField(_("held on"), validators=[validate_record_date])
+    place = models.CharField(_("place"), max_length=200)
+    presiding_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("presiding officer"),
+    )
+    participants = LongTextField(_("participants"))
+    transcript = models.FileField(_("transcript"), upload_to="penalties/%Y/%m/")
+    summary = LongTextField(_("summary"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("hearing")
+        verbose_name_plural = _("hearings")
+        ordering = ["held_on", "pk"]
+
+    def __str__(self):
+        return f"{self.prior_notice_id} {self.held_on}"
+
+
+class LegalReview(models.Model):
+    """法制审核 (Art. 58): the reviewer's opinion before the decision; the latest counts."""
+
+    prior_notice = models.ForeignKey(
+        PriorNotice, on_delete=models.PROTECT, related_name="legal_reviews"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_on = models.DateField(_("reviewed on"), validators=[validate_record_date])
+    opinion = LongTextField(_("opinion"))
+    approved = models.BooleanField(_("approved"))
+
+    class Meta:
+        verbose_name = _("legal review")
+        verbose_name_plural = _("legal reviews")
+        ordering = ["reviewed_on", "pk"]
+
+    def __str__(self):
+        return f"{self.prior_notice_id} {self.reviewed_on}"
 
 
 # --- monthly reports (失辍学儿童月报告) -----------------------------------------------------------

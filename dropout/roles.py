@@ -6,6 +6,8 @@ from enrollment.roles import Role
 # county administrator).
 CASE_ROLES = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICIAL})
 OPEN_CASE_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF, Role.TOWNSHIP_OFFICIAL})
+# Who carries a case and who answers for it (承办人, 包保责任人): the township or the bureau.
+REASSIGN_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF, Role.TOWNSHIP_OFFICIAL})
 PERSUASION_ROLES = frozenset(
     {
         Role.COUNTY_ADMIN,
@@ -20,5 +22,7 @@ ABSENCE_ROLES = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.SCHOO
 EXEMPTION_REGISTER_ROLES = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICIAL, Role.SCHOOL_STAFF})
 EXEMPTION_TOWNSHIP_ROLES = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICIAL})
 EXEMPTION_BUREAU_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF})
+# 法制审核 (行政处罚法 Art. 58) of a proposed penalty: the county bureau's legal staff.
+LEGAL_REVIEW_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF})
 # Monthly dropout reports: generating a month on demand (reading follows scope).
 MONTHLY_REPORT_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF})

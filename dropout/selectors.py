@@ -10,7 +10,13 @@ from .models import DropoutCase, ExemptionRequest, OfficialDocument
 
 C = DropoutCase.Status
 
-QUEUES = ("open", "overdue", "stale", "returned", "closed", "all")
+QUEUES = ("mine", "open", "overdue", "stale", "returned", "closed", "all")
+
+
+def mine_q(user) -> Q:
+    """我的在办案件: the cases the user carries (承办人) or answers for (包保责任人)."""
+    guaranteed = DropoutCase.guarantors.through.objects.filter(user_id=user.pk)
+    return Q(handler_id=user.pk) | Q(pk__in=guaranteed.values("dropoutcase_id"))
 
 
 def cases_for(user) -> QuerySet:
@@ -19,7 +25,7 @@ def cases_for(user) -> QuerySet:
     ).order_by("-pk")
     return (
         DropoutCase.objects.for_user(user)
-        .select_related("child__village", "township", "school")
+        .select_related("child__village", "township", "school", "handler")
         .annotate(
             persuasion_count=Count("persuasions", distinct=True),
             notice_deadline=Subquery(current_notice.values("deadline")[:1]),
@@ -29,11 +35,14 @@ def cases_for(user) -> QuerySet:
 
 
 def case_queue(user, queue: str, *, day: datetime.date | None = None) -> QuerySet:
-    """open: the open cases of the user's scope ("my open cases"); overdue: notices past their
+    """mine: the open cases the user carries or answers for; open: every open case of the
+    user's scope; overdue: notices past their
     deadline, ready for a penalty decision; stale: open cases with no action for
     STALE_CASE_DAYS."""
     day = day or timezone.localdate()
     cases = cases_for(user)
+    if queue == "mine":
+        return cases.filter(mine_q(user), status__in=DropoutCase.OPEN_STATUSES)
     if queue == "open":
         return cases.filter(status__in=DropoutCase.OPEN_STATUSES)
     if queue == "overdue":
@@ -55,6 +64,7 @@ def queue_counts(user, *, day: datetime.date | None = None) -> dict:
     open_cases = Q(status__in=DropoutCase.OPEN_STATUSES)
     return cases.aggregate(
         open=Count("pk", filter=open_cases),
+        mine=Count("pk", filter=open_cases & mine_q(user)),
         overdue=Count("pk", filter=Q(status=C.NOTICE_ISSUED, notice_deadline__lt=day)),
         stale=Count("pk", filter=open_cases & Q(last_action_on__lt=limit)),
         returned=Count("pk", filter=Q(status=C.RETURNED)),

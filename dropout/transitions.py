@@ -11,13 +11,22 @@ from django.utils.translation import gettext_lazy, ngettext
 from core.transitions import Transition, TransitionTable
 from enrollment.permissions import may_over
 
-from .models import CountyLegalTexts, DropoutCase, ExemptionRequest, OfficialDocument
+from .models import (
+    CountyLegalTexts,
+    DropoutCase,
+    ExemptionRequest,
+    GuardianReply,
+    OfficialDocument,
+    PriorNotice,
+)
 from .roles import (
     CASE_ROLES,
     EXEMPTION_BUREAU_ROLES,
     EXEMPTION_REGISTER_ROLES,
     EXEMPTION_TOWNSHIP_ROLES,
+    LEGAL_REVIEW_ROLES,
     PERSUASION_ROLES,
+    REASSIGN_ROLES,
     RETURN_ROLES,
 )
 
@@ -67,6 +76,112 @@ def notice_deadline_passed(case, on: datetime.date) -> str | None:
     return None
 
 
+# --- the penalty procedure (行政处罚法 Art. 44-45, 58, 62-64) ---------------------------------
+
+
+def current_prior_notice(case) -> PriorNotice | None:
+    """The prior notice in force: the latest one whose document has not been corrected."""
+    return (
+        PriorNotice.objects.filter(case=case, document__voided_by__isnull=True)
+        .order_by("-served_on", "-pk")
+        .first()
+    )
+
+
+def _replies(prior, kind) -> list:
+    return [reply for reply in prior.replies.all() if reply.kind == kind]
+
+
+def prior_notice_served(case, on: datetime.date) -> str | None:
+    if current_prior_notice(case) is None:
+        return _("The prior notice of the penalty must be served first.")
+    return None
+
+
+def reply_window_passed(case, on: datetime.date) -> str | None:
+    """Art. 62: no decision before the guardian has been heard — the window has passed, or the
+    guardian waived in writing, asked for a hearing (then the hearing decides), or (where no
+    hearing may be asked for) has already stated the case."""
+    prior = current_prior_notice(case)
+    if prior is None or on > prior.reply_until:
+        return None
+    kinds = {reply.kind for reply in prior.replies.all()}
+    if GuardianReply.Kind.WAIVER in kinds or GuardianReply.Kind.HEARING_REQUEST in kinds:
+        return None
+    if GuardianReply.Kind.STATEMENT in kinds and not prior.hearing_right:
+        return None
+    return _(
+        "No penalty may be decided before the %(days)d-day period for statement and defence "
+        "after service of the prior notice ends (possible after %(date)s)."
+    ) % {"days": (prior.reply_until - prior.served_on).days, "date": prior.reply_until.isoformat()}
+
+
+def replies_reviewed(case, on: datetime.date) -> str | None:
+    prior = current_prior_notice(case)
+    if prior and any(not r.reviewed_on for r in _replies(prior, GuardianReply.Kind.STATEMENT)):
+        return _("The guardian's statement and defence must be reviewed first.")
+    return None
+
+
+def hearing_held_if_requested(case, on: datetime.date) -> str | None:
+    prior = current_prior_notice(case)
+    if prior and _replies(prior, GuardianReply.Kind.HEARING_REQUEST):
+        if not prior.hearings.exists():
+            return _("The guardian asked for a hearing: the hearing must be held first.")
+    return None
+
+
+def legal_review_given(case, on: datetime.date) -> str | None:
+    prior = current_prior_notice(case)
+    if prior is None or not needs_legal_review(prior):
+        return None
+    review = prior.legal_reviews.order_by("-reviewed_on", "-pk").first()
+    if review is None:
+        return _("This penalty needs legal review (法制审核) first.")
+    if not review.approved:
+        return _("The legal review did not approve the penalty.")
+    return None
+
+
+def needs_legal_review(prior) -> bool:
+    """The county marks the penalty kind (Art. 58 (4)), or a hearing was held (Art. 58 (2))."""
+    return prior.legal_review_required or prior.hearings.exists()
+
+
+def has_statement(case, on: datetime.date) -> str | None:
+    prior = current_prior_notice(case)
+    if prior is None or not _replies(prior, GuardianReply.Kind.STATEMENT):
+        return _("No statement or defence has been recorded to review.")
+    return None
+
+
+def hearing_may_be_requested(case, on: datetime.date) -> str | None:
+    prior = current_prior_notice(case)
+    if prior is None:
+        return None  # prior_notice_served explains
+    if not prior.hearing_right:
+        return _("The proposed penalty gives no right to a hearing.")
+    if on > prior.reply_until:
+        return _("The period to ask for a hearing ended on %(date)s.") % {
+            "date": prior.reply_until.isoformat()
+        }
+    return None
+
+
+def hearing_requested(case, on: datetime.date) -> str | None:
+    prior = current_prior_notice(case)
+    if prior is None or not _replies(prior, GuardianReply.Kind.HEARING_REQUEST):
+        return _("No hearing has been asked for.")
+    return None
+
+
+def review_required(case, on: datetime.date) -> str | None:
+    prior = current_prior_notice(case)
+    if prior is not None and not needs_legal_review(prior):
+        return _("This penalty does not need legal review.")
+    return None
+
+
 def not_struck_off(case, on: datetime.date) -> str | None:
     if case.struck_off_on:
         return _("Only a returned case in its consolidation period reopens.")
@@ -103,12 +218,69 @@ CASE_TRANSITIONS = TransitionTable(
         (enough_persuasions, legal_texts_configured),
         label=gettext_lazy("a notice to resume schooling"),
     ),
+    # The penalty procedure: every step before the decision keeps the state (notice issued).
+    Transition(
+        "issue_prior_notice",
+        {C.NOTICE_ISSUED},
+        None,
+        CASE_ROLES,
+        (notice_deadline_passed, legal_texts_configured),
+        label=gettext_lazy("a prior notice of the penalty"),
+    ),
+    Transition(
+        "record_reply",
+        {C.NOTICE_ISSUED},
+        None,
+        CASE_ROLES,
+        (prior_notice_served,),
+        label=gettext_lazy("recording the guardian's reply"),
+    ),
+    Transition(
+        "review_reply",
+        {C.NOTICE_ISSUED},
+        None,
+        CASE_ROLES,
+        (prior_notice_served, has_statement),
+        label=gettext_lazy("reviewing the guardian's statement"),
+    ),
+    Transition(
+        "request_hearing",
+        {C.NOTICE_ISSUED},
+        None,
+        CASE_ROLES,
+        (prior_notice_served, hearing_may_be_requested),
+        label=gettext_lazy("recording a request for a hearing"),
+    ),
+    Transition(
+        "hold_hearing",
+        {C.NOTICE_ISSUED},
+        None,
+        CASE_ROLES,
+        (prior_notice_served, hearing_requested),
+        label=gettext_lazy("recording the hearing"),
+    ),
+    Transition(
+        "legal_review",
+        {C.NOTICE_ISSUED},
+        None,
+        LEGAL_REVIEW_ROLES,
+        (prior_notice_served, review_required),
+        label=gettext_lazy("legal review"),
+    ),
     Transition(
         "decide_penalty",
         {C.NOTICE_ISSUED},
         C.PENALTY_DECIDED,
         CASE_ROLES,
-        (notice_deadline_passed, legal_texts_configured),
+        (
+            notice_deadline_passed,
+            legal_texts_configured,
+            prior_notice_served,
+            reply_window_passed,
+            replies_reviewed,
+            hearing_held_if_requested,
+            legal_review_given,
+        ),
         label=gettext_lazy("a penalty decision"),
     ),
     Transition(
@@ -121,6 +293,9 @@ CASE_TRANSITIONS = TransitionTable(
     Transition("return", OPEN, C.RETURNED, RETURN_ROLES, label=gettext_lazy("recording a return")),
     Transition("close", OPEN, C.CLOSED, CASE_ROLES, label=gettext_lazy("closing the case")),
     Transition("edit", OPEN, None, CASE_ROLES, label=gettext_lazy("editing the case")),
+    Transition(
+        "reassign", OPEN, None, REASSIGN_ROLES, label=gettext_lazy("changing who carries the case")
+    ),
     # A case reopens as a consequence of a new absence or a new opening: whoever may report
     # the child absent or open its case, which the caller checked over the child (the case's
     # last school may not be the child's school now). The target depends on the history

@@ -2,7 +2,7 @@ from django.urls import path
 
 from enrollment import views as enrollment_views
 
-from . import report_views, views
+from . import assignment_views, penalty_views, report_views, views
 
 app_name = "dropout"
 
@@ -12,11 +12,34 @@ urlpatterns = [
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/persuasion/", views.case_persuasion, name="case_persuasion"),
     path("cases/<int:pk>/notice/", views.case_notice, name="case_notice"),
-    path("cases/<int:pk>/penalty/", views.case_penalty, name="case_penalty"),
+    path("cases/<int:pk>/penalty/", penalty_views.case_penalty, name="case_penalty"),
+    path(
+        "cases/<int:pk>/prior-notice/",
+        penalty_views.case_prior_notice,
+        name="case_prior_notice",
+    ),
+    path("cases/<int:pk>/reply/", penalty_views.case_reply, name="case_reply"),
+    path(
+        "cases/<int:pk>/reply-review/",
+        penalty_views.case_reply_review,
+        name="case_reply_review",
+    ),
+    path(
+        "cases/<int:pk>/hearing-request/",
+        penalty_views.case_hearing_request,
+        name="case_hearing_request",
+    ),
+    path("cases/<int:pk>/hearing/", penalty_views.case_hearing, name="case_hearing"),
+    path(
+        "cases/<int:pk>/legal-review/",
+        penalty_views.case_legal_review,
+        name="case_legal_review",
+    ),
     path("cases/<int:pk>/measure/", views.case_measure, name="case_measure"),
     path("cases/<int:pk>/return/", views.case_return, name="case_return"),
     path("cases/<int:pk>/close/", views.case_close, name="case_close"),
     path("cases/<int:pk>/edit/", views.case_edit, name="case_edit"),
+    path("cases/<int:pk>/assign/", assignment_views.case_assign, name="case_assign"),
     path("documents/<int:pk>/", views.document_page, name="document_page"),
     path("documents/<int:pk>/pdf/", views.document_pdf, name="document_pdf"),
     path("documents/<int:pk>/correct/", views.document_correct, name="document_correct"),

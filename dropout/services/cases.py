@@ -100,6 +100,7 @@ def open_case(
         responsible_persons=responsible_persons.strip(),
         opened_on=opened_on,
         opened_by=actor,
+        handler=actor,  # the official who opens a case carries it until it is reassigned
         last_action_on=opened_on,
     )
     saved_by(case, actor)
