@@ -1,7 +1,20 @@
 """Real deployment: every secret from the environment, no defaults that could leak."""
 
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import env
+
+# base.py falls back to SQLite, in-process Celery and a per-process cache when these are unset
+# (right for the demo); in production that would lose tasks and split caches between workers.
+_missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not os.environ.get(name)]
+if _missing:
+    raise ImproperlyConfigured(
+        f"Production settings need {' and '.join(_missing)} in the environment "
+        "(postgres://user:password@host:5432/name, redis://host:6379/0); see .env.example."
+    )
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")

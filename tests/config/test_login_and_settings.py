@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.urls import reverse
 
 from ..conftest import PASSWORD
@@ -65,7 +66,10 @@ def _run(code: str, **env):
 
 def test_production_settings_have_no_default_secret():
     result = _run(
-        "import django; django.setup()", DJANGO_SETTINGS_MODULE="config.settings.production"
+        "import django; django.setup()",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DATABASE_URL="postgres://u:p@127.0.0.1:5432/x",
+        REDIS_URL="redis://127.0.0.1:6379/0",
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
@@ -79,6 +83,7 @@ def test_demo_users_are_refused_in_a_production_configuration(tmp_path):
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY="x" * 50,
         DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        REDIS_URL=django_settings.TEST_REDIS_URL,
     )
     assert result.returncode != 0
     assert "refused" in result.stderr

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.conf import settings
 from django.core.management import get_commands, load_command_class
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,7 +109,7 @@ print(json.dumps({
 def test_production_answers_with_https_only_headers_and_secure_cookies(tmp_path):
     environment = _compose_environment(_filled(_env_example()))
     environment["DATABASE_URL"] = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-    environment["REDIS_URL"] = ""
+    environment["REDIS_URL"] = settings.TEST_REDIS_URL
     result = _manage([], environment, code=PRODUCTION_PROBE)
     assert result.returncode == 0, result.stderr
     probe = json.loads(result.stdout.strip().splitlines()[-1])
@@ -126,6 +127,25 @@ def test_production_answers_with_https_only_headers_and_secure_cookies(tmp_path)
     assert "script-src 'self'" in headers["Content-Security-Policy"]
     assert probe["csrf_cookie_secure"] and probe["session_cookie_secure"]
     assert probe["session_cookie_httponly"]
+
+
+@pytest.mark.parametrize("unset", [["DATABASE_URL"], ["REDIS_URL"], ["DATABASE_URL", "REDIS_URL"]])
+def test_production_refuses_to_start_without_its_database_or_redis(unset):
+    """No quiet fallback to SQLite, in-process Celery or a per-process cache in production."""
+    environment = _compose_environment(_filled(_env_example()))
+    for name in unset:
+        environment.pop(name)
+    result = _manage(["check"], environment)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"Production settings need {' and '.join(unset)} in the environment" in result.stderr
+
+
+def test_production_starts_with_both_set():
+    environment = _compose_environment(_filled(_env_example()))
+    assert {"DATABASE_URL", "REDIS_URL"} <= set(environment)
+    result = _manage(["check"], environment)
+    assert result.returncode == 0, result.stderr
 
 
 def test_every_variable_compose_interpolates_is_in_env_example():
