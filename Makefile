@@ -4,14 +4,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: demo test lint install messages bench clean backup restore
+.PHONY: demo test check lint lock install messages bench clean backup restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# The hash-pinned locks, compiled from pyproject.toml by `make lock`: requirements.lock (the
+# product: the Dockerfile) and requirements-dev.lock (the product and its tests: CI, `make test`).
 install: $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+
+# After changing pyproject.toml's dependencies: one command rewrites both locks (newest versions
+# that fit; UPGRADE=--upgrade-package=NAME or --upgrade to move what is already pinned).
+LOCK_ARGS := --python-version 3.11 --generate-hashes --no-header --annotation-style line --quiet
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_ARGS) $(UPGRADE) -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev $(LOCK_ARGS) $(UPGRADE) -o requirements-dev.lock
 
 demo: install
 	$(BIN)/python manage.py migrate --noinput
@@ -19,12 +30,18 @@ demo: install
 	@echo "Serving on http://127.0.0.1:$(PORT)/"
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
-
-lint: install
+# The checks before the tests (.pre-commit-config.yaml runs the same before a commit): lint,
+# formatting, and no model change without its migration.
+check: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@# An empty in-memory database: models against migration files only, whatever DATABASE_URL says.
+	DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run
+
+test: check
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: check
 
 # The county-scale benchmark on PostgreSQL (BENCH_DATABASE_URL, default the local server's
 # county_edu_bench): builds the data set once, writes docs/benchmarks.md and bench/results.json.
