@@ -31,6 +31,12 @@ class DropoutConfig(AppConfig):
         register_child_panel(child_panel)
         register_child_actions(child_actions)
 
+        from enrollment.extensions import register_search_provider
+
+        from .panels import search_cases
+
+        register_search_provider(search_cases)
+
         from enrollment.extensions import register_demo_loader
 
         from .demo import load_dropout_demo, load_report_demo

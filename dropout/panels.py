@@ -85,3 +85,32 @@ def child_actions(request, child) -> list[dict]:
             }
         )
     return links
+
+
+def search_cases(user, query):
+    """The header search's cases: by the child's name or ID, within the user's scope."""
+    from django.db.models import Q
+
+    from enrollment.search import LIMIT, Group, Result
+
+    from .selectors import cases_for
+
+    if query.kind == "resident_id":
+        match = Q(child__resident_id=query.text)
+    elif query.kind == "id_digits":
+        match = Q(child__resident_id__endswith=query.text)
+    else:
+        match = Q(child__name__icontains=query.text)
+    cases = list(cases_for(user).filter(match)[: LIMIT + 1])
+    results = [
+        Result(
+            url=reverse("dropout:case_detail", args=[case.pk]),
+            title=f"#{case.pk} {case.child.name}",
+            lines=[
+                f"{case.get_status_display()} · {case.get_cause_display()}",
+                f"{case.township.name} · {case.child.village.name}",
+            ],
+        )
+        for case in cases[:LIMIT]
+    ]
+    return Group("cases", _("Dropout cases"), results, more=len(cases) > LIMIT)

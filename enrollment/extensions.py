@@ -31,6 +31,15 @@ def register_child_actions(actions: Callable) -> None:
     CHILD_ACTIONS.append(actions)
 
 
+# Each provider: (user, enrollment.search.Query) -> enrollment.search.Group of the module's
+# records within the user's scope, for the header's search box.
+SEARCH_PROVIDERS: list[Callable] = []
+
+
+def register_search_provider(provider: Callable) -> None:
+    SEARCH_PROVIDERS.append(provider)
+
+
 # Each loader: (county, users_by_username, scale) -> str summary; run by seed_demo after the
 # registry. `scale` is enrollment.demo.Scale: a loader sizes its data by it (bulk inserts at
 # county scale) and returns at once when its data are already present.

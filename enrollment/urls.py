@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_accounts, views_excel
+from . import search_views, views, views_accounts, views_excel
 
 app_name = "enrollment"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("children/new/", views.register_child, name="register_child"),
     path("households/new/", views.register_household, name="register_household"),
     path("children/<int:pk>/", views.child_detail, name="child_detail"),
+    path("search/", search_views.search_page, name="search"),
     path("children/<int:pk>/status/", views.change_status, name="change_status"),
     path("children/<int:pk>/visits/new/", views.record_visit, name="record_visit"),
     path("children/<int:pk>/pairing/", views.assign_partner, name="assign_partner"),

@@ -38,6 +38,11 @@ def register():
     from .exports import EXPORTERS
 
     register_nav_menu(nav_menu)
+    from enrollment.extensions import register_child_panel
+
+    from .panels import child_panel
+
+    register_child_panel(child_panel)
     for name, function in EXPORTERS.items():
         register_exporter(name, function)
     register_demo_loader(load_subsidies_demo)
