@@ -1,6 +1,7 @@
 """The dropout API: the same services as the pages. A refused transition answers 409 with the
 reason; bad input 400 with field errors."""
 
+from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -21,14 +22,20 @@ from .models import (
     CaseMeasure,
     DropoutCase,
     ExemptionRequest,
+    GuardianReply,
+    LegalReview,
     MonthlyReport,
     OfficialDocument,
+    PenaltyHearing,
+    PenaltyKind,
     Persuasion,
+    PriorNotice,
     ReportRun,
 )
 from .roles import EXEMPTION_REGISTER_ROLES, MONTHLY_REPORT_ROLES, OPEN_CASE_ROLES
-from .services import cases, documents, exemptions
+from .services import cases, documents, exemptions, penalties
 from .services import reports as report_services
+from .transitions import current_prior_notice
 
 
 def scoped_children(request, roles):
@@ -102,6 +109,59 @@ class MeasureSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "date", "description"]
 
 
+class GuardianReplySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GuardianReply
+        fields = [
+            "id",
+            "kind",
+            "received_on",
+            "text",
+            "review",
+            "review_outcome",
+            "reviewed_on",
+        ]
+        read_only_fields = fields
+
+
+class HearingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PenaltyHearing
+        fields = ["id", "held_on", "place", "presiding_officer", "participants", "summary"]
+        read_only_fields = fields
+
+
+class LegalReviewSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LegalReview
+        fields = ["id", "reviewer", "reviewed_on", "opinion", "approved"]
+        read_only_fields = fields
+
+
+class PriorNoticeSerializer(serializers.ModelSerializer):
+    replies = GuardianReplySerializer(many=True, read_only=True)
+    hearings = HearingSerializer(many=True, read_only=True)
+    legal_reviews = LegalReviewSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PriorNotice
+        fields = [
+            "id",
+            "document",
+            "penalty_kind",
+            "fine_amount",
+            "proposed_penalty",
+            "served_on",
+            "reply_until",
+            "hearing_right",
+            "legal_review_required",
+            "replies",
+            "hearings",
+            "legal_reviews",
+        ]
+        read_only_fields = fields
+
+
 class CaseSerializer(serializers.ModelSerializer):
     child_name = serializers.CharField(source="child.name", read_only=True)
     persuasions = PersuasionSerializer(many=True, read_only=True)
@@ -111,6 +171,13 @@ class CaseSerializer(serializers.ModelSerializer):
     close_reason = serializers.ChoiceField(
         choices=DropoutCase.CloseReason.choices, allow_blank=True, read_only=True
     )
+    # The penalty procedure in force (行政处罚事先告知书 and what followed it); null before.
+    prior_notice = serializers.SerializerMethodField()
+
+    @extend_schema_field(PriorNoticeSerializer(allow_null=True))
+    def get_prior_notice(self, case):
+        prior = current_prior_notice(case)
+        return PriorNoticeSerializer(prior).data if prior else None
 
     class Meta:
         model = DropoutCase
@@ -135,6 +202,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "persuasions",
             "measures",
             "documents",
+            "prior_notice",
         ]
         read_only_fields = fields
 
@@ -190,11 +258,90 @@ class NoticeSerializer(ServiceSerializer):
     )
 
 
-class PenaltySerializer(ServiceSerializer):
+def _users():
+    return get_user_model().objects.filter(is_active=True)
+
+
+class OfficersField(serializers.PrimaryKeyRelatedField):
+    """An enforcement officer by user id (行政处罚法 Art. 42: two per step; the service checks
+    that each holds the enforcement role over the case)."""
+
+    def get_queryset(self):
+        return _users()
+
+
+class PenaltyKindSerializer(serializers.Serializer):
+    penalty_kind = serializers.ChoiceField(choices=PenaltyKind.choices)
+    fine_amount = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=0, required=False, default=None, allow_null=True
+    )
+    officers = OfficersField(many=True)
+
+
+class PenaltySerializer(PenaltyKindSerializer, ServiceSerializer):
     decided_on = serializers.DateField(validators=[validate_record_date])
     facts_and_evidence = serializers.CharField(max_length=TEXT_MAX_LENGTH)
     penalty = serializers.CharField(max_length=TEXT_MAX_LENGTH)
     compliance = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    # The officers serve it; others present may be added.
+    served_by = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    # Defaults to the penalty of the prior notice.
+    penalty_kind = serializers.ChoiceField(
+        choices=PenaltyKind.choices, required=False, default=None, allow_null=True
+    )
+
+
+class PriorNoticeRequestSerializer(PenaltyKindSerializer):
+    served_on = serializers.DateField(validators=[validate_record_date])
+    proposed_penalty = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    facts = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    served_to = serializers.CharField(max_length=50)
+    service_method = serializers.ChoiceField(choices=OfficialDocument.ServiceMethod.choices)
+    service_place = serializers.CharField(max_length=200)
+
+
+class ReplyRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=[GuardianReply.Kind.STATEMENT.value, GuardianReply.Kind.WAIVER.value]
+    )
+    received_on = serializers.DateField(validators=[validate_record_date])
+    text = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    attachment = serializers.FileField(required=False, default=None, allow_null=True)
+
+
+class ReplyReviewRequestSerializer(serializers.Serializer):
+    reply = serializers.PrimaryKeyRelatedField(queryset=GuardianReply.objects.all())
+    review = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    outcome = serializers.ChoiceField(choices=GuardianReply.Outcome.choices)
+    reviewed_on = serializers.DateField(validators=[validate_record_date])
+
+
+class HearingRequestSerializer(serializers.Serializer):
+    received_on = serializers.DateField(validators=[validate_record_date])
+    text = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+
+
+class HearingRecordSerializer(serializers.Serializer):
+    held_on = serializers.DateField(validators=[validate_record_date])
+    place = serializers.CharField(max_length=200)
+    presiding_officer = OfficersField()
+    participants = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    transcript = serializers.FileField()
+    summary = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+
+
+class LegalReviewRequestSerializer(serializers.Serializer):
+    reviewed_on = serializers.DateField(validators=[validate_record_date])
+    opinion = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    approved = serializers.BooleanField()
 
 
 class ReturnSerializer(serializers.Serializer):
@@ -260,6 +407,44 @@ class DropoutCaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     @action(detail=True, methods=["post"], url_path="decide-penalty")
     def decide_penalty(self, request, pk=None):
         return self._act(request, PenaltySerializer, documents.decide_penalty)
+
+    @extend_schema(request=PriorNoticeRequestSerializer, responses={201: CaseSerializer})
+    @action(detail=True, methods=["post"], url_path="prior-notice")
+    def prior_notice(self, request, pk=None):
+        return self._act(request, PriorNoticeRequestSerializer, penalties.issue_prior_notice)
+
+    @extend_schema(
+        request={
+            "application/json": ReplyRequestSerializer,
+            "multipart/form-data": ReplyRequestSerializer,
+        },
+        responses={201: CaseSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def replies(self, request, pk=None):
+        return self._act(request, ReplyRequestSerializer, penalties.record_reply)
+
+    @extend_schema(request=ReplyReviewRequestSerializer, responses={201: CaseSerializer})
+    @action(detail=True, methods=["post"], url_path="reply-reviews")
+    def reply_reviews(self, request, pk=None):
+        return self._act(request, ReplyReviewRequestSerializer, penalties.review_reply)
+
+    @extend_schema(request=HearingRequestSerializer, responses={201: CaseSerializer})
+    @action(detail=True, methods=["post"], url_path="hearing-requests")
+    def hearing_requests(self, request, pk=None):
+        return self._act(request, HearingRequestSerializer, penalties.request_hearing)
+
+    @extend_schema(
+        request={"multipart/form-data": HearingRecordSerializer}, responses={201: CaseSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def hearings(self, request, pk=None):
+        return self._act(request, HearingRecordSerializer, penalties.hold_hearing)
+
+    @extend_schema(request=LegalReviewRequestSerializer, responses={201: CaseSerializer})
+    @action(detail=True, methods=["post"], url_path="legal-reviews")
+    def legal_reviews(self, request, pk=None):
+        return self._act(request, LegalReviewRequestSerializer, penalties.give_legal_review)
 
     @extend_schema(request=MeasureSerializer, responses={201: CaseSerializer})
     @action(detail=True, methods=["post"])

@@ -69,23 +69,6 @@ class NoticeForm(ServiceFieldsForm):
     ]
 
 
-class PenaltyForm(ServiceFieldsForm):
-    decided_on = _date(_("Decided on"))
-    facts_and_evidence = _text(_("Facts and evidence"), rows=4)
-    penalty = _text(_("Penalty"), rows=2)
-    compliance = _text(_("How and by when to comply"), rows=2)
-    field_order = [
-        "decided_on",
-        "facts_and_evidence",
-        "penalty",
-        "compliance",
-        "served_to",
-        "service_method",
-        "served_by",
-        "service_place",
-    ]
-
-
 class MeasureForm(CrispyMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Measure"), choices=CaseMeasure.Kind.choices)
     date = _date(_("Date"))

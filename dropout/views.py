@@ -19,19 +19,16 @@ from enrollment.permissions import get_scoped_or_404, user_may
 
 from . import forms, selectors
 from .documents_render import document_from_content
-from .models import AbsenceReport, CountyLegalTexts, DropoutCase, ExemptionRequest, OfficialDocument
+from .models import AbsenceReport, DropoutCase, ExemptionRequest, OfficialDocument
+from .penalty_views import penalty_steps
 from .roles import (
     ABSENCE_ROLES,
     CASE_ROLES,
-    EXEMPTION_BUREAU_ROLES,
     EXEMPTION_REGISTER_ROLES,
-    EXEMPTION_TOWNSHIP_ROLES,
     OPEN_CASE_ROLES,
-    PERSUASION_ROLES,
-    RETURN_ROLES,
 )
 from .services import absences, cases, documents, exemptions
-from .transitions import CASE_TRANSITIONS, EXEMPTION_TRANSITIONS
+from .transitions import CASE_TRANSITIONS, EXEMPTION_TRANSITIONS, current_prior_notice
 
 _form_error = show_on_form
 
@@ -82,6 +79,7 @@ def _case(request, pk) -> DropoutCase:
 @login_required
 def case_detail(request, pk: int):
     case = _case(request, pk)
+    steps = CASE_TRANSITIONS.answers(case, request.user)
     notice = documents.current_document(case, OfficialDocument.Kind.RESUME_NOTICE)
     return render(
         request,
@@ -95,8 +93,10 @@ def case_detail(request, pk: int):
             ),
             "measures": case.measures.all(),
             "notice": notice,
+            "prior": current_prior_notice(case),
             # Which steps the user may take now, and why a step is not possible yet.
-            "steps": CASE_TRANSITIONS.answers(case, request.user),
+            "steps": steps,
+            "penalty_steps": penalty_steps(case, steps),
         },
     )
 
@@ -183,29 +183,6 @@ def case_notice(request, pk: int):
         title=_("Issue the notice to resume schooling"),
         success=_("Notice issued."),
         initial=_service_initial,
-    )
-
-
-def _penalty_initial(case):
-    texts = CountyLegalTexts.objects.filter(county_id=case.township.county_id).first()
-    return _service_initial(case) | {
-        "penalty": texts.default_penalty if texts else "",
-        "compliance": "自收到本决定书之日起七日内送子女到校复学。",
-    }
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def case_penalty(request, pk: int):
-    return _case_action(
-        request,
-        pk,
-        step="decide_penalty",
-        form_factory=_plain(forms.PenaltyForm),
-        action=lambda case, d: documents.decide_penalty(actor=request.user, case=case, **d),
-        title=_("Decide the administrative penalty"),
-        success=_("Penalty decision issued."),
-        initial=_penalty_initial,
     )
 
 

@@ -319,6 +319,10 @@ DROPOUT_DAYS = env.int("DROPOUT_DAYS", default=30)
 DROPOUT_MIN_PERSUASIONS = env.int("DROPOUT_MIN_PERSUASIONS", default=2)
 # 责令一周内限期改正: days from service to the notice's deadline.
 RESUME_NOTICE_DAYS = env.int("RESUME_NOTICE_DAYS", default=7)
+# 行政处罚法 Art. 44-45 and 64: days after the prior notice is served for the guardian's
+# statement and defence, and (where the penalty qualifies) for asking for a hearing.
+PENALTY_REPLY_DAYS = env.int("PENALTY_REPLY_DAYS", default=3)
+PENALTY_HEARING_REQUEST_DAYS = env.int("PENALTY_HEARING_REQUEST_DAYS", default=5)
 # 巩固期 after a return: a new absence inside it reopens the same case.
 CONSOLIDATION_DAYS = env.int("CONSOLIDATION_DAYS", default=60)
 # A case with no action for this long is on the "stale" work queue.

@@ -1,4 +1,5 @@
-"""The two official documents of the escalation: 限期复学通知书 and 行政处罚决定书.
+"""The official documents of the escalation: 限期复学通知书, 行政处罚事先告知书 (the prior notice
+is issued in services/penalties.py) and 行政处罚决定书.
 
 Each is numbered gaplessly per township, kind and year, frozen as issued (its text is stored),
 and corrected only by a new document that voids it.
@@ -14,10 +15,18 @@ from core.errors import DomainError, TransitionRefused
 from core.masking import mask_resident_id
 from core.numbering import format_document_number, take_next_number
 from core.services import require_role, saved_by, today
+from enrollment.permissions import may_over
 
-from ..models import CountyLegalTexts, DropoutCase, OfficialDocument
+from ..models import (
+    PENALTY_SEVERITY,
+    CountyLegalTexts,
+    DropoutCase,
+    OfficialDocument,
+    PenaltyKind,
+    PriorNotice,
+)
 from ..roles import CASE_ROLES
-from ..transitions import CASE_TRANSITIONS, LEGAL_TEXTS_MISSING
+from ..transitions import CASE_TRANSITIONS, LEGAL_TEXTS_MISSING, current_prior_notice
 from .cases import event, locked_case
 
 C = DropoutCase.Status
@@ -49,7 +58,50 @@ def issuer_name(township) -> str:
 def number_prefix(township, kind: str) -> str:
     if kind == D.RESUME_NOTICE:
         return township.document_prefix or f"{township.name}教字"
-    return township.penalty_document_prefix or f"{township.name}教罚字"
+    penalty_prefix = township.penalty_document_prefix or f"{township.name}教罚字"
+    if kind == D.PRIOR_NOTICE:  # 教罚字 -> 教罚告字: its own series beside the decisions
+        return f"{penalty_prefix.removesuffix('字')}告字"
+    return penalty_prefix
+
+
+# 行政处罚法 Art. 42: at least two enforcement officers take each enforcement step.
+MIN_OFFICERS = 2
+
+
+def validate_officers(case, officers) -> list:
+    """Two distinct officials, each holding a case role (the township's enforcement role)
+    over the case."""
+    officers = list(dict.fromkeys(officers or []))
+    if len(officers) < MIN_OFFICERS:
+        raise DomainError(
+            _("At least two different enforcement officers must take this step."),
+            field="officers",
+        )
+    for officer in officers:
+        if not officer.is_active or not may_over(officer, case, CASE_ROLES):
+            raise DomainError(
+                _("%(name)s holds no enforcement role over this case.")
+                % {"name": officer_name(officer)},
+                field="officers",
+            )
+    return officers
+
+
+def officer_name(user) -> str:
+    return user.get_full_name() or user.username
+
+
+def officers_text(officers) -> str:
+    """张三（执法证号：…）、李四 — as printed on the documents."""
+    from ..models import EnforcementCredential
+
+    numbers = dict(
+        EnforcementCredential.objects.filter(user__in=officers).values_list("user_id", "number")
+    )
+    return "、".join(
+        f"{officer_name(o)}（执法证号：{numbers[o.pk]}）" if o.pk in numbers else officer_name(o)
+        for o in officers
+    )
 
 
 def current_document(case, kind) -> OfficialDocument | None:
@@ -103,7 +155,18 @@ def _validate_service(served_on, served_to, method, served_by, place):
 
 
 def _issue(
-    case, *, actor, kind, issued_on, deadline, content_builder, served_to, method, served_by, place
+    case,
+    *,
+    actor,
+    kind,
+    issued_on,
+    deadline,
+    content_builder,
+    served_to,
+    method,
+    served_by,
+    place,
+    officers=(),
 ) -> OfficialDocument:
     township = case.township
     sequence = take_next_number(issuer=f"township:{township.pk}", kind=kind, year=issued_on.year)
@@ -122,7 +185,7 @@ def _issue(
             served_by=served_by,
         ),
     }
-    return OfficialDocument.objects.create(
+    document = OfficialDocument.objects.create(
         case=case,
         kind=kind,
         township=township,
@@ -139,6 +202,9 @@ def _issue(
         served_by=served_by.strip(),
         service_place=place.strip(),
     )
+    if officers:
+        document.officers.set(officers)
+    return document
 
 
 @transaction.atomic
@@ -225,15 +291,29 @@ def decide_penalty(
     compliance: str,
     served_to: str,
     service_method: str,
-    served_by: str,
     service_place: str,
+    officers,
+    served_by: str = "",
+    penalty_kind: str | None = None,
+    fine_amount=None,
 ) -> OfficialDocument:
-    """行政处罚决定书: only after the notice's deadline has passed without a return; holds
-    what 行政处罚法 Art. 59 requires."""
+    """行政处罚决定书: only after the notice's deadline has passed without a return and the
+    procedure of 行政处罚法 Art. 44-45, 58 and 63-64 has run (the table's preconditions, on the
+    day of the decision); never heavier than the prior notice proposed; holds what Art. 59
+    requires. `penalty_kind`/`fine_amount` default to the proposed ones."""
     case = locked_case(case)
-    # Decided on a day after the notice's deadline (the table's precondition, on that day).
     CASE_TRANSITIONS.require(case, "decide_penalty", actor, on=decided_on)
     notice = current_document(case, D.RESUME_NOTICE)
+    prior = current_prior_notice(case)
+    penalty_kind = penalty_kind or prior.penalty_kind
+    if penalty_kind not in PenaltyKind.values:
+        raise DomainError(_("Choose the penalty."), field="penalty_kind")
+    if fine_amount is None and penalty_kind == prior.penalty_kind:
+        fine_amount = prior.fine_amount
+    _check_not_heavier(prior, penalty_kind, fine_amount)
+    officers = validate_officers(case, officers)
+    # Others present at service (a village cadre as witness) follow the two officers.
+    served_by = "；".join(filter(None, [officers_text(officers), served_by.strip()]))
     for field, value in (
         ("facts_and_evidence", facts_and_evidence),
         ("penalty", penalty),
@@ -249,13 +329,25 @@ def decide_penalty(
         kind=D.PENALTY_DECISION,
         issued_on=decided_on,
         deadline=None,
-        content_builder=lambda number: _penalty_content(
-            case, number, decided_on, notice, facts_and_evidence, penalty, compliance, texts
+        content_builder=lambda number: (
+            _penalty_content(
+                case,
+                number,
+                decided_on,
+                notice,
+                facts_and_evidence,
+                penalty,
+                compliance,
+                texts,
+                prior,
+            )
+            | {"penalty_kind": penalty_kind, "fine_amount": str(fine_amount or "")}
         ),
         served_to=served_to,
         method=service_method,
         served_by=served_by,
         place=service_place,
+        officers=officers,
     )
     previous = case.status
     case.status, case.last_action_on = C.PENALTY_DECIDED, decided_on
@@ -264,7 +356,53 @@ def decide_penalty(
     return document
 
 
-def _penalty_content(case, number, decided_on, notice, facts, penalty, compliance, texts) -> dict:
+def _check_not_heavier(prior, penalty_kind, fine_amount) -> None:
+    """Art. 45: the guardian's defence never makes the penalty heavier — the decision is at most
+    what the prior notice proposed (a heavier one needs a new prior notice)."""
+    if fine_amount is not None and penalty_kind != PenaltyKind.FINE:
+        raise DomainError(_("Only a fine has an amount."), field="fine_amount")
+    if penalty_kind == PenaltyKind.FINE and (fine_amount is None or fine_amount <= 0):
+        raise DomainError(_("Give the amount of the fine."), field="fine_amount")
+    heavier = PENALTY_SEVERITY[penalty_kind] > PENALTY_SEVERITY[prior.penalty_kind] or (
+        penalty_kind == prior.penalty_kind == PenaltyKind.FINE and fine_amount > prior.fine_amount
+    )
+    if heavier:
+        raise TransitionRefused(
+            _(
+                "The decision may not be heavier than the penalty of the prior notice "
+                "(%(proposed)s)."
+            )
+            % {"proposed": prior.proposed_penalty}
+        )
+
+
+def _procedure_paragraph(prior) -> str:
+    """How the guardian was heard, as the decision states it."""
+    from ..models import GuardianReply
+
+    document = prior.document
+    text = (
+        f"{chinese_date(prior.served_on)}，本机关向当事人送达《行政处罚事先告知书》"
+        f"（{document.number}），告知其拟作出的行政处罚及陈述、申辩"
+        f"{'、要求听证' if prior.hearing_right else ''}的权利。"
+    )
+    replies = list(prior.replies.order_by("received_on", "pk"))
+    kinds = {reply.kind for reply in replies}
+    if GuardianReply.Kind.STATEMENT in kinds:
+        text += "当事人提出了陈述、申辩，本机关已进行复核。"
+    if GuardianReply.Kind.WAIVER in kinds:
+        text += "当事人书面放弃陈述、申辩。"
+    hearing = prior.hearings.order_by("-held_on", "-pk").first()
+    if hearing:
+        text += f"本机关于{chinese_date(hearing.held_on)}依法举行了听证。"
+    if not replies:
+        text += "当事人在规定期限内未提出陈述、申辩。"
+    return text
+
+
+def _penalty_content(
+    case, number, decided_on, notice, facts, penalty, compliance, texts, prior
+) -> dict:
     child, household = case.child, case.child.household
     issuer = issuer_name(case.township)
     return {
@@ -289,6 +427,7 @@ def _penalty_content(case, number, decided_on, notice, facts, penalty, complianc
                     f"（{notice.number}），责令其于{chinese_date(notice.deadline)}前送子女复学。"
                     f"当事人逾期仍未送其复学。",
                     facts.strip(),
+                    _procedure_paragraph(prior),
                 ],
             },
             {
@@ -348,8 +487,11 @@ def correct_document(
         served_by=old.served_by,
         place=old.service_place,
     )
+    new.officers.set(old.officers.all())
     old.voided_by, old.void_reason = new, reason.strip()
     old.save(update_fields=["voided_by", "void_reason"])
+    # The prior notice's procedure (replies, hearing, review) carries over to its correction.
+    PriorNotice.objects.filter(document=old).update(document=new)
     event(
         case,
         actor=actor,

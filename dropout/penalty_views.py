@@ -1,0 +1,208 @@
+"""Pages of the penalty procedure, one per step: scope (404), then the step's role (403); the
+state and the preconditions are the service's answer on the form, checked on the locked row."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from . import penalty_forms
+from .models import CountyLegalTexts
+from .services import documents, penalties
+from .transitions import CASE_TRANSITIONS, current_prior_notice
+
+# The procedure's steps on the case page: (action, url name, element id, label).
+PENALTY_STEPS = [
+    (
+        "issue_prior_notice",
+        "dropout:case_prior_notice",
+        "prior-notice",
+        gettext_lazy("Serve prior notice"),
+    ),
+    ("record_reply", "dropout:case_reply", "reply", gettext_lazy("Statement, defence or waiver")),
+    ("review_reply", "dropout:case_reply_review", "reply-review", gettext_lazy("Review statement")),
+    (
+        "request_hearing",
+        "dropout:case_hearing_request",
+        "hearing-request",
+        gettext_lazy("Hearing request"),
+    ),
+    ("hold_hearing", "dropout:case_hearing", "hearing", gettext_lazy("Record hearing")),
+    ("legal_review", "dropout:case_legal_review", "legal-review", gettext_lazy("Legal review")),
+]
+
+
+def penalty_steps(case, steps) -> list:
+    """The procedure's buttons the case page shows: allowed ones, and refused ones whose state
+    is right (disabled, with the reason); none when the case is not at this stage."""
+    shown = [
+        (action, steps[action], url_name, element_id, label)
+        for action, url_name, element_id, label in PENALTY_STEPS
+        if steps[action] or steps[action].explains
+    ]
+    return shown
+
+
+def _step(request, pk, *, step, form_factory, action, title, success, initial=None):
+    from .views import _case, _run  # the case pages' shared lookup and form runner
+
+    case = _case(request, pk)
+    if CASE_TRANSITIONS.can(case, step, request.user).refused_for_role:
+        raise PermissionDenied
+    form = form_factory(
+        case,
+        request.POST or None,
+        request.FILES or None,
+        initial=initial(case) if initial else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        if _run(request, form, lambda data: action(case, data), success):
+            return redirect("dropout:case_detail", pk=case.pk)
+    return render(
+        request,
+        "dropout/action_form.html",
+        {
+            "form": form,
+            "case": case,
+            "child": case.child,
+            "title": title,
+            "multipart": form.is_multipart(),
+        },
+    )
+
+
+def _service_initial(case):
+    child = case.child
+    return {"served_to": child.guardian_name, "service_place": child.household.address}
+
+
+def _with_case(form_class):
+    return lambda case, data, files, initial=None: form_class(
+        data, files, initial=initial, case=case
+    )
+
+
+def _plain(form_class):
+    return lambda case, data, files, initial=None: form_class(data, files, initial=initial)
+
+
+def _prior_initial(case):
+    texts = CountyLegalTexts.objects.filter(county_id=case.township.county_id).first()
+    return _service_initial(case) | {"proposed_penalty": texts.default_penalty if texts else ""}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_prior_notice(request, pk: int):
+    return _step(
+        request,
+        pk,
+        step="issue_prior_notice",
+        form_factory=_with_case(penalty_forms.PriorNoticeForm),
+        action=lambda case, d: penalties.issue_prior_notice(actor=request.user, case=case, **d),
+        title=_("Serve the prior notice of the penalty"),
+        success=_("Prior notice served."),
+        initial=_prior_initial,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_reply(request, pk: int):
+    return _step(
+        request,
+        pk,
+        step="record_reply",
+        form_factory=_plain(penalty_forms.ReplyForm),
+        action=lambda case, d: penalties.record_reply(actor=request.user, case=case, **d),
+        title=_("Record the guardian's statement and defence"),
+        success=_("Reply recorded."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_reply_review(request, pk: int):
+    return _step(
+        request,
+        pk,
+        step="review_reply",
+        form_factory=lambda case, data, files, initial=None: penalty_forms.ReplyReviewForm(
+            data, prior=current_prior_notice(case)
+        ),
+        action=lambda case, d: penalties.review_reply(actor=request.user, case=case, **d),
+        title=_("Review the guardian's statement"),
+        success=_("Review recorded."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_hearing_request(request, pk: int):
+    return _step(
+        request,
+        pk,
+        step="request_hearing",
+        form_factory=_plain(penalty_forms.HearingRequestForm),
+        action=lambda case, d: penalties.request_hearing(actor=request.user, case=case, **d),
+        title=_("Record a request for a hearing"),
+        success=_("Request for a hearing recorded."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_hearing(request, pk: int):
+    return _step(
+        request,
+        pk,
+        step="hold_hearing",
+        form_factory=_with_case(penalty_forms.HearingForm),
+        action=lambda case, d: penalties.hold_hearing(actor=request.user, case=case, **d),
+        title=_("Record the hearing"),
+        success=_("Hearing recorded."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_legal_review(request, pk: int):
+    return _step(
+        request,
+        pk,
+        step="legal_review",
+        form_factory=_plain(penalty_forms.LegalReviewForm),
+        action=lambda case, d: penalties.give_legal_review(actor=request.user, case=case, **d),
+        title=_("Legal review of the proposed penalty"),
+        success=_("Legal review recorded."),
+    )
+
+
+def _decision_initial(case):
+    prior = current_prior_notice(case)
+    initial = _service_initial(case) | {"compliance": "自收到本决定书之日起七日内送子女到校复学。"}
+    if prior:
+        initial |= {
+            "penalty_kind": prior.penalty_kind,
+            "fine_amount": prior.fine_amount,
+            "penalty": prior.proposed_penalty,
+            "officers": list(prior.document.officers.values_list("pk", flat=True)),
+        }
+    return initial
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_penalty(request, pk: int):
+    return _step(
+        request,
+        pk,
+        step="decide_penalty",
+        form_factory=_with_case(penalty_forms.PenaltyDecisionForm),
+        action=lambda case, d: documents.decide_penalty(actor=request.user, case=case, **d),
+        title=_("Decide the administrative penalty"),
+        success=_("Penalty decision issued."),
+        initial=_decision_initial,
+    )
