@@ -326,17 +326,17 @@ def test_a_failed_commit_writes_nothing(world, extract, monkeypatch):
         f"township:{world.township1.pk}",
         extract.corrected_file(),
     )
-    from enrollment import imports
+    from enrollment.imports import police
 
-    real_copy_insert = imports.copy_insert
+    real_copy_insert = police.copy_insert
 
     def broken(model, rows, **kwargs):
         # The households and children are written by then; the status history fails.
-        if model is imports.EnrollmentStatusChange:
+        if model is police.EnrollmentStatusChange:
             raise RuntimeError("disk full")
         return real_copy_insert(model, rows, **kwargs)
 
-    monkeypatch.setattr(imports, "copy_insert", broken)
+    monkeypatch.setattr(police, "copy_insert", broken)
     before = _counts()
     _response, job = commit(world.township1_user, job)
     assert job.status == ImportJob.Status.FAILED

@@ -1,0 +1,61 @@
+"""What the registry's two importers share: who may import, the history's reasons, the scope keys
+and the resident-ID cell."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from core.imports import IdStoredAsNumber, RowOutcome, clean_id
+from core.resident_id import ResidentIdError, parse_resident_id
+
+from ..models import Sex
+from ..roles import Role
+
+POLICE_IMPORT_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF, Role.TOWNSHIP_OFFICIAL})
+COUNTY_IMPORT_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF})
+ROLL_IMPORT_ROLES = frozenset(
+    {Role.COUNTY_ADMIN, Role.BUREAU_STAFF, Role.TOWNSHIP_OFFICIAL, Role.SCHOOL_STAFF}
+)
+BATCH = 2000
+POLICE_REASON = "派出所户籍花名册导入"
+ROLL_REASON = "学籍名单导入"
+
+
+def scope_from_key(key: str, kinds: dict):
+    kind, _sep, pk = (key or "").partition(":")
+    if kind not in kinds or not pk.isdigit():
+        raise Http404
+    return kind, int(pk)
+
+
+def sex_label(sex: str) -> str:
+    return "男" if sex == Sex.MALE else "女"
+
+
+def yes_no(value: bool) -> str:
+    return "是" if value else "否"
+
+
+def parse_id_cell(outcome: RowOutcome, column: str, raw, today) -> str | None:
+    try:
+        number = clean_id(raw)
+    except IdStoredAsNumber as error:
+        outcome.error(column, raw, str(error))
+        return None
+    if not number:
+        outcome.error(column, raw, _("The resident ID is empty."))
+        return None
+    try:
+        parsed = parse_resident_id(number, today=today)
+    except ResidentIdError as error:
+        outcome.error(column, raw, str(error))
+        return None
+    outcome.parsed_id = parsed
+    return parsed.number
+
+
+def school_age_min() -> int:
+    from django.conf import settings
+
+    return settings.SCHOOL_AGE_MIN
