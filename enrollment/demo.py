@@ -619,6 +619,19 @@ DEMO_USERS = [
 ]
 
 
+# Family name, given name (core.people.person_name writes them family name first).
+DEMO_NAMES = {
+    "admin": ("赵", "志强"),
+    "bureau": ("钱", "丽华"),
+    "township1": ("孙", "建国"),
+    "township2": ("李", "秀英"),
+    "village1": ("周", "德明"),
+    "school1": ("吴", "晓燕"),
+    "inspector": ("郑", "国栋"),
+    "auditor": ("王", "静"),
+}
+
+
 def ensure_demo_users(county: County) -> list[tuple[str, str, str]]:
     """One user per role; passwords reset to the demo password on every run."""
     township1, township2 = county.townships.order_by("code")[:2]
@@ -636,6 +649,8 @@ def ensure_demo_users(county: County) -> list[tuple[str, str, str]]:
     for username, role, place_key in DEMO_USERS:
         user, _ = user_model.objects.get_or_create(username=username)
         user.password = password
+        # Pages, history lines, notices and exports name people, not logins.
+        user.last_name, user.first_name = DEMO_NAMES[username]
         user.save()
         grant_role(user=user, role=role, place=places[place_key])
         created.append((username, Role(role).label, places[place_key].name))
