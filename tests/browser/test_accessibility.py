@@ -71,25 +71,27 @@ def site(django_db_setup, django_db_blocker):
     small = replace(
         demo.SCALES["demo"], townships=2, villages_per_township=3, children_per_village=60
     )
-    with django_db_blocker.unblock():
-        restore_catalogues()
-        place, _created = demo.load_demo("demo")
-        demo.ensure_demo_users(place)
-        accounts = demo.demo_accounts(place)
-        for loader in DEMO_LOADERS:
-            loader(place, accounts, small)
-        _own_records(place, accounts)
-        for role in ROLES:  # every role's bell shows a count
-            Notification.objects.create(recipient=accounts[role], message="待办提醒", link="/")
-        pages = {role: list(_page_paths(accounts[role])) for role in ROLES}
+    server = None
+    try:
+        with django_db_blocker.unblock():
+            restore_catalogues()
+            place, _created = demo.load_demo("demo")
+            demo.ensure_demo_users(place)
+            accounts = demo.demo_accounts(place)
+            for loader in DEMO_LOADERS:
+                loader(place, accounts, small)
+            _own_records(place, accounts)
+            for role in ROLES:  # every role's bell shows a count
+                Notification.objects.create(recipient=accounts[role], message="待办提醒", link="/")
+            pages = {role: list(_page_paths(accounts[role])) for role in ROLES}
         server = LiveServer("localhost")
         server._live_server_modified_settings.enable()
-    try:
         yield Site(server.url, pages)
     finally:
-        server._live_server_modified_settings.disable()
-        server.stop()
-        with django_db_blocker.unblock():
+        if server is not None:
+            server._live_server_modified_settings.disable()
+            server.stop()
+        with django_db_blocker.unblock():  # also after a failed load: the data were committed
             call_command("flush", interactive=False, verbosity=0)
             restore_catalogues()
 
