@@ -3,14 +3,8 @@ from django.contrib import admin
 from .models import ExportJob, ImportJob
 
 
-@admin.register(ExportJob)
-class ExportJobAdmin(admin.ModelAdmin):
-    """The export log, read-only: who exported what, with which filters, how many rows."""
-
-    list_display = ["created_at", "requested_by", "title", "status", "rows_written"]
-    list_select_related = ["requested_by"]
-    list_filter = ["status", "exporter"]
-    readonly_fields = [f.name for f in ExportJob._meta.fields]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A log or a record written only by its service: the admin shows it, nobody edits it."""
 
     def has_add_permission(self, request):
         return False
@@ -22,8 +16,18 @@ class ExportJobAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(ExportJob)
+class ExportJobAdmin(ReadOnlyAdmin):
+    """The export log, read-only: who exported what, with which filters, how many rows."""
+
+    list_display = ["created_at", "requested_by", "title", "status", "rows_written"]
+    list_select_related = ["requested_by"]
+    list_filter = ["status", "exporter"]
+    readonly_fields = [f.name for f in ExportJob._meta.fields]
+
+
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ReadOnlyAdmin):
     """The import log, read-only: file, importer, scope, who, when, counts, outcome."""
 
     list_display = [
@@ -40,12 +44,3 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_select_related = ["uploaded_by"]
     list_filter = ["status", "importer"]
     readonly_fields = [f.name for f in ImportJob._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,5 +1,25 @@
+"""Form pieces every app uses: the date input and the fields of a dated record."""
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .fields import TEXT_MAX_LENGTH, validate_record_date
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def record_date_field(label, **kwargs) -> forms.DateField:
+    """The date of something that happened: today by default, never in the future."""
+    kwargs.setdefault("initial", timezone.localdate)
+    kwargs.setdefault("validators", [validate_record_date])
+    return forms.DateField(label=label, widget=DATE_INPUT, **kwargs)
+
+
+def text_area_field(label, rows=3, **kwargs) -> forms.CharField:
+    """A free-text field, as long as the text columns allow by default."""
+    kwargs.setdefault("max_length", TEXT_MAX_LENGTH)
+    return forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
 
 
 class ImportUploadForm(forms.Form):

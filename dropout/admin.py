@@ -4,6 +4,8 @@ change goes through the services, which the admin cannot bypass)."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import (
     AbsenceReport,
     CaseEvent,
@@ -19,17 +21,6 @@ from .models import (
 class CountyLegalTextsAdmin(SimpleHistoryAdmin):
     list_display = ["county", "review_authority", "court"]
     list_select_related = ["county"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PersuasionInline(admin.TabularInline):

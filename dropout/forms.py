@@ -1,23 +1,14 @@
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.concurrency import VersionFormField
-from core.fields import TEXT_MAX_LENGTH, validate_record_date
+from core.fields import TEXT_MAX_LENGTH
+from core.forms import record_date_field as _date
+from core.forms import text_area_field as _text
 from enrollment.forms import DATE_INPUT, CrispyMixin, SchoolChoiceField
 from enrollment.models import Grade, School
 
 from .models import CaseMeasure, DropoutCase, ExemptionRequest, OfficialDocument, Persuasion
-
-
-def _date(label, **kwargs):
-    kwargs.setdefault("validators", [validate_record_date])
-    return forms.DateField(label=label, widget=DATE_INPUT, initial=timezone.localdate, **kwargs)
-
-
-def _text(label, rows=3, **kwargs):
-    kwargs.setdefault("max_length", TEXT_MAX_LENGTH)
-    return forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
 
 
 class OpenCaseForm(CrispyMixin, forms.Form):

@@ -5,6 +5,8 @@ complainant's identity is for the handlers, who see it in the application."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import Area, BureauSection, Campaign, Inspection, InspectionGroup, Issue, IssueEvent
 
 
@@ -18,17 +20,6 @@ class AreaAdmin(SimpleHistoryAdmin):
 class BureauSectionAdmin(SimpleHistoryAdmin):
     list_display = ["name", "county"]
     list_select_related = ["county"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Campaign)

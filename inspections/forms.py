@@ -3,28 +3,17 @@ user's scope."""
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.concurrency import VersionFormField
-from core.fields import TEXT_MAX_LENGTH, validate_record_date
-from enrollment.forms import DATE_INPUT, CrispyMixin
+from core.forms import record_date_field as _date
+from core.forms import text_area_field as _text
+from enrollment.forms import CrispyMixin
 
 from .models import Area, Campaign, Complaint, InspectionGroup, Issue
 from .selectors import resolve_unit, unit_choices
 from .services.inspections import eligible_members
-
-
-def _date(label, **kwargs):
-    kwargs.setdefault("initial", timezone.localdate)
-    kwargs.setdefault("validators", [validate_record_date])
-    return forms.DateField(label=label, widget=DATE_INPUT, **kwargs)
-
-
-def _text(label, rows=3, **kwargs):
-    kwargs.setdefault("max_length", TEXT_MAX_LENGTH)
-    return forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
 
 
 class UserChoiceMixin:

@@ -20,6 +20,7 @@ from .selectors import batch_list, payment_list
 from .services import batches as batch_services
 from .services import fund as fund_services
 from .services import programmes as programme_services
+from .services.programmes import TERMS_FIELDS
 
 
 class WriteRoles(permissions.BasePermission):
@@ -57,29 +58,7 @@ class ProgrammeSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "code",
-            "name",
-            "report_label",
-            "report_order",
-            "stages",
-            "unit",
-            "standard_amount",
-            "stage_amounts",
-            "days_per_term",
-            "all_pupils",
-            "rural_only",
-            "poverty_categories",
-            "difficulty_levels",
-            "includes_disabled",
-            "includes_orphan",
-            "boarding",
-            "reduced_rate_percent",
-            "reduced_rate_categories",
-            "reduced_rate_disabled",
-            "paid_to",
-            "per_child",
-            "checked_for_gaps",
-            "funding_source",
-            "source_note",
+            *TERMS_FIELDS,
             "excludes",
             "active_from",
             "active_until",

@@ -9,6 +9,7 @@ from core.fields import validate_record_date
 from enrollment.models import PovertyStatus, School
 
 from .models import DifficultyLevel, Donation, FundEntry, Programme, Stage
+from .services.programmes import TERMS_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -46,29 +47,7 @@ class ProgrammeForm(forms.ModelForm):
         model = Programme
         fields = [
             "code",
-            "name",
-            "report_label",
-            "report_order",
-            "stages",
-            "unit",
-            "standard_amount",
-            "stage_amounts",
-            "days_per_term",
-            "all_pupils",
-            "rural_only",
-            "poverty_categories",
-            "difficulty_levels",
-            "includes_disabled",
-            "includes_orphan",
-            "boarding",
-            "reduced_rate_percent",
-            "reduced_rate_categories",
-            "reduced_rate_disabled",
-            "paid_to",
-            "per_child",
-            "checked_for_gaps",
-            "funding_source",
-            "source_note",
+            *TERMS_FIELDS,
             "excludes",
             "active_from",
             "active_until",

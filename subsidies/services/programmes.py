@@ -11,7 +11,9 @@ from enrollment.permissions import require_shared_catalogue_role
 from ..models import Programme, Stage
 from ..roles import CATALOGUE_ROLES
 
-EDITABLE_FIELDS = (
+# What a programme pays, to whom and from which fund (its excluded programmes and its period
+# of force aside): the form, the API and the service list the same terms.
+TERMS_FIELDS = (
     "name",
     "report_label",
     "report_order",
@@ -35,9 +37,8 @@ EDITABLE_FIELDS = (
     "checked_for_gaps",
     "funding_source",
     "source_note",
-    "active_from",
-    "active_until",
 )
+EDITABLE_FIELDS = (*TERMS_FIELDS, "active_from", "active_until")
 
 
 def _validate(programme: Programme):
