@@ -12,6 +12,7 @@ from core.audit import AuditedChangeViewMixin
 
 from . import services
 from .models import (
+    STATUS_FIELDS,
     Child,
     County,
     EnrollmentStatusChange,
@@ -88,17 +89,7 @@ class ChildAdmin(AuditedChangeViewMixin, SimpleHistoryAdmin):
     list_filter = ["status", "is_left_behind", "is_disabled", "is_orphan"]
     raw_id_fields = ["household"]
     autocomplete_fields = ["village"]
-    readonly_fields = [
-        "status",
-        "status_since",
-        "current_school",
-        "grade",
-        "class_name",
-        "is_inclusive",
-        "is_boarder",
-        "outside_school_name",
-        "outside_verified",
-    ]
+    readonly_fields = list(STATUS_FIELDS)
     inlines = [StatusChangeInline]
 
 

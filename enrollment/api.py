@@ -13,6 +13,8 @@ from core.fields import validate_life_date, validate_record_date
 from . import selectors, services
 from .filters import LedgerFilter
 from .models import (
+    FOCUS_FLAG_FIELDS,
+    PLACEMENT_FIELDS,
     Child,
     EnrollmentStatus,
     EnrollmentStatusChange,
@@ -163,23 +165,12 @@ class ChildSerializer(serializers.ModelSerializer):
             "guardian_relation",
             "guardian_phone",
             "is_registered_poor",
-            "is_left_behind",
-            "is_disabled",
-            "disability_category",
-            "disability_grade",
-            "is_orphan",
-            "is_in_difficulty",
-            "is_migrant",
+            *FOCUS_FLAG_FIELDS,
             "status",
             "status_since",
             "current_school",
             "school_name",
-            "grade",
-            "class_name",
-            "is_inclusive",
-            "is_boarder",
-            "outside_school_name",
-            "outside_verified",
+            *PLACEMENT_FIELDS,
         ]
         read_only_fields = fields
 
@@ -224,15 +215,7 @@ class ChildRegistrationSerializer(serializers.Serializer):
     is_in_difficulty = serializers.BooleanField(default=False)
     is_migrant = serializers.BooleanField(default=False)
 
-    FLAGS = (
-        "is_left_behind",
-        "is_disabled",
-        "disability_category",
-        "disability_grade",
-        "is_orphan",
-        "is_in_difficulty",
-        "is_migrant",
-    )
+    FLAGS = FOCUS_FLAG_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -274,12 +257,7 @@ class StatusChangeReadSerializer(serializers.ModelSerializer):
             "status",
             "effective_date",
             "school",
-            "grade",
-            "class_name",
-            "is_inclusive",
-            "is_boarder",
-            "outside_school_name",
-            "outside_verified",
+            *PLACEMENT_FIELDS,
             "reason",
             "previous_status",
             "recorded_by",

@@ -6,9 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import TEXT_MAX_LENGTH, validate_life_date, validate_record_date
+from core.forms import DATE_INPUT
 from core.uploads import verify_document_upload
 
 from .models import (
+    FOCUS_FLAG_FIELDS,
+    PLACEMENT_FIELDS,
     Child,
     EnrollmentStatus,
     Grade,
@@ -19,8 +22,6 @@ from .models import (
     Village,
 )
 from .services import EXEMPTION_ONLY_STATUSES
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CrispyMixin:
@@ -108,15 +109,7 @@ class ChildRegistrationForm(CrispyMixin, forms.Form):
     is_in_difficulty = forms.BooleanField(label=_("Child in difficulty"), required=False)
     is_migrant = forms.BooleanField(label=_("Migrant child"), required=False)
 
-    FLAG_FIELDS = (
-        "is_left_behind",
-        "is_disabled",
-        "disability_category",
-        "disability_grade",
-        "is_orphan",
-        "is_in_difficulty",
-        "is_migrant",
-    )
+    FLAG_FIELDS = FOCUS_FLAG_FIELDS
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -201,12 +194,7 @@ class StatusChangeForm(CrispyMixin, StatusFieldsMixin):
         "status",
         "effective_date",
         "school",
-        "grade",
-        "class_name",
-        "is_inclusive",
-        "is_boarder",
-        "outside_school_name",
-        "outside_verified",
+        *PLACEMENT_FIELDS,
         "reason",
     ]
 

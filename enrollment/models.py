@@ -232,6 +232,27 @@ DEPARTED_STATUSES = (S.MOVED_AWAY, S.DECEASED)
 ON_ROLL_STATUSES = (S.IN_SCHOOL, S.SPECIAL_SCHOOL, S.HOME_DELIVERED, S.SUSPECTED_DROPOUT)
 # Whereabouts not established: on no roll and in no legal status (the household-visit list).
 UNACCOUNTED_STATUSES = (S.UNVERIFIED, S.NEVER_ENROLLED, S.DROPPED_OUT)
+# What makes a child one to watch (the ledger's focus groups): edited with the identity.
+FOCUS_FLAG_FIELDS = (
+    "is_left_behind",
+    "is_disabled",
+    "disability_category",
+    "disability_grade",
+    "is_orphan",
+    "is_in_difficulty",
+    "is_migrant",
+)
+# Where a child is placed, on the child and on each status change alike.
+PLACEMENT_FIELDS = (
+    "grade",
+    "class_name",
+    "is_inclusive",
+    "is_boarder",
+    "outside_school_name",
+    "outside_verified",
+)
+# The child's fields only a status change writes (with its history entry): read-only elsewhere.
+STATUS_FIELDS = ("status", "status_since", "current_school", *PLACEMENT_FIELDS)
 
 
 class Sex(models.TextChoices):

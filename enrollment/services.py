@@ -12,6 +12,7 @@ from core.resident_id import ResidentIdError, parse_resident_id
 from core.services import full_clean, saved_by, today
 
 from .models import (
+    FOCUS_FLAG_FIELDS,
     ON_ROLL_STATUSES,
     Child,
     County,
@@ -27,6 +28,7 @@ from .models import (
 )
 from .roles import ROLE_SCOPE_KIND, Role
 from .selectors import LEDGER_SUMMARY_CACHE
+from .status_dates import status_change_date
 
 S = EnrollmentStatus
 # Set only by the exemption procedure (an approved request with an end date), never by hand.
@@ -189,13 +191,7 @@ def update_child(*, actor, child: Child, **changes) -> Child:
         "guardian_name",
         "guardian_relation",
         "guardian_phone",
-        "is_left_behind",
-        "is_disabled",
-        "disability_category",
-        "disability_grade",
-        "is_orphan",
-        "is_in_difficulty",
-        "is_migrant",
+        *FOCUS_FLAG_FIELDS,
         "household",
     }
     unknown = set(changes) - allowed
@@ -267,15 +263,14 @@ def set_status_by_procedure(
 ) -> EnrollmentStatusChange:
     """For the procedures of other apps (an approved exemption, a dropout case, an absence):
     any status, including deferral and suspension, with the same checks and history. The
-    effective date is moved up to the last recorded change when it lies before it."""
-    child = Child.objects.get(pk=child.pk)
-    if child.status_since and effective_date < child.status_since:
-        effective_date = child.status_since
+    effective date is moved up to the last recorded change when it lies before it (the
+    decision may be older than what the registry knows: see `status_change_date`)."""
     return _record_status(
         child=child,
         actor=actor,
         status=status,
         effective_date=effective_date,
+        move_early=True,
         reason=reason,
         school=school,
         grade=grade,
@@ -300,28 +295,22 @@ def _record_status(
     is_boarder: bool | None = None,
     outside_school_name: str = "",
     outside_verified: bool = False,
+    move_early: bool = False,
 ) -> EnrollmentStatusChange:
-    """`is_boarder=None` keeps the child's boarding as it is while it stays on a roll."""
+    """`is_boarder=None` keeps the child's boarding as it is while it stays on a roll;
+    `move_early` moves a date before the last recorded change up to it instead of refusing it."""
     child = Child.objects.select_for_update().get(pk=child.pk)
     if status not in S.values:
         raise DomainError(_("Unknown status: %s") % status, field="status")
     if not reason or not reason.strip():
         raise DomainError(_("Give the reason for the change."), field="reason")
-    if effective_date > today():
-        raise DomainError(_("The effective date cannot be in the future."), field="effective_date")
-    if effective_date < child.birth_date:
-        raise DomainError(
-            _("The effective date is before the child's birth."), field="effective_date"
-        )
-    if child.status_since and effective_date < child.status_since:
-        raise DomainError(
-            _(
-                "The effective date cannot be before the last recorded change (%(date)s); "
-                "history is kept in order."
-            )
-            % {"date": child.status_since.isoformat()},
-            field="effective_date",
-        )
+    effective_date = status_change_date(
+        requested=effective_date,
+        birth_date=child.birth_date,
+        last_change=child.status_since,
+        today=today(),
+        move_early=move_early,
+    )
     if status in ON_ROLL_STATUSES:
         if school is None:
             raise DomainError(

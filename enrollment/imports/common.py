@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from core.imports import IdStoredAsNumber, RowOutcome, clean_id
+from core.imports import IdStoredAsNumber, RowOutcome, SheetRow, clean_id, clean_text
 from core.resident_id import ResidentIdError, parse_resident_id
 
 from ..models import Sex
@@ -59,3 +59,14 @@ def school_age_min() -> int:
     from django.conf import settings
 
     return settings.SCHOOL_AGE_MIN
+
+
+def named_row(row: SheetRow, column: dict[str, str]) -> tuple[RowOutcome, str]:
+    """A row's outcome, labelled with the child's name, which both imports require."""
+    outcome = RowOutcome(row)
+    outcome.parsed_id = None  # set by parse_id_cell
+    name = clean_text(row.values["name"])
+    outcome.label = name
+    if not name:
+        outcome.error(column["name"], row.values["name"], _("The name is empty."))
+    return outcome, name

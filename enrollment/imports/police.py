@@ -20,7 +20,6 @@ from core.imports import (
     Importer,
     Outcome,
     Plan,
-    RowOutcome,
     SheetRow,
     StalePlan,
     clean_text,
@@ -48,6 +47,7 @@ from .common import (
     COUNTY_IMPORT_ROLES,
     POLICE_IMPORT_ROLES,
     POLICE_REASON,
+    named_row,
     parse_id_cell,
     school_age_min,
     scope_from_key,
@@ -253,13 +253,8 @@ class PoliceExtractImporter(Importer):
         cleaned values for the plan."""
         first_row_of = {}
         for row in rows:
-            outcome = RowOutcome(row)
-            outcome.parsed_id = None
+            outcome, name = named_row(row, column)
             values = row.values
-            name = clean_text(values["name"])
-            outcome.label = name
-            if not name:
-                outcome.error(column["name"], values["name"], _("The name is empty."))
             number = parse_id_cell(outcome, column["resident_id"], values["resident_id"], today)
             parsed = outcome.parsed_id
             sex_text = clean_text(values["sex"])

@@ -20,7 +20,6 @@ from core.imports import (
     Importer,
     Outcome,
     Plan,
-    RowOutcome,
     SheetRow,
     clean_id,
     clean_text,
@@ -34,6 +33,7 @@ from core.services import today as local_today
 
 from ..models import (
     ON_ROLL_STATUSES,
+    STATUS_FIELDS,
     Child,
     EnrollmentStatus,
     EnrollmentStatusChange,
@@ -43,7 +43,16 @@ from ..models import (
 )
 from ..permissions import get_scoped_or_404, user_may
 from ..selectors import LEDGER_SUMMARY_CACHE
-from .common import BATCH, ROLL_IMPORT_ROLES, ROLL_REASON, parse_id_cell, scope_from_key, yes_no
+from ..status_dates import status_change_date
+from .common import (
+    BATCH,
+    ROLL_IMPORT_ROLES,
+    ROLL_REASON,
+    named_row,
+    parse_id_cell,
+    scope_from_key,
+    yes_no,
+)
 
 S = EnrollmentStatus
 
@@ -151,13 +160,8 @@ class SchoolRollImporter(Importer):
         column = {c.field: c.header for c in self.columns}
         outcomes, parsed_rows, first_row_of = [], [], {}
         for row in rows:
-            outcome = RowOutcome(row)
-            outcome.parsed_id = None
+            outcome, name = named_row(row, column)
             values = row.values
-            name = clean_text(values["name"])
-            outcome.label = name
-            if not name:
-                outcome.error(column["name"], values["name"], _("The name is empty."))
             number = self._number(outcome, values, column, today)
             try:
                 grade = parse_grade(values["grade"])
@@ -378,11 +382,19 @@ class SchoolRollImporter(Importer):
         if not differs:
             return
         already_here = child.status == S.IN_SCHOOL and child.current_school_id == school.pk
-        effective = today if already_here else data["entry_date"]
-        if child.status_since and effective < child.status_since:
-            effective = child.status_since
-        if effective < child.birth_date:
-            effective = child.birth_date
+        try:
+            # The entry date may be older than the registry's last change (the police extract
+            # registered the child since): the change is then dated from that change.
+            effective = status_change_date(
+                requested=today if already_here else data["entry_date"],
+                birth_date=child.birth_date,
+                last_change=child.status_since,
+                today=today,
+                move_early=True,
+            )
+        except DomainError as error:
+            outcome.error(self.column("entry_date").header, data["entry_date"], error.message)
+            return
         labels = dict(S.choices)
         grades = dict(Grade.choices)
         before_school = child.current_school.name if child.current_school else ""
@@ -449,8 +461,14 @@ class SchoolRollImporter(Importer):
                     )
                     % {"name": child.name}
                 )
-            if effective > today:
-                effective = today
+            # The same rule again at the commit, under the lock (the dry run may be days old).
+            effective = status_change_date(
+                requested=effective,
+                birth_date=child.birth_date,
+                last_change=since,
+                today=today,
+                move_early=True,
+            )
             changes.append(
                 EnrollmentStatusChange(
                     child=child,
@@ -474,17 +492,7 @@ class SchoolRollImporter(Importer):
         bulk_update_with_history(
             children,
             Child,
-            fields=[
-                "status",
-                "status_since",
-                "current_school",
-                "grade",
-                "class_name",
-                "is_inclusive",
-                "is_boarder",
-                "outside_school_name",
-                "outside_verified",
-            ],
+            fields=list(STATUS_FIELDS),
             batch_size=BATCH,
             default_user=user,
             default_change_reason=ROLL_REASON,

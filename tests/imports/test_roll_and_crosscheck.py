@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from core.models import ExportJob, ImportJob
 from enrollment.import_samples import police_row, roll_row
 from enrollment.models import EnrollmentStatus, RollEntry
-from enrollment.services import update_child
+from enrollment.services import change_status, update_child
 
 from ..conftest import client_for
 from .conftest import commit, new_id, police_bytes, roll_bytes, upload
@@ -119,6 +119,33 @@ def _same_roll(w):
             ["陌生", "", "G" + w.unknown_id, "三年级", "1班", "2023.9.1", "否", "否"],
         ]
     )
+
+
+def test_an_entry_date_older_than_the_last_recorded_change_is_dated_from_that_change(world):
+    """The roll's entry date is not wrong when the registry recorded a change since (a child
+    listed as dropped out last month, back on the roll since 2023): the change is recorded from
+    the last change, by the same rule as a procedure's, so the history stays in order."""
+    w = world
+    last = datetime.date.today() - datetime.timedelta(days=30)
+    change_status(
+        actor=w.admin,
+        child=w.child1b,
+        status=EnrollmentStatus.DROPPED_OUT,
+        effective_date=last,
+        reason="辍学",
+    )
+    roll = [roll_row(w.child1b, grade=3, class_name="1班", entry_date=ENTRY)]
+    _r, job = upload(w.school1_user, "school_roll", f"school:{w.school1.pk}", roll_bytes(roll))
+    assert (job.status, job.rows_error) == (ImportJob.Status.CHECKED, 0), job.report
+    _r, job = commit(w.school1_user, job)
+    assert job.status == ImportJob.Status.COMMITTED, job.error
+    change = w.child1b.status_changes.first()
+    assert (change.status, change.effective_date, change.previous_status) == (
+        EnrollmentStatus.IN_SCHOOL,
+        last,
+        EnrollmentStatus.DROPPED_OUT,
+    )
+    assert RollEntry.objects.get(child=w.child1b).entry_date == ENTRY
 
 
 def test_roll_errors_are_reported_and_nothing_written(world):
