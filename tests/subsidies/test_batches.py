@@ -2,11 +2,13 @@
 
 import datetime
 import threading
+import time
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import connection, connections
+from django.db import IntegrityError, connection, connections, transaction
+from django.utils.translation import gettext
 
 from core.errors import DomainError, TransitionRefused
 from subsidies.models import Batch, Payment
@@ -134,7 +136,7 @@ def test_lines_above_the_standard_or_for_ineligible_children_need_a_reason(scena
         rows=[
             {"child": w.child1.pk, "amount": "600", "row": 2},
             {"child": w.child1b.pk, "row": 3},
-            {"child": w.child2.pk, "row": 4},  # a pupil of another school
+            {"child": w.child2.pk, "row": 4},  # out of the school staff's scope
             {"child": 999999, "row": 5},
             {"child": w.child1.pk, "row": 6},
         ],
@@ -143,9 +145,22 @@ def test_lines_above_the_standard_or_for_ineligible_children_need_a_reason(scena
     by_row = {error["row"]: error for error in result.errors}
     assert by_row[2]["column"] == "reason" and "500.00" in by_row[2]["message"]
     assert by_row[3]["column"] == "reason"
-    assert by_row[4]["column"] == "child" and by_row[5]["column"] == "child"
-    assert by_row[6]["message"]  # listed twice
+    assert by_row[3]["message"] == gettext(
+        "The child is not eligible in this period; record the reason for paying."
+    )
+    # Another school's child is invisible to this school's staff: the same answer as no child.
+    assert (by_row[4]["column"], by_row[4]["message"]) == ("child", gettext("No such child."))
+    assert (by_row[5]["column"], by_row[5]["message"]) == ("child", gettext("No such child."))
+    assert by_row[6]["message"] == gettext("The child is listed twice.")
     assert not batch.payments.exists()  # all or nothing
+    # The bureau sees every child: on a school's list, another school's pupil is refused as such.
+    bureau_list = new_batch(w, actor=w.bureau)
+    result = batches.add_payments(
+        actor=w.bureau, batch=bureau_list, rows=[{"child": w.child2.pk, "row": 2}]
+    )
+    assert [(e["row"], e["column"], e["message"]) for e in result.errors] == [
+        (2, "child", gettext("The child was not a pupil of this school in the period."))
+    ]
     result = batches.add_payments(
         actor=w.school1_user,
         batch=batch,
@@ -212,33 +227,87 @@ def test_an_unpaid_line_cannot_be_reversed(scenario):
         batches.reverse_payment(actor=w.bureau, payment=batch.payments.get(), reason="x")
 
 
+def _wait_for_a_blocked_session(timeout=30.0):
+    """Until another session of this database waits on a lock (the second insert below)."""
+    deadline = time.monotonic() + timeout
+    with connections["default"].cursor() as cursor:
+        while time.monotonic() < deadline:
+            # Inside a transaction, pg_stat_activity keeps its first reading unless cleared.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.01)
+    raise AssertionError("the second list never waited for the first one's payment")
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_batches_prepared_at_once_cannot_both_pay_a_child(scenario):
+    """The second list, sent while the first list's payment is not yet committed, waits (the
+    batch row is locked with its programme's, FOR UPDATE over the join), then sees the first's
+    payment and refuses the row; the unique constraint below it is tested on its own."""
     if connection.vendor != "postgresql":
         pytest.fail("This test needs PostgreSQL; run it with DATABASE_URL set.")
     w = scenario
     first = new_batch(w, actor=w.bureau)
     second = new_batch(w, actor=w.bureau)
-    barrier = threading.Barrier(2)
-    outcomes = []
+    first_added = threading.Event()
+    outcomes, failures = {}, []
 
-    def add(batch):
+    def add_first():
         try:
-            barrier.wait()
-            result = batches.add_payments(
-                actor=w.bureau, batch=batch, rows=[{"child": w.child1.pk}]
-            )
-            outcomes.append("errors" if result.errors else "added")
-        except DomainError:
-            outcomes.append("refused")
+            with transaction.atomic():
+                result = batches.add_payments(
+                    actor=w.bureau, batch=first, rows=[{"child": w.child1.pk}]
+                )
+                outcomes["first"] = result.created
+                first_added.set()
+                _wait_for_a_blocked_session()  # the second list is inside its insert now
+        except Exception as error:  # reported by the main thread
+            failures.append(error)
+            first_added.set()
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=add, args=(batch,)) for batch in (first, second)]
+    def add_second():
+        try:
+            first_added.wait(timeout=30)
+            result = batches.add_payments(
+                actor=w.bureau, batch=second, rows=[{"child": w.child1.pk}]
+            )
+            outcomes["second"] = (result.created, [e["message"] for e in result.errors])
+        except Exception as error:
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=add_first), threading.Thread(target=add_second)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
-    assert sorted(outcomes) in (["added", "refused"], ["added", "errors"])
+        thread.join(timeout=60)
+    assert not failures, (failures, outcomes)
+    assert outcomes == {
+        "first": 1,
+        "second": (
+            0,
+            [gettext("The child already has a payment of this programme for this period.")],
+        ),
+    }
     assert Payment.objects.filter(child=w.child1).count() == 1
+
+
+@pytest.mark.postgres
+def test_the_database_refuses_a_second_payment_of_a_programme_and_period(scenario):
+    """The guard under the row check, for any writer that skips it."""
+    w = scenario
+    batch = paid_batch(w, "boarding-living-allowance", AUTUMN, w.school1, [{"child": w.child1.pk}])
+    line = batch.payments.get()
+    line.pk = None
+    line.batch = new_batch(w, actor=w.bureau)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        line.save()
