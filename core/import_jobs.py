@@ -274,6 +274,7 @@ def _run_commit(job_id: int) -> ImportJob:
                 detail={
                     "importer": job.importer,
                     "scope": job.scope_key,
+                    "step": "commit",  # after the upload's and the dry run's rows
                     "file": job.original_name,
                     "new": job.rows_new,
                     "changed": job.rows_changed,

@@ -264,7 +264,7 @@ def test_corrected_extract_imports_and_reimport_changes_nothing(world, extract):
 
     _response, job = commit(world.township1_user, job)
     assert job.status == ImportJob.Status.COMMITTED, job.error
-    audited = AuditEvent.objects.get(action=AuditEvent.Action.IMPORT)
+    audited = AuditEvent.objects.get(action=AuditEvent.Action.IMPORT, detail__step="commit")
     assert (audited.user, audited.detail["new"], audited.detail["changed"]) == (
         world.township1_user,
         11,
