@@ -2,6 +2,7 @@
 
 import json
 import resource
+import sys
 import time
 
 from django.db import connection
@@ -22,13 +23,25 @@ def test_harness_measures_pages_and_jobs_at_a_tiny_scale(
     crowd = [harness.Browser(live_server.url, "township1", PASSWORD) for _ in range(3)]
     timings, errors, rate = harness.measure_concurrent(crowd, path, requests_each=2)
     assert len(timings) == 6 and errors == 0 and rate > 0
-    # Users with think time: staggered starts and a pause between requests (short here).
-    started = time.perf_counter()
+    # Users with think time: staggered starts and a pause between requests (short here). The
+    # pauses the harness asks for are recorded (the clock would only bound their sum).
+    pauses, real_sleep = [], time.sleep
+
+    def recording_sleep(seconds):
+        if sys._getframe(1).f_globals.get("__name__") == harness.__name__:
+            pauses.append(seconds)
+        real_sleep(seconds)
+
+    monkeypatch.setattr(harness.time, "sleep", recording_sleep)
     timings, errors, rate = harness.measure_concurrent(
         crowd, path, requests_each=2, think=(0.05, 0.1), seed=1
     )
+    monkeypatch.setattr(harness.time, "sleep", real_sleep)
     assert len(timings) == 6 and errors == 0 and rate > 0
-    assert time.perf_counter() - started >= 0.05  # at least one pause between two requests
+    # Per user: a staggered start within [0, 0.1] s, then one pause in [0.05, 0.1] s between
+    # its two requests.
+    assert len(pauses) == 6 and all(0 <= pause <= 0.1 for pause in pauses)
+    assert sum(0.05 <= pause <= 0.1 for pause in pauses) >= 3
 
     settings_dict = connection.settings_dict
     monkeypatch.setenv(
