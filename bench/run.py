@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -144,6 +145,8 @@ def targets_of(context) -> dict:
         "child": child,
         "case": case,
         "children": children,
+        "child_id_tail": (child.resident_id or "")[-6:],
+        "child_surname": child.name[:1],
     }
 
 
@@ -176,6 +179,20 @@ def page_workloads(t) -> list[tuple[str, str, str, str]]:
         ("page.staffing", "bureau", "/teachers/staffing/", "every school of the county"),
         ("page.monthly_report", "bureau", "/dropout/reports/", "report list"),
         ("api.dropout_cases", "bureau", "/api/v1/dropout-cases/", "page of 50"),
+        # The header's search: the county's whole registry for the bureau, by surname (the
+        # broadest a person types) and by the last digits of an ID.
+        (
+            "page.search_surname",
+            "bureau",
+            f"/search/?q={quote(t['child_surname'])}",
+            f"{t['children']:,} children, surname",
+        ),
+        (
+            "page.search_id_tail",
+            "bureau",
+            f"/search/?q={t['child_id_tail']}",
+            "last 6 digits of an ID",
+        ),
     ]
 
 
