@@ -10,11 +10,18 @@ from django.utils import timezone
 from core.uploads import blank_pdf
 from enrollment.models import Child, EnrollmentStatus, School
 
-from .models import CountyLegalTexts, DropoutCase, ExemptionRequest, ExemptionStep
-from .services import absences, cases, documents, exemptions
+from .models import (
+    CountyLegalTexts,
+    DropoutCase,
+    EnforcementCredential,
+    ExemptionRequest,
+    ExemptionStep,
+)
+from .services import absences, cases, documents, exemptions, penalties
 
 DEMO_PDF = blank_pdf()  # a sound PDF: uploads are checked whole
 SERVICE = {"service_method": "in_person", "served_by": "乡镇干部 李明、村干部 王芳"}
+PRIOR_SERVICE = {"service_method": "in_person"}
 PERSUASION = {
     "visitors": "乡镇干部 李明、班主任 赵丽",
     "what_was_said": "宣讲《义务教育法》，说明完成义务教育的重要性和资助政策",
@@ -54,6 +61,8 @@ def load_dropout_demo(county, users, scale=None) -> str:
     )
     plan = [
         "penalty",
+        "replying",  # prior notice served, waiting for the reply window
+        "hearing",  # a hearing asked for, not yet held
         "overdue",
         "notice",
         "persuading",
@@ -70,6 +79,10 @@ def load_dropout_demo(county, users, scale=None) -> str:
         age_days = (today - child.status_since).days
         if age_days < 75 and state not in ("reported", "persuading"):
             state = "persuading"
+        if actor == users["admin"] and state in ("penalty", "replying", "hearing"):
+            # Two officers with the enforcement role (Art. 42): only townships with their own
+            # official (beside the county administrator) have them in the demo.
+            state = "overdue"
         opened = child.status_since
         case = cases.open_case(
             actor=actor,
@@ -101,7 +114,7 @@ def load_dropout_demo(county, users, scale=None) -> str:
                 service_place=child.household.address,
                 **SERVICE,
             )
-        elif state in ("overdue", "penalty"):
+        elif state in ("overdue", "penalty", "replying", "hearing"):
             documents.issue_resume_notice(
                 actor=actor,
                 case=case,
@@ -110,7 +123,21 @@ def load_dropout_demo(county, users, scale=None) -> str:
                 service_place=child.household.address,
                 **SERVICE,
             )
-            if state == "penalty":
+            officers = _officers(users, actor)
+            if state == "replying":
+                _prior_notice(actor, case, child, officers, today - datetime.timedelta(days=1))
+            elif state == "hearing":
+                _prior_notice(
+                    actor, case, child, officers, today - datetime.timedelta(days=2), fine=2000
+                )
+                penalties.request_hearing(
+                    actor=actor,
+                    case=case,
+                    received_on=today - datetime.timedelta(days=1),
+                    text="当事人书面申请听证",
+                )
+            elif state == "penalty":
+                _prior_notice(actor, case, child, officers, opened + datetime.timedelta(days=20))
                 documents.decide_penalty(
                     actor=actor,
                     case=case,
@@ -120,7 +147,8 @@ def load_dropout_demo(county, users, scale=None) -> str:
                     compliance="自收到本决定书之日起七日内送子女到校复学。",
                     served_to=child.guardian_name,
                     service_place=child.household.address,
-                    **SERVICE,
+                    officers=officers,
+                    service_method="in_person",
                 )
                 cases.add_measure(
                     actor=actor,
@@ -162,6 +190,32 @@ def load_dropout_demo(county, users, scale=None) -> str:
     return (
         f"{made} dropout cases ({struck} struck off), {requests} exemption requests, "
         f"{reported} absences ({moved['suspected']} now suspected)"
+    )
+
+
+def _officers(users, actor) -> list:
+    """行政处罚法 Art. 42: two officers — the township official and the county administrator,
+    each with an enforcement credential number."""
+    officers = list(dict.fromkeys([actor, users["admin"]]))
+    for officer in officers:
+        EnforcementCredential.objects.get_or_create(
+            user=officer, defaults={"number": f"5100{officer.pk:010d}"}
+        )
+    return officers
+
+
+def _prior_notice(actor, case, child, officers, served_on, fine=None):
+    return penalties.issue_prior_notice(
+        actor=actor,
+        case=case,
+        served_on=served_on,
+        penalty_kind="fine" if fine else "warning",
+        fine_amount=fine,
+        proposed_penalty=f"罚款{fine}元" if fine else "警告",
+        served_to=child.guardian_name,
+        service_place=child.household.address,
+        officers=officers,
+        **PRIOR_SERVICE,
     )
 
 

@@ -44,10 +44,24 @@ def test_a_case_walks_from_report_to_penalty_to_return(world, legal_texts):
         f"{base}/issue-notice/", {**SERVICE, "served_on": days_ago(20).isoformat()}, format="json"
     )
     assert notice.status_code == 201 and notice.json()["status"] == "notice_issued"
+    officers = [world.township1_user.pk, world.admin.pk]
+    prior = api.post(
+        f"{base}/prior-notice/",
+        {
+            **{k: v for k, v in SERVICE.items() if k != "served_by"},
+            "served_on": days_ago(10).isoformat(),
+            "penalty_kind": "warning",
+            "proposed_penalty": "警告",
+            "officers": officers,
+        },
+        format="json",
+    )
+    assert prior.status_code == 201, prior.json()
     penalty = api.post(
         f"{base}/decide-penalty/",
         {
             **SERVICE,
+            "officers": officers,
             "decided_on": days_ago(5).isoformat(),
             "facts_and_evidence": "记录",
             "penalty": "警告",
@@ -69,7 +83,7 @@ def test_a_case_walks_from_report_to_penalty_to_return(world, legal_texts):
     )
     assert back.status_code == 201 and back.json()["status"] == "returned"
     documents = back.json()["documents"]
-    assert [d["kind"] for d in documents] == ["resume_notice", "penalty_decision"]
+    assert [d["kind"] for d in documents] == ["resume_notice", "prior_notice", "penalty_decision"]
     pdf = api.get(documents[0]["pdf"])
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
 

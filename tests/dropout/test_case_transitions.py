@@ -30,10 +30,26 @@ def _notice(world, case, served_on=None):
 
 
 def _penalty(world, case, decided_on=None):
+    """The decision after the prior notice's window (行政处罚法 Art. 44-45): the prior notice
+    is served the day after the notice's deadline, the guardian stays silent."""
+    from dropout.services import penalties
+
+    decided_on = decided_on or days_ago(5)
+    penalties.issue_prior_notice(
+        actor=world.township1_user,
+        case=case,
+        served_on=decided_on - datetime.timedelta(days=4),
+        penalty_kind="warning",
+        proposed_penalty="警告",
+        served_to="张大山",
+        service_method="in_person",
+        service_place="一组1号",
+        officers=[world.township1_user, world.admin],
+    )
     return documents.decide_penalty(
         actor=world.township1_user,
         case=case,
-        decided_on=decided_on or days_ago(5),
+        decided_on=decided_on,
         facts_and_evidence="入户记录三份",
         penalty="警告",
         compliance="收到本决定书之日起七日内送子女复学",
@@ -41,6 +57,7 @@ def _penalty(world, case, decided_on=None):
         service_method="left",
         served_by="镇干部王五",
         service_place="一组1号",
+        officers=[world.township1_user, world.admin],
     )
 
 

@@ -131,7 +131,11 @@ def test_a_fine_from_the_threshold_gives_a_hearing_and_five_days(world, noticed,
 
 @pytest.mark.parametrize(
     "kind, fine, field",
-    [("fine", None, "fine_amount"), ("warning", Decimal("10"), "fine_amount"), ("x", None, "penalty_kind")],
+    [
+        ("fine", None, "fine_amount"),
+        ("warning", Decimal("10"), "fine_amount"),
+        ("x", None, "penalty_kind"),
+    ],
 )
 def test_prior_notice_refuses_an_inconsistent_penalty(world, noticed, kind, fine, field):
     with pytest.raises(DomainError) as error:
@@ -144,8 +148,13 @@ def test_prior_notice_refuses_an_inconsistent_penalty(world, noticed, kind, fine
 
 @pytest.mark.parametrize(
     "names",
-    [["township1_user"], ["township1_user", "township1_user"], ["township1_user", "bureau"],
-     ["township1_user", "township2_user"], ["township1_user", "auditor"]],
+    [
+        ["township1_user"],
+        ["township1_user", "township1_user"],
+        ["township1_user", "bureau"],
+        ["township1_user", "township2_user"],
+        ["township1_user", "auditor"],
+    ],
 )
 def test_two_distinct_officers_holding_the_enforcement_role(world, noticed, names):
     with pytest.raises(DomainError) as error:
@@ -190,9 +199,8 @@ def test_decision_without_a_prior_notice_is_refused(world, noticed):
 
 def test_decision_before_the_reply_window_ends_is_refused(world, noticed):
     prior = prior_notice(world, noticed, served_on=days_ago(2))
-    expected = (
-        f"事先告知书送达后3日陈述申辩期满前不得作出处罚决定（{prior.reply_until.isoformat()} 后可作出）"
-    )
+    until = prior.reply_until.isoformat()
+    expected = f"事先告知书送达后3日陈述申辩期满前不得作出处罚决定（{until} 后可作出）"
     answer = can(world, noticed, "decide_penalty")
     assert not answer and answer.explains and answer.reason == expected
     with pytest.raises(TransitionRefused, match=expected):
@@ -342,9 +350,7 @@ def test_hearing_request_after_the_window_is_refused(world, hearing_case):
 def test_no_hearing_for_a_warning(world, noticed):
     prior_notice(world, noticed, served_on=days_ago(1))
     with pytest.raises(TransitionRefused, match="不适用听证"):
-        penalties.request_hearing(
-            actor=world.township1_user, case=noticed, received_on=days_ago(0)
-        )
+        penalties.request_hearing(actor=world.township1_user, case=noticed, received_on=days_ago(0))
 
 
 def test_the_presiding_officer_did_not_investigate_and_a_transcript_is_kept(world, hearing_case):
@@ -367,11 +373,19 @@ def test_legal_review_required_for_the_marked_kind_and_must_approve(world, notic
     answer = can(world, noticed, "decide_penalty")
     assert not answer and answer.reason == "该处罚须先经法制审核"
     penalties.give_legal_review(
-        actor=world.bureau, case=noticed, reviewed_on=days_ago(8), opinion="证据不足", approved=False
+        actor=world.bureau,
+        case=noticed,
+        reviewed_on=days_ago(8),
+        opinion="证据不足",
+        approved=False,
     )
     assert can(world, noticed, "decide_penalty").reason == "法制审核意见为不同意，不得作出处罚决定"
     penalties.give_legal_review(
-        actor=world.admin, case=noticed, reviewed_on=days_ago(7), opinion="已补充证据", approved=True
+        actor=world.admin,
+        case=noticed,
+        reviewed_on=days_ago(7),
+        opinion="已补充证据",
+        approved=True,
     )
     decide(world, noticed)
 
@@ -395,7 +409,13 @@ def test_the_prior_notice_pdf_embeds_its_font_and_reads_back(world, noticed, tmp
     path.write_bytes(response.content)
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
     flat = "".join(text.split())
-    for expected in ("行政处罚事先告知书", prior.document.number, "陈述和申辩", "要求举行听证", "罚款2000"):
+    for expected in (
+        "行政处罚事先告知书",
+        prior.document.number,
+        "陈述和申辩",
+        "要求举行听证",
+        "罚款2000",
+    ):
         assert expected in flat, expected
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
     assert all(" yes " in line for line in fonts.splitlines()[2:])
@@ -469,10 +489,13 @@ def test_the_pages_walk_the_procedure(world, noticed):
 
 def test_hearing_and_review_pages(world, hearing_case, legal_texts):
     client = client_for(world.township1_user)
-    assert client.post(
-        f"/dropout/cases/{hearing_case.pk}/hearing-request/",
-        {"received_on": days_ago(4).isoformat(), "text": "申请听证"},
-    ).status_code == 302
+    assert (
+        client.post(
+            f"/dropout/cases/{hearing_case.pk}/hearing-request/",
+            {"received_on": days_ago(4).isoformat(), "text": "申请听证"},
+        ).status_code
+        == 302
+    )
     response = client.post(
         f"/dropout/cases/{hearing_case.pk}/hearing/",
         {
@@ -484,9 +507,12 @@ def test_hearing_and_review_pages(world, hearing_case, legal_texts):
         },
     )
     assert response.status_code == 302, response.context["form"].errors
-    assert client_for(world.township1_user).get(
-        f"/dropout/cases/{hearing_case.pk}/legal-review/"
-    ).status_code == 403
+    assert (
+        client_for(world.township1_user)
+        .get(f"/dropout/cases/{hearing_case.pk}/legal-review/")
+        .status_code
+        == 403
+    )
     reviewed = client_for(world.bureau).post(
         f"/dropout/cases/{hearing_case.pk}/legal-review/",
         {"reviewed_on": days_ago(0).isoformat(), "opinion": "同意", "approved": "on"},
@@ -530,7 +556,9 @@ def test_api_walks_the_procedure(world, noticed):
     )
     assert early.status_code == 409 and "陈述申辩期满前" in early.json()["detail"]
     waived = api.post(
-        f"{base}/replies/", {"kind": "waiver", "received_on": days_ago(1).isoformat()}, format="json"
+        f"{base}/replies/",
+        {"kind": "waiver", "received_on": days_ago(1).isoformat()},
+        format="json",
     )
     assert waived.status_code == 201
     decided = api.post(
@@ -550,7 +578,10 @@ def test_api_walks_the_procedure(world, noticed):
 
 def test_api_scope_404_auditor_403_state_409(world, noticed):
     url = f"/api/v1/dropout-cases/{noticed.pk}/prior-notice/"
-    assert api_for(world.township2_user).post(url, _prior_body(world), format="json").status_code == 404
+    assert (
+        api_for(world.township2_user).post(url, _prior_body(world), format="json").status_code
+        == 404
+    )
     assert api_for(world.auditor).post(url, _prior_body(world), format="json").status_code == 403
     DropoutCase.objects.filter(pk=noticed.pk).update(status=C.PERSUADING)
     refused = api_for(world.township1_user).post(url, _prior_body(world), format="json")

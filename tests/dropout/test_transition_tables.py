@@ -4,9 +4,10 @@ declares, through can() and through the service alike; the preconditions explain
 import datetime
 
 import pytest
+from django.contrib.auth import get_user_model
 
-from dropout.models import CaseMeasure, DropoutCase, ExemptionRequest
-from dropout.services import cases, documents, exemptions
+from dropout.models import CaseMeasure, DropoutCase, ExemptionRequest, GuardianReply
+from dropout.services import cases, documents, exemptions, penalties
 from dropout.transitions import CASE_TRANSITIONS, EXEMPTION_TRANSITIONS
 
 from ..transition_matrix import walk
@@ -18,6 +19,44 @@ SERVED = {
     "served_by": "镇干部",
     "service_place": "王大家",
 }
+
+PRIOR_SERVED = {k: v for k, v in SERVED.items() if k != "served_by"}
+
+
+def OFFICERS(case):  # noqa: N802 - the two officers of the shared world
+    return list(get_user_model().objects.filter(username__in=["township1", "admin"]))
+
+
+def _whole_procedure(world, case):
+    """Every step of the penalty procedure has run, so that every precondition of every
+    step holds at once: a prior notice with a hearing right and legal review, a reviewed
+    statement, a held hearing, an approving legal review."""
+    prior = penalties.issue_prior_notice(
+        actor=world.township1_user,
+        case=case,
+        served_on=days_ago(0),
+        penalty_kind="fine",
+        fine_amount=2000,
+        proposed_penalty="罚款2000元",
+        officers=OFFICERS(case),
+        **PRIOR_SERVED,
+    )
+    reply = penalties.record_reply(
+        actor=world.township1_user, case=case, kind="statement", received_on=days_ago(0), text="x"
+    )
+    penalties.review_reply(
+        actor=world.township1_user,
+        case=case,
+        reply=reply,
+        review="不成立",
+        outcome="rejected",
+        reviewed_on=days_ago(0),
+    )
+    CASE_CALLS["request_hearing"](world.township1_user, case)
+    CASE_CALLS["hold_hearing"](world.township1_user, case)
+    CASE_CALLS["legal_review"](world.bureau, case)
+    return prior
+
 
 CASE_CALLS = {
     "persuade": lambda user, case: cases.log_persuasion(
@@ -37,9 +76,45 @@ CASE_CALLS = {
         case=case,
         decided_on=days_ago(0),
         facts_and_evidence="劝返记录",
-        penalty="警告",
+        penalty="罚款2000元",
         compliance="七日内复学",
+        officers=OFFICERS(case),
         **SERVED,
+    ),
+    "issue_prior_notice": lambda user, case: penalties.issue_prior_notice(
+        actor=user,
+        case=case,
+        served_on=days_ago(0),
+        penalty_kind="warning",
+        proposed_penalty="警告",
+        officers=OFFICERS(case),
+        **PRIOR_SERVED,
+    ),
+    "record_reply": lambda user, case: penalties.record_reply(
+        actor=user, case=case, kind="waiver", received_on=days_ago(0)
+    ),
+    "review_reply": lambda user, case: penalties.review_reply(
+        actor=user,
+        case=case,
+        reply=GuardianReply.objects.filter(kind="statement").first(),
+        review="不成立",
+        outcome="rejected",
+        reviewed_on=days_ago(0),
+    ),
+    "request_hearing": lambda user, case: penalties.request_hearing(
+        actor=user, case=case, received_on=days_ago(0)
+    ),
+    "hold_hearing": lambda user, case: penalties.hold_hearing(
+        actor=user,
+        case=case,
+        held_on=days_ago(0),
+        place="镇政府",
+        presiding_officer=get_user_model().objects.get(username="bureau"),
+        participants="当事人",
+        transcript=pdf_upload("笔录.pdf"),
+    ),
+    "legal_review": lambda user, case: penalties.give_legal_review(
+        actor=user, case=case, reviewed_on=days_ago(0), opinion="同意", approved=True
     ),
     "add_measure": lambda user, case: cases.add_measure(
         actor=user, case=case, kind=CaseMeasure.Kind.DEMAND, date=days_ago(0), description="催告"
@@ -64,6 +139,7 @@ def test_every_case_step_for_every_role_answers_as_the_table_declares(world, cas
     documents.issue_resume_notice(
         actor=world.township1_user, case=case, served_on=days_ago(20), **SERVED
     )
+    _whole_procedure(world, case)
     if state == DropoutCase.Status.RETURNED:  # back in school in the ledger too
         cases.return_to_school(
             actor=world.township1_user,
@@ -100,9 +176,12 @@ def test_a_penalty_is_explained_until_the_notice_deadline_has_passed(world, case
     assert not answer and answer.explains and answer.reason == expected
     with pytest.raises(documents.TransitionRefused, match=expected):
         CASE_CALLS["decide_penalty"](world.township1_user, case)
-    # The day after the deadline it is possible.
+    # The day after the deadline the procedure may start (the prior notice, 行政处罚法 Art. 44);
+    # the decision then waits for it.
     later = notice.deadline + datetime.timedelta(days=1)
-    assert CASE_TRANSITIONS.can(case, "decide_penalty", world.township1_user, on=later)
+    assert CASE_TRANSITIONS.can(case, "issue_prior_notice", world.township1_user, on=later)
+    answer = CASE_TRANSITIONS.can(case, "decide_penalty", world.township1_user, on=later)
+    assert answer.reason == "还需送达事先告知书"
 
 
 def test_the_case_page_shows_why_the_notice_is_not_possible_yet(world, case):
