@@ -52,6 +52,7 @@ def test_the_daily_run_is_idempotent(world):
     assert second == {
         "suspected": 0,
         "dropped_out": 0,
+        "exemptions_started": 0,
         "struck_off": 0,
         "due_back": 0,
         "overdue_notices": 0,

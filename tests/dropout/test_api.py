@@ -143,7 +143,8 @@ def test_other_township_gets_404_and_auditor_403(world, case):
 def test_exemption_api_flow(world, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
     api = api_for(world.township1_user)
-    created = api.post(
+    # The school registers; another official (the township's) approves (four eyes).
+    created = api_for(world.school1_user).post(
         "/api/v1/exemptions/",
         {
             "child": world.child1.pk,

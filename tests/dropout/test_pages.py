@@ -139,7 +139,7 @@ def test_exemption_pages_scope_and_queue(world, tmp_path, settings):
 
     settings.MEDIA_ROOT = tmp_path
     request = exemptions.register_exemption(
-        actor=world.township1_user,
+        actor=world.school1_user,  # another official approves (four eyes)
         child=world.child1,
         kind="suspended",
         reason="other",
@@ -208,7 +208,7 @@ def test_exemption_steps_appear_dated_and_attributed_on_the_child_page(world, tm
 
     settings.MEDIA_ROOT = tmp_path
     request = exemptions.register_exemption(
-        actor=world.township1_user,
+        actor=world.school1_user,  # another official approves (four eyes)
         child=world.child1,
         kind="suspended",
         reason="other",
