@@ -142,10 +142,7 @@ def township_approve(*, actor, request, note: str = "") -> ExemptionRequest:
     if request.registered_by_id == actor.pk:
         if not settings.EXEMPTION_SELF_APPROVAL_ALLOWED:
             raise DomainError(
-                _(
-                    "You registered this request; another official of the township must "
-                    "approve it."
-                )
+                _("You registered this request; another official of the township must approve it.")
             )
         note = " ".join(
             part
