@@ -262,6 +262,7 @@ def _users():
     return get_user_model().objects.filter(is_active=True)
 
 
+@extend_schema_field({"type": "integer", "description": "a user id"})
 class OfficersField(serializers.PrimaryKeyRelatedField):
     """An enforcement officer by user id (行政处罚法 Art. 42: two per step; the service checks
     that each holds the enforcement role over the case)."""

@@ -617,7 +617,9 @@ class PriorNotice(models.Model):
     )
     proposed_penalty = LongTextField(_("proposed penalty (text)"))
     served_on = models.DateField(_("served on"), validators=[validate_record_date])
-    reply_until = models.DateField(_("statement and defence until"))
+    reply_until = models.DateField(
+        _("statement and defence until"), validators=[validate_record_date]
+    )
     hearing_right = models.BooleanField(_("right to a hearing"), default=False)
     legal_review_required = models.BooleanField(_("legal review required"), default=False)
 

@@ -260,6 +260,8 @@ SPECTACULAR_SETTINGS = {
         "ManualStatusEnum": "enrollment.forms.manual_status_choices",
         "SexEnum": "enrollment.models.Sex",
         "IssueStatusEnum": "inspections.models.Issue.Status",
+        "ReplyOutcomeEnum": "dropout.models.GuardianReply.Outcome",
+        "VisitOutcomeEnum": "enrollment.models.HouseholdVisit.Outcome",
     },
 }
 

@@ -105,6 +105,13 @@ def _looks_personal(token: str) -> bool:
 class Walk:
     def __init__(self, user, values):
         self.user, self.values, self.leaks, self.seen = user, values, [], 0
+        self._answers = {}  # the rule's answer per (owner, how shown, record): each asked once
+
+    def allows(self, owner: Owner, shown: Shown, record) -> bool:
+        key = (id(owner), shown, type(record), getattr(record, "pk", None))
+        if key not in self._answers:
+            self._answers[key] = owner.allows(self.user, shown, record)
+        return self._answers[key]
 
     def search(self, where: str, text: str, shown: Shown, record=None):
         self.seen += 1
@@ -116,7 +123,7 @@ class Walk:
                     if _looks_personal(token) and len(run) == len(token):
                         self.leaks.append(f"{where}: unknown personal number {token}")
                     continue
-                if not any(owner.allows(self.user, shown, record) for owner in owners):
+                if not any(self.allows(owner, shown, record) for owner in owners):
                     self.leaks.append(f"{where} ({shown.value}): {token} unmasked")
 
     def response(self, where, response, shown, record=None):
