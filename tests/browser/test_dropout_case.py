@@ -25,7 +25,8 @@ def _login(browser, live_server, username, viewport=None):
 
 
 def _submit(page):
-    page.click("form button[type=submit]")
+    # Scoped to the page's own form: the header also has a search form.
+    page.click("main form button[type=submit]")
     page.wait_for_load_state("networkidle")
 
 
@@ -58,13 +59,35 @@ def test_township_official_walks_a_case_from_report_to_penalty_to_return(
     _submit(page)
     case.refresh_from_db()
     assert case.status == DropoutCase.Status.NOTICE_ISSUED
-    notice = case.documents.get()
+    notice = case.documents.get(kind="resume_notice")
     assert notice.number in page.inner_text("#documents")
+
+    # Before the decision: the prior notice (事先告知书), served by two enforcement officers.
+    assert page.locator("#action-penalty").count() == 0  # no decision without a prior notice
+    page.click("#action-prior-notice")
+    page.fill("#id_served_on", days_ago(12).isoformat())
+    page.select_option("#id_penalty_kind", "warning")
+    page.fill("#id_proposed_penalty", "警告")
+    for officer in (world.township1_user, world.admin):
+        page.check(f"input[name=officers][value='{officer.pk}']")
+    _submit(page)
+    prior_notice = case.documents.get(kind="prior_notice")
+    assert prior_notice.number in page.inner_text("#penalty-procedure")
+
+    # The guardian waives the statement and defence in writing, so the decision may follow.
+    page.click("#action-reply")
+    page.select_option("#id_kind", "waiver")
+    page.fill("#id_received_on", days_ago(11).isoformat())
+    _submit(page)
+    assert page.locator("#penalty-records li").count() == 1
 
     page.click("#action-penalty")
     page.fill("#id_decided_on", days_ago(5).isoformat())
     page.fill("#id_facts_and_evidence", "劝返记录两份、通知书送达回证一份")
     page.fill("#id_served_by", "镇干部王五")
+    # The two officers come from the prior notice.
+    for officer in (world.township1_user, world.admin):
+        assert page.is_checked(f"input[name=officers][value='{officer.pk}']")
     _submit(page)
     case.refresh_from_db()
     assert case.status == DropoutCase.Status.PENALTY_DECIDED
@@ -96,7 +119,7 @@ def test_bureau_files_an_exemption_request(
 ):
     settings.MEDIA_ROOT = tmp_path
     request = exemptions.register_exemption(
-        actor=world.township1_user,
+        actor=world.school1_user,  # four eyes: township1 approves what it did not register
         child=world.child1,
         kind="suspended",
         reason="illness",

@@ -42,7 +42,7 @@ def test_township_official_records_a_visit_and_sees_it_on_the_child_page(
     page.select_option("#id_new_status", "never_enrolled")
     page.fill("#id_follow_up", "联系学校安排入学")
     screenshot(page, f"visit-form-{viewport_name}")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")  # the header has a search form too
 
     page.wait_for_selector("#visits .visit")
     visits_text = page.inner_text("#visits")

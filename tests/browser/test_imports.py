@@ -37,7 +37,7 @@ def test_township_official_imports_a_police_extract_and_opens_the_cross_check(
     screenshot(page, f"imports-{viewport_name}")
     page.click("[data-importer=police_extract] >> text=上传")
     page.set_input_files("#id_file", str(messy))
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")  # the header has a search form too
     page.wait_for_selector("#import-errors")
     assert page.get_attribute("#import-status", "data-status") == "rejected"
     assert "同一儿童已在本文件第 4 行" in page.inner_text("#import-errors")
@@ -46,7 +46,7 @@ def test_township_official_imports_a_police_extract_and_opens_the_cross_check(
 
     page.click("text=上传改正后的文件")
     page.set_input_files("#id_file", str(corrected))
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_selector("#commit-import")
     assert page.inner_text("[data-count=new]") == "11"
     assert "13911112222" in page.inner_text("#import-rows")

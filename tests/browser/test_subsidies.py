@@ -69,7 +69,7 @@ def test_a_batch_from_eligibility_to_payment_and_the_entitlement_check(
     page.select_option("#id_programme", str(programme("boarding-living-allowance").pk))
     page.fill("#id_period", AUTUMN)
     page.select_option("#id_school", str(w.school1.pk))
-    _click(page, "form button[type=submit]")
+    _click(page, "main form button[type=submit]")  # not the header search
     batch = Batch.objects.get()
     _click(page, "#build-button")
     assert "王小一" in page.inner_text("#line-table")

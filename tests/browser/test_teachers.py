@@ -45,11 +45,11 @@ def test_bureau_registers_a_teacher_records_an_exchange_and_reads_staffing(
     page.select_option("#id_recruitment", "free_normal")
     page.fill("#id_recruitment_year", "2016")
     page.fill("#id_hire_date", "2016-08-25")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")  # the header has a search form too
     assert "校验码" in page.inner_text("form[novalidate]")  # the check digit is wrong
     page.fill("#id_resident_id", number)
     screenshot(page, f"teacher-form-{viewport_name}")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_selector("#employment-table")
     teacher = Teacher.objects.get(name="赵老师")
     assert teacher.school == world.school1 and teacher.resident_id == number
@@ -60,7 +60,7 @@ def test_bureau_registers_a_teacher_records_an_exchange_and_reads_staffing(
     page.select_option("#id_kind", "urban_rural")
     page.fill("#id_start_date", (today - datetime.timedelta(days=1)).isoformat())
     page.fill("#id_end_date", (today + datetime.timedelta(days=300)).isoformat())
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_selector("#exchange-table")
     assert Exchange.objects.get().to_school == world.school2
 
