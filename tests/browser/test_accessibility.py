@@ -1,9 +1,11 @@
 """WCAG 2.1 AA (GB/T 37668-2019 follows WCAG 2.0 AA) on every page, checked in chromium.
 
 axe-core (vendored under vendor/axe-core, a test asset: never a CDN) runs on every page the route
-walk (tests/test_route_walk.py) can open for each demo role, at desktop (1366x900) and phone
-(390x844) widths, in the opened states too (the navbar's menus, the phone menu, each form after a
-refused submit, the login page after a wrong password). Any violation tagged wcag2a, wcag2aa,
+walk (tests/test_route_walk.py) can open for each demo role at desktop (1366x900) width, and at
+phone (390x844) width for the first role that opens it (the breakpoints are the same for every
+role; what differs between roles is content, which desktop covers), in the opened states too
+(the navbar's menus, the phone menu, each form after a refused submit, the login page after a
+wrong password). Any violation tagged wcag2a, wcag2aa,
 wcag21a or wcag21aa fails the test, with every page, rule and element listed.
 
 The keyboard is walked by hand where axe cannot judge: the skip link is the first Tab stop, every
@@ -44,11 +46,6 @@ DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 # One account per role (township2 is a second township official: the same pages as township1).
 ROLES = ["admin", "bureau", "township1", "village1", "school1", "inspector", "auditor"]
-OWNER_FIELD = {
-    "core.ExportJob": "requested_by",
-    "core.ImportJob": "uploaded_by",
-    "core.Notification": "recipient",
-}
 MIN_FOCUS_CONTRAST = 3.0
 
 
@@ -59,6 +56,9 @@ class Site:
     def __init__(self, url, pages):
         self.url = url
         self.pages = pages  # role -> [(route name, path)]
+        # Pages already audited at the phone width (by route name or refusal status): the
+        # layout's breakpoints are the same for every role, so the next roles check desktop only.
+        self.phone_audited = set()
 
     def path(self, role, name):
         return next(path for route, path in self.pages[role] if route == name)
@@ -96,10 +96,23 @@ def site(django_db_setup, django_db_blocker):
             restore_catalogues()
 
 
+def owner_field(model):
+    """The field naming an owned record's owner: its one required foreign key to the user model
+    (derived, not listed, so a new owned route in the route walk's rules needs no entry here)."""
+    user_model = get_user_model()
+    fields = [
+        field.name
+        for field in model._meta.concrete_fields
+        if field.many_to_one and field.related_model is user_model and not field.null
+    ]
+    assert len(fields) == 1, f"{model._meta.label}: no single owner among {fields}"
+    return fields[0]
+
+
 def _inside(model_label, user, *, owned):
     model = apps.get_model(model_label)
     if owned:
-        return model.objects.filter(**{OWNER_FIELD[model_label]: user}).order_by("pk").first()
+        return model.objects.filter(**{owner_field(model): user}).order_by("pk").first()
     if hasattr(model.objects, "for_user"):
         return model.objects.for_user(user).order_by("pk").first()
     return model.objects.order_by("pk").first()  # a county catalogue
@@ -232,7 +245,14 @@ def test_every_page_a_role_can_open_passes_axe_at_desktop_and_phone_widths(
         elif landed in audited:
             continue  # a redirect to a page already audited
         audited.add(landed)
-        axe_both_widths(page, f"{role} {name} {landed}", found)
+        # Both widths the first time a route (or a refusal) is seen in the module, desktop only
+        # for the next roles: what differs between roles is content, not the breakpoints.
+        key = name if response.status == 200 else response.status
+        if key in site.phone_audited:
+            axe(page, f"{role} {name} {landed} [desktop]", found)
+        else:
+            site.phone_audited.add(key)
+            axe_both_widths(page, f"{role} {name} {landed}", found)
     assert len(audited) > 20, f"{role} opened only {sorted(audited)}"
     context.close()
     assert_no_violations(found)
