@@ -81,8 +81,12 @@ def site(django_db_setup, django_db_blocker):
             for loader in DEMO_LOADERS:
                 loader(place, accounts, small)
             _own_records(place, accounts)
-            for role in ROLES:  # every role's bell shows a count
-                Notification.objects.create(recipient=accounts[role], message="待办提醒", link="/")
+            # Every role's bell shows a count: two each, as the page walk opens (reads) one.
+            for role in ROLES:
+                for _ in range(2):
+                    Notification.objects.create(
+                        recipient=accounts[role], message="待办提醒", link="/"
+                    )
             pages = {role: list(_page_paths(accounts[role])) for role in ROLES}
         server = LiveServer("localhost")
         server._live_server_modified_settings.enable()
