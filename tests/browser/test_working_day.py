@@ -119,4 +119,14 @@ def test_rate_charts_use_an_honest_axis_and_the_menu_fits_one_line_at_1366(
     height = page.evaluate("document.querySelector('nav.navbar').getBoundingClientRect().height")
     screenshot(page, "ledger-desktop-1366")
     assert height < 70, height
+    # ...and every control of the bar, the logout button last, is inside the window.
+    overflow = page.evaluate(
+        """() => [...document.querySelectorAll(
+                'nav.navbar a, nav.navbar button, nav.navbar input, nav.navbar select')]
+            .filter(e => e.offsetParent !== null)
+            .map(e => e.getBoundingClientRect())
+            .filter(r => r.width > 0 && r.right > window.innerWidth)
+            .length"""
+    )
+    assert overflow == 0
     context.close()
