@@ -5,8 +5,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .assignment_forms import CaseAssignmentForm
+from .case_actions import case_action as _case_action
 from .services.assignment import reassign_case
-from .views import _case_action
 
 
 @login_required
@@ -16,7 +16,7 @@ def case_assign(request, pk: int):
         request,
         pk,
         step="reassign",
-        form_factory=lambda case, data, initial=None: CaseAssignmentForm(
+        form_factory=lambda case, data, files, initial=None: CaseAssignmentForm(
             case, data, initial=initial
         ),
         action=lambda case, d: reassign_case(actor=request.user, case=case, **d),

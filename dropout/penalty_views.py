@@ -2,16 +2,18 @@
 state and the preconditions are the service's answer on the form, checked on the locked row."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from . import penalty_forms
+from .case_actions import case_action as _step
+from .case_actions import plain as _plain
+from .case_actions import service_initial as _service_initial
+from .case_actions import with_case as _with_case
 from .models import CountyLegalTexts
 from .services import documents, penalties
-from .transitions import CASE_TRANSITIONS, current_prior_notice
+from .transitions import current_prior_notice
 
 # The procedure's steps on the case page: (action, url name, element id, label).
 PENALTY_STEPS = [
@@ -43,49 +45,6 @@ def penalty_steps(case, steps) -> list:
         if steps[action] or steps[action].explains
     ]
     return shown
-
-
-def _step(request, pk, *, step, form_factory, action, title, success, initial=None):
-    from .views import _case, _run  # the case pages' shared lookup and form runner
-
-    case = _case(request, pk)
-    if CASE_TRANSITIONS.can(case, step, request.user).refused_for_role:
-        raise PermissionDenied
-    form = form_factory(
-        case,
-        request.POST or None,
-        request.FILES or None,
-        initial=initial(case) if initial else None,
-    )
-    if request.method == "POST" and form.is_valid():
-        if _run(request, form, lambda data: action(case, data), success):
-            return redirect("dropout:case_detail", pk=case.pk)
-    return render(
-        request,
-        "dropout/action_form.html",
-        {
-            "form": form,
-            "case": case,
-            "child": case.child,
-            "title": title,
-            "multipart": form.is_multipart(),
-        },
-    )
-
-
-def _service_initial(case):
-    child = case.child
-    return {"served_to": child.guardian_name, "service_place": child.household.address}
-
-
-def _with_case(form_class):
-    return lambda case, data, files, initial=None: form_class(
-        data, files, initial=initial, case=case
-    )
-
-
-def _plain(form_class):
-    return lambda case, data, files, initial=None: form_class(data, files, initial=initial)
 
 
 def _prior_initial(case):

@@ -18,6 +18,9 @@ from enrollment.models import Child
 from enrollment.permissions import get_scoped_or_404, user_may
 
 from . import forms, selectors
+from .case_actions import case_action as _case_action
+from .case_actions import plain as _plain
+from .case_actions import service_initial as _service_initial
 from .documents_render import document_from_content
 from .models import AbsenceReport, DropoutCase, ExemptionRequest, OfficialDocument
 from .penalty_views import penalty_steps
@@ -131,32 +134,6 @@ def open_case(request):
 _int = int_or_404
 
 
-def _case_action(request, pk, *, step, form_factory, action, title, success, initial=None):
-    """Scope (404), then the step's role (403); the state and the preconditions are the
-    service's answer on the form (409), checked again on the locked row."""
-    case = _case(request, pk)
-    if CASE_TRANSITIONS.can(case, step, request.user).refused_for_role:
-        raise PermissionDenied
-    form = form_factory(case, request.POST or None, initial=initial(case) if initial else None)
-    if request.method == "POST" and form.is_valid():
-        if _run(request, form, lambda data: action(case, data), success):
-            return redirect("dropout:case_detail", pk=case.pk)
-    return render(
-        request,
-        "dropout/action_form.html",
-        {"form": form, "case": case, "child": case.child, "title": title},
-    )
-
-
-def _plain(form_class):
-    return lambda case, data, initial=None: form_class(data, initial=initial)
-
-
-def _service_initial(case):
-    child = case.child
-    return {"served_to": child.guardian_name, "service_place": child.household.address}
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_persuasion(request, pk: int):
@@ -207,7 +184,7 @@ def case_return(request, pk: int):
         request,
         pk,
         step="return",
-        form_factory=lambda case, data, initial=None: forms.ReturnForm(data, case=case),
+        form_factory=lambda case, data, files, initial=None: forms.ReturnForm(data, case=case),
         action=lambda case, d: cases.return_to_school(actor=request.user, case=case, **d),
         title=_("Record the return to school"),
         success=_("Return recorded."),
