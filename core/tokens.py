@@ -13,6 +13,7 @@ number, never any part of the token.
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .audit import record
@@ -33,9 +34,15 @@ def issue_token(*, user, request=None, via: str = "api") -> tuple[ApiToken, str]
     return instance, token
 
 
+def live(prefix: str = "") -> Q:
+    """The one rule of a token that still works: its expiry (idle, capped by the absolute
+    lifetime) is ahead. ``prefix`` reaches the tokens from another model ("auth_token_set__")."""
+    return Q(**{f"{prefix}expiry__gt": timezone.now()})
+
+
 def live_tokens(user):
-    """The user's tokens that still work (expired ones are deleted as they are met)."""
-    return ApiToken.objects.filter(user=user, expiry__gt=timezone.now()).order_by("-created")
+    """The user's tokens that still work (knox deletes an expired one when it is presented)."""
+    return ApiToken.objects.filter(live(), user=user).order_by("-created")
 
 
 def revoke_token(*, token: ApiToken, actor, reason: str, request=None) -> None:

@@ -6,13 +6,13 @@ county's user is not found (404); other roles are refused (403)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.security import failed_logins, unlock_login
+from core.tokens import live as token_is_live
 from core.tokens import live_tokens, revoke_all_tokens, revoke_token
 
 from .models import RoleAssignment
@@ -36,9 +36,7 @@ def account_list(request):
     _require_admin(request.user)
     users = (
         managed_users(request.user)
-        .annotate(
-            live_tokens=Count("auth_token_set", filter=Q(auth_token_set__expiry__gt=timezone.now()))
-        )
+        .annotate(live_tokens=Count("auth_token_set", filter=token_is_live("auth_token_set__")))
         .prefetch_related(
             Prefetch(
                 "role_assignments",
