@@ -242,6 +242,10 @@ FOCUS_FLAG_FIELDS = (
     "is_in_difficulty",
     "is_migrant",
 )
+# 涉案未成年人 (教基厅函〔2024〕15号): a focus group only the roles that handle the child's case
+# may see or set (CASE_FLAG_ROLES); kept out of FOCUS_FLAG_FIELDS so that no list, export or
+# API answer that shows the other flags shows this one without asking that rule.
+CASE_FLAG_FIELD = "is_involved_in_case"
 # Where a child is placed, on the child and on each status change alike.
 PLACEMENT_FIELDS = (
     "grade",
@@ -338,6 +342,7 @@ class Child(models.Model):
     is_orphan = models.BooleanField(_("orphan or de-facto unsupported"), default=False)
     is_in_difficulty = models.BooleanField(_("child in difficulty"), default=False)
     is_migrant = models.BooleanField(_("migrant child"), default=False)
+    is_involved_in_case = models.BooleanField(_("minor involved in a legal case"), default=False)
 
     # Current enrollment status: a copy of the latest EnrollmentStatusChange, kept by services.
     status = models.CharField(

@@ -40,3 +40,7 @@ ASSIGN_PAIRING_ROLES = frozenset(
 FULL_IDENTITY_ROLES = frozenset(
     {Role.COUNTY_ADMIN, Role.BUREAU_STAFF, Role.TOWNSHIP_OFFICIAL, Role.SCHOOL_STAFF}
 )
+# 涉案未成年人 (a minor involved in a legal case): seen and set only by those who handle the case —
+# the bureau (its dropout and case staff) and the child's township; never the village, the
+# school or an inspector; the auditor reads the ledgers with the flag masked.
+CASE_FLAG_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF, Role.TOWNSHIP_OFFICIAL})
