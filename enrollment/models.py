@@ -646,6 +646,9 @@ class RoleAssignment(models.Model):
         related_name="+",
         verbose_name=_("school"),
     )
+    # 职务: the post the user holds in this unit (副镇长, 教导主任, 督学…), printed beside their
+    # name where people are introduced (the header, the users page, the people pickers).
+    post = models.CharField(_("post"), max_length=40, blank=True)
     history = HistoricalRecords()
 
     class Meta:
