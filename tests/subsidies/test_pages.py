@@ -282,7 +282,7 @@ def test_the_payment_list_counts_up_to_a_cap_and_filtered_lists_exactly(
 ):
     w = three_payments
     monkeypatch.setattr("core.pagination.COUNT_CAP", 2)
-    monkeypatch.setattr("subsidies.views.PER_PAGE", 1)
+    monkeypatch.setattr("subsidies.views.payments.PER_PAGE", 1)
     whole = get(w.bureau, "payment_list")
     paginator = whole.context["page"].paginator
     assert paginator.is_capped and paginator.count == 2 and paginator.num_pages == 2

@@ -1,0 +1,66 @@
+"""The payment ledger and the totals page."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.pagination import CappedPaginator
+from core.params import query_year
+
+from .. import selectors
+from ..filters import PaymentFilter
+from .common import PER_PAGE, _query_string
+
+
+@login_required
+def payment_list(request):
+    payments = PaymentFilter(
+        request.GET, queryset=selectors.payment_list(request.user), request=request
+    )
+    return render(
+        request,
+        "subsidies/payment_list.html",
+        {
+            "filter": payments,
+            "page": CappedPaginator(payments.qs, PER_PAGE).get_page(request.GET.get("page")),
+            "summary": selectors.cached_paid_summary(payments, request.user),
+            "query": _query_string(request),
+        },
+    )
+
+
+@login_required
+def totals(request):
+    group_by = request.GET.get("by", "programme")
+    if group_by not in selectors.TOTAL_DIMENSIONS:
+        raise Http404
+    payments = PaymentFilter(
+        request.GET, queryset=selectors.payments_for(request.user), request=request
+    )
+    year = query_year(request.GET, default=timezone.localdate().year - 1)
+    # Every figure of the page (the sentence, the table, the total) from the same payments:
+    # the filters' and the report year's (by payment date).
+    rows = selectors.totals(payments.qs.filter(paid_on__year=year), group_by)
+    return render(
+        request,
+        "subsidies/totals.html",
+        {
+            "filter": payments,
+            "rows": rows,
+            "group_by": group_by,
+            "dimensions": [
+                ("programme", _("Programme")),
+                ("stage", _("Stage")),
+                ("school", _("School")),
+                ("township", _("Township")),
+                ("period", _("School year or term")),
+            ],
+            "grand_total": sum(row["amount"] for row in rows),
+            "report": selectors.report_line(payments.qs, year),
+            "filters_query": _query_string(request, drop=("by", "year")),
+            "year": year,
+            "query": _query_string(request),
+        },
+    )
