@@ -1,0 +1,71 @@
+"""The rectification ledger (整改台账) and its export."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from core.export_jobs import request_export
+
+from .. import selectors
+from ..exports import LEDGER_QUERY_KEYS
+from ..models import Issue
+from .common import _without_page, may_manage
+
+
+@login_required
+def ledger(request):
+    filtered = selectors.ledger_filter(request.user, request.GET)
+    if filtered.is_bound and not filtered.is_valid():
+        rows = Issue.objects.none()
+    else:
+        rows = selectors.ledger_rows(filtered)
+    figures = selectors.ledger_figures(rows)
+    selectors.styled(filtered.form)
+    paginator = Paginator(rows, 50)
+    paginator.count = figures.total["found"]  # the same rows, already counted
+    page = paginator.get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    return render(
+        request,
+        "inspections/ledger.html",
+        {
+            "filter": filtered,
+            "page": page,
+            "figures": figures,
+            "today": today,
+            "may_manage": may_manage(request.user),
+            "chart": {
+                "labels": [row["area__name"] for row in figures.by_area],
+                "found": [row["found"] for row in figures.by_area],
+                "rectified": [row["rectified"] for row in figures.by_area],
+                "verified": [row["verified"] for row in figures.by_area],
+            },
+            "export_query": [
+                (key, value)
+                for key, values in request.GET.lists()
+                if key in LEDGER_QUERY_KEYS
+                for value in values
+                if value
+            ],
+            "query_string": _without_page(request),
+        },
+    )
+
+
+@login_required
+@require_POST
+def ledger_export(request):
+    query = {
+        key: [value for value in values if value]
+        for key, values in request.POST.lists()
+        if key in LEDGER_QUERY_KEYS and any(values)
+    }
+    job = request_export(
+        user=request.user,
+        exporter="rectification_ledger",
+        title=f"整改台账{timezone.localdate().isoformat()}",
+        params={"query": query},
+    )
+    return redirect("core:export_detail", pk=job.pk)
