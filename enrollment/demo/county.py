@@ -1,26 +1,16 @@
-"""A fictional county (云溪县) for the demo and the tests: places, schools, households, children
-with valid resident IDs, a realistic status mix with dated history, visits and help pairings.
-
-Deterministic (seeded random) and idempotent: a county already present is left alone (and the
-missing ones of a larger scale added). Rows are written in bulk (COPY on PostgreSQL, with their
-"created" history), so loading does not pass through the services one by one.
-"""
+"""One fictional county, built in bulk: places, schools, households, children with valid resident
+IDs, a realistic status mix with dated history, visits and help pairings."""
 
 import datetime
 import random
-import time
-from dataclasses import dataclass
 
 from django.apps import apps
-from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
-from django.db import transaction
 from django.utils import timezone
 
 from core.bulk_copy import copy_insert
 from core.resident_id import make_resident_id
 
-from .models import (
+from ..models import (
     Child,
     County,
     EnrollmentStatus,
@@ -33,110 +23,23 @@ from .models import (
     Township,
     Village,
 )
-from .roles import Role
-from .selectors import age_on_reference, school_year_of
-from .services import grant_role
+from ..selectors import age_on_reference, school_year_of
+from .data import (
+    COUNTY_NAMES,
+    DEMO_COUNTY_CODE,
+    DEMO_PROVINCE,
+    DEMO_REASON,
+    GIVEN,
+    RELATIONS,
+    SURNAMES,
+    TOWNSHIP_NAMES,
+    VILLAGE_STEMS,
+    VILLAGE_SUFFIXES,
+    VISITORS,
+    Scale,
+)
 
 S = EnrollmentStatus
-DEMO_COUNTY_CODE = "519901"
-DEMO_PROVINCE = "51"
-DEMO_PASSWORD = "Demo-County-2026"
-DEMO_REASON = "演示数据"  # the change reason of the loaded rows' history
-
-TOWNSHIP_NAMES = [
-    "城关镇",
-    "清溪镇",
-    "石桥乡",
-    "白云乡",
-    "河口镇",
-    "青龙乡",
-    "双河镇",
-    "马鞍乡",
-    "桃园乡",
-    "龙泉镇",
-    "新华乡",
-    "金沙镇",
-]
-VILLAGE_SUFFIXES = ["村", "村", "村", "社区"]
-VILLAGE_STEMS = [
-    "红星",
-    "柏林",
-    "花园",
-    "石板",
-    "大坪",
-    "高峰",
-    "新民",
-    "和平",
-    "团结",
-    "光明",
-    "长滩",
-    "竹林",
-    "杨柳",
-    "黄桷",
-    "凉水",
-    "白果",
-    "双龙",
-    "永安",
-    "复兴",
-    "民主",
-]
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
-GIVEN = "子一欣雨梓浩宇轩涵晨思佳俊杰明阳琳瑶博文嘉诗怡睿泽航婷馨悦然锦程昊天雅静"
-RELATIONS = ["父亲", "母亲", "祖父", "祖母", "外祖父", "外祖母"]
-VISITORS = ["乡镇干部 李明、村干部 王芳", "乡镇干部 陈刚、教师 赵丽", "村干部 刘强、教师 周敏"]
-
-
-@dataclass
-class Scale:
-    townships: int
-    villages_per_township: int
-    children_per_village: int
-    village_primaries_per_township: int = 0  # besides the township's central primary school
-    townships_per_junior: int = 2
-    counties: int = 1
-    name: str = ""  # the key in SCALES, set below; demo loaders size their data by it
-
-
-SCALES = {
-    "demo": Scale(townships=6, villages_per_township=7, children_per_village=90),
-    # A tenth of the county (same places and schools, 50 children a village): for profiling the
-    # loaders in minutes.
-    "small": Scale(
-        townships=25,
-        villages_per_township=12,
-        children_per_village=50,
-        village_primaries_per_township=6,
-    ),
-    # DESIGN.md's large county: 25 townships, 300 villages, ~200 schools, ~150,000 children.
-    "county": Scale(
-        townships=25,
-        villages_per_township=12,
-        children_per_village=500,
-        village_primaries_per_township=6,
-    ),
-    "city": Scale(
-        townships=25,
-        villages_per_township=12,
-        children_per_village=500,
-        village_primaries_per_township=6,
-        counties=10,
-    ),
-}
-for _name, _scale in SCALES.items():
-    _scale.name = _name
-
-COUNTY_NAMES = [
-    "云溪县",
-    "青石县",
-    "白河县",
-    "红岩县",
-    "金川县",
-    "龙溪县",
-    "桃源县",
-    "松林县",
-    "平安县",
-    "长乐县",
-]
 
 
 def _name(rng: random.Random) -> str:
@@ -605,108 +508,3 @@ def _add_visit_children(pairs: list[tuple[int, int]]) -> None:
         ],
         return_ids=False,
     )
-
-
-DEMO_USERS = [
-    ("admin", Role.COUNTY_ADMIN, "county"),
-    ("bureau", Role.BUREAU_STAFF, "county"),
-    ("township1", Role.TOWNSHIP_OFFICIAL, "township1"),
-    ("township2", Role.TOWNSHIP_OFFICIAL, "township2"),
-    ("village1", Role.VILLAGE_CADRE, "village1"),
-    ("school1", Role.SCHOOL_STAFF, "school1"),
-    ("inspector", Role.INSPECTOR, "county"),
-    ("auditor", Role.AUDITOR, "county"),
-]
-
-
-# Family name, given name (core.people.person_name writes them family name first).
-DEMO_NAMES = {
-    "admin": ("赵", "志强"),
-    "bureau": ("钱", "丽华"),
-    "township1": ("孙", "建国"),
-    "township2": ("李", "秀英"),
-    "village1": ("周", "德明"),
-    "school1": ("吴", "晓燕"),
-    "inspector": ("郑", "国栋"),
-    "auditor": ("王", "静"),
-}
-
-
-def ensure_demo_users(county: County) -> list[tuple[str, str, str]]:
-    """One user per role; passwords reset to the demo password on every run."""
-    township1, township2 = county.townships.order_by("code")[:2]
-    places = {
-        "county": county,
-        "township1": township1,
-        "township2": township2,
-        "village1": township1.villages.order_by("code").first(),
-        "school1": township1.schools.filter(stage=School.Stage.PRIMARY).order_by("code").first(),
-    }
-    user_model = get_user_model()
-    # One hash for all (each costs the hasher's full work factor, about half a second).
-    password = make_password(DEMO_PASSWORD)
-    created = []
-    for username, role, place_key in DEMO_USERS:
-        user, _ = user_model.objects.get_or_create(username=username)
-        user.password = password
-        # Pages, history lines, notices and exports name people, not logins.
-        user.last_name, user.first_name = DEMO_NAMES[username]
-        user.save()
-        grant_role(user=user, role=role, place=places[place_key])
-        created.append((username, Role(role).label, places[place_key].name))
-    return created
-
-
-def load_demo(
-    scale_name: str = "demo", *, counties: int | None = None, progress=None
-) -> tuple[County, bool]:
-    """Build the demo county (and, at city scale, nine more); the first county is returned with
-    whether anything was loaded. `counties` overrides the scale's number of counties. Counties
-    already present are left alone and the missing ones added, so a database can be grown one
-    step at a time (1, then 3, then 10 counties). Each county is loaded in its own transaction,
-    from its own seed (the first county is the same at every scale's size of it)."""
-    scale = SCALES[scale_name]
-    wanted = scale.counties if counties is None else counties
-    present = set(
-        County.objects.filter(
-            code__in=[f"{int(DEMO_COUNTY_CODE) + index}" for index in range(wanted)]
-        ).values_list("code", flat=True)
-    )
-    loader = None
-    for county_index in range(wanted):
-        if f"{int(DEMO_COUNTY_CODE) + county_index}" in present:
-            continue
-        if loader is None:
-            loader, _ = get_user_model().objects.get_or_create(
-                username="data-loader", defaults={"is_active": False}
-            )
-        started = time.monotonic()
-        with transaction.atomic():
-            builder = DemoCounty(scale, county_index=county_index, seed=2026 + county_index)
-            builder.build_places()
-            builder.build_people(loader)
-            builder.build_statuses(loader)
-            builder.build_visits_and_pairings(loader)
-        if progress:
-            progress(
-                f"{builder.county.name}: {len(builder.children)} children "
-                f"({time.monotonic() - started:.1f} s)"
-            )
-        del builder
-    return County.objects.get(code=DEMO_COUNTY_CODE), loader is not None
-
-
-def demo_accounts(county: County) -> dict:
-    """The demo users by username, plus each township official under
-    "township_official:<township id>" (for the modules' demo loaders)."""
-    user_model = get_user_model()
-    accounts = {
-        user.username: user
-        for user in user_model.objects.filter(
-            username__in=[username for username, _role, _place in DEMO_USERS]
-        )
-    }
-    for username in ("township1", "township2"):
-        assignment = accounts[username].role_assignments.first()
-        accounts[f"township_official:{assignment.township_id}"] = accounts[username]
-    return accounts

@@ -1,0 +1,74 @@
+"""The demo's users: one per role, with a name, and the scope the role covers."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+
+from ..models import County, School
+from ..roles import Role
+from ..services import grant_role
+from .data import DEMO_PASSWORD
+
+DEMO_USERS = [
+    ("admin", Role.COUNTY_ADMIN, "county"),
+    ("bureau", Role.BUREAU_STAFF, "county"),
+    ("township1", Role.TOWNSHIP_OFFICIAL, "township1"),
+    ("township2", Role.TOWNSHIP_OFFICIAL, "township2"),
+    ("village1", Role.VILLAGE_CADRE, "village1"),
+    ("school1", Role.SCHOOL_STAFF, "school1"),
+    ("inspector", Role.INSPECTOR, "county"),
+    ("auditor", Role.AUDITOR, "county"),
+]
+
+
+# Family name, given name (core.people.person_name writes them family name first).
+DEMO_NAMES = {
+    "admin": ("赵", "志强"),
+    "bureau": ("钱", "丽华"),
+    "township1": ("孙", "建国"),
+    "township2": ("李", "秀英"),
+    "village1": ("周", "德明"),
+    "school1": ("吴", "晓燕"),
+    "inspector": ("郑", "国栋"),
+    "auditor": ("王", "静"),
+}
+
+
+def ensure_demo_users(county: County) -> list[tuple[str, str, str]]:
+    """One user per role; passwords reset to the demo password on every run."""
+    township1, township2 = county.townships.order_by("code")[:2]
+    places = {
+        "county": county,
+        "township1": township1,
+        "township2": township2,
+        "village1": township1.villages.order_by("code").first(),
+        "school1": township1.schools.filter(stage=School.Stage.PRIMARY).order_by("code").first(),
+    }
+    user_model = get_user_model()
+    # One hash for all (each costs the hasher's full work factor, about half a second).
+    password = make_password(DEMO_PASSWORD)
+    created = []
+    for username, role, place_key in DEMO_USERS:
+        user, _ = user_model.objects.get_or_create(username=username)
+        user.password = password
+        # Pages, history lines, notices and exports name people, not logins.
+        user.last_name, user.first_name = DEMO_NAMES[username]
+        user.save()
+        grant_role(user=user, role=role, place=places[place_key])
+        created.append((username, Role(role).label, places[place_key].name))
+    return created
+
+
+def demo_accounts(county: County) -> dict:
+    """The demo users by username, plus each township official under
+    "township_official:<township id>" (for the modules' demo loaders)."""
+    user_model = get_user_model()
+    accounts = {
+        user.username: user
+        for user in user_model.objects.filter(
+            username__in=[username for username, _role, _place in DEMO_USERS]
+        )
+    }
+    for username in ("township1", "township2"):
+        assignment = accounts[username].role_assignments.first()
+        accounts[f"township_official:{assignment.township_id}"] = accounts[username]
+    return accounts
