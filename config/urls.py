@@ -3,14 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from dropout.views import dashboard
+from dropout.home_views import home
 
 admin.site.site_header = _("Dropout control and education poverty alleviation")
 admin.site.site_title = _("County education bureau")
 handler400 = "core.views.bad_request"  # a refused query-string value says why (core.params)
 
 urlpatterns = [
-    path("", dashboard, name="home"),
+    path("", home, name="home"),
     path("", include("enrollment.urls")),
     path("", include("core.urls")),
     path("dropout/", include("dropout.urls")),

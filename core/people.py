@@ -7,3 +7,9 @@ def person_name(user) -> str:
         return ""
     name = f"{user.last_name}{user.first_name}".strip()
     return name or user.get_username()
+
+
+def display_name(user, post: str = "") -> str:
+    """The name, with the post (职务) where one is known: 孙建国（副镇长）."""
+    name = person_name(user)
+    return f"{name}（{post}）" if name and post else name

@@ -43,3 +43,11 @@ class DropoutConfig(AppConfig):
 
         register_demo_loader(load_dropout_demo)
         register_demo_loader(load_report_demo)
+
+        from core.home import register_home_queue
+
+        from .home import bureau_queues, school_queues, township_queues
+
+        register_home_queue(township_queues, order=10)
+        register_home_queue(school_queues, order=10)
+        register_home_queue(bureau_queues, order=10)

@@ -3,14 +3,14 @@
 import datetime
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from .models import DropoutCase, ExemptionRequest, OfficialDocument
 
 C = DropoutCase.Status
 
-QUEUES = ("mine", "open", "overdue", "stale", "returned", "closed", "all")
+QUEUES = ("due", "mine", "open", "overdue", "stale", "returned", "closed", "all")
 
 
 def mine_q(user) -> Q:
@@ -41,6 +41,8 @@ def case_queue(user, queue: str, *, day: datetime.date | None = None) -> QuerySe
     STALE_CASE_DAYS."""
     day = day or timezone.localdate()
     cases = cases_for(user)
+    if queue == "due":
+        return due_cases(cases, day=day)
     if queue == "mine":
         return cases.filter(mine_q(user), status__in=DropoutCase.OPEN_STATUSES)
     if queue == "open":
@@ -57,12 +59,31 @@ def case_queue(user, queue: str, *, day: datetime.date | None = None) -> QuerySe
     return cases
 
 
+def due_q(day: datetime.date) -> Q:
+    """A case whose next step is due: a notice past its deadline (the penalty step), a case
+    nobody has persuaded yet, or an open case with no action for STALE_CASE_DAYS."""
+    limit = day - datetime.timedelta(days=settings.STALE_CASE_DAYS)
+    return (
+        Q(status=C.NOTICE_ISSUED, notice_deadline__lt=day)
+        | Q(status=C.REPORTED)
+        | Q(status__in=DropoutCase.OPEN_STATUSES, last_action_on__lt=limit)
+    )
+
+
+def due_cases(cases: QuerySet, *, day: datetime.date) -> QuerySet:
+    """`cases` (from cases_for) whose next step is due, the longest waiting first."""
+    return cases.filter(due_q(day)).order_by(
+        F("notice_deadline").asc(nulls_last=True), "last_action_on", "pk"
+    )
+
+
 def queue_counts(user, *, day: datetime.date | None = None) -> dict:
     day = day or timezone.localdate()
     limit = day - datetime.timedelta(days=settings.STALE_CASE_DAYS)
     cases = cases_for(user).order_by()
     open_cases = Q(status__in=DropoutCase.OPEN_STATUSES)
     return cases.aggregate(
+        due=Count("pk", filter=due_q(day)),
         open=Count("pk", filter=open_cases),
         mine=Count("pk", filter=open_cases & mine_q(user)),
         overdue=Count("pk", filter=Q(status=C.NOTICE_ISSUED, notice_deadline__lt=day)),

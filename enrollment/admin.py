@@ -139,7 +139,7 @@ class RoleAssignmentForm(forms.ModelForm):
 
     class Meta:
         model = RoleAssignment
-        fields = ["user", "role", "county", "township", "village", "school"]
+        fields = ["user", "role", "county", "township", "village", "school", "post"]
 
     def clean(self):
         cleaned = super().clean()
@@ -202,7 +202,7 @@ class RoleAssignmentInline(admin.TabularInline):
     model = RoleAssignment
     form = RoleAssignmentForm
     formset = RoleAssignmentFormSet
-    fields = ["role", "county", "township", "village", "school"]
+    fields = ["role", "county", "township", "village", "school", "post"]
     extra = 0
 
     def get_formset(self, request, obj=None, **kwargs):

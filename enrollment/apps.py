@@ -31,3 +31,11 @@ class EnrollmentConfig(AppConfig):
         from . import user_audit
 
         user_audit.connect()
+
+        from core.home import register_home_queue
+
+        from .home import auditor_queues, unaccounted_queue, visits_due_queue
+
+        register_home_queue(unaccounted_queue, order=20)
+        register_home_queue(visits_due_queue, order=10)
+        register_home_queue(auditor_queues, order=10)

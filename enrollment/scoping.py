@@ -111,3 +111,9 @@ def scope_signature(user) -> list:
     return sorted(
         [a.role, a.scope_kind, getattr(a, f"{a.scope_kind}_id")] for a in role_assignments(user)
     )
+
+
+def user_post(user) -> str:
+    """The user's post (职务), from the role assignments loaded once per request; the first
+    recorded one when a user holds several roles."""
+    return next((a.post for a in role_assignments(user) if a.post), "")

@@ -516,9 +516,10 @@ def role_group(role: str) -> Group:
 
 
 @transaction.atomic
-def grant_role(*, user, role: str, place) -> RoleAssignment:
+def grant_role(*, user, role: str, place, post: str = "") -> RoleAssignment:
     """Give a user a role within a place of the kind the role needs; the Django group of the same
-    name carries the model permissions the admin uses."""
+    name carries the model permissions the admin uses. `post`: the user's 职务 there (kept when
+    not given)."""
     kind = ROLE_SCOPE_KIND[Role(role)]
     if place._meta.model_name != kind:
         expected = {"county": County, "township": Township, "village": Village, "school": School}[
@@ -531,6 +532,10 @@ def grant_role(*, user, role: str, place) -> RoleAssignment:
     assignment, _created = RoleAssignment.objects.get_or_create(
         user=user, role=role, **{kind: place}
     )
+    post = post.strip()[:40]
+    if post and assignment.post != post:
+        assignment.post = post
+        assignment.save(update_fields=["post"])
     user.groups.add(role_group(role))
     if role == Role.COUNTY_ADMIN and not user.is_staff:
         user.is_staff = True

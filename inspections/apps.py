@@ -18,3 +18,10 @@ class InspectionsConfig(AppConfig):
         register_exporter("complaints", export_complaints)
         register_nav_menu(inspections_menu)
         register_demo_loader(load_inspections_demo)
+
+        from core.home import register_home_queue
+
+        from .home import rectification_queue, verification_queue
+
+        register_home_queue(verification_queue, order=5)
+        register_home_queue(rectification_queue, order=40)

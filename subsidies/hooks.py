@@ -38,6 +38,11 @@ def register():
     from .exports import EXPORTERS
 
     register_nav_menu(nav_menu)
+    from core.home import register_home_queue
+
+    from .home import approval_queues
+
+    register_home_queue(approval_queues, order=20)
     from enrollment.extensions import register_child_panel
 
     from .panels import child_panel

@@ -329,6 +329,9 @@ PENALTY_HEARING_REQUEST_DAYS = env.int("PENALTY_HEARING_REQUEST_DAYS", default=5
 CONSOLIDATION_DAYS = env.int("CONSOLIDATION_DAYS", default=60)
 # A case with no action for this long is on the "stale" work queue.
 STALE_CASE_DAYS = env.int("STALE_CASE_DAYS", default=30)
+# A child to watch (unaccounted, suspected or dropped out) not visited for this long is on the
+# village's "visits due" queue.
+VISIT_DUE_DAYS = env.int("VISIT_DUE_DAYS", default=30)
 # Suspension (休学) is normally one school year, extendable once.
 SUSPENSION_MAX_DAYS = env.int("SUSPENSION_MAX_DAYS", default=366)
 SUSPENSION_MAX_RENEWALS = env.int("SUSPENSION_MAX_RENEWALS", default=1)
