@@ -148,6 +148,10 @@ class ChildSerializer(serializers.ModelSerializer):
         read_only=True,
     )
     is_registered_poor = serializers.BooleanField(read_only=True)
+    # 涉案未成年人 as the user may see it (selectors.with_case_flag): null where masked.
+    is_involved_in_case = serializers.BooleanField(
+        source="case_flag", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = Child
@@ -166,6 +170,7 @@ class ChildSerializer(serializers.ModelSerializer):
             "guardian_phone",
             "is_registered_poor",
             *FOCUS_FLAG_FIELDS,
+            "is_involved_in_case",
             "status",
             "status_since",
             "current_school",
@@ -214,6 +219,8 @@ class ChildRegistrationSerializer(serializers.Serializer):
     is_orphan = serializers.BooleanField(default=False)
     is_in_difficulty = serializers.BooleanField(default=False)
     is_migrant = serializers.BooleanField(default=False)
+    # Accepted from the roles that handle the case only (403 for others).
+    is_involved_in_case = serializers.BooleanField(default=False)
 
     FLAGS = FOCUS_FLAG_FIELDS
 
@@ -281,6 +288,7 @@ class ChildViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
 
     def get_queryset(self):
         children = selectors.with_ledger_status(super().get_queryset(), None)
+        children = selectors.with_case_flag(children, self.request.user)
         return children.select_related("village", "household", "current_school").order_by("pk")
 
     def filter_queryset(self, queryset):
@@ -310,7 +318,11 @@ class ChildViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
             audit.A.VIEW,
             obj=child,
             request=request._request,
-            detail={"full_identity": full_identity, "via": "api"},
+            detail={
+                "full_identity": full_identity,
+                "case_flag": child.case_flag is not None,
+                "via": "api",
+            },
         )
         context = self.get_serializer_context() | {"full_identity": full_identity}
         return Response(ChildSerializer(child, context=context).data)

@@ -19,6 +19,12 @@ FOCUS_LABELS = (
     ("is_migrant", "随迁子女"),
 )
 
+# 涉案未成年人 has its own column: 是 or empty where one of the user's CASE_FLAG_ROLES covers the
+# child, masked on every other row (whatever the child's flag), as an ID is masked.
+CASE_FLAG_HEADER = "涉案未成年人"
+CASE_FLAG_MASK = "***"
+CASE_FLAG_CELL = {True: "是", False: "", None: CASE_FLAG_MASK}
+
 
 def ledger_query(params: dict) -> QueryDict:
     query = QueryDict(mutable=True)
@@ -61,6 +67,7 @@ def export_ledger(user, params: dict) -> Export:
         "status_since",
         "ledger_school_name",
         "ledger_grade",
+        "case_flag",  # 涉案未成年人 as the user may see it (None: masked)
         *(flag for flag, _label in FOCUS_LABELS),
     )
     with override("zh-hans"):  # the county files its ledgers in Chinese
@@ -82,6 +89,7 @@ def export_ledger(user, params: dict) -> Export:
             Column("学校", 22),
             Column("年级", 10),
             Column("重点监测群体", 24),
+            Column(CASE_FLAG_HEADER, 12),
         ]
         labels = {
             "status": {value: str(label) for value, label in EnrollmentStatus.choices},
@@ -109,6 +117,7 @@ def export_ledger(user, params: dict) -> Export:
             status_since,
             school,
             grade,
+            case_flag,
             *flags,
         ) in enumerate(values, start=1):
             focus = (["建档立卡"] if poverty in REGISTERED_POOR_STATUSES else []) + [
@@ -138,6 +147,7 @@ def export_ledger(user, params: dict) -> Export:
                 school or "",
                 labels["grade"].get(grade, ""),
                 "、".join(focus),
+                CASE_FLAG_CELL[case_flag],
             ]
 
     title = ledger_export_title(ledger, params.get("query", {}))

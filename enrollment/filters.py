@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from core.widgets import QuickSelect
 
 from .models import Child, EnrollmentStatus, School, Village
-from .selectors import FOCUS_GROUPS, STAGE_JUNIOR, STAGE_PRIMARY, stage_q
+from .permissions import has_any_role
+from .roles import CASE_FLAG_ROLES
+from .selectors import FOCUS_GROUPS, STAGE_JUNIOR, STAGE_PRIMARY, involved_in_case, stage_q
 
 FOCUS_CHOICES = [
     ("registered_poor", _("Registered poor (建档立卡)")),
@@ -17,6 +19,10 @@ FOCUS_CHOICES = [
     ("in_difficulty", _("In difficulty")),
     ("migrant", _("Migrant")),
 ]
+# 涉案未成年人: offered (and accepted) only to users holding one of CASE_FLAG_ROLES, and then
+# it finds only the children those roles cover.
+INVOLVED_IN_CASE = "involved_in_case"
+CASE_FOCUS_CHOICE = (INVOLVED_IN_CASE, _("Involved in a legal case"))
 
 
 class LedgerFilter(django_filters.FilterSet):
@@ -52,7 +58,10 @@ class LedgerFilter(django_filters.FilterSet):
         empty_label=_("All"),
     )
     focus = django_filters.ChoiceFilter(
-        choices=FOCUS_CHOICES, method="filter_focus", label=_("Focus group"), empty_label=_("All")
+        choices=[*FOCUS_CHOICES, CASE_FOCUS_CHOICE],
+        method="filter_focus",
+        label=_("Focus group"),
+        empty_label=_("All"),
     )
     q = django_filters.CharFilter(method="filter_text", label=_("Name or ID"))
 
@@ -63,6 +72,9 @@ class LedgerFilter(django_filters.FilterSet):
     def __init__(self, *args, user=None, day=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.day = day or timezone.localdate()
+        self.user = user
+        if user is None or not has_any_role(user, CASE_FLAG_ROLES):
+            self.filters["focus"].extra["choices"] = FOCUS_CHOICES
         if user is not None:
             self.filters["village"].queryset = Village.objects.for_user(user).select_related(
                 "township"
@@ -84,6 +96,8 @@ class LedgerFilter(django_filters.FilterSet):
         return queryset.filter(stage_q(value, self.day)) if value else queryset
 
     def filter_focus(self, queryset, name, value):
+        if value == INVOLVED_IN_CASE:
+            return involved_in_case(queryset, self.user)
         return queryset.filter(FOCUS_GROUPS[value]) if value else queryset
 
     def filter_text(self, queryset, name, value):

@@ -10,6 +10,7 @@ from core.forms import DATE_INPUT
 from core.uploads import verify_document_upload
 
 from .models import (
+    CASE_FLAG_FIELD,
     FOCUS_FLAG_FIELDS,
     PLACEMENT_FIELDS,
     Child,
@@ -21,6 +22,8 @@ from .models import (
     School,
     Village,
 )
+from .permissions import has_any_role
+from .roles import CASE_FLAG_ROLES
 from .services import EXEMPTION_ONLY_STATUSES
 
 
@@ -108,11 +111,18 @@ class ChildRegistrationForm(CrispyMixin, forms.Form):
     is_orphan = forms.BooleanField(label=_("Orphan or de-facto unsupported"), required=False)
     is_in_difficulty = forms.BooleanField(label=_("Child in difficulty"), required=False)
     is_migrant = forms.BooleanField(label=_("Migrant child"), required=False)
+    is_involved_in_case = forms.BooleanField(
+        label=_("Minor involved in a legal case"),
+        required=False,
+        help_text=_("Seen only by the county bureau and the child's township."),
+    )
 
     FLAG_FIELDS = FOCUS_FLAG_FIELDS
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        if not has_any_role(user, CASE_FLAG_ROLES):  # the service checks the household too
+            del self.fields[CASE_FLAG_FIELD]
         self.fields["household"].queryset = (
             Household.objects.for_user(user)
             .select_related("village")

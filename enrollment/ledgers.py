@@ -67,9 +67,9 @@ def build_ledger(user, kind: str, pk: int, query: QueryDict) -> Ledger:
         rows = population.none()
     if not query.get("status"):
         rows = rows.exclude(selectors.LEDGER_DEPARTED)
-    rows = rows.select_related("village__township", "household").order_by(
-        "village__code", "name", "pk"
-    )
+    rows = selectors.with_case_flag(
+        rows.select_related("village__township", "household"), user
+    ).order_by("village__code", "name", "pk")
     return Ledger(
         kind=kind,
         place=place,

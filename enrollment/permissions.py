@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from .roles import FULL_IDENTITY_ROLES
+from .roles import CASE_FLAG_ROLES, FULL_IDENTITY_ROLES
 from .scoping import covers, role_assignments, user_roles
 
 
@@ -37,6 +37,13 @@ def sees_full_identity(user, child) -> bool:
     from .models import Child
 
     return user_may(user, Child.objects, FULL_IDENTITY_ROLES, child)
+
+
+def sees_case_flag(user, obj) -> bool:
+    """Whether one of the user's CASE_FLAG_ROLES covers `obj` (a child, or a household for a
+    child about to be registered): only then is 涉案未成年人 shown or set. A list asks the same
+    rule per row in its query (selectors.with_case_flag)."""
+    return user_may(user, type(obj).objects, CASE_FLAG_ROLES, obj)
 
 
 def require_county_role(actor, county_id, roles) -> None:

@@ -3,7 +3,20 @@
 import datetime
 
 from django.conf import settings
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from .models import (
@@ -91,6 +104,48 @@ FOCUS_GROUPS = {
     "in_difficulty": Q(is_in_difficulty=True),
     "migrant": Q(is_migrant=True),
 }
+
+
+def case_flag_scope(user) -> Q | None:
+    """The children on whom the user may see 涉案未成年人: those one of the user's
+    CASE_FLAG_ROLES covers (Q() for a superuser, None for nobody)."""
+    from .roles import CASE_FLAG_ROLES
+    from .scoping import scope_q
+
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Q()
+    return scope_q(Child, user, CASE_FLAG_ROLES)
+
+
+def with_case_flag(children: QuerySet, user) -> QuerySet:
+    """Annotate `case_flag`: 涉案未成年人 as the user may see it — the child's flag where one of
+    the user's CASE_FLAG_ROLES covers the child, None (masked) elsewhere. Decided per row in the
+    same query, so that a user with a case role in one township and a school role elsewhere sees
+    the flag only on the township's children. Lists, exports and the API read this annotation,
+    never the column itself."""
+    covered = case_flag_scope(user)
+    if covered is None:
+        flag = Value(None, output_field=BooleanField())
+    elif not covered:  # a superuser: every row
+        flag = ExpressionWrapper(F("is_involved_in_case"), output_field=BooleanField())
+    else:
+        flag = Case(
+            When(covered, then=F("is_involved_in_case")),
+            default=Value(None),
+            output_field=BooleanField(),
+        )
+    return children.annotate(case_flag=flag)
+
+
+def involved_in_case(children: QuerySet, user) -> QuerySet:
+    """The children flagged 涉案未成年人 among those the user may see it on (none for others)."""
+    covered = case_flag_scope(user)
+    if covered is None:
+        return children.none()
+    return children.filter(covered, is_involved_in_case=True)
+
 
 LEDGER_ENROLLED = Q(ledger_status__in=ENROLLED_STATUSES) & ~Q(
     ledger_status=EnrollmentStatus.OUTSIDE_COUNTY, ledger_outside_verified=False
@@ -229,3 +284,108 @@ def county_users(county_id: int, roles) -> list:
         )
         .distinct()
     )
+
+
+# --- class sizes (大班额) -----------------------------------------------------------------------
+
+# Pupils who sit in a class of their school: on its roll and taught there (a pupil taught at
+# home, 送教上门, is on the roll but in no classroom; a suspected dropout still holds a seat).
+IN_CLASS_STATUSES = (
+    EnrollmentStatus.IN_SCHOOL,
+    EnrollmentStatus.SPECIAL_SCHOOL,
+    EnrollmentStatus.SUSPECTED_DROPOUT,
+)
+# Where each kind of place finds its schools.
+SCHOOLS_OF_PLACE = {
+    "county": "township__county",
+    "township": "township",
+    "village": "village",
+    "school": "pk",
+}
+
+
+def class_size_thresholds() -> tuple[int, int]:
+    """(大班额, 超大班额): the smallest class of each, from the settings."""
+    return settings.LARGE_CLASS_SIZE, settings.OVERSIZED_CLASS_SIZE
+
+
+def large_classes(schools: QuerySet) -> list[dict]:
+    """大班额: the classes of `schools` with LARGE_CLASS_SIZE pupils or more, largest first within
+    each school, each marked `oversized` (超大班额) from OVERSIZED_CLASS_SIZE.
+
+    A class is a school's (grade, class name) as the roll import writes it on each pupil — the
+    import sets every pupil of the roll in school there with its grade and class, and a pupil
+    placed by hand since (a returned dropout) is counted too. Pupils without a class name are
+    in no class that can be counted. One GROUP BY query with the threshold in HAVING: counted
+    in the database over the whole class, whoever asks (the sizes are no one's personal data;
+    which schools is the caller's scope)."""
+    large, oversized = class_size_thresholds()
+    rows = (
+        Child.objects.filter(
+            current_school__in=schools, status__in=IN_CLASS_STATUSES, grade__isnull=False
+        )
+        .exclude(class_name="")
+        .order_by()
+        .values(
+            "current_school",
+            "current_school__code",
+            "current_school__name",
+            "current_school__township",
+            "current_school__township__code",
+            "current_school__township__name",
+            "grade",
+            "class_name",
+        )
+        .annotate(size=Count("pk"))
+        .filter(size__gte=large)
+        .order_by("current_school__township__code", "current_school__code", "grade", "class_name")
+    )
+    return [
+        {
+            "school_id": row["current_school"],
+            "school": row["current_school__name"],
+            "township_id": row["current_school__township"],
+            "township": row["current_school__township__name"],
+            "grade": row["grade"],
+            "class_name": row["class_name"],
+            "size": row["size"],
+            "oversized": row["size"] >= oversized,
+        }
+        for row in rows
+    ]
+
+
+def class_size_overview(schools: QuerySet) -> dict:
+    """The large classes of `schools` (large_classes) and their counts per school and per
+    township: 大班额 (LARGE_CLASS_SIZE or more) and, of them, 超大班额 (OVERSIZED_CLASS_SIZE or
+    more) — counted from the one query's rows, which are only the large classes."""
+    classes = large_classes(schools)
+
+    def counts(key: str, name: str) -> list[dict]:
+        groups = {}
+        for row in classes:
+            group = groups.setdefault(
+                row[key],
+                {"id": row[key], "name": row[name], "township": row["township"], "large": 0},
+            )
+            group["large"] += 1
+            group["oversized"] = group.get("oversized", 0) + int(row["oversized"])
+        return list(groups.values())
+
+    large, oversized = class_size_thresholds()
+    return {
+        "classes": classes,
+        "by_school": counts("school_id", "school"),
+        "by_township": counts("township_id", "township"),
+        "large": len(classes),
+        "oversized": sum(row["oversized"] for row in classes),
+        "large_size": large,
+        "oversized_size": oversized,
+    }
+
+
+def schools_of_place(user, kind: str, place) -> QuerySet:
+    """The schools of a ledger's place that the user's scopes reach (for_user)."""
+    from .models import School
+
+    return School.objects.for_user(user).filter(**{SCHOOLS_OF_PLACE[kind]: place.pk})

@@ -3,6 +3,7 @@
 import datetime
 
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -12,6 +13,7 @@ from core.resident_id import ResidentIdError, parse_resident_id
 from core.services import full_clean, saved_by, today
 
 from .models import (
+    CASE_FLAG_FIELD,
     FOCUS_FLAG_FIELDS,
     ON_ROLL_STATUSES,
     Child,
@@ -26,6 +28,7 @@ from .models import (
     Township,
     Village,
 )
+from .permissions import sees_case_flag
 from .roles import ROLE_SCOPE_KIND, Role
 from .selectors import LEDGER_SUMMARY_CACHE
 from .status_dates import status_change_date
@@ -104,10 +107,13 @@ def register_child(
     guardian_relation: str,
     guardian_phone: str = "",
     flags: dict | None = None,
+    is_involved_in_case: bool = False,
     status_reason: str = "",
 ) -> Child:
     """Register a child in the household's village; the first history entry says 'not verified'
     (or 'not yet school age') until a roll, a visit or a status change says otherwise."""
+    if is_involved_in_case:
+        _require_case_flag_role(actor, household)
     warnings = []
     if has_no_resident_id:
         if resident_id:
@@ -155,6 +161,7 @@ def register_child(
         guardian_relation=guardian_relation.strip(),
         guardian_phone=guardian_phone.strip(),
         **(flags or {}),
+        is_involved_in_case=is_involved_in_case,
     )
     full_clean(child, exclude=["status", "status_since"])
     saved_by(child, actor)
@@ -176,6 +183,12 @@ def register_child(
     return child
 
 
+def _require_case_flag_role(actor, record) -> None:
+    """涉案未成年人 is set only by a role that handles the case over the record (403)."""
+    if actor is not None and not sees_case_flag(actor, record):
+        raise PermissionDenied
+
+
 def _school_age_min() -> int:
     from django.conf import settings
 
@@ -192,11 +205,14 @@ def update_child(*, actor, child: Child, **changes) -> Child:
         "guardian_relation",
         "guardian_phone",
         *FOCUS_FLAG_FIELDS,
+        CASE_FLAG_FIELD,
         "household",
     }
     unknown = set(changes) - allowed
     if unknown:
         raise DomainError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    if CASE_FLAG_FIELD in changes:
+        _require_case_flag_role(actor, child)
     for field, value in changes.items():
         setattr(child, field, value)
     if not child.is_disabled:

@@ -39,11 +39,20 @@ def focus_badges(child) -> str:
     ):
         if getattr(child, flag):
             labels.append(label)
-    return format_html_join(
+    badges = format_html_join(
         " ",
         '<span class="badge rounded-pill text-bg-light border">{}</span>',
         ((label,) for label in labels),
     )
+    # 涉案未成年人 from `case_flag` only (selectors.with_case_flag, or the child page's own
+    # check): a child without that annotation shows nothing, whoever looks.
+    if getattr(child, "case_flag", None):
+        badges += format_html(
+            ' <span class="badge rounded-pill text-bg-warning" data-case-flag="{}">{}</span>',
+            child.pk,
+            _("Involved in a legal case"),
+        )
+    return badges
 
 
 class LedgerTable(tables.Table):

@@ -36,8 +36,15 @@ from .ledgers import (
     label_summary_rows,
     summary_group_label,
 )
-from .models import Child, HouseholdVisit, Village
-from .permissions import get_scoped_or_404, has_any_role, require, sees_full_identity, user_may
+from .models import CASE_FLAG_FIELD, Child, HouseholdVisit, Village
+from .permissions import (
+    get_scoped_or_404,
+    has_any_role,
+    require,
+    sees_case_flag,
+    sees_full_identity,
+    user_may,
+)
 from .roles import (
     ASSIGN_PAIRING_ROLES,
     CHANGE_STATUS_ROLES,
@@ -105,6 +112,12 @@ def ledger(request, kind: str, pk: int, preset_status: str = ""):
             },
             "can_register": kind != "school" and has_any_role(request.user, REGISTER_CHILD_ROLES),
             "preset_status": preset_status,
+            # 大班额 of the school, from today's roll (not on a past day's ledger).
+            "class_sizes": selectors.class_size_overview(
+                selectors.schools_of_place(request.user, kind, built.place)
+            )
+            if kind == "school" and built.as_of is None and not preset_status
+            else None,
             "ledger_tabs": [
                 {
                     "label": tab.label,
@@ -195,7 +208,15 @@ def child_detail(request, pk: int):
     )
     user = request.user
     full_identity = sees_full_identity(user, child)
-    audit.record(audit.A.VIEW, obj=child, request=request, detail={"full_identity": full_identity})
+    # 涉案未成年人 is shown (as the ledger's `case_flag`) only to the roles handling the case.
+    case_flag_shown = sees_case_flag(user, child)
+    child.case_flag = child.is_involved_in_case if case_flag_shown else None
+    audit.record(
+        audit.A.VIEW,
+        obj=child,
+        request=request,
+        detail={"full_identity": full_identity, "case_flag": case_flag_shown},
+    )
     # The page shows each visit's own fields only: no recorder, no other children to load.
     visits = HouseholdVisit.objects.filter(children=child).order_by("-visit_date", "-pk")
     return render(
@@ -332,6 +353,7 @@ def register_child(request):
                 guardian_relation=data["guardian_relation"],
                 guardian_phone=data["guardian_phone"],
                 flags=form.flags(),
+                is_involved_in_case=data.get(CASE_FLAG_FIELD, False),
             )
         except DomainError as error:
             _form_error(form, error)

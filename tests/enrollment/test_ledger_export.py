@@ -31,6 +31,7 @@ HEADERS = [
     "学校",
     "年级",
     "重点监测群体",
+    "涉案未成年人",
 ]
 
 
@@ -89,6 +90,7 @@ def test_township_ledger_export_holds_the_filtered_rows_cell_by_cell(world, medi
         "一镇小学",
         "三年级",
         None,
+        None,  # 涉案未成年人: not flagged (the township official may see it)
     ]
     actual = list(rows[1])
     actual[3] = actual[3].date()
