@@ -30,10 +30,12 @@ ROOT = Path(__file__).resolve().parent.parent
 # A Redis database of its own, so that no other worker on the machine takes the message.
 FAULT_REDIS_URL = settings.TEST_REDIS_URL.rsplit("/", 1)[0] + "/13"
 
-# The worker: prefork, one child. The step named on the command line is slowed down, and the
-# child notes its pid there, so that the test can kill the child in the middle of the work:
-# a report between its figures and its workbook; an import after its rows are written but
-# before its transaction commits.
+# The worker: prefork, one child. At the step named on the command line the child notes its
+# pid, and the first attempt then stops there until it is killed, so that the test kills it in
+# the middle of the work whatever the machine's speed: a report between its figures and its
+# workbook; an import after its rows are written but before its transaction commits. The
+# redelivered attempt goes through. An attempt nobody killed fails after a generous timeout
+# (the test then fails: the redelivered work never ran in a new process).
 WORKER = """
 import os, sys, time
 import django
@@ -47,9 +49,14 @@ def say_ready(**kwargs):
     open(sys.argv[2] + ".ready", "w").close()
 
 def note_pid():
+    first = not os.path.exists(sys.argv[2])
     with open(sys.argv[2], "a") as pids:
         pids.write(f"{os.getpid()}\\n")
-    time.sleep(1.5)
+    if first:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:  # held here until the test kills this process
+            time.sleep(0.1)
+        raise RuntimeError("the first attempt was never killed")
 
 if sys.argv[3] == "report":
     import dropout.services.reports as reports
