@@ -194,7 +194,10 @@ def test_a_second_payment_of_the_same_programme_and_period_is_refused(scenario):
     paid_batch(w, "boarding-living-allowance", AUTUMN, w.school1, [{"child": w.child1.pk}])
     batch = new_batch(w)
     result = batches.add_payments(actor=w.school1_user, batch=batch, rows=[{"child": w.child1.pk}])
-    assert result.errors and "already" in result.errors[0]["message"] or result.errors
+    assert [(e["column"], e["message"]) for e in result.errors] == [
+        ("child", gettext("The child already has a payment of this programme for this period."))
+    ]
+    assert result.created == 0
     assert Payment.objects.filter(child=w.child1).count() == 1
 
 
