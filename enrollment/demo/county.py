@@ -2,7 +2,9 @@
 IDs, a realistic status mix with dated history, visits and help pairings."""
 
 import datetime
+import math
 import random
+from collections import defaultdict
 
 from django.apps import apps
 from django.utils import timezone
@@ -23,7 +25,7 @@ from ..models import (
     Township,
     Village,
 )
-from ..selectors import age_on_reference, school_year_of
+from ..selectors import IN_CLASS_STATUSES, age_on_reference, school_year_of
 from .data import (
     COUNTY_NAMES,
     DEMO_COUNTY_CODE,
@@ -40,6 +42,14 @@ from .data import (
 )
 
 S = EnrollmentStatus
+# One child in this many is a minor involved in a legal case (涉案未成年人).
+CASE_FLAG_EVERY = 250
+# A school's grade is split into classes of about this many pupils; the two largest grades of
+# the county each open with one class over the thresholds (大班额 56, 超大班额 66 by default),
+# with a margin for the pupils the other demo loaders move.
+DEMO_CLASS_SIZE = 45
+DEMO_LARGE_CLASS = 60
+DEMO_OVERSIZED_CLASS = 72
 
 
 def _name(rng: random.Random) -> str:
@@ -244,6 +254,9 @@ class DemoCounty:
                     "is_orphan": rng.random() < 0.005,
                     "is_in_difficulty": rng.random() < 0.01,
                     "is_migrant": rng.random() < 0.02,
+                    # 涉案未成年人: a few children in every township, drawn without the random
+                    # generator so that every other draw stays what it was.
+                    "is_involved_in_case": len(children) % CASE_FLAG_EVERY == CASE_FLAG_EVERY // 2,
                 }
             )
             village_order.append(village_index)
@@ -407,6 +420,7 @@ class DemoCounty:
                 add(child, S.MOVED_AWAY, moment, "户籍迁出本县")
             elif roll < 0.037 and age == 6:
                 add(child, S.DEFERRED, _sept_first(year), "因病延缓入学（经批准备案）")
+        self.arrange_classes(changes)
         child_ids = copy_insert(
             Child, self.children, history_user=actor, history_reason=DEMO_REASON
         )
@@ -417,6 +431,36 @@ class DemoCounty:
             [{**change, "child_id": child["id"]} for child, change in changes],
             return_ids=False,
         )
+
+    def arrange_classes(self, changes):
+        """Split each school's grade into classes of about DEMO_CLASS_SIZE (the class drawn for
+        each pupil stays drawn, so the random sequence does not move); then the county's largest
+        compulsory-education grade opens with a 超大班额 class and the second largest with a
+        大班额 class, so that the overview always has one of each. The pupil's latest placement
+        in its history says the same class as the pupil."""
+        placed = {}  # the change that gave each pupil its current class
+        for child, change in changes:
+            if change["class_name"]:
+                placed[id(child)] = change
+        grades = defaultdict(list)
+        for child in self.in_order:
+            if child.get("status") in IN_CLASS_STATUSES and child["class_name"]:
+                grades[(child["current_school_id"], child["grade"])].append(child)
+        compulsory = [key for key in grades if key[1] <= 9]
+        largest = sorted(compulsory, key=lambda key: (-len(grades[key]), key))[:2]
+        opening = dict(zip(largest, (DEMO_OVERSIZED_CLASS, DEMO_LARGE_CLASS), strict=False))
+        for key, pupils in grades.items():
+            first = opening.get(key, 0)
+            if first > len(pupils):
+                first = 0
+            others = len(pupils) - first
+            count = max(1, math.ceil(others / DEMO_CLASS_SIZE))
+            names = ["1班"] * first + [
+                f"{(1 if first else 0) + index % count + 1}班" for index in range(others)
+            ]
+            for child, name in zip(pupils, names, strict=True):
+                child["class_name"] = name
+                placed[id(child)]["class_name"] = name
 
     def build_visits_and_pairings(self, actor):
         rng = self.rng
