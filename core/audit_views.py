@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from .export_jobs import request_export
 from .exports import Column, Export
 from .models import AuditEvent
+from .people import person_name
 
 PERMISSION = "core.view_auditevent"
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
@@ -51,7 +52,8 @@ def _require(user):
 
 
 def _filtered(query: QueryDict):
-    audit_filter = AuditFilter(query, queryset=AuditEvent.objects.order_by("-at", "-pk"))
+    events = AuditEvent.objects.select_related("user").order_by("-at", "-pk")
+    audit_filter = AuditFilter(query, queryset=events)
     return audit_filter, (audit_filter.qs if audit_filter.is_valid() else AuditEvent.objects.none())
 
 
@@ -178,6 +180,7 @@ def export_audit(user, params: dict) -> Export:
     columns = [
         Column("时间", 20),
         Column("用户", 14),
+        Column("姓名", 12),
         Column("操作", 14),
         Column("对象类型", 22),
         Column("对象编号", 10),
@@ -195,6 +198,7 @@ def export_audit(user, params: dict) -> Export:
         return [
             event.at,  # a real date and time in the workbook (CellWriter)
             event.username,
+            person_name(event.user) if event.user else "",
             actions.get(event.action, event.action),
             record_type_label(event.object_type),
             event.object_id,

@@ -6,6 +6,7 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from .models import Notification
 
@@ -29,6 +30,19 @@ def notify(users, message: str, *, link: str = "", key: str = "") -> None:
                 _email(user, message, link)
 
     transaction.on_commit(send)
+
+
+def settle(link: str) -> None:
+    """The matter behind `link` is closed (an issue verified or withdrawn): its notifications
+    stop waiting to be read, for everyone told of it. After the closing transaction commits,
+    so that a notification sent in the same transaction is settled too."""
+    if not link:
+        return
+
+    def mark():
+        Notification.objects.filter(link=link, read_at__isnull=True).update(read_at=timezone.now())
+
+    transaction.on_commit(mark)
 
 
 def _email(user, message: str, link: str) -> None:

@@ -26,8 +26,8 @@ def home(request):
     queues = home_queues(user, roles, day=timezone.localdate())
     figures = dashboard_figures(user) if roles & FIGURE_ROLES else None
     if figures is None:
-        return render(request, "core/home.html", {"queues": queues})
-    figures["queues_home"] = queues
+        return render(request, "core/home.html", {"home_queues": queues})
+    figures["home_queues"] = queues
     figures["group_label"] = summary_group_label(figures["group_by"])
     figures["chart"] = {
         "rate_labels": [row["label"] for row in figures["summary_rows"]],

@@ -2,7 +2,7 @@ from core.notifications import unread_count
 
 from .extensions import NAV_MENUS
 from .roles import RECORD_VISIT_ROLES, REGISTER_CHILD_ROLES, Role
-from .scoping import user_roles
+from .scoping import user_post, user_roles
 
 
 def navigation(request):
@@ -22,6 +22,7 @@ def navigation(request):
         "nav_sees_api": user.is_superuser or bool(roles - {Role.VILLAGE_CADRE}),
         "nav_sees_audit": user.is_superuser or bool(roles & {Role.COUNTY_ADMIN, Role.AUDITOR}),
         "nav_roles": [Role(role).label for role in sorted(roles)],
+        "nav_post": user_post(user),
         "nav_unread_notifications": unread_count(user),
         "nav_menus": [menu for menu in (build(request) for build in NAV_MENUS) if menu],
     }

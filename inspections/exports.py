@@ -6,6 +6,7 @@ from django.http import QueryDict
 from django.utils.translation import override
 
 from core.exports import Column, Export
+from core.people import person_name
 
 from .selectors import closure_text, ledger_filter, ledger_rows, progress_text
 from .services.complaints import sees_complainant
@@ -95,7 +96,7 @@ def export_complaints(user, params: dict) -> Export:
                     complaint.complainant_name if identity else "",
                     complaint.complainant_contact if identity else "",
                     complaint.unit_name,
-                    "、".join(h.get_full_name() or h.username for h in handlers),
+                    "、".join(person_name(h) for h in handlers),
                     complaint.get_status_display(),
                     complaint.result,
                     complaint.replied_on,

@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 from core.concurrency import VersionFormField
 from core.forms import record_date_field as _date
 from core.forms import text_area_field as _text
+from core.people import person_name
 from enrollment.forms import CrispyMixin
 
 from .models import Area, Campaign, Complaint, InspectionGroup, Issue
@@ -19,7 +20,7 @@ from .services.inspections import eligible_members
 class UserChoiceMixin:
     @staticmethod
     def user_label(user):
-        return user.get_full_name() or user.username
+        return person_name(user)
 
 
 class UnitField(forms.ChoiceField):

@@ -194,6 +194,7 @@ def test_the_log_exports_to_excel(world, settings, tmp_path, django_capture_on_c
     assert rows[0] == (
         "时间",
         "用户",
+        "姓名",
         "操作",
         "对象类型",
         "对象编号",
@@ -204,7 +205,7 @@ def test_the_log_exports_to_excel(world, settings, tmp_path, django_capture_on_c
     )
     assert len(rows) == 2  # only the failed login: the filter was applied
     assert rows[1][1] == "=cmd|' /C calc'!A0"  # text as typed (quote prefix), never a formula
-    assert rows[1][2] == "登录失败" and rows[1][6] == "被拒绝"
+    assert rows[1][3] == "登录失败" and rows[1][7] == "被拒绝"
 
 
 # --- reads of personal data (issue 16, point 9): each one writes a VIEW, EXPORT or IMPORT row --

@@ -32,6 +32,18 @@ DEMO_NAMES = {
     "auditor": ("王", "静"),
 }
 
+# Each demo user's post (职务) in the unit of their role.
+DEMO_POSTS = {
+    "admin": "信息中心主任",
+    "bureau": "学生资助股股长",
+    "township1": "副镇长",
+    "township2": "党委委员",
+    "village1": "村委会主任",
+    "school1": "教导主任",
+    "inspector": "责任督学",
+    "auditor": "审计员",
+}
+
 
 def ensure_demo_users(county: County) -> list[tuple[str, str, str]]:
     """One user per role; passwords reset to the demo password on every run."""
@@ -53,7 +65,7 @@ def ensure_demo_users(county: County) -> list[tuple[str, str, str]]:
         # Pages, history lines, notices and exports name people, not logins.
         user.last_name, user.first_name = DEMO_NAMES[username]
         user.save()
-        grant_role(user=user, role=role, place=places[place_key])
+        grant_role(user=user, role=role, place=places[place_key], post=DEMO_POSTS[username])
         created.append((username, Role(role).label, places[place_key].name))
     return created
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from core.concurrency import check_and_bump
 from core.errors import DomainError, TransitionRefused
 from core.notifications import notify
+from core.people import person_name
 from core.services import not_future, require_role, required_text, saved_by, today
 from enrollment.models import County
 from enrollment.permissions import user_may
@@ -136,7 +137,7 @@ def set_handlers(*, actor, complaint: Complaint, handlers, version: int | None =
         complaint=complaint,
         on=today(),
         note=_("Handlers changed: %(names)s")
-        % {"names": "、".join(user.get_full_name() or user.username for user in handlers)},
+        % {"names": "、".join(person_name(user) for user in handlers)},
         actor=actor,
     )
     return complaint

@@ -12,7 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from core.concurrency import check_and_bump
 from core.errors import DomainError
-from core.notifications import notify
+from core.notifications import notify, settle
 from core.numbering import take_next_number
 from core.services import check_upload, not_future, require_role, required_text, saved_by, today
 from enrollment.models import County, RoleAssignment
@@ -137,6 +137,13 @@ def raise_issue(
     issue.set_unit(unit)
     saved_by(issue, actor)
     _event(issue, actor=actor, action=IssueEvent.Action.RAISED, on=found_on)
+    # The unit learns of it at once (and finds it among its rectifications due at home).
+    _tell_unit(
+        issue,
+        _("Issue %(number)s was raised against %(unit)s: rectify by %(deadline)s."),
+        unit=issue.unit_name,
+        deadline=deadline.isoformat(),
+    )
     if complaint is not None and complaint.status == Complaint.Status.RECEIVED:
         Complaint.objects.filter(pk=complaint.pk).update(status=Complaint.Status.HANDLING)
     return issue
@@ -272,6 +279,7 @@ def verify_issue(*, actor, issue: Issue, note: str = "", on=None) -> Issue:
         from_status=Issue.Status.SUBMITTED,
         note=note,
     )
+    settle(_link(issue))  # closed: nothing about it waits to be read any more
     return issue
 
 
@@ -320,6 +328,7 @@ def withdraw_issue(*, actor, issue: Issue, reason: str) -> Issue:
         from_status=previous,
         note=reason,
     )
+    settle(_link(issue))
     return issue
 
 
@@ -343,10 +352,10 @@ def _link(issue) -> str:
     return reverse("inspections:issue_detail", args=[issue.pk])
 
 
-def _tell_unit(issue, template, reason=""):
+def _tell_unit(issue, template, reason="", **values):
     notify(
         list(unit_users(issue)),
-        template % {"number": issue.number, "reason": reason},
+        template % {"number": issue.number, "reason": reason, **values},
         link=_link(issue),
     )
 
