@@ -246,19 +246,24 @@ def eligible_children(programme: Programme, period: str, children: QuerySet | No
     )
 
 
+def with_entitlement(children: QuerySet, programme: Programme, period: str) -> QuerySet:
+    """The children with their situation on the period's census day (with_situation), whether
+    they are `eligible` for the programme then, and the `expected_amount` of a payment."""
+    return with_situation(children, as_of_day(period)).annotate(
+        eligible=Case(
+            When(eligibility_q(programme, period), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        expected_amount=expected_amount_expression(programme),
+    )
+
+
 def situation_of(child: Child, programme: Programme, period: str) -> dict | None:
     """The child's situation on the census day with `eligible` and `expected_amount`, or
     None when the child has no status then."""
     row = (
-        with_situation(Child.objects.filter(pk=child.pk), as_of_day(period))
-        .annotate(
-            eligible=Case(
-                When(eligibility_q(programme, period), then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
-            expected_amount=expected_amount_expression(programme),
-        )
+        with_entitlement(Child.objects.filter(pk=child.pk), programme, period)
         .values(
             "c_status",
             "c_school_id",

@@ -8,7 +8,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, Case, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,11 +18,8 @@ from enrollment.models import Child, School
 from enrollment.permissions import require_county_role
 
 from ..eligibility import (
-    as_of_day,
-    eligibility_q,
     eligible_children,
-    expected_amount_expression,
-    with_situation,
+    with_entitlement,
 )
 from ..models import Batch, Method, Payment, Programme, parse_period
 from ..roles import APPROVE_ROLES, BATCH_ROLES
@@ -133,18 +129,9 @@ def add_payments(*, actor, batch: Batch, rows: list[dict]) -> AddResult:
         visible = Child.objects.all() if actor is None else Child.objects.for_user(actor)
         situations = {
             row["pk"]: row
-            for row in with_situation(
-                visible.filter(pk__in=[i for i in ids if i]), as_of_day(period)
-            )
-            .annotate(
-                eligible=Case(
-                    When(eligibility_q(programme, period), then=Value(True)),
-                    default=Value(False),
-                    output_field=BooleanField(),
-                ),
-                expected_amount=expected_amount_expression(programme),
-            )
-            .values(
+            for row in with_entitlement(
+                visible.filter(pk__in=[i for i in ids if i]), programme, period
+            ).values(
                 "pk",
                 "name",
                 "village__township_id",
