@@ -22,16 +22,9 @@ def _page(request, queryset):
     return Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
 
 
-def _query_string(request, drop=()) -> str:
-    query = request.GET.copy()
-    for name in ("page", *drop):
-        query.pop(name, None)
-    return query.urlencode()
-
-
 def _form_page(request, form, title, back=None, **extra):
     return render(
-        request, "subsidies/form.html", {"form": form, "title": title, "back": back, **extra}
+        request, "core/form_page.html", {"form": form, "title": title, "back": back, **extra}
     )
 
 
