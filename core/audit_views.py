@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from .export_jobs import request_export
 from .exports import Column, Export
 from .models import AuditEvent
+from .pagination import query_without_page
 from .people import person_name
 
 PERMISSION = "core.view_auditevent"
@@ -62,14 +63,12 @@ def audit_list(request):
     _require(request.user)
     audit_filter, events = _filtered(request.GET)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     for event in page:
         event.record_label, event.detail_label = record_label(event), detail_label(event)
     return render(
         request,
         "core/audit_list.html",
-        {"filter": audit_filter, "page": page, "query": query.urlencode()},
+        {"filter": audit_filter, "page": page, "query": query_without_page(request)},
     )
 
 

@@ -83,3 +83,12 @@ class CappedPageNumberPagination(PageNumberPagination):
         }
         response["required"] = [*response["required"], "count_is_capped"]
         return response
+
+
+def query_without_page(request, drop=()) -> str:
+    """The page's query string without the page number (and the parameters in `drop`): what the
+    pager's and the tabs' links append, so that they keep the filters and start at page 1."""
+    query = request.GET.copy()
+    for name in ("page", *drop):
+        query.pop(name, None)
+    return query.urlencode()

@@ -52,12 +52,6 @@ def _form_page(request, form, title, *, back=None, multipart=False):
 _int = int_or_404
 
 
-def _without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 def _links(request, links):
     """Each linked record with its label, shown only when the user can see that record."""
     shown = []

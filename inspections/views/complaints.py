@@ -9,13 +9,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.export_jobs import request_export
+from core.pagination import query_without_page
 from enrollment.permissions import get_scoped_or_404, user_may
 
 from .. import forms, selectors
 from ..models import Complaint, Issue, RecordLink
 from ..roles import MANAGE_ROLES
 from ..services import complaints as complaint_services
-from .common import _form_page, _link_view, _links, _managed_county, _run, _without_page, may_manage
+from .common import _form_page, _link_view, _links, _managed_county, _run, may_manage
 
 
 @login_required
@@ -33,7 +34,7 @@ def complaint_list(request):
             "filter": filtered,
             "page": page,
             "may_manage": may_manage(request.user),
-            "query_string": _without_page(request),
+            "query_string": query_without_page(request),
             "export_query": [
                 (key, value)
                 for key, values in request.GET.lists()

@@ -8,13 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.pagination import query_without_page
 from enrollment.permissions import get_scoped_or_404, user_may
 
 from .. import forms, selectors
 from ..models import Inspection, Issue
 from ..roles import MANAGE_ROLES
 from ..services import inspections as inspection_services
-from .common import _form_page, _managed_county, _run, _without_page, may_manage
+from .common import _form_page, _managed_county, _run, may_manage
 
 
 @login_required
@@ -29,7 +30,7 @@ def inspection_list(request):
             "filter": filtered,
             "page": page,
             "may_manage": may_manage(request.user),
-            "query_string": _without_page(request),
+            "query_string": query_without_page(request),
         },
     )
 

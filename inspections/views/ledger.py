@@ -7,11 +7,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.export_jobs import request_export
+from core.pagination import query_without_page
 
 from .. import selectors
 from ..exports import LEDGER_QUERY_KEYS
 from ..models import Issue
-from .common import _without_page, may_manage
+from .common import may_manage
 
 
 @login_required
@@ -49,7 +50,7 @@ def ledger(request):
                 for value in values
                 if value
             ],
-            "query_string": _without_page(request),
+            "query_string": query_without_page(request),
         },
     )
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.pagination import query_without_page
 from core.params import query_year
 from enrollment.models import School
 from enrollment.permissions import get_scoped_or_404, has_any_role, user_may
@@ -22,7 +23,7 @@ from ..models import Donation, FundEntry, ReliefFund
 from ..roles import DONATION_ROLES, FUND_ROLES
 from ..services import fund as fund_services
 from ..transitions import GRANT_TRANSITIONS
-from .common import _child_by_id, _county_or_404, _error, _form_page, _page, _query_string
+from .common import _child_by_id, _county_or_404, _error, _form_page, _page
 
 
 def _fund(request) -> ReliefFund:
@@ -55,7 +56,7 @@ def fund_ledger(request):
             "may_act": may_act,
             # The rows a decision applies to (the table's answer; each is checked on decision).
             "decidable_states": GRANT_TRANSITIONS.sources("approve"),
-            "query": _query_string(request),
+            "query": query_without_page(request),
         },
         # A filter the form refuses (a year out of range) is shown on it, and said in the status.
         status=400 if entries.errors else 200,
@@ -128,7 +129,7 @@ def donation_list(request):
             "totals": [{**row, "label": labels[row["kind"]]} for row in totals],
             "may_record": has_any_role(request.user, DONATION_ROLES),
             "year": year,
-            "query": _query_string(request),
+            "query": query_without_page(request),
         },
     )
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
+from core.pagination import query_without_page
 from enrollment.permissions import get_scoped_or_404, has_any_role
 
 from .. import forms
@@ -16,7 +17,7 @@ from ..filters import GapFilter
 from ..models import Gap, GapRun
 from ..roles import GAP_CHECK_ROLES
 from ..services import gaps as gap_services
-from .common import _county_or_404, _error, _page, _query_string
+from .common import _county_or_404, _error, _page
 
 
 @login_required
@@ -68,6 +69,6 @@ def gap_detail(request, pk: int):
             "page": _page(request, gaps.qs),
             "counts": [(value, label, counts.get(value, 0)) for value, label in Gap.Kind.choices],
             "run_param": {"run": run.pk},
-            "query": _query_string(request),
+            "query": query_without_page(request),
         },
     )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.pagination import query_without_page
 from enrollment.models import School
 from enrollment.permissions import get_scoped_or_404, has_any_role, user_may
 
@@ -19,7 +20,7 @@ from ..filters import IdentificationFilter
 from ..models import DifficultyIdentification
 from ..roles import IDENTIFY_ROLES
 from ..services import identification as identification_services
-from .common import _child_by_id, _error, _form_page, _int, _page, _query_string
+from .common import _child_by_id, _error, _form_page, _int, _page
 
 
 @login_required
@@ -43,7 +44,7 @@ def identification_list(request):
             "notice_form": forms.NoticeForm(
                 schools=schools, initial={"school_year": timezone.localdate().year}
             ),
-            "query": _query_string(request),
+            "query": query_without_page(request),
         },
     )
 

@@ -6,12 +6,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.pagination import CappedPaginator
+from core.pagination import CappedPaginator, query_without_page
 from core.params import query_year
 
 from .. import selectors
 from ..filters import PaymentFilter
-from .common import PER_PAGE, _query_string
+from .common import PER_PAGE
 
 
 @login_required
@@ -26,7 +26,7 @@ def payment_list(request):
             "filter": payments,
             "page": CappedPaginator(payments.qs, PER_PAGE).get_page(request.GET.get("page")),
             "summary": selectors.cached_paid_summary(payments, request.user),
-            "query": _query_string(request),
+            "query": query_without_page(request),
         },
     )
 
@@ -59,8 +59,8 @@ def totals(request):
             ],
             "grand_total": sum(row["amount"] for row in rows),
             "report": selectors.report_line(payments.qs, year),
-            "filters_query": _query_string(request, drop=("by", "year")),
+            "filters_query": query_without_page(request, drop=("by", "year")),
             "year": year,
-            "query": _query_string(request),
+            "query": query_without_page(request),
         },
     )
