@@ -23,6 +23,7 @@ from .serializers import (
     CaseSerializer,
     CloseSerializer,
     DecisionSerializer,
+    DecisionServiceRequestSerializer,
     DocumentSerializer,
     ExemptionSerializer,
     GenerateReportSerializer,
@@ -116,6 +117,11 @@ class DropoutCaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     @action(detail=True, methods=["post"], url_path="decide-penalty")
     def decide_penalty(self, request, pk=None):
         return self._act(request, PenaltySerializer, documents.decide_penalty)
+
+    @extend_schema(request=DecisionServiceRequestSerializer, responses={201: CaseSerializer})
+    @action(detail=True, methods=["post"], url_path="serve-decision")
+    def serve_decision(self, request, pk=None):
+        return self._act(request, DecisionServiceRequestSerializer, penalties.serve_decision)
 
     @extend_schema(request=PriorNoticeRequestSerializer, responses={201: CaseSerializer})
     @action(detail=True, methods=["post"], url_path="prior-notice")

@@ -23,7 +23,7 @@ DEMO_PDF = blank_pdf()  # a sound PDF: uploads are checked whole
 SERVICE = {"service_method": "in_person", "served_by": "乡镇干部 李明、村干部 王芳"}
 PRIOR_SERVICE = {"service_method": "in_person"}
 PERSUASION = {
-    "visitors": "乡镇干部 李明、班主任 赵丽",
+    "visitors": "班主任 赵丽",
     "what_was_said": "宣讲《义务教育法》，说明完成义务教育的重要性和资助政策",
     "family_answer": "家长表示孩子不愿读书，暂不返校",
     "result": "refused",
@@ -96,14 +96,20 @@ def load_dropout_demo(county, users, scale=None) -> str:
         if state == "reported":
             made += 1
             continue
+        # Two officials on each visit, so that it counts towards the notice (Art. 42).
+        visitors = [actor, users["bureau"]]
         if state == "stale":
-            cases.log_persuasion(actor=actor, case=case, date=opened, **PERSUASION)
+            cases.log_persuasion(
+                actor=actor, case=case, date=opened, officers=visitors, **PERSUASION
+            )
             made += 1
             continue
         for offset in (1, 5):
             # A dropout of the last few days has had fewer days of visits (none in the future).
             visited = min(opened + datetime.timedelta(days=offset), today)
-            cases.log_persuasion(actor=actor, case=case, date=visited, **PERSUASION)
+            cases.log_persuasion(
+                actor=actor, case=case, date=visited, officers=visitors, **PERSUASION
+            )
         if state == "persuading":
             pass
         elif state == "notice":
@@ -178,7 +184,7 @@ def load_dropout_demo(county, users, scale=None) -> str:
         made += 1
     # The procedure's stages the plan's rotation missed (their children too recent, or in a
     # township without its own official) are taken by overdue cases.
-    for stage in ("replying", "hearing"):
+    for stage in ("replying", "hearing", "unserved"):
         if _stage_present(county, stage) or not spare:
             continue
         actor, case, child, officers = spare.pop(0)
@@ -206,9 +212,22 @@ def _officers(users, actor) -> list:
 
 def _take_to(stage, actor, case, child, officers, today):
     """replying: a prior notice served yesterday, its window open; hearing: a fine that gives
-    the right to a hearing, which the guardian asked for."""
+    the right to a hearing, which the guardian asked for; unserved: a decision of three days
+    ago still to be served (Art. 61: within seven days)."""
     if stage == "replying":
         _prior_notice(actor, case, child, officers, today - datetime.timedelta(days=1))
+        return
+    if stage == "unserved":
+        _prior_notice(actor, case, child, officers, today - datetime.timedelta(days=10))
+        documents.decide_penalty(
+            actor=actor,
+            case=case,
+            decided_on=today - datetime.timedelta(days=3),
+            facts_and_evidence="入户劝返记录两份、限期复学通知书送达回证一份。",
+            penalty="警告",
+            compliance="自收到本决定书之日起七日内送子女到校复学。",
+            officers=officers,
+        )
         return
     _prior_notice(actor, case, child, officers, today - datetime.timedelta(days=2), fine=2000)
     penalties.request_hearing(
@@ -220,8 +239,14 @@ def _take_to(stage, actor, case, child, officers, today):
 
 
 def _stage_present(county, stage) -> bool:
-    from .models import GuardianReply, PriorNotice
+    from .models import GuardianReply, OfficialDocument, PriorNotice
 
+    if stage == "unserved":
+        return OfficialDocument.objects.filter(
+            township__county=county,
+            kind=OfficialDocument.Kind.PENALTY_DECISION,
+            served_on__isnull=True,
+        ).exists()
     if stage == "hearing":
         return GuardianReply.objects.filter(
             kind=GuardianReply.Kind.HEARING_REQUEST,

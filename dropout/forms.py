@@ -1,4 +1,6 @@
 from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.concurrency import VersionFormField
@@ -9,6 +11,32 @@ from enrollment.forms import DATE_INPUT, CrispyMixin, SchoolChoiceField
 from enrollment.models import Grade, School
 
 from .models import CaseMeasure, DropoutCase, ExemptionRequest, OfficialDocument, Persuasion
+from .roles import PERSUASION_ROLES
+
+
+def officials_of(case, roles):
+    """Active users holding one of `roles` over the case: its county, township, the child's
+    village or the case's school."""
+    township = case.township
+    over_case = (
+        Q(role_assignments__township_id=township.pk)
+        | Q(role_assignments__county_id=township.county_id)
+        | Q(role_assignments__village_id=case.child.village_id)
+    )
+    if case.school_id:
+        over_case |= Q(role_assignments__school_id=case.school_id)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(over_case, role_assignments__role__in=roles)
+        .distinct()
+        .order_by("username")
+    )
+
+
+class OfficerChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.username
 
 
 class OpenCaseForm(CrispyMixin, forms.Form):
@@ -32,10 +60,35 @@ class CaseDetailsForm(CrispyMixin, forms.Form):
 
 class PersuasionForm(CrispyMixin, forms.Form):
     date = _date(_("Date"))
-    visitors = forms.CharField(label=_("Who went"), max_length=200)
+    officers = OfficerChoiceField(
+        queryset=get_user_model().objects.none(),
+        label=_("Officials who went (two)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Only a persuasion by two officials counts towards the notice to resume schooling "
+            "(行政处罚法 Art. 42)."
+        ),
+    )
+    visitors = forms.CharField(
+        label=_("Others who went"),
+        max_length=200,
+        required=False,
+        help_text=_("A class teacher or village cadre without an account, for instance."),
+    )
     what_was_said = _text(_("What was said"))
     family_answer = _text(_("The family's answer"))
     result = forms.ChoiceField(label=_("Result"), choices=Persuasion.Result.choices)
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["officers"].queryset = officials_of(case, PERSUASION_ROLES)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("officers") and not (data.get("visitors") or "").strip():
+            self.add_error("officers", _("Say who went."))
+        return data
 
 
 class ServiceFieldsForm(CrispyMixin, forms.Form):

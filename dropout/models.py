@@ -1,5 +1,7 @@
 """Exemption requests, absences, dropout cases with their escalation, and official documents."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -342,6 +344,7 @@ CASE_ACTION_LABELS = {
     "persuasion": _("Persuasion visit"),
     "notice_issued": _("Notice to resume schooling issued"),
     "penalty_decided": _("Penalty decision issued"),
+    "decision_served": _("Penalty decision served"),
     "prior_notice": _("Prior notice of the penalty served"),
     "reply": _("Guardian's reply recorded"),
     "reply_reviewed": _("Guardian's statement reviewed"),
@@ -405,6 +408,10 @@ class Persuasion(models.Model):
     case = models.ForeignKey(DropoutCase, on_delete=models.CASCADE, related_name="persuasions")
     date = models.DateField(_("date"), validators=[validate_record_date])
     visitors = models.CharField(_("who went"), max_length=200)
+    # 行政处罚法 Art. 42: a persuasion counts towards the notice only when two officials went.
+    officers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("officers")
+    )
     what_was_said = LongTextField(_("what was said"))
     family_answer = LongTextField(_("the family's answer"))
     result = models.CharField(_("result"), max_length=20, choices=Result.choices)
@@ -520,13 +527,17 @@ class OfficialDocument(models.Model):
         _("deadline"), null=True, blank=True, validators=[validate_record_date]
     )
     content = models.JSONField(_("content"))  # the text as issued, rendered as it is
-    served_on = models.DateField(_("served on"), validators=[validate_record_date])
-    served_to = models.CharField(_("served on (person)"), max_length=50)
-    service_method = models.CharField(
-        _("service method"), max_length=20, choices=ServiceMethod.choices
+    # The service record (送达回证). Empty only while a penalty decision awaits service, which
+    # 行政处罚法 Art. 61 wants within DECISION_SERVICE_DAYS of the decision.
+    served_on = models.DateField(
+        _("served on"), null=True, blank=True, validators=[validate_record_date]
     )
-    served_by = models.CharField(_("served by"), max_length=100)
-    service_place = models.CharField(_("place of service"), max_length=200)
+    served_to = models.CharField(_("served on (person)"), max_length=50, blank=True)
+    service_method = models.CharField(
+        _("service method"), max_length=20, choices=ServiceMethod.choices, blank=True
+    )
+    served_by = models.CharField(_("served by"), max_length=100, blank=True)
+    service_place = models.CharField(_("place of service"), max_length=200, blank=True)
     voided_by = models.OneToOneField(
         "self",
         on_delete=models.PROTECT,
@@ -562,6 +573,18 @@ class OfficialDocument(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.number}"
+
+    @property
+    def service_due_on(self) -> datetime.date | None:
+        """Art. 61: a penalty decision is served within DECISION_SERVICE_DAYS of the decision."""
+        if self.kind != self.Kind.PENALTY_DECISION:
+            return None
+        return self.issued_on + datetime.timedelta(days=settings.DECISION_SERVICE_DAYS)
+
+    @property
+    def served_late(self) -> bool:
+        due = self.service_due_on
+        return bool(due and self.served_on and self.served_on > due)
 
 
 # --- the administrative penalty procedure (行政处罚法 Art. 42-45, 58, 63-64) -------------------

@@ -1,35 +1,15 @@
 """Forms of the penalty procedure (行政处罚事先告知书, 陈述申辩, 听证, 法制审核, 处罚决定)."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.forms import CrispyMixin
 
-from .forms import ServiceFieldsForm, _date, _text
+from .forms import OfficerChoiceField, ServiceFieldsForm, _date, _text, officials_of
 from .models import GuardianReply, PenaltyKind
 from .roles import CASE_ROLES, LEGAL_REVIEW_ROLES
-
-
-def officials_of(case, roles):
-    """Active users holding one of `roles` over the case's township (or its whole county)."""
-    township = case.township
-    return (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .filter(
-            Q(role_assignments__role__in=roles, role_assignments__township_id=township.pk)
-            | Q(role_assignments__role__in=roles, role_assignments__county_id=township.county_id)
-        )
-        .distinct()
-        .order_by("username")
-    )
-
-
-class OfficerChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, user):
-        return user.get_full_name() or user.username
 
 
 class OfficersFormMixin:
@@ -85,6 +65,52 @@ class PenaltyDecisionForm(OfficersFormMixin, PenaltyKindFields, ServiceFieldsFor
         "fine_amount",
         "penalty",
         "compliance",
+        "officers",
+        "served_to",
+        "service_method",
+        "served_by",
+        "service_place",
+    ]
+
+    served_now = forms.BooleanField(
+        label=_("Served on the spot (当场送达)"),
+        required=False,
+        help_text=_(
+            "Leave unticked to serve the decision later: it must be served within "
+            "%(days)d days (行政处罚法 Art. 61)."
+        )
+        % {"days": settings.DECISION_SERVICE_DAYS},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["served_by"].required = False
+        self.fields["served_by"].label = _("Others present at service (optional)")
+        for name in SERVICE_FIELDS:
+            self.fields[name].required = False
+        self.order_fields([*self.field_order[:7], "served_now", *self.field_order[7:]])
+
+    def clean(self):
+        """The service record only when served on the spot; then all of it."""
+        data = super().clean()
+        if data.pop("served_now", False):
+            for name in SERVICE_FIELDS:
+                if not data.get(name):
+                    self.add_error(name, _("This field is required."))
+        else:
+            data.update(dict.fromkeys((*SERVICE_FIELDS, "served_by"), ""))
+        return data
+
+
+SERVICE_FIELDS = ("served_to", "service_method", "service_place")
+
+
+class DecisionServiceForm(OfficersFormMixin, ServiceFieldsForm):
+    """送达 of a penalty decision made earlier (Art. 61)."""
+
+    served_on = _date(_("Served on"))
+    field_order = [
+        "served_on",
         "officers",
         "served_to",
         "service_method",

@@ -2,6 +2,7 @@
 state and the preconditions are the service's answer on the form, checked on the locked row."""
 
 from django.contrib.auth.decorators import login_required
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -33,6 +34,12 @@ PENALTY_STEPS = [
     ),
     ("hold_hearing", "dropout:case_hearing", "hearing", gettext_lazy("Record hearing")),
     ("legal_review", "dropout:case_legal_review", "legal-review", gettext_lazy("Legal review")),
+    (
+        "serve_decision",
+        "dropout:case_serve_decision",
+        "serve-decision",
+        gettext_lazy("Serve the decision"),
+    ),
 ]
 
 
@@ -164,4 +171,19 @@ def case_penalty(request, pk: int):
         title=_("Decide the administrative penalty"),
         success=_("Penalty decision issued."),
         initial=_decision_initial,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_serve_decision(request, pk: int):
+    return _step(
+        request,
+        pk,
+        step="serve_decision",
+        form_factory=_with_case(penalty_forms.DecisionServiceForm),
+        action=lambda case, d: penalties.serve_decision(actor=request.user, case=case, **d),
+        title=_("Serve the penalty decision"),
+        success=_("Service of the penalty decision recorded."),
+        initial=lambda case: _service_initial(case) | {"served_on": timezone.localdate()},
     )

@@ -62,10 +62,27 @@ class DocumentSerializer(serializers.ModelSerializer):
 # --- cases -----------------------------------------------------------------------------------
 
 
+def _users():
+    return get_user_model().objects.filter(is_active=True)
+
+
+@extend_schema_field({"type": "integer", "description": "a user id"})
+class OfficersField(serializers.PrimaryKeyRelatedField):
+    """An enforcement officer by user id (行政处罚法 Art. 42: two per step; the service checks
+    that each holds the enforcement role over the case)."""
+
+    def get_queryset(self):
+        return _users()
+
+
 class PersuasionSerializer(serializers.ModelSerializer):
+    # Two officials who went make the persuasion count towards the notice (Art. 42).
+    officers = OfficersField(many=True, required=False)
+    visitors = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
     class Meta:
         model = Persuasion
-        fields = ["id", "date", "visitors", "what_was_said", "family_answer", "result"]
+        fields = ["id", "date", "officers", "visitors", "what_was_said", "family_answer", "result"]
 
 
 class MeasureSerializer(serializers.ModelSerializer):
@@ -223,19 +240,6 @@ class NoticeSerializer(ServiceSerializer):
     )
 
 
-def _users():
-    return get_user_model().objects.filter(is_active=True)
-
-
-@extend_schema_field({"type": "integer", "description": "a user id"})
-class OfficersField(serializers.PrimaryKeyRelatedField):
-    """An enforcement officer by user id (行政处罚法 Art. 42: two per step; the service checks
-    that each holds the enforcement role over the case)."""
-
-    def get_queryset(self):
-        return _users()
-
-
 class PenaltyKindSerializer(serializers.Serializer):
     penalty_kind = serializers.ChoiceField(choices=PenaltyKind.choices)
     fine_amount = serializers.DecimalField(
@@ -249,12 +253,28 @@ class PenaltySerializer(PenaltyKindSerializer, ServiceSerializer):
     facts_and_evidence = serializers.CharField(max_length=TEXT_MAX_LENGTH)
     penalty = serializers.CharField(max_length=TEXT_MAX_LENGTH)
     compliance = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    # A decision served on the spot carries its service record; without one it awaits
+    # service (`serve-decision`, within DECISION_SERVICE_DAYS).
+    served_to = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    service_method = serializers.ChoiceField(
+        choices=OfficialDocument.ServiceMethod.choices, required=False, allow_blank=True, default=""
+    )
+    service_place = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
     # The officers serve it; others present may be added.
     served_by = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     # Defaults to the penalty of the prior notice.
     penalty_kind = serializers.ChoiceField(
         choices=PenaltyKind.choices, required=False, default=None, allow_null=True
     )
+
+
+class DecisionServiceRequestSerializer(ServiceSerializer):
+    served_on = serializers.DateField(validators=[validate_record_date])
+    officers = OfficersField(many=True)
+    # The officers serve it; others present may be added.
+    served_by = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
 class PriorNoticeRequestSerializer(PenaltyKindSerializer):

@@ -5,6 +5,7 @@ to offer and why a step is not possible yet."""
 import datetime
 
 from django.conf import settings
+from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -25,6 +26,7 @@ from .roles import (
     EXEMPTION_REGISTER_ROLES,
     EXEMPTION_TOWNSHIP_ROLES,
     LEGAL_REVIEW_ROLES,
+    MIN_OFFICERS,
     PERSUASION_ROLES,
     REASSIGN_ROLES,
     RETURN_ROLES,
@@ -37,13 +39,23 @@ OPEN = frozenset(DropoutCase.OPEN_STATUSES)
 # --- 失辍学案件 ------------------------------------------------------------------------------
 
 
+def counted_persuasions(case) -> int:
+    """The persuasions that count towards the notice: two officials went (Art. 42)."""
+    return (
+        case.persuasions.annotate(officer_count=Count("officers"))
+        .filter(officer_count__gte=MIN_OFFICERS)
+        .count()
+    )
+
+
 def enough_persuasions(case, on: datetime.date) -> str | None:
-    """多次动员仍不返校: a notice needs the setting's number of recorded persuasions first."""
-    missing = settings.DROPOUT_MIN_PERSUASIONS - case.persuasions.count()
+    """多次动员仍不返校: a notice needs the setting's number of persuasions, each by two
+    officials, first."""
+    missing = settings.DROPOUT_MIN_PERSUASIONS - counted_persuasions(case)
     if missing > 0:
         return ngettext(
-            "%(count)d more recorded persuasion is needed first.",
-            "%(count)d more recorded persuasions are needed first.",
+            "%(count)d more persuasion by two officials is needed first.",
+            "%(count)d more persuasions by two officials are needed first.",
             missing,
         ) % {"count": missing}
     return None
@@ -182,6 +194,25 @@ def review_required(case, on: datetime.date) -> str | None:
     return None
 
 
+def current_decision(case) -> OfficialDocument | None:
+    return (
+        case.documents.filter(kind=OfficialDocument.Kind.PENALTY_DECISION, voided_by__isnull=True)
+        .order_by("-pk")
+        .first()
+    )
+
+
+def decision_awaiting_service(case, on: datetime.date) -> str | None:
+    decision = current_decision(case)
+    if decision is None:
+        return _("There is no penalty decision to serve.")
+    if decision.served_on:
+        return _("The penalty decision was served on %(date)s.") % {
+            "date": decision.served_on.isoformat()
+        }
+    return None
+
+
 def not_struck_off(case, on: datetime.date) -> str | None:
     if case.struck_off_on:
         return _("Only a returned case in its consolidation period reopens.")
@@ -282,6 +313,15 @@ CASE_TRANSITIONS = TransitionTable(
             legal_review_given,
         ),
         label=gettext_lazy("a penalty decision"),
+    ),
+    # Art. 61: a decision not served on the spot is served within DECISION_SERVICE_DAYS.
+    Transition(
+        "serve_decision",
+        {C.PENALTY_DECIDED},
+        None,
+        CASE_ROLES,
+        (decision_awaiting_service,),
+        label=gettext_lazy("serving the penalty decision"),
     ),
     Transition(
         "add_measure",

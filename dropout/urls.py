@@ -35,6 +35,11 @@ urlpatterns = [
         penalty_views.case_legal_review,
         name="case_legal_review",
     ),
+    path(
+        "cases/<int:pk>/decision-service/",
+        penalty_views.case_serve_decision,
+        name="case_serve_decision",
+    ),
     path("cases/<int:pk>/measure/", views.case_measure, name="case_measure"),
     path("cases/<int:pk>/return/", views.case_return, name="case_return"),
     path("cases/<int:pk>/close/", views.case_close, name="case_close"),

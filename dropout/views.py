@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -21,17 +22,25 @@ from . import forms, selectors
 from .case_actions import case_action as _case_action
 from .case_actions import plain as _plain
 from .case_actions import service_initial as _service_initial
+from .case_actions import with_case as _with_case
 from .documents_render import document_from_content
 from .models import AbsenceReport, DropoutCase, ExemptionRequest, OfficialDocument
 from .penalty_views import penalty_steps
+from .progress import case_progress
 from .roles import (
     ABSENCE_ROLES,
     CASE_ROLES,
     EXEMPTION_REGISTER_ROLES,
+    MIN_OFFICERS,
     OPEN_CASE_ROLES,
 )
 from .services import absences, cases, documents, exemptions
-from .transitions import CASE_TRANSITIONS, EXEMPTION_TRANSITIONS, current_prior_notice
+from .transitions import (
+    CASE_TRANSITIONS,
+    EXEMPTION_TRANSITIONS,
+    current_decision,
+    current_prior_notice,
+)
 
 _form_error = show_on_form
 
@@ -90,13 +99,18 @@ def case_detail(request, pk: int):
         {
             "case": case,
             "events": case.events.select_related("actor"),
-            "persuasions": case.persuasions.select_related("recorded_by"),
+            "persuasions": case.persuasions.select_related("recorded_by").prefetch_related(
+                "officers"
+            ),
+            "min_officers": MIN_OFFICERS,
             "case_documents": case.documents.select_related("voided_by").order_by(
                 "issued_on", "pk"
             ),
             "measures": case.measures.all(),
             "notice": notice,
             "prior": current_prior_notice(case),
+            "decision": current_decision(case),
+            "progress": case_progress(case, day=timezone.localdate()),
             # Which steps the user may take now, and why a step is not possible yet.
             "steps": steps,
             "penalty_steps": penalty_steps(case, steps),
@@ -141,7 +155,7 @@ def case_persuasion(request, pk: int):
         request,
         pk,
         step="persuade",
-        form_factory=_plain(forms.PersuasionForm),
+        form_factory=_with_case(forms.PersuasionForm),
         action=lambda case, d: cases.log_persuasion(actor=request.user, case=case, **d),
         title=_("Record a persuasion visit"),
         success=_("Persuasion recorded."),

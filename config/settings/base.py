@@ -328,6 +328,8 @@ RESUME_NOTICE_DAYS = env.int("RESUME_NOTICE_DAYS", default=7)
 # statement and defence, and (where the penalty qualifies) for asking for a hearing.
 PENALTY_REPLY_DAYS = env.int("PENALTY_REPLY_DAYS", default=3)
 PENALTY_HEARING_REQUEST_DAYS = env.int("PENALTY_HEARING_REQUEST_DAYS", default=5)
+# Art. 61: days from a penalty decision within which it is served on the guardian.
+DECISION_SERVICE_DAYS = env.int("DECISION_SERVICE_DAYS", default=7)
 # 巩固期 after a return: a new absence inside it reopens the same case.
 CONSOLIDATION_DAYS = env.int("CONSOLIDATION_DAYS", default=60)
 # A case with no action for this long is on the "stale" work queue.

@@ -14,8 +14,9 @@ from enrollment.models import Child, EnrollmentStatus, School
 from enrollment.services import set_status_by_procedure
 
 from ..models import AbsenceReport, CaseEvent, CaseMeasure, DropoutCase, Persuasion
-from ..roles import OPEN_CASE_ROLES
+from ..roles import OPEN_CASE_ROLES, PERSUASION_ROLES
 from ..transitions import CASE_TRANSITIONS
+from .officers import validate_officers
 
 C = DropoutCase.Status
 EXEMPTION_STATUSES = (
@@ -146,9 +147,16 @@ def log_persuasion(
     what_was_said: str,
     family_answer: str,
     result: str,
+    officers=(),
 ) -> Persuasion:
+    """劝返. With two officials named (`officers`, 行政处罚法 Art. 42) it counts towards the
+    notice to resume schooling; without, it is recorded but does not count."""
     case = locked_case(case)
     transition = CASE_TRANSITIONS.require(case, "persuade", actor)
+    if officers:
+        officers = validate_officers(case, officers, PERSUASION_ROLES)
+    elif not visitors.strip():
+        raise DomainError(_("Say who went."), field="visitors")
     not_future(date, "date")
     if date < case.opened_on:
         raise DomainError(_("The persuasion is dated before the case was opened."), field="date")
@@ -163,6 +171,8 @@ def log_persuasion(
         result=result,
         recorded_by=actor,
     )
+    if officers:
+        persuasion.officers.set(officers)
     previous = case.status
     case.status = transition.target or case.status
     case.last_action_on = max(case.last_action_on, date)

@@ -15,7 +15,6 @@ from core.errors import DomainError, TransitionRefused
 from core.masking import mask_resident_id
 from core.numbering import format_document_number, take_next_number
 from core.services import require_role, saved_by, today
-from enrollment.permissions import may_over
 
 from ..models import (
     PENALTY_SEVERITY,
@@ -28,6 +27,7 @@ from ..models import (
 from ..roles import CASE_ROLES
 from ..transitions import CASE_TRANSITIONS, LEGAL_TEXTS_MISSING, current_prior_notice
 from .cases import event, locked_case
+from .officers import serving_officers_text, validate_officers
 
 C = DropoutCase.Status
 D = OfficialDocument.Kind
@@ -64,46 +64,6 @@ def number_prefix(township, kind: str) -> str:
     return penalty_prefix
 
 
-# 行政处罚法 Art. 42: at least two enforcement officers take each enforcement step.
-MIN_OFFICERS = 2
-
-
-def validate_officers(case, officers) -> list:
-    """Two distinct officials, each holding a case role (the township's enforcement role)
-    over the case."""
-    officers = list(dict.fromkeys(officers or []))
-    if len(officers) < MIN_OFFICERS:
-        raise DomainError(
-            _("At least two different enforcement officers must take this step."),
-            field="officers",
-        )
-    for officer in officers:
-        if not officer.is_active or not may_over(officer, case, CASE_ROLES):
-            raise DomainError(
-                _("%(name)s holds no enforcement role over this case.")
-                % {"name": officer_name(officer)},
-                field="officers",
-            )
-    return officers
-
-
-def officer_name(user) -> str:
-    return user.get_full_name() or user.username
-
-
-def officers_text(officers) -> str:
-    """张三（执法证号：…）、李四 — as printed on the documents."""
-    from ..models import EnforcementCredential
-
-    numbers = dict(
-        EnforcementCredential.objects.filter(user__in=officers).values_list("user_id", "number")
-    )
-    return "、".join(
-        f"{officer_name(o)}（执法证号：{numbers[o.pk]}）" if o.pk in numbers else officer_name(o)
-        for o in officers
-    )
-
-
 def current_document(case, kind) -> OfficialDocument | None:
     return case.documents.filter(kind=kind, voided_by__isnull=True).order_by("-pk").first()
 
@@ -115,11 +75,11 @@ def _legal_texts(case) -> CountyLegalTexts:
     return texts
 
 
-def _service_rows(document_title, number, *, served_to, served_on, place, method_label, served_by):
+def service_rows(document_title, number, *, served_to, served_on, place, method_label, served_by):
     return [
         ["送达文书", f"{document_title} {number}"],
         ["受送达人", served_to],
-        ["送达时间", chinese_date(served_on)],
+        ["送达时间", chinese_date(served_on) if served_on else ""],
         ["送达地点", place],
         ["送达方式", method_label],
         ["送达人", served_by],
@@ -167,19 +127,22 @@ def _issue(
     served_by,
     place,
     officers=(),
+    served=True,
 ) -> OfficialDocument:
+    """Number and store a document; `served=False` leaves its 送达回证 blank (a penalty
+    decision served later, by serve_decision)."""
     township = case.township
     sequence = take_next_number(issuer=f"township:{township.pk}", kind=kind, year=issued_on.year)
     number = format_document_number(number_prefix(township, kind), issued_on.year, sequence)
-    method_label = SERVICE_METHOD_TEXT[method]
+    method_label = SERVICE_METHOD_TEXT[method] if served else ""
     content = content_builder(number)
     content["service_record"] = {
         "title": "送达回证",
-        "rows": _service_rows(
+        "rows": service_rows(
             content["title"],
             number,
             served_to=served_to,
-            served_on=issued_on,
+            served_on=issued_on if served else None,
             place=place,
             method_label=method_label,
             served_by=served_by,
@@ -196,7 +159,7 @@ def _issue(
         issued_by=actor,
         deadline=deadline,
         content=content,
-        served_on=issued_on,
+        served_on=issued_on if served else None,
         served_to=served_to.strip(),
         service_method=method,
         served_by=served_by.strip(),
@@ -289,10 +252,10 @@ def decide_penalty(
     facts_and_evidence: str,
     penalty: str,
     compliance: str,
-    served_to: str,
-    service_method: str,
-    service_place: str,
     officers,
+    served_to: str = "",
+    service_method: str = "",
+    service_place: str = "",
     served_by: str = "",
     penalty_kind: str | None = None,
     fine_amount=None,
@@ -300,7 +263,8 @@ def decide_penalty(
     """行政处罚决定书: only after the notice's deadline has passed without a return and the
     procedure of 行政处罚法 Art. 44-45, 58 and 63-64 has run (the table's preconditions, on the
     day of the decision); never heavier than the prior notice proposed; holds what Art. 59
-    requires. `penalty_kind`/`fine_amount` default to the proposed ones."""
+    requires. `penalty_kind`/`fine_amount` default to the proposed ones. With a service record
+    it was served on the spot (当场送达); without one it awaits service (serve_decision)."""
     case = locked_case(case)
     CASE_TRANSITIONS.require(case, "decide_penalty", actor, on=decided_on)
     notice = current_document(case, D.RESUME_NOTICE)
@@ -312,8 +276,6 @@ def decide_penalty(
         fine_amount = prior.fine_amount
     _check_not_heavier(prior, penalty_kind, fine_amount)
     officers = validate_officers(case, officers)
-    # Others present at service (a village cadre as witness) follow the two officers.
-    served_by = "；".join(filter(None, [officers_text(officers), served_by.strip()]))
     for field, value in (
         ("facts_and_evidence", facts_and_evidence),
         ("penalty", penalty),
@@ -321,7 +283,12 @@ def decide_penalty(
     ):
         if not value.strip():
             raise DomainError(_("This field is required."), field=field)
-    _validate_service(decided_on, served_to, service_method, served_by, service_place)
+    served_now = any(value.strip() for value in (served_to, service_method, service_place))
+    if served_now:
+        served_by = serving_officers_text(officers, served_by)
+        _validate_service(decided_on, served_to, service_method, served_by, service_place)
+    else:
+        served_by = ""
     texts = _legal_texts(case)
     document = _issue(
         case,
@@ -348,6 +315,7 @@ def decide_penalty(
         served_by=served_by,
         place=service_place,
         officers=officers,
+        served=served_now,
     )
     previous = case.status
     case.status, case.last_action_on = C.PENALTY_DECIDED, decided_on
@@ -486,6 +454,7 @@ def correct_document(
         method=old.service_method,
         served_by=old.served_by,
         place=old.service_place,
+        served=old.served_on is not None,
     )
     new.officers.set(old.officers.all())
     old.voided_by, old.void_reason = new, reason.strip()

@@ -27,6 +27,7 @@ from ..transitions import CASE_TRANSITIONS, current_prior_notice
 from .cases import event, locked_case
 from .documents import (
     CAUSE_TEXT,
+    SERVICE_METHOD_TEXT,
     _child_description,
     _issue,
     _legal_texts,
@@ -35,9 +36,9 @@ from .documents import (
     chinese_date,
     current_document,
     issuer_name,
-    officers_text,
-    validate_officers,
+    service_rows,
 )
+from .officers import officers_text, serving_officers_text, validate_officers
 
 D = OfficialDocument.Kind
 
@@ -349,3 +350,67 @@ def give_legal_review(
     )
     _touch(case, actor, reviewed_on, "legal_review", "同意" if approved else "不同意")
     return review
+
+
+@transaction.atomic
+def serve_decision(
+    *,
+    actor,
+    case: DropoutCase,
+    served_on: datetime.date,
+    served_to: str,
+    service_method: str,
+    service_place: str,
+    officers,
+    served_by: str = "",
+) -> OfficialDocument:
+    """送达 of a penalty decision not served on the spot (Art. 61: within
+    DECISION_SERVICE_DAYS). A later service is still recorded — the decision must reach the
+    guardian — and stays marked late on the case and in the ledger."""
+    case = locked_case(case)
+    CASE_TRANSITIONS.require(case, "serve_decision", actor, on=served_on)
+    decision = OfficialDocument.objects.select_for_update().get(
+        pk=current_document(case, D.PENALTY_DECISION).pk
+    )
+    if served_on < decision.issued_on:
+        raise DomainError(
+            _("A decision cannot be served before it was made (%(date)s).")
+            % {"date": decision.issued_on.isoformat()},
+            field="served_on",
+        )
+    officers = validate_officers(case, officers)
+    served_by = serving_officers_text(officers, served_by)
+    _validate_service(served_on, served_to, service_method, served_by, service_place)
+    decision.served_on = served_on
+    decision.served_to = served_to.strip()
+    decision.service_method = service_method
+    decision.served_by = served_by
+    decision.service_place = service_place.strip()
+    decision.content["service_record"]["rows"] = service_rows(
+        decision.content["title"],
+        decision.number,
+        served_to=decision.served_to,
+        served_on=served_on,
+        place=decision.service_place,
+        method_label=SERVICE_METHOD_TEXT[service_method],
+        served_by=served_by,
+    )
+    decision.save(
+        update_fields=[
+            "served_on",
+            "served_to",
+            "service_method",
+            "served_by",
+            "service_place",
+            "content",
+        ]
+    )
+    decision.officers.add(*officers)
+    note = f"{decision.number}，{served_on.isoformat()}"
+    if decision.served_late:
+        note += _("; served after the %(days)d-day limit (due %(date)s)") % {
+            "days": settings.DECISION_SERVICE_DAYS,
+            "date": decision.service_due_on.isoformat(),
+        }
+    _touch(case, actor, served_on, "decision_served", note)
+    return decision

@@ -32,7 +32,7 @@ def test_a_case_walks_from_report_to_penalty_to_return(world, legal_texts):
             f"{base}/persuasions/",
             {
                 "date": days_ago(day).isoformat(),
-                "visitors": "镇干部",
+                "officers": [world.township1_user.pk, world.village1_user.pk],
                 "what_was_said": "宣讲",
                 "family_answer": "不返校",
                 "result": "refused",
@@ -109,7 +109,31 @@ def test_bad_input_answers_400(world, case):
         format="json",
     )
     assert response.status_code == 400
-    assert {"date", "result", "visitors"} <= set(response.json())
+    assert {"date", "result"} <= set(response.json())
+    nobody = api.post(
+        f"/api/v1/dropout-cases/{case.pk}/persuasions/",
+        {
+            "date": days_ago(1).isoformat(),
+            "what_was_said": "b",
+            "family_answer": "c",
+            "result": "refused",
+        },
+        format="json",
+    )
+    assert nobody.status_code == 400 and "visitors" in nobody.json()
+    one_officer = api.post(
+        f"/api/v1/dropout-cases/{case.pk}/persuasions/",
+        {
+            "date": days_ago(1).isoformat(),
+            "officers": [world.township1_user.pk],
+            "what_was_said": "b",
+            "family_answer": "c",
+            "result": "refused",
+        },
+        format="json",
+    )
+    assert one_officer.status_code == 400 and "officers" in one_officer.json()
+    assert case.persuasions.count() == 0
     future = api.post(
         f"/api/v1/dropout-cases/{case.pk}/persuasions/",
         {

@@ -123,6 +123,9 @@ CASE_CALLS = {
     "legal_review": lambda user, case: penalties.give_legal_review(
         actor=user, case=case, reviewed_on=days_ago(0), opinion="同意", approved=True
     ),
+    "serve_decision": lambda user, case: penalties.serve_decision(
+        actor=user, case=case, served_on=days_ago(0), officers=OFFICERS(case), **PRIOR_SERVED
+    ),
     "add_measure": lambda user, case: cases.add_measure(
         actor=user, case=case, kind=CaseMeasure.Kind.DEMAND, date=days_ago(0), description="催告"
     ),
@@ -150,6 +153,16 @@ def test_every_case_step_for_every_role_answers_as_the_table_declares(world, cas
         actor=world.township1_user, case=case, served_on=days_ago(20), **SERVED
     )
     _whole_procedure(world, case)
+    # A decision not served on the spot, waiting for its service (Art. 61).
+    documents.decide_penalty(
+        actor=world.township1_user,
+        case=case,
+        decided_on=days_ago(0),
+        facts_and_evidence="劝返记录",
+        penalty="罚款2000元",
+        compliance="七日内复学",
+        officers=OFFICERS(case),
+    )
     if state == DropoutCase.Status.RETURNED:  # back in school in the ledger too
         cases.return_to_school(
             actor=world.township1_user,
@@ -167,7 +180,8 @@ def test_a_notice_is_offered_disabled_until_enough_persuasions_are_recorded(worl
     persuade(world, case, times=1)
     case.refresh_from_db()
     answer = CASE_TRANSITIONS.can(case, "issue_notice", world.township1_user)
-    assert not answer and answer.explains and answer.reason == "还需1次劝返"
+    assert not answer and answer.explains
+    assert answer.reason == "还需1次劝返（每次须两名工作人员参加）"
     with pytest.raises(documents.TransitionRefused, match="还需1次劝返"):
         CASE_CALLS["issue_notice"](world.township1_user, case)
     persuade(world, case, times=1, start=30)
