@@ -4,23 +4,7 @@
   if (!source || !window.Chart) return;
   const data = JSON.parse(source.textContent);
   const rates = document.getElementById("rate-chart");
-  if (rates) {
-    new Chart(rates, {
-      type: "bar",
-      data: {
-        labels: data.rate_labels,
-        datasets: [
-          { type: "bar", label: "%", data: data.rates,
-            backgroundColor: data.rates.map(window.RateChart.colour) },
-          { type: "line", label: "100%", data: data.rate_labels.map(() => 100),
-            borderColor: "#198754", borderDash: [6, 4], pointRadius: 0 },
-        ],
-      },
-      options: { maintainAspectRatio: false, animation: false,
-                 plugins: { legend: { display: false } },
-                 scales: { y: window.RateChart.axis } },
-    });
-  }
+  if (rates) window.RateChart.againstTarget(rates, data.rate_labels, data.rates);
   const trend = document.getElementById("trend-chart");
   if (trend) {
     new Chart(trend, {

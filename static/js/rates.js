@@ -9,4 +9,22 @@ window.RateChart = {
     if (rate >= 99) return "#e0a800";
     return "#dc3545";
   },
+  // A bar per place against a dashed line at the 100 % target (the overview and the monthly
+  // report draw the same chart from their own data).
+  againstTarget(canvas, labels, rates) {
+    return new Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: labels,
+        datasets: [
+          { type: "bar", label: "%", data: rates, backgroundColor: rates.map(this.colour) },
+          { type: "line", label: "100%", data: labels.map(() => 100),
+            borderColor: "#198754", borderDash: [6, 4], pointRadius: 0 },
+        ],
+      },
+      options: { maintainAspectRatio: false, animation: false,
+                 plugins: { legend: { display: false } },
+                 scales: { y: this.axis } },
+    });
+  },
 };

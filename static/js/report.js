@@ -5,19 +5,5 @@
   const canvas = document.getElementById("report-rate-chart");
   if (!source || !canvas || !window.Chart) return;
   const data = JSON.parse(source.textContent);
-  new Chart(canvas, {
-    type: "bar",
-    data: {
-      labels: data.labels,
-      datasets: [
-        { type: "bar", label: "%", data: data.rates,
-          backgroundColor: data.rates.map(window.RateChart.colour) },
-        { type: "line", label: "100%", data: data.labels.map(() => 100),
-          borderColor: "#198754", borderDash: [6, 4], pointRadius: 0 },
-      ],
-    },
-    options: { maintainAspectRatio: false, animation: false,
-               plugins: { legend: { display: false } },
-               scales: { y: window.RateChart.axis } },
-  });
+  window.RateChart.againstTarget(canvas, data.labels, data.rates);
 })();
