@@ -112,11 +112,11 @@ def ledger(request, kind: str, pk: int, preset_status: str = ""):
             },
             "can_register": kind != "school" and has_any_role(request.user, REGISTER_CHILD_ROLES),
             "preset_status": preset_status,
-            # 大班额 of the school, from today's roll (not on a past day's ledger).
+            # 大班额 of the place's schools, from today's roll (not on a past day's ledger).
             "class_sizes": selectors.class_size_overview(
                 selectors.schools_of_place(request.user, kind, built.place)
             )
-            if kind == "school" and built.as_of is None and not preset_status
+            if built.as_of is None and not preset_status
             else None,
             "ledger_tabs": [
                 {
