@@ -7,6 +7,12 @@ class DropoutConfig(AppConfig):
     verbose_name = _("Dropout control")
 
     def ready(self):
+        from core.exports import register_exporter
+
+        from .exports import export_cases
+
+        register_exporter("dropout_cases", export_cases)
+
         from enrollment.extensions import (
             LedgerTab,
             register_child_actions,

@@ -5,12 +5,24 @@ import datetime
 from django.conf import settings
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from .models import DropoutCase, ExemptionRequest, OfficialDocument
 
 C = DropoutCase.Status
 
-QUEUES = ("due", "mine", "open", "overdue", "stale", "returned", "closed", "all")
+QUEUE_TITLES = {
+    "due": gettext_lazy("Cases due"),
+    "mine": gettext_lazy("My open cases"),
+    "open": gettext_lazy("All open cases"),
+    "overdue": gettext_lazy("Notices past deadline"),
+    "unserved": gettext_lazy("Decisions awaiting service"),
+    "stale": gettext_lazy("No action for 30 days"),
+    "returned": gettext_lazy("Returned"),
+    "closed": gettext_lazy("Closed"),
+    "all": gettext_lazy("All"),
+}
+QUEUES = tuple(QUEUE_TITLES)
 
 
 def mine_q(user) -> Q:
@@ -23,12 +35,20 @@ def cases_for(user) -> QuerySet:
     current_notice = OfficialDocument.objects.filter(
         case=OuterRef("pk"), kind=OfficialDocument.Kind.RESUME_NOTICE, voided_by__isnull=True
     ).order_by("-pk")
+    # A penalty decision not served yet (Art. 61): the day it was made.
+    unserved_decision = OfficialDocument.objects.filter(
+        case=OuterRef("pk"),
+        kind=OfficialDocument.Kind.PENALTY_DECISION,
+        voided_by__isnull=True,
+        served_on__isnull=True,
+    ).order_by("-pk")
     return (
         DropoutCase.objects.for_user(user)
         .select_related("child__village", "township", "school", "handler")
         .annotate(
             persuasion_count=Count("persuasions", distinct=True),
             notice_deadline=Subquery(current_notice.values("deadline")[:1]),
+            unserved_decision_on=Subquery(unserved_decision.values("issued_on")[:1]),
         )
         .order_by("-last_action_on", "-pk")
     )
@@ -49,6 +69,10 @@ def case_queue(user, queue: str, *, day: datetime.date | None = None) -> QuerySe
         return cases.filter(status__in=DropoutCase.OPEN_STATUSES)
     if queue == "overdue":
         return cases.filter(status=C.NOTICE_ISSUED, notice_deadline__lt=day)
+    if queue == "unserved":
+        return cases.filter(unserved_decision_on__isnull=False).order_by(
+            "unserved_decision_on", "pk"
+        )
     if queue == "stale":
         limit = day - datetime.timedelta(days=settings.STALE_CASE_DAYS)
         return cases.filter(status__in=DropoutCase.OPEN_STATUSES, last_action_on__lt=limit)
@@ -60,11 +84,13 @@ def case_queue(user, queue: str, *, day: datetime.date | None = None) -> QuerySe
 
 
 def due_q(day: datetime.date) -> Q:
-    """A case whose next step is due: a notice past its deadline (the penalty step), a case
-    nobody has persuaded yet, or an open case with no action for STALE_CASE_DAYS."""
+    """A case whose next step is due: a notice past its deadline (the penalty step), a
+    decision still to be served, a case nobody has persuaded yet, or an open case with no
+    action for STALE_CASE_DAYS."""
     limit = day - datetime.timedelta(days=settings.STALE_CASE_DAYS)
     return (
         Q(status=C.NOTICE_ISSUED, notice_deadline__lt=day)
+        | Q(unserved_decision_on__isnull=False)
         | Q(status=C.REPORTED)
         | Q(status__in=DropoutCase.OPEN_STATUSES, last_action_on__lt=limit)
     )
@@ -87,6 +113,7 @@ def queue_counts(user, *, day: datetime.date | None = None) -> dict:
         open=Count("pk", filter=open_cases),
         mine=Count("pk", filter=open_cases & mine_q(user)),
         overdue=Count("pk", filter=Q(status=C.NOTICE_ISSUED, notice_deadline__lt=day)),
+        unserved=Count("pk", filter=Q(unserved_decision_on__isnull=False)),
         stale=Count("pk", filter=open_cases & Q(last_action_on__lt=limit)),
         returned=Count("pk", filter=Q(status=C.RETURNED)),
         closed=Count("pk", filter=Q(status=C.CLOSED)),

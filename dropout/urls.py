@@ -9,6 +9,7 @@ app_name = "dropout"
 urlpatterns = [
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.open_case, name="open_case"),
+    path("cases/export/", views.case_export, name="case_export"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/persuasion/", views.case_persuasion, name="case_persuasion"),
     path("cases/<int:pk>/notice/", views.case_notice, name="case_notice"),

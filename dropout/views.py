@@ -1,18 +1,22 @@
 """Pages of the dropout procedure. Each action: GET shows the form, POST calls the service and
 turns a refusal into a message on the form."""
 
+import datetime
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import audit
 from core.errors import DomainError, int_or_404, show_on_form
+from core.export_jobs import request_export
 from core.pdf import render_pdf
 from core.uploads import content_disposition, upload_response
 from enrollment.models import Child
@@ -67,6 +71,10 @@ def case_list(request):
     page = Paginator(selectors.case_queue(request.user, queue), 50).get_page(
         request.GET.get("page")
     )
+    service_days = datetime.timedelta(days=settings.DECISION_SERVICE_DAYS)
+    for case in page:
+        if case.unserved_decision_on:
+            case.service_due_on = case.unserved_decision_on + service_days
     return render(
         request,
         "dropout/case_list.html",
@@ -74,8 +82,24 @@ def case_list(request):
             "page": page,
             "queue": queue,
             "counts": selectors.queue_counts(request.user),
+            "today": timezone.localdate(),
         },
     )
+
+
+@login_required
+@require_POST
+def case_export(request):
+    """Queue the Excel ledger of the cases of one work queue (in the user's scope)."""
+    queue = request.POST.get("queue", "all")
+    if queue not in selectors.QUEUES:
+        raise Http404
+    with translation.override("zh-hans"):
+        title = f"失辍学案件台账（{selectors.QUEUE_TITLES[queue]}）{timezone.localdate()}"
+    job = request_export(
+        user=request.user, exporter="dropout_cases", title=title, params={"queue": queue}
+    )
+    return redirect("core:export_detail", pk=job.pk)
 
 
 def _case(request, pk) -> DropoutCase:

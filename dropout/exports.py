@@ -1,0 +1,164 @@
+"""失辍学案件台账: the cases of a work queue, one row each, with every step of the procedure and
+its date — persuasions, the notice, the penalty procedure (prior notice, reply, hearing, legal
+review), the decision and its service (Art. 61: late services marked) and how the case ended."""
+
+from django.utils import timezone
+from django.utils.translation import override
+
+from core.exports import Column, Export
+from core.masking import Shown, mask_resident_id, shows_full
+from core.people import person_name
+from enrollment.models import Sex, Township
+from enrollment.permissions import user_may
+from enrollment.roles import FULL_IDENTITY_ROLES
+
+from .models import DropoutCase, OfficialDocument
+from .roles import MIN_OFFICERS
+from .selectors import QUEUE_TITLES, case_queue
+
+D = OfficialDocument.Kind
+COLUMNS = [
+    ("序号", 6),
+    ("案件号", 8),
+    ("姓名", 10),
+    ("性别", 6),
+    ("身份证号", 21),
+    ("乡镇", 12),
+    ("村（社区）", 12),
+    ("原就读学校", 20),
+    ("失学原因", 14),
+    ("案件状态", 12),
+    ("承办人", 10),
+    ("立案日期", 12),
+    ("劝返次数", 8),
+    ("其中两名工作人员参加", 10),
+    ("限期复学通知书文号", 24),
+    ("通知书送达日期", 12),
+    ("复学期限", 12),
+    ("事先告知书文号", 24),
+    ("事先告知送达日期", 12),
+    ("陈述申辩期限", 12),
+    ("当事人陈述申辩", 30),
+    ("听证日期", 12),
+    ("法制审核", 20),
+    ("处罚决定书文号", 24),
+    ("处罚决定日期", 12),
+    ("决定书送达日期", 12),
+    ("送达期限", 12),
+    ("逾期送达", 8),
+    ("复学日期", 12),
+    ("结案日期", 12),
+    ("结案原因", 16),
+]
+
+
+def _current(documents, kind):
+    found = [d for d in documents if d.kind == kind and d.voided_by_id is None]
+    return found[-1] if found else None
+
+
+def _replies_text(prior) -> str:
+    return "；".join(
+        f"{reply.received_on.isoformat()} {reply.get_kind_display()}"
+        + (f"（复核：{reply.get_review_outcome_display()}）" if reply.reviewed_on else "")
+        for reply in sorted(prior.replies.all(), key=lambda r: (r.received_on, r.pk))
+    )
+
+
+def export_cases(user, params: dict) -> Export:
+    """params: {"queue": one of selectors.QUEUES}; the rows are the queue's, in its scope."""
+    queue = params.get("queue", "all")
+    cases = (
+        case_queue(user, queue)
+        .select_related("child__village", "township", "school", "handler")
+        .prefetch_related(
+            "documents",
+            "persuasions__officers",
+            "prior_notices__document",
+            "prior_notices__replies",
+            "prior_notices__hearings",
+            "prior_notices__legal_reviews",
+        )
+    )
+    full_by_township: dict[int, bool] = {}
+
+    def full_identity(township: Township) -> bool:
+        if township.pk not in full_by_township:
+            full_by_township[township.pk] = shows_full(
+                Shown.EXPORT,
+                needs_full=user_may(user, Township.objects, FULL_IDENTITY_ROLES, township),
+            )
+        return full_by_township[township.pk]
+
+    with override("zh-hans"):  # the county files its ledgers in Chinese
+        columns = [Column(header, width) for header, width in COLUMNS]
+        title = f"失辍学案件台账（{QUEUE_TITLES[queue]}）"
+        sexes = {value: str(label) for value, label in Sex.choices}
+
+    def generate():
+        with override("zh-hans"):
+            for number, case in enumerate(cases.iterator(chunk_size=200), start=1):
+                yield _row(number, case, sexes, full_identity(case.township))
+
+    return Export(title=title, columns=columns, rows=generate(), total=cases.count())
+
+
+def _row(number, case: DropoutCase, sexes, full_identity: bool) -> list:
+    child = case.child
+    documents = sorted(case.documents.all(), key=lambda d: d.pk)
+    notice = _current(documents, D.RESUME_NOTICE)
+    decision = _current(documents, D.PENALTY_DECISION)
+    priors = [p for p in case.prior_notices.all() if p.document.voided_by_id is None]
+    prior = max(priors, key=lambda p: (p.served_on, p.pk)) if priors else None
+    persuasions = list(case.persuasions.all())
+    counted = sum(1 for p in persuasions if len(p.officers.all()) >= MIN_OFFICERS)
+    hearings = sorted(prior.hearings.all(), key=lambda h: h.held_on) if prior else []
+    reviews = sorted(prior.legal_reviews.all(), key=lambda r: r.reviewed_on) if prior else []
+    review = reviews[-1] if reviews else None
+    identity = child.resident_id if full_identity else mask_resident_id(child.resident_id)
+    return [
+        number,
+        case.pk,
+        child.name,
+        sexes.get(child.sex, ""),
+        identity or "",
+        case.township.name,
+        child.village.name,
+        case.school.name if case.school else "",
+        case.get_cause_display(),
+        case.get_status_display(),
+        person_name(case.handler),
+        case.opened_on,
+        len(persuasions),
+        counted,
+        notice.number if notice else "",
+        notice.issued_on if notice else None,
+        notice.deadline if notice else None,
+        prior.document.number if prior else "",
+        prior.served_on if prior else None,
+        prior.reply_until if prior else None,
+        _replies_text(prior) if prior else "",
+        hearings[-1].held_on if hearings else None,
+        (
+            f"{review.reviewed_on.isoformat()} {'同意' if review.approved else '不同意'}"
+            if review
+            else ""
+        ),
+        decision.number if decision else "",
+        decision.issued_on if decision else None,
+        decision.served_on if decision else None,
+        decision.service_due_on if decision else None,
+        _late(decision),
+        case.returned_on,
+        case.closed_on,
+        case.get_close_reason_display() if case.close_reason else "",
+    ]
+
+
+def _late(decision) -> str:
+    """是 when served after the limit, or still unserved once it has passed; empty otherwise."""
+    if decision is None:
+        return ""
+    if decision.served_on:
+        return "是" if decision.served_late else "否"
+    return "是（未送达）" if timezone.localdate() > decision.service_due_on else ""
