@@ -6,6 +6,7 @@ import importlib
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from dropout.models import CountyLegalTexts
@@ -83,6 +84,20 @@ def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def visit_form(world, **overrides) -> dict:
+    """A valid household-visit form for world.child1 that finds the child working away;
+    `overrides` change or add fields."""
+    return {
+        "visit_date": timezone.localdate().isoformat(),
+        "children": [world.child1.pk],
+        "visitors": "乡镇干部甲、教师乙",
+        "findings": "孩子随父亲在外务工",
+        "outcome": "working_away",
+        "follow_up": "一周后再访",
+        **overrides,
+    }
 
 
 def api_for(user) -> APIClient:

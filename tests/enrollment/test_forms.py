@@ -9,7 +9,7 @@ from django.utils import timezone
 from core.resident_id import make_resident_id
 from enrollment.models import Child, EnrollmentStatus, HelpPairing, Household, HouseholdVisit
 
-from ..conftest import client_for
+from ..conftest import client_for, visit_form
 
 
 def _child_post(world, **overrides):
@@ -129,24 +129,11 @@ def test_poor_household_needs_its_registration_number(world):
     assert Household.objects.get(head_name="赵三").history.count() == 1
 
 
-def _visit_post(world, **overrides):
-    data = {
-        "visit_date": timezone.localdate().isoformat(),
-        "children": [world.child1.pk],
-        "visitors": "乡镇干部甲、教师乙",
-        "findings": "孩子随父亲在外务工",
-        "outcome": "working_away",
-        "follow_up": "一周后再访",
-    }
-    data.update(overrides)
-    return data
-
-
 def test_a_visit_that_finds_the_child_working_away_makes_it_a_dropout(world):
     client = client_for(world.village1_user)
     response = client.post(
         reverse("enrollment:record_visit", args=[world.child1.pk]),
-        _visit_post(world, new_status="dropped_out"),
+        visit_form(world, new_status="dropped_out"),
     )
     assert response.status_code == 302
     world.child1.refresh_from_db()
@@ -164,7 +151,7 @@ def test_a_visit_that_finds_the_child_working_away_makes_it_a_dropout(world):
 def test_a_visit_without_status_change_keeps_the_status(world):
     client_for(world.village1_user).post(
         reverse("enrollment:record_visit", args=[world.child1.pk]),
-        _visit_post(world, outcome="confirmed_in_school"),
+        visit_form(world, outcome="confirmed_in_school"),
     )
     world.child1.refresh_from_db()
     assert world.child1.status == EnrollmentStatus.IN_SCHOOL
@@ -175,7 +162,7 @@ def test_a_visit_in_the_future_is_refused(world):
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
     response = client_for(world.village1_user).post(
         reverse("enrollment:record_visit", args=[world.child1.pk]),
-        _visit_post(world, visit_date=tomorrow, new_status="dropped_out"),
+        visit_form(world, visit_date=tomorrow, new_status="dropped_out"),
     )
     assert "visit_date" in response.context["form"].errors
     world.child1.refresh_from_db()
@@ -187,7 +174,7 @@ def test_a_failing_status_change_rolls_the_whole_visit_back(world):
     # in_school without a school is refused by the service: the visit must not remain either.
     response = client_for(world.township1_user).post(
         reverse("enrollment:record_visit", args=[world.child1b.pk]),
-        _visit_post(world, children=[world.child1b.pk], new_status="in_school"),
+        visit_form(world, children=[world.child1b.pk], new_status="in_school"),
     )
     assert response.status_code == 200
     assert HouseholdVisit.objects.count() == 0
@@ -197,7 +184,7 @@ def test_an_attachment_that_is_not_pdf_jpeg_or_png_is_refused(world):
     fake = SimpleUploadedFile("photo.png", b"MZ\x90\x00 not an image", content_type="image/png")
     response = client_for(world.village1_user).post(
         reverse("enrollment:record_visit", args=[world.child1.pk]),
-        _visit_post(world, attachment=fake),
+        visit_form(world, attachment=fake),
     )
     assert "attachment" in response.context["form"].errors
     assert HouseholdVisit.objects.count() == 0
@@ -206,7 +193,7 @@ def test_an_attachment_that_is_not_pdf_jpeg_or_png_is_refused(world):
 def test_a_child_of_another_household_cannot_be_ticked(world):
     response = client_for(world.township1_user).post(
         reverse("enrollment:record_visit", args=[world.child1.pk]),
-        _visit_post(world, children=[world.child1.pk, world.child1b.pk]),
+        visit_form(world, children=[world.child1.pk, world.child1b.pk]),
     )
     assert "children" in response.context["form"].errors
     assert HouseholdVisit.objects.count() == 0
@@ -278,7 +265,7 @@ def test_a_new_help_partner_ends_the_previous_pairing(world):
 def test_a_visit_that_sets_the_child_in_school_keeps_the_class(world):
     response = client_for(world.village1_user).post(
         reverse("enrollment:record_visit", args=[world.child1.pk]),
-        _visit_post(
+        visit_form(
             world,
             outcome="confirmed_in_school",
             new_status="in_school",
@@ -299,6 +286,6 @@ def test_the_visit_outcome_has_no_default_and_must_be_chosen(world):
     form = client.get(url).context["form"]
     assert form["outcome"].value() in (None, "")
     assert form["school"].value() == world.school1.pk and form["grade"].value() == 3
-    response = client.post(url, _visit_post(world, outcome=""))
+    response = client.post(url, visit_form(world, outcome=""))
     assert "outcome" in response.context["form"].errors
     assert HouseholdVisit.objects.count() == 0

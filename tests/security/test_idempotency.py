@@ -16,22 +16,9 @@ from core.idempotency import API_HEADER, FORM_FIELD, REPLAYED_HEADER
 from core.models import IdempotencyKey
 from enrollment.models import HouseholdVisit
 
-from ..conftest import api_for, client_for
+from ..conftest import api_for, client_for, visit_form
 
 KEY = re.compile(r'name="submission_key" value="([^"]+)"')
-
-
-def _visit_form(world, **overrides):
-    data = {
-        "visit_date": timezone.localdate().isoformat(),
-        "children": [world.child1.pk],
-        "visitors": "乡镇干部甲、教师乙",
-        "findings": "孩子随父亲在外务工",
-        "outcome": "working_away",
-        "follow_up": "一周后再访",
-    }
-    data.update(overrides)
-    return data
 
 
 def _visit_api_body(world, **overrides):
@@ -60,7 +47,7 @@ def _form_key(client, url) -> str:
 def test_a_resubmitted_visit_form_creates_one_visit_and_leads_to_the_first(world):
     client = client_for(world.village1_user)
     url = reverse("enrollment:record_visit", args=[world.child1.pk])
-    data = _visit_form(world, **{FORM_FIELD: _form_key(client, url)})
+    data = visit_form(world, **{FORM_FIELD: _form_key(client, url)})
     first = client.post(url, data)
     again = client.post(url, data)
     assert first.status_code == again.status_code == 302
@@ -74,7 +61,7 @@ def test_each_opening_of_the_form_gets_its_own_key(world):
     client = client_for(world.village1_user)
     url = reverse("enrollment:record_visit", args=[world.child1.pk])
     for _ in range(2):
-        client.post(url, _visit_form(world, **{FORM_FIELD: _form_key(client, url)}))
+        client.post(url, visit_form(world, **{FORM_FIELD: _form_key(client, url)}))
     assert HouseholdVisit.objects.count() == 2  # two visits recorded on purpose
 
 
@@ -82,10 +69,10 @@ def test_a_refused_submission_keeps_its_key_free_for_the_corrected_one(world):
     client = client_for(world.village1_user)
     url = reverse("enrollment:record_visit", args=[world.child1.pk])
     key = _form_key(client, url)
-    refused = client.post(url, _visit_form(world, visitors="", **{FORM_FIELD: key}))
+    refused = client.post(url, visit_form(world, visitors="", **{FORM_FIELD: key}))
     assert refused.status_code == 200 and HouseholdVisit.objects.count() == 0
     assert KEY.findall(refused.content.decode()) == [key]  # the form shown again keeps it
-    assert client.post(url, _visit_form(world, **{FORM_FIELD: key})).status_code == 302
+    assert client.post(url, visit_form(world, **{FORM_FIELD: key})).status_code == 302
     assert HouseholdVisit.objects.count() == 1
 
 
@@ -93,15 +80,15 @@ def test_one_users_key_does_not_answer_for_another_user(world):
     url = reverse("enrollment:record_visit", args=[world.child1.pk])
     mine = client_for(world.village1_user)
     key = _form_key(mine, url)
-    mine.post(url, _visit_form(world, **{FORM_FIELD: key}))
-    client_for(world.township1_user).post(url, _visit_form(world, **{FORM_FIELD: key}))
+    mine.post(url, visit_form(world, **{FORM_FIELD: key}))
+    client_for(world.township1_user).post(url, visit_form(world, **{FORM_FIELD: key}))
     assert HouseholdVisit.objects.count() == 2
 
 
 def test_a_key_is_forgotten_after_its_lifetime(world, settings):
     client = client_for(world.village1_user)
     url = reverse("enrollment:record_visit", args=[world.child1.pk])
-    data = _visit_form(world, **{FORM_FIELD: _form_key(client, url)})
+    data = visit_form(world, **{FORM_FIELD: _form_key(client, url)})
     client.post(url, data)
     IdempotencyKey.objects.update(
         created_at=timezone.now() - datetime.timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL + 1)
@@ -288,7 +275,7 @@ def test_two_visit_forms_posted_at_once_create_one_visit(transactional_db, world
         pytest.fail("This test needs PostgreSQL; run it with DATABASE_URL set.")
     url = reverse("enrollment:record_visit", args=[world.child1.pk])
     opener = client_for(world.village1_user)
-    data = _visit_form(world, **{FORM_FIELD: _form_key(opener, url)})
+    data = visit_form(world, **{FORM_FIELD: _form_key(opener, url)})
     session = opener.cookies
 
     def send():
