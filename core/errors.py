@@ -16,6 +16,20 @@ def show_on_form(form, error: DomainError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
+def run_on_form(request, form, action, success_message):
+    """Call the service with the form's cleaned data: on success say so and return its result
+    (True when it returns nothing), on a refusal show it on the form and return None."""
+    from django.contrib import messages
+
+    try:
+        result = action(form.cleaned_data)
+    except DomainError as error:
+        show_on_form(form, error)
+        return None
+    messages.success(request, success_message)
+    return result or True
+
+
 def int_or_404(value) -> int:
     """A number taken from a URL or query string; anything else is a page that does not exist."""
     from django.http import Http404

@@ -16,6 +16,12 @@ from .models import ExportJob
 logger = logging.getLogger(__name__)
 
 
+def posted_query(request) -> dict:
+    """The filters an export button posts (the list page's query, each name with its values),
+    without the CSRF token: what an exporter reads as `params["query"]`."""
+    return {key: values for key, values in request.POST.lists() if key != "csrfmiddlewaretoken"}
+
+
 def request_export(*, user, exporter: str, title: str, params: dict) -> ExportJob:
     """Record the request (the export log) and queue the work once the row is committed."""
     from . import audit

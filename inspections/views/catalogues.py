@@ -11,13 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.errors import run_on_form
 from enrollment.permissions import may_edit_shared_catalogue
 
 from .. import forms, selectors
 from ..models import Area, BureauSection, Campaign, InspectionGroup
 from ..roles import MANAGE_ROLES
 from ..services import inspections as inspection_services
-from .common import _int, _managed_county, _run, may_manage
+from .common import _int, _managed_county, may_manage
 
 
 @login_required
@@ -29,7 +30,7 @@ def campaign_list(request):
         county = _managed_county(request)
         form = forms.CampaignForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            if _run(
+            if run_on_form(
                 request,
                 form,
                 lambda d: inspection_services.create_campaign(
@@ -56,7 +57,7 @@ def group_list(request):
         county = _managed_county(request)
         form = forms.GroupForm(request.POST or None, user=request.user, county=county)
         if request.method == "POST" and form.is_valid():
-            if _run(
+            if run_on_form(
                 request,
                 form,
                 lambda d: inspection_services.create_group(actor=request.user, county=county, **d),
@@ -87,14 +88,14 @@ def area_list(request):
         if request.method == "POST":
             done = None
             if "add_area" in request.POST and area_form and area_form.is_valid():
-                done = _run(
+                done = run_on_form(
                     request,
                     area_form,
                     lambda d: inspection_services.add_area(actor=request.user, county=county, **d),
                     _("Area added."),
                 )
             elif "add_section" in request.POST and section_form.is_valid():
-                done = _run(
+                done = run_on_form(
                     request,
                     section_form,
                     lambda d: inspection_services.add_section(

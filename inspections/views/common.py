@@ -1,30 +1,17 @@
 """What the inspection pages share: running a service from a form, the managing role, the
 form page, paging links, linked records."""
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from core.errors import DomainError, int_or_404, show_on_form
+from core.errors import int_or_404, run_on_form
 from enrollment.models import County
 from enrollment.permissions import has_any_role, user_county, user_may
 
 from .. import forms
 from ..roles import MANAGE_ROLES
 from ..services import complaints as complaint_services
-
-_form_error = show_on_form
-
-
-def _run(request, form, action, success_message):
-    try:
-        result = action(form.cleaned_data)
-    except DomainError as error:
-        _form_error(form, error)
-        return None
-    messages.success(request, success_message)
-    return result or True
 
 
 def _managed_county(request) -> County:
@@ -81,7 +68,7 @@ def _link_view(request, owner_kind, owner, back):
         request.POST or None, content_types=complaint_services.linkable_content_types()
     )
     if request.method == "POST" and form.is_valid():
-        if _run(
+        if run_on_form(
             request,
             form,
             lambda d: complaint_services.link_record(

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.errors import run_on_form
 from core.export_jobs import request_export
 from core.pagination import query_without_page
 from enrollment.permissions import get_scoped_or_404, user_may
@@ -16,7 +17,7 @@ from .. import forms, selectors
 from ..models import Complaint, Issue, RecordLink
 from ..roles import MANAGE_ROLES
 from ..services import complaints as complaint_services
-from .common import _form_page, _link_view, _links, _managed_county, _run, may_manage
+from .common import _form_page, _link_view, _links, _managed_county, may_manage
 
 
 @login_required
@@ -74,7 +75,7 @@ def complaint_new(request):
         initial={"handlers": [request.user.pk]},
     )
     if request.method == "POST" and form.is_valid():
-        complaint = _run(
+        complaint = run_on_form(
             request,
             form,
             lambda d: complaint_services.register_complaint(actor=request.user, county=county, **d),
@@ -130,7 +131,7 @@ def _complaint_action(request, pk, form_factory, action, title, success):
     form = form_factory(complaint, request.POST or None)
     back = f"/inspections/complaints/{complaint.pk}/"
     if request.method == "POST" and form.is_valid():
-        if _run(request, form, lambda d: action(complaint, d), success):
+        if run_on_form(request, form, lambda d: action(complaint, d), success):
             return redirect(back)
     return _form_page(request, form, title, back=back)
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.errors import run_on_form
 from core.pagination import query_without_page
 from enrollment.permissions import get_scoped_or_404, user_may
 
@@ -15,7 +16,7 @@ from .. import forms, selectors
 from ..models import Inspection, Issue
 from ..roles import MANAGE_ROLES
 from ..services import inspections as inspection_services
-from .common import _form_page, _managed_county, _run, may_manage
+from .common import _form_page, _managed_county, may_manage
 
 
 @login_required
@@ -43,7 +44,7 @@ def inspection_new(request):
         request.POST or None, request.FILES or None, user=request.user, county=county
     )
     if request.method == "POST" and form.is_valid():
-        inspection = _run(
+        inspection = run_on_form(
             request,
             form,
             lambda d: inspection_services.record_inspection(actor=request.user, county=county, **d),
@@ -93,7 +94,7 @@ def inspection_attach(request, pk: int):
     form = forms.AttachmentForm(request.POST or None, request.FILES or None)
     back = f"/inspections/inspections/{inspection.pk}/"
     if request.method == "POST" and form.is_valid():
-        if _run(
+        if run_on_form(
             request,
             form,
             lambda d: inspection_services.add_attachment(

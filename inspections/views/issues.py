@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
+from core.errors import run_on_form
 from enrollment.permissions import get_scoped_or_404, user_may
 
 from .. import forms, selectors
@@ -16,7 +17,7 @@ from ..models import Complaint, Inspection, Issue
 from ..roles import MANAGE_ROLES
 from ..services import issues as issue_services
 from ..transitions import ISSUE_TRANSITIONS
-from .common import _form_page, _int, _link_view, _links, _managed_county, _run
+from .common import _form_page, _int, _link_view, _links, _managed_county
 
 
 def _issue(request, pk) -> Issue:
@@ -101,7 +102,7 @@ def issue_new(request):
         initial=initial,
     )
     if request.method == "POST" and form.is_valid():
-        issue = _run(
+        issue = run_on_form(
             request,
             form,
             lambda d: issue_services.raise_issue(
@@ -151,7 +152,7 @@ def issue_edit(request, pk: int):
         initial=initial,
     )
     if request.method == "POST" and form.is_valid():
-        if _run(
+        if run_on_form(
             request,
             form,
             lambda d: issue_services.update_issue(actor=request.user, issue=issue, **d),
@@ -216,7 +217,7 @@ def issue_action(request, pk: int, action: str):
         raise PermissionDenied
     form = form_class(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        if _run(request, form, lambda d: service(request.user, issue, d), success):
+        if run_on_form(request, form, lambda d: service(request.user, issue, d), success):
             return redirect("inspections:issue_detail", pk=issue.pk)
     return _issue_form_page(request, issue, form, title)
 

@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.export_jobs import request_export
+from core.export_jobs import posted_query, request_export
 from enrollment.permissions import get_scoped_or_404
 
 from ..exports import EXPORT_TITLES
@@ -20,7 +20,7 @@ def export(request, name: str):
     """Queue an Excel export of a ledger with the page's filters; the job page shows progress."""
     if name not in EXPORT_TITLES:
         raise Http404
-    query = {key: values for key, values in request.POST.lists() if key != "csrfmiddlewaretoken"}
+    query = posted_query(request)
     if name == "gaps":
         get_scoped_or_404(
             GapRun.objects.all(), request.user, pk=_int((query.get("run") or [""])[0])

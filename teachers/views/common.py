@@ -1,11 +1,10 @@
 """What the teacher pages share: the managing role, the form page, exports."""
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from core.errors import DomainError
+from core.errors import run_on_form
 from core.export_jobs import request_export
 from enrollment.models import County
 from enrollment.permissions import has_any_role, user_county
@@ -42,12 +41,8 @@ def _form_page(request, form, *, action, success, done, title, back=None):
     """GET shows the form; POST calls `action(cleaned_data)` and redirects to `done(result)`;
     a refusal becomes a message on the form, nothing changed."""
     if request.method == "POST" and form.is_valid():
-        try:
-            result = action(form.cleaned_data)
-        except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
-            messages.success(request, success)
+        result = run_on_form(request, form, action, success)
+        if result is not None:
             return redirect(done(result))
     return render(request, "teachers/form_page.html", {"form": form, "title": title, "back": back})
 
@@ -55,7 +50,3 @@ def _form_page(request, form, *, action, success, done, title, back=None):
 def _export(request, exporter: str, title: str, params: dict):
     job = request_export(user=request.user, exporter=exporter, title=title, params=params)
     return redirect("core:export_detail", pk=job.pk)
-
-
-def _query(request) -> dict:
-    return {key: values for key, values in request.POST.lists() if key != "csrfmiddlewaretoken"}

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.export_jobs import posted_query
 from enrollment.models import School
 from enrollment.permissions import get_scoped_or_404, user_may
 
@@ -17,7 +18,7 @@ from .. import forms, selectors
 from ..filters import ExchangeFilter
 from ..models import Exchange, Teacher
 from ..services import exchanges
-from .common import M, _export, _form_page, _may_manage, _query, _require_manager, _year
+from .common import M, _export, _form_page, _may_manage, _require_manager, _year
 
 
 @login_required
@@ -42,7 +43,7 @@ def exchange_list(request):
 @login_required
 @require_POST
 def exchange_export(request):
-    return _export(request, "teacher_exchanges", _("Exchanges"), {"query": _query(request)})
+    return _export(request, "teacher_exchanges", _("Exchanges"), {"query": posted_query(request)})
 
 
 @login_required

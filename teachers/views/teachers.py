@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.export_jobs import posted_query
 from enrollment.models import School
 from enrollment.permissions import get_scoped_or_404, user_may
 
@@ -19,7 +20,7 @@ from ..filters import TeacherFilter
 from ..models import Teacher
 from ..roles import TEACHER_FULL_IDENTITY_ROLES
 from ..services import teachers
-from .common import M, _export, _form_page, _may_manage, _query, _require_manager, _year
+from .common import M, _export, _form_page, _may_manage, _require_manager, _year
 
 
 @login_required
@@ -43,7 +44,7 @@ def teacher_list(request):
 @login_required
 @require_POST
 def teacher_export(request):
-    return _export(request, "teachers", _("Teachers"), {"query": _query(request)})
+    return _export(request, "teachers", _("Teachers"), {"query": posted_query(request)})
 
 
 def _teacher(request, pk) -> Teacher:
