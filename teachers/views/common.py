@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from core.errors import run_on_form
 from core.export_jobs import request_export
+from core.params import query_year
 from enrollment.models import County
 from enrollment.permissions import has_any_role, user_county
 
@@ -31,10 +32,8 @@ def _managed_county(user) -> County:
 
 
 def _year(request) -> int:
-    value = request.GET.get("year", "")
-    if value.isdigit() and 1950 <= int(value) <= 2100:
-        return int(value)
-    return timezone.localdate().year
+    """The page's `?year=`, this year without one; a year that is no year is a 400 (core.params)."""
+    return query_year(request.GET, default=timezone.localdate().year)
 
 
 def _form_page(request, form, *, action, success, done, title, back=None):

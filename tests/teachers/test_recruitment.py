@@ -55,3 +55,13 @@ def test_summary_counts_the_years_recruits_and_conversions(world):
     # Scope: township1 recruited only the three by open recruitment and one free normal student.
     local = recruitment_summary(world.township1_user, year=year)
     assert (local["open"], local["normal"], local["targeted"], local["converted"]) == (3, 1, 0, 0)
+
+
+def test_a_year_that_is_no_year_is_a_400_and_no_year_is_this_year(world):
+    # The teacher pages read ?year= by the same rule as every page (core.params.query_year).
+    client = client_for(world.auditor)
+    url = reverse("teachers:recruitment")
+    assert client.get(url).context["year"] == today().year
+    assert client.get(url, {"year": "2024"}).context["year"] == 2024
+    for junk in ("abc", "0", "5270294308289453239816"):
+        assert client.get(url, {"year": junk}).status_code == 400
