@@ -43,13 +43,17 @@ PENALTY_STEPS = [
 ]
 
 
+# Once the decision is served there is nothing to explain: the procedure card shows the date.
+SHOWN_ONLY_WHEN_ALLOWED = {"serve_decision"}
+
+
 def penalty_steps(case, steps) -> list:
     """The procedure's buttons the case page shows: allowed ones, and refused ones whose state
     is right (disabled, with the reason); none when the case is not at this stage."""
     shown = [
         (action, steps[action], url_name, element_id, label)
         for action, url_name, element_id, label in PENALTY_STEPS
-        if steps[action] or steps[action].explains
+        if steps[action] or (steps[action].explains and action not in SHOWN_ONLY_WHEN_ALLOWED)
     ]
     return shown
 

@@ -42,16 +42,24 @@ def test_township_official_walks_a_case_from_report_to_penalty_to_return(
     page.fill("#id_opened_on", days_ago(40).isoformat())
     _submit(page)
     case = DropoutCase.objects.get(child=world.child1)
+    # The progress line: reported, persuasion is the stage now; no notice offered yet.
+    assert page.get_attribute("[data-stage=persuading]", "aria-current") == "step"
+    assert "还需2次劝返" in page.inner_text("#notice-why")
+    screenshot(page, "case-1-reported")
 
     for day in (35, 30):
         page.click("#action-persuasion")
         page.fill("#id_date", days_ago(day).isoformat())
-        page.fill("#id_visitors", "镇干部王五、班主任赵六")
+        # Two officials went (Art. 42), with a class teacher who has no account.
+        for officer in (world.township1_user, world.village1_user):
+            page.check(f"input[name=officers][value='{officer.pk}']")
+        page.fill("#id_visitors", "班主任赵六")
         page.fill("#id_what_was_said", "宣讲义务教育法")
         page.fill("#id_family_answer", "暂不返校")
         page.select_option("#id_result", "refused")
         _submit(page)
     assert page.locator("#persuasions .border-bottom").count() == 2
+    screenshot(page, "case-2-persuaded")
 
     page.click("#action-notice")
     page.fill("#id_served_on", days_ago(20).isoformat())
@@ -61,6 +69,9 @@ def test_township_official_walks_a_case_from_report_to_penalty_to_return(
     assert case.status == DropoutCase.Status.NOTICE_ISSUED
     notice = case.documents.get(kind="resume_notice")
     assert notice.number in page.inner_text("#documents")
+    assert page.get_attribute("[data-stage=notice]", "aria-current") == "step"
+    assert "已过期" in page.inner_text("#case-deadline")  # served 20 days ago, 7 days given
+    screenshot(page, "case-3-notice-issued")
 
     # Before the decision: the prior notice (事先告知书), served by two enforcement officers.
     assert page.locator("#action-penalty").count() == 0  # no decision without a prior notice
@@ -73,6 +84,8 @@ def test_township_official_walks_a_case_from_report_to_penalty_to_return(
     _submit(page)
     prior_notice = case.documents.get(kind="prior_notice")
     assert prior_notice.number in page.inner_text("#penalty-procedure")
+    assert page.get_attribute("[data-stage=penalty]", "aria-current") == "step"
+    screenshot(page, "case-4-prior-notice-served")
 
     # The guardian waives the statement and defence in writing, so the decision may follow.
     page.click("#action-reply")
@@ -84,14 +97,32 @@ def test_township_official_walks_a_case_from_report_to_penalty_to_return(
     page.click("#action-penalty")
     page.fill("#id_decided_on", days_ago(5).isoformat())
     page.fill("#id_facts_and_evidence", "劝返记录两份、通知书送达回证一份")
-    page.fill("#id_served_by", "镇干部王五")
-    # The two officers come from the prior notice.
+    # The two officers come from the prior notice; the decision is served later (not ticked).
     for officer in (world.township1_user, world.admin):
         assert page.is_checked(f"input[name=officers][value='{officer.pk}']")
+    assert not page.is_checked("#id_served_now")
     _submit(page)
     case.refresh_from_db()
     assert case.status == DropoutCase.Status.PENALTY_DECIDED
-    screenshot(page, "case-penalty-decided")
+    assert "待送达" in page.inner_text("#decision-service")
+    assert "处罚决定书送达期限" in page.inner_text("#case-deadline")
+    screenshot(page, "case-5-decision-awaiting-service")
+
+    # Served two days after the decision (Art. 61: within seven days).
+    page.click("#action-serve-decision")
+    page.fill("#id_served_on", days_ago(3).isoformat())
+    for officer in (world.township1_user, world.admin):
+        page.check(f"input[name=officers][value='{officer.pk}']")
+    page.fill("#id_served_by", "村干部王芳")
+    _submit(page)
+    assert days_ago(3).isoformat() in page.inner_text("#decision-service")
+    assert page.locator("#case-deadline").count() == 0
+    screenshot(page, "case-6-penalty-served")
+    phone = context.new_page()
+    phone.set_viewport_size({"width": 390, "height": 844})
+    phone.goto(page.url)
+    screenshot(phone, "case-6-penalty-served-phone")
+    phone.close()
 
     page.click(f"#documents a[href='/dropout/documents/{notice.pk}/']")
     page.wait_for_selector("article.official-document")
@@ -110,7 +141,8 @@ def test_township_official_walks_a_case_from_report_to_penalty_to_return(
     assert world.child1.status == EnrollmentStatus.IN_SCHOOL
     timeline = page.inner_text("#timeline")
     assert timeline.count("\n") >= 5  # opened, 2 persuasions, notice, penalty, return
-    screenshot(page, "case-returned")
+    assert page.get_attribute("[data-stage=end]", "data-state") == "done"
+    screenshot(page, "case-7-returned")
     context.close()
 
 
