@@ -18,6 +18,7 @@ class QueueItem:
     detail: str = ""  # where, what, since when — one short line
     due: datetime.date | None = None
     overdue: bool = False
+    flag: str = ""  # what an overdue item's badge says (default: overdue)
 
 
 @dataclass

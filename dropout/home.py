@@ -35,7 +35,9 @@ def _case_item(case, day) -> QueueItem:
         url=reverse("dropout:case_detail", args=[case.pk]),
         detail=f"{case.child.village.name} · {case.get_status_display()} · {why}",
         due=case.notice_deadline,
-        overdue=bool(case.notice_deadline and case.notice_deadline < day),
+        overdue=case.status == C.NOTICE_ISSUED
+        and bool(case.notice_deadline and case.notice_deadline < day),
+        flag=_("notice past deadline"),
     )
 
 
@@ -106,6 +108,7 @@ def school_queues(user, roles, day) -> list[HomeQueue]:
             % {"date": report.first_absent_on.isoformat(), "days": days},
             due=report.first_absent_on + datetime.timedelta(days=suspected_after),
             overdue=days >= suspected_after,
+            flag=_("suspected dropout"),
         )
 
     return [
@@ -144,6 +147,7 @@ def bureau_queues(user, roles, day) -> list[HomeQueue]:
 def overdue_townships_queue(user, day) -> HomeQueue:
     """Townships with notices past their deadline or cases without action for STALE_CASE_DAYS,
     the worst first (one grouped query)."""
+    county = next((a.county for a in role_assignments(user) if a.county_id), None)
     limit = day - datetime.timedelta(days=settings.STALE_CASE_DAYS)
     rows = list(
         selectors.cases_for(user)
@@ -168,6 +172,7 @@ def overdue_townships_queue(user, day) -> HomeQueue:
             detail=_("%(overdue)s notices past deadline · %(stale)s cases without action")
             % {"overdue": row["overdue"], "stale": row["stale"]},
             overdue=row["overdue"] > 0,
+            flag=_("notice past deadline"),
         )
         for row in rows[:5]
     ]
@@ -176,7 +181,11 @@ def overdue_townships_queue(user, day) -> HomeQueue:
         title=_("Townships behind schedule"),
         count=len(rows),
         items=items,
-        more_url=reverse("dropout:case_list") + "?queue=overdue",
-        more_label=_("Notices past deadline"),
+        more_url=(
+            reverse("enrollment:county_ledger", args=[county.pk])
+            if county
+            else reverse("dropout:case_list") + "?queue=overdue"
+        ),
+        more_label=_("Open the county ledger"),
         empty=_("No township has a notice past its deadline or a case left without action."),
     )

@@ -114,8 +114,7 @@ def auditor_queues(user, roles, day) -> list[HomeQueue]:
     """The auditor reads and exports: their exports (ready to download) and the audit log."""
     if Role.AUDITOR not in roles:
         return []
-    from core.models import AuditEvent, ExportJob
-    from core.people import person_name
+    from core.models import ExportJob
 
     exports = ExportJob.objects.filter(requested_by=user).order_by("-created_at", "-pk")
     export_queue = HomeQueue(
@@ -136,28 +135,44 @@ def auditor_queues(user, roles, day) -> list[HomeQueue]:
     )
     queues = [export_queue]
     if user.has_perm("core.view_auditevent"):
-        # The audit log is the county's whole record: the latest entries, and the log to search.
-        events = AuditEvent.objects.select_related("user").order_by("-at", "-pk")
-        since = day - datetime.timedelta(days=7)
-        queues.append(
-            HomeQueue(
-                key="audit_log",
-                title=_("Audit log: the last 7 days"),
-                count=events.filter(at__date__gte=since).count(),
-                items=first_items(
-                    events,
-                    lambda event: QueueItem(
-                        label=f"{person_name(event.user) if event.user else event.username or '—'}"
-                        f" · {event.get_action_display()}",
-                        url=reverse("core:audit_list") + f"?object_type={event.object_type}"
-                        if event.object_type and event.object_type != "search"
-                        else reverse("core:audit_list"),
-                        detail=_local(event.at),
-                    ),
-                ),
-                more_url=reverse("core:audit_list"),
-                more_label=_("Search the audit log"),
-                empty=_("No audited action yet."),
-            )
-        )
+        queues.append(audit_review_queue(day))
     return queues
+
+
+def audit_review_queue(day) -> HomeQueue:
+    """What an auditor reviews in the log: exports, imports, deletions and refused actions of
+    the last 7 days, the latest first (logins and reads stay in the searchable log)."""
+    from core.models import AuditEvent
+    from core.people import person_name
+
+    A, since = AuditEvent.Action, day - datetime.timedelta(days=7)
+    events = (
+        AuditEvent.objects.filter(at__date__gte=since)
+        .filter(Q(action__in=(A.EXPORT, A.IMPORT, A.DELETE)) | Q(result=AuditEvent.Result.DENIED))
+        .select_related("user")
+        .order_by("-at", "-pk")
+    )
+    log = reverse("core:audit_list")
+
+    def item(event):
+        who = person_name(event.user) if event.user else event.username or "—"
+        denied = event.result == AuditEvent.Result.DENIED
+        return QueueItem(
+            label=f"{who} · {event.get_action_display()}",
+            url=f"{log}?result={event.result}" if denied else f"{log}?action={event.action}",
+            detail=" · ".join(part for part in (_local(event.at), event.object_repr) if part),
+            overdue=denied,
+            flag=event.get_result_display(),
+        )
+
+    return HomeQueue(
+        key="audit_log",
+        title=_("Audit log: exports, imports, deletions and refusals (7 days)"),
+        count=events.count(),
+        items=first_items(events, item),
+        more_url=log,
+        more_label=_("Search the audit log"),
+        empty=_("Nothing to review in the last 7 days."),
+        action_url=reverse("enrollment:excel_log"),
+        action_label=_("Export and import log"),
+    )
