@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from core.uploads import blank_pdf
 from dropout.models import DropoutCase
-from dropout.services import cases
+from dropout.services import cases, exemptions
 
 PDF_BYTES = blank_pdf()  # uploads are checked whole: a PDF must parse
 
@@ -17,6 +17,21 @@ def days_ago(n: int) -> datetime.date:
 
 def pdf_upload(name="scan.pdf"):
     return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+
+
+def register_suspension(world, *, actor=None):
+    """A month's suspension of child1 for a family matter, registered by `actor` (by default the
+    school's staff, so that a township official may approve it: four eyes)."""
+    return exemptions.register_exemption(
+        actor=actor or world.school1_user,
+        child=world.child1,
+        kind="suspended",
+        reason="other",
+        reason_detail="家庭变故",
+        start_date=days_ago(1),
+        end_date=days_ago(-30),
+        application_scan=pdf_upload(),
+    )
 
 
 @pytest.fixture

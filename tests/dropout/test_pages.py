@@ -7,7 +7,7 @@ from dropout.models import DropoutCase, OfficialDocument
 from dropout.services import documents
 
 from ..conftest import client_for
-from .conftest import days_ago, persuade
+from .conftest import days_ago, persuade, register_suspension
 
 SERVICE = {
     "served_to": "张大山",
@@ -133,21 +133,8 @@ def test_child_page_shows_the_case_and_offers_actions_by_role(world, case):
 
 
 def test_exemption_pages_scope_and_queue(world, tmp_path, settings):
-    from dropout.services import exemptions
-
-    from .conftest import pdf_upload
-
     settings.MEDIA_ROOT = tmp_path
-    request = exemptions.register_exemption(
-        actor=world.school1_user,  # another official approves (four eyes)
-        child=world.child1,
-        kind="suspended",
-        reason="other",
-        reason_detail="家庭变故",
-        start_date=days_ago(1),
-        end_date=days_ago(-30),
-        application_scan=pdf_upload(),
-    )
+    request = register_suspension(world)
     url = reverse("dropout:exemption_detail", args=[request.pk])
     assert client_for(world.township2_user).get(url).status_code == 404
     township = client_for(world.township1_user)
@@ -204,19 +191,8 @@ def test_the_dropout_ledger_exports_only_dropouts(world, case, tmp_path, setting
 def test_exemption_steps_appear_dated_and_attributed_on_the_child_page(world, tmp_path, settings):
     from dropout.services import exemptions
 
-    from .conftest import pdf_upload
-
     settings.MEDIA_ROOT = tmp_path
-    request = exemptions.register_exemption(
-        actor=world.school1_user,  # another official approves (four eyes)
-        child=world.child1,
-        kind="suspended",
-        reason="other",
-        reason_detail="家庭变故",
-        start_date=days_ago(1),
-        end_date=days_ago(-30),
-        application_scan=pdf_upload(),
-    )
+    request = register_suspension(world)
     exemptions.township_approve(actor=world.township1_user, request=request, note="属实")
     page = (
         client_for(world.township1_user)
@@ -254,30 +230,10 @@ def test_the_child_page_reads_a_full_record_in_a_fixed_number_of_queries(
     from dropout.services import exemptions
     from enrollment.services import assign_help_partner, record_visit
 
-    from .conftest import pdf_upload
-
     settings.MEDIA_ROOT = tmp_path
-    rejected = exemptions.register_exemption(
-        actor=world.township1_user,
-        child=world.child1,
-        kind="suspended",
-        reason="other",
-        reason_detail="家庭变故",
-        start_date=days_ago(1),
-        end_date=days_ago(-30),
-        application_scan=pdf_upload(),
-    )
+    rejected = register_suspension(world, actor=world.township1_user)
     exemptions.reject_exemption(actor=world.township1_user, request=rejected, note="证明不足")
-    exemptions.register_exemption(
-        actor=world.township1_user,
-        child=world.child1,
-        kind="suspended",
-        reason="other",
-        reason_detail="家庭变故",
-        start_date=days_ago(1),
-        end_date=days_ago(-30),
-        application_scan=pdf_upload(),
-    )
+    register_suspension(world, actor=world.township1_user)
     for index in range(3):
         record_visit(
             actor=world.township1_user,
