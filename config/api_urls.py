@@ -15,9 +15,11 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from core.models import ApiToken
+from core.notification_api import NotificationViewSet
 from core.security import ClientAddressThrottleMixin
 from core.tokens import issue_token, live_tokens, revoke_token
 from dropout import api as dropout_api
+from dropout import fieldwork_api
 from enrollment import api as enrollment_api
 from inspections import api as inspections_api
 from subsidies import api as subsidies_api
@@ -154,12 +156,17 @@ router.register("teachers", teachers_api.TeacherViewSet, basename="teacher")
 router.register("exchanges", teachers_api.ExchangeViewSet, basename="exchange")
 router.register("allowances", teachers_api.AllowanceViewSet, basename="allowance")
 router.register("trainings", teachers_api.TrainingViewSet, basename="training")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("v1/auth/token/", ObtainToken.as_view(), name="api-token"),
     path("v1/auth/logout/", Logout.as_view(), name="api-logout"),
     path("v1/auth/tokens/", TokenList.as_view(), name="api-token-list"),
     path("v1/auth/tokens/<int:id>/", TokenDetail.as_view(), name="api-token-detail"),
+    # 我的走访 (the offline visit workbench, dropout.fieldwork).
+    path("v1/visit-worklist/", fieldwork_api.Worklist.as_view(), name="api-visit-worklist"),
+    path("v1/visit-session/", fieldwork_api.SessionCheck.as_view(), name="api-visit-session"),
+    path("v1/visit-sync/", fieldwork_api.VisitSync.as_view(), name="api-visit-sync"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).

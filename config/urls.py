@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("enrollment.urls")),
     path("", include("core.urls")),
     path("dropout/", include("dropout.urls")),
+    path("visits/", include("dropout.fieldwork_urls")),
     path("subsidies/", include("subsidies.urls")),
     path("inspections/", include("inspections.urls")),
     path("teachers/", include("teachers.urls")),

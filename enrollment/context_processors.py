@@ -18,6 +18,8 @@ def navigation(request):
         "nav_sees_unaccounted": user.is_superuser
         or bool(roles & (RECORD_VISIT_ROLES | {Role.INSPECTOR, Role.AUDITOR})),
         "nav_is_admin": user.is_staff,
+        # 我的走访 (the offline visit workbench): the officials who go on household visits.
+        "nav_visits_app": bool(roles & {Role.TOWNSHIP_OFFICIAL, Role.VILLAGE_CADRE}),
         # The API serves the offices' systems; a village cadre works in the pages only.
         "nav_sees_api": user.is_superuser or bool(roles - {Role.VILLAGE_CADRE}),
         "nav_sees_audit": user.is_superuser or bool(roles & {Role.COUNTY_ADMIN, Role.AUDITOR}),
