@@ -366,3 +366,27 @@ def test_the_case_page_shows_the_progress_line(world, noticed):
     assert 'data-stage="penalty" data-state="current" aria-current="step"' in page
     assert "处罚决定书送达期限" in page and "还剩4天" in page
     assert "待送达" in page and 'id="action-serve-decision"' in page
+
+
+def test_the_decision_pdf_has_a_blank_service_record_until_served(world, noticed, tmp_path):
+    import subprocess
+
+    decision = decide_unserved(world, noticed, days_ago(3))
+    client = client_for(world.township1_user)
+
+    def pdf_text(name):
+        response = client.get(f"/dropout/documents/{decision.pk}/pdf/")
+        assert response.status_code == 200
+        path = tmp_path / name
+        path.write_bytes(response.content)
+        fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
+        assert all(" yes " in line for line in fonts.splitlines()[2:])  # fonts embedded
+        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True)
+        return "".join(text.stdout.split())
+
+    blank = pdf_text("blank.pdf")
+    assert "行政处罚决定书" in blank and decision.number in blank and "送达回证" in blank
+    assert "当面送达" not in blank and "村干部王芳" not in blank
+    serve(world, noticed, days_ago(1))
+    served = pdf_text("served.pdf")
+    assert "当面送达" in served and "村干部王芳" in served
