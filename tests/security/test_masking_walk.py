@@ -9,6 +9,7 @@ leak too (a value the registry below does not know about).
 
 import datetime
 import io
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -25,9 +26,10 @@ from core.export_jobs import run_export
 from core.masking import Shown, shows_full
 from core.models import ExportJob
 from core.resident_id import ResidentIdError, make_resident_id, parse_resident_id
+from enrollment.exports import CASE_FLAG_HEADER, CASE_FLAG_MASK
 from enrollment.models import Child, HelpPairing, RollEntry
 from enrollment.permissions import user_may
-from enrollment.roles import FULL_IDENTITY_ROLES, Role
+from enrollment.roles import CASE_FLAG_ROLES, FULL_IDENTITY_ROLES, Role
 from enrollment.services import grant_role
 from inspections.models import Complaint
 from inspections.services.complaints import sees_complainant
@@ -86,6 +88,48 @@ def personal_values() -> dict[str, list[Owner]]:
     return values
 
 
+# --- 涉案未成年人: a flag, not a number ----------------------------------------------------------
+# Shown only where one of the user's CASE_FLAG_ROLES covers the child: as the badge
+# `data-case-flag="<child id>"` on pages, `is_involved_in_case` (null when masked) in the API and
+# its own column (masked *** elsewhere) in the ledger export.
+
+CASE_MARK = re.compile(r'data-case-flag="(\d+)"')
+
+
+@dataclass
+class CaseFlags:
+    flagged: set  # ids of the children flagged
+    visible: set  # ids of the children whose flag the user may see (the owning app's rule)
+    names_visible: set  # names of those children (an export row names its child)
+    names_flagged_visible: set
+
+    @classmethod
+    def for_user(cls, user):
+        children = Child.objects.select_related("village__township", "current_school")
+        flagged, visible, names, names_flagged = set(), set(), set(), set()
+        for child in children:
+            if child.is_involved_in_case:
+                flagged.add(child.pk)
+            if user is not None and user_may(user, Child.objects, CASE_FLAG_ROLES, child):
+                visible.add(child.pk)
+                names.add(child.name)
+                if child.is_involved_in_case:
+                    names_flagged.add(child.name)
+        return cls(flagged, visible, names, names_flagged)
+
+
+def _case_flags_in_json(value):
+    """(id, flag) of every object of the answer that carries `is_involved_in_case`."""
+    if isinstance(value, dict):
+        if "is_involved_in_case" in value:
+            yield value.get("id"), value["is_involved_in_case"]
+        for item in value.values():
+            yield from _case_flags_in_json(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _case_flags_in_json(item)
+
+
 # --- reading and searching ------------------------------------------------------------------
 
 DIGIT_RUN = re.compile(r"[0-9]{11,}[0-9Xx]?")
@@ -106,6 +150,8 @@ class Walk:
     def __init__(self, user, values):
         self.user, self.values, self.leaks, self.seen = user, values, [], 0
         self._answers = {}  # the rule's answer per (owner, how shown, record): each asked once
+        self.case_flags = CaseFlags.for_user(user) if user is not None else None
+        self.case_flags_seen = 0  # flags read (shown, masked or said to be absent)
 
     def allows(self, owner: Owner, shown: Shown, record) -> bool:
         key = (id(owner), shown, type(record), getattr(record, "pk", None))
@@ -140,17 +186,57 @@ class Walk:
         elif "pdf" in kind or "image" in kind or not kind:
             return
         else:
-            self.search(where, body.decode(errors="replace"), shown, record)
+            text = body.decode(errors="replace")
+            self.search(where, text, shown, record)
+            self.case_flags_in_text(where, text, json_answer="json" in kind)
+
+    def case_flags_in_text(self, where, text, *, json_answer: bool):
+        flags = self.case_flags
+        if flags is None:
+            return
+        for pk in map(int, CASE_MARK.findall(text)):
+            self.case_flags_seen += 1
+            if pk not in flags.visible:
+                self.leaks.append(f"{where}: 涉案 flag of child {pk} shown")
+            elif pk not in flags.flagged:
+                self.leaks.append(f"{where}: 涉案 badge on child {pk}, who is not flagged")
+        if not json_answer:
+            return
+        try:
+            answer = json.loads(text)
+        except ValueError:
+            return
+        for pk, flag in _case_flags_in_json(answer):
+            self.case_flags_seen += 1
+            if flag is None:
+                continue  # masked
+            if pk not in flags.visible:
+                self.leaks.append(f"{where}: is_involved_in_case of child {pk} unmasked")
+            elif flag != (pk in flags.flagged):
+                self.leaks.append(f"{where}: is_involved_in_case of child {pk} wrong")
+
+    def case_flags_in_sheet(self, where, rows):
+        flags = self.case_flags
+        if flags is None or not rows or CASE_FLAG_HEADER not in rows[0]:
+            return
+        column, name_column = rows[0].index(CASE_FLAG_HEADER), rows[0].index("姓名")
+        for row in rows[1:]:
+            self.case_flags_seen += 1
+            value, name = row[column], row[name_column]
+            if value == CASE_FLAG_MASK:
+                continue
+            if value == "是" and name in flags.names_flagged_visible:
+                continue
+            if value in (None, "") and name in flags.names_visible:
+                continue
+            self.leaks.append(f"{where} (export): 涉案 cell {value!r} of {name} unmasked")
 
     def workbook(self, where, content: bytes, record=None):
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
-        cells = [
-            str(cell)
-            for sheet in book.worksheets
-            for row in sheet.iter_rows(values_only=True)
-            for cell in row
-            if cell is not None
-        ]
+        sheets = [list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets]
+        for rows in sheets:
+            self.case_flags_in_sheet(where, rows)
+        cells = [str(cell) for rows in sheets for row in rows for cell in row if cell is not None]
         self.search(where, "\n".join(cells), Shown.EXPORT, record)
 
 
@@ -230,9 +316,12 @@ def _export(walk, browser, user, name, url, obj):
 
 def _walk_everything(user, *, minimum: int):
     walk = Walk(user, personal_values())
+    assert walk.case_flags.flagged, "no child is flagged 涉案: the walk would prove nothing"
     walk_api(walk, user)
     walk_pages(walk, user)
     assert walk.seen >= minimum, f"only {walk.seen} answers read"
+    if Child.objects.for_user(user).exists():
+        assert walk.case_flags_seen, "no 涉案 flag read (shown, masked or absent)"
     assert not walk.leaks, "\n".join(sorted(set(walk.leaks)))
 
 
@@ -255,6 +344,7 @@ WORLD_USERS = [
 
 @pytest.mark.parametrize("attribute", WORLD_USERS)
 def test_no_world_user_sees_an_unmasked_number_the_rule_masks(world, attribute):
+    Child.objects.filter(pk=world.child1.pk).update(is_involved_in_case=True)  # 涉案
     for school, phone in ((world.school1, "13700001111"), (world.school2, "13700002222")):
         teachers.register_teacher(
             actor=world.admin,
@@ -339,3 +429,25 @@ def test_the_walk_finds_an_unmasked_list():
     walk.search("list", "<td>510304201503041234</td>", Shown.LIST)
     walk.search("masked", "<td>5103**********1234</td>", Shown.LIST)
     assert walk.leaks == ["list (list): 510304201503041234 unmasked"]
+
+
+def test_the_walk_finds_a_case_flag_shown_to_whom_it_is_masked():
+    walk = Walk(None, {})
+    walk.case_flags = CaseFlags(
+        flagged={7, 8}, visible={8, 9}, names_visible={"乙", "丙"}, names_flagged_visible={"乙"}
+    )
+    walk.case_flags_in_text("page", '<span data-case-flag="7">涉案</span>', json_answer=False)
+    walk.case_flags_in_text("page", '<span data-case-flag="8">涉案</span>', json_answer=False)
+    walk.case_flags_in_text(
+        "api",
+        '{"results": [{"id": 7, "is_involved_in_case": false},'
+        ' {"id": 9, "is_involved_in_case": null}, {"id": 8, "is_involved_in_case": true}]}',
+        json_answer=True,
+    )
+    rows = [("序号", "姓名", CASE_FLAG_HEADER), (1, "甲", ""), (2, "乙", "是"), (3, "丁", "***")]
+    walk.case_flags_in_sheet("export", rows)
+    assert walk.leaks == [
+        "page: 涉案 flag of child 7 shown",
+        "api: is_involved_in_case of child 7 unmasked",
+        "export (export): 涉案 cell '' of 甲 unmasked",
+    ]
