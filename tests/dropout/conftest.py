@@ -34,6 +34,21 @@ def register_suspension(world, *, actor=None):
     )
 
 
+def exemption_body(world) -> dict:
+    """The API's multipart body registering a suspension of child1 for an illness, with the
+    application scan and the medical evidence."""
+    return {
+        "child": world.child1.pk,
+        "kind": "suspended",
+        "reason": "illness",
+        "reason_detail": "住院",
+        "start_date": days_ago(5).isoformat(),
+        "end_date": days_ago(-100).isoformat(),
+        "application_scan": pdf_upload(),
+        "evidence": pdf_upload("c.pdf"),
+    }
+
+
 @pytest.fixture
 def case(world, legal_texts):
     """child1 of township1 dropped out 40 days ago; the case is reported."""

@@ -7,7 +7,7 @@ import pytest
 from dropout.models import DropoutCase, ExemptionRequest
 
 from ..conftest import api_for
-from .conftest import days_ago, pdf_upload, persuade
+from .conftest import days_ago, exemption_body, pdf_upload, persuade
 
 SERVICE = {
     "served_to": "张大山",
@@ -170,16 +170,7 @@ def test_exemption_api_flow(world, tmp_path, settings):
     # The school registers; another official (the township's) approves (four eyes).
     created = api_for(world.school1_user).post(
         "/api/v1/exemptions/",
-        {
-            "child": world.child1.pk,
-            "kind": "suspended",
-            "reason": "illness",
-            "reason_detail": "住院",
-            "start_date": days_ago(5).isoformat(),
-            "end_date": days_ago(-100).isoformat(),
-            "application_scan": pdf_upload(),
-            "evidence": pdf_upload("c.pdf"),
-        },
+        exemption_body(world),
         format="multipart",
     )
     assert created.status_code == 201, created.json()

@@ -199,7 +199,7 @@ def test_keys_are_per_user_and_a_malformed_key_is_400(world):
 
 
 def test_a_multipart_create_is_replayed_too(world, tmp_path, settings):
-    from ..dropout.conftest import days_ago, pdf_upload
+    from ..dropout.conftest import exemption_body
 
     settings.MEDIA_ROOT = tmp_path
     api = api_for(world.township1_user)
@@ -207,16 +207,7 @@ def test_a_multipart_create_is_replayed_too(world, tmp_path, settings):
     def post():
         return api.post(
             "/api/v1/exemptions/",
-            {
-                "child": world.child1.pk,
-                "kind": "suspended",
-                "reason": "illness",
-                "reason_detail": "住院",
-                "start_date": days_ago(5).isoformat(),
-                "end_date": days_ago(-100).isoformat(),
-                "application_scan": pdf_upload(),
-                "evidence": pdf_upload("c.pdf"),
-            },
+            exemption_body(world),
             format="multipart",
             headers={API_HEADER: "exemption-1"},
         )
