@@ -71,3 +71,53 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("max_value", LARGEST_ID)
         kwargs.setdefault("error_messages", {"invalid": gettext_lazy("Enter a whole number.")})
         super().__init__(*args, **kwargs)
+
+
+def _plausible_year(value) -> None:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise forms.ValidationError(
+            _("Enter a date from %(earliest)s to %(latest)s.")
+            % {"earliest": EARLIEST_YEAR, "latest": LATEST_YEAR}
+        )
+
+
+class DateBoundFilter(django_filters.DateFilter):
+    """One end of a date range in a FilterSet: YYYY-MM-DD in the plausible years; anything
+    else is a form error (the API answers 400 on the parameter, a page shows it)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
+        kwargs.setdefault(
+            "error_messages", {"invalid": gettext_lazy("Enter a date as YYYY-MM-DD.")}
+        )
+        kwargs.setdefault("validators", [_plausible_year])
+        super().__init__(*args, **kwargs)
+
+
+class DateRangeFilterSet(django_filters.FilterSet):
+    """`date_from` and `date_to` (both inclusive) on the field `date_field` names — a date, or
+    a date-time read as its local date with `__date`; a start after the end is an error on
+    `date_to`, so that a bad range filters nothing and queues nothing."""
+
+    date_field = ""
+
+    date_from = DateBoundFilter(method="filter_date_from", label=gettext_lazy("From"))
+    date_to = DateBoundFilter(method="filter_date_to", label=gettext_lazy("To"))
+
+    def filter_date_from(self, queryset, name, value):
+        return queryset.filter(**{f"{self.date_field}__gte": value}) if value else queryset
+
+    def filter_date_to(self, queryset, name, value):
+        return queryset.filter(**{f"{self.date_field}__lte": value}) if value else queryset
+
+    def get_form_class(self):
+        return type("DateRangeForm", (_DateRangeFormMixin, super().get_form_class()), {})
+
+
+class _DateRangeFormMixin:
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return cleaned

@@ -16,6 +16,7 @@ from enrollment.models import County
 from enrollment.permissions import has_any_role
 
 from .documents_render import document_from_content
+from .filters import CaseFilter, DocumentFilter, ExemptionFilter
 from .models import DropoutCase, ExemptionRequest, MonthlyReport, OfficialDocument, ReportRun
 from .roles import MONTHLY_REPORT_ROLES, OPEN_CASE_ROLES
 from .serializers import (
@@ -48,6 +49,7 @@ from .services import reports as report_services
 
 class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = DocumentSerializer
+    filterset_class = DocumentFilter  # kind, issued from/to
 
     def get_queryset(self):
         return OfficialDocument.objects.for_user(self.request.user).order_by("-pk")
@@ -72,7 +74,8 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
 class DropoutCaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Scoped by for_user(); each action calls the case service, which checks role and state."""
 
-    filterset_fields = ["status", "township", "cause"]
+    # Opened from/to (date_from, date_to), stage, cause, township and handler (承办人).
+    filterset_class = CaseFilter
 
     def get_queryset(self):
         queryset = DropoutCase.objects.for_user(self.request.user).select_related("child")
@@ -179,7 +182,7 @@ class DropoutCaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
 
 class ExemptionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ExemptionSerializer
-    filterset_fields = ["status", "kind"]
+    filterset_class = ExemptionFilter  # status, kind, registered from/to
     permission_classes = [permissions.IsAuthenticated]
 
     def get_queryset(self):

@@ -13,6 +13,11 @@ class DropoutConfig(AppConfig):
 
         register_exporter("dropout_cases", export_cases)
 
+        from .ledgers import EXPORTERS
+
+        for name, exporter in EXPORTERS.items():
+            register_exporter(name, exporter)
+
         from enrollment.extensions import (
             LedgerTab,
             register_child_actions,

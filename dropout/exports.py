@@ -8,10 +8,12 @@ from django.utils.translation import override
 from core.exports import Column, Export
 from core.masking import Shown, mask_resident_id, shows_full
 from core.people import person_name
+from enrollment.ledger_exports import filtered
 from enrollment.models import Sex, Township
 from enrollment.permissions import user_may
 from enrollment.roles import FULL_IDENTITY_ROLES
 
+from .filters import CaseFilter
 from .models import DropoutCase, OfficialDocument
 from .roles import MIN_OFFICERS
 from .selectors import QUEUE_TITLES, case_queue
@@ -66,19 +68,22 @@ def _replies_text(prior) -> str:
 
 
 def export_cases(user, params: dict) -> Export:
-    """params: {"queue": one of selectors.QUEUES}; the rows are the queue's, in its scope."""
+    """params: {"queue": one of selectors.QUEUES, "query": the filters of filters.CaseFilter
+    (optional: date range, stage, cause, township, handler)}; the rows are the queue's, in its
+    scope."""
     queue = params.get("queue", "all")
-    cases = (
-        case_queue(user, queue)
-        .select_related("child__village", "township", "school", "handler")
-        .prefetch_related(
-            "documents",
-            "persuasions__officers",
-            "prior_notices__document",
-            "prior_notices__replies",
-            "prior_notices__hearings",
-            "prior_notices__legal_reviews",
-        )
+    queued = case_queue(user, queue)
+    if "query" in params:
+        queued = filtered(CaseFilter, params, queued)
+    cases = queued.select_related(
+        "child__village", "township", "school", "handler"
+    ).prefetch_related(
+        "documents",
+        "persuasions__officers",
+        "prior_notices__document",
+        "prior_notices__replies",
+        "prior_notices__hearings",
+        "prior_notices__legal_reviews",
     )
     full_by_township: dict[int, bool] = {}
 

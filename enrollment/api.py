@@ -11,7 +11,7 @@ from core import audit
 from core.fields import validate_life_date, validate_record_date
 
 from . import selectors, services
-from .filters import LedgerFilter
+from .filters import LedgerFilter, VisitFilter
 from .models import (
     FOCUS_FLAG_FIELDS,
     PLACEMENT_FIELDS,
@@ -430,7 +430,7 @@ class VisitViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     serializer_class = VisitSerializer
     permission_classes = [permissions.IsAuthenticated, RolePermission]
     write_roles = RECORD_VISIT_ROLES
-    filterset_fields = ["household", "children", "outcome"]
+    filterset_class = VisitFilter  # household, children, outcome, visited from/to
 
     def get_queryset(self):
         return (

@@ -13,6 +13,11 @@ class EnrollmentConfig(AppConfig):
 
         register_exporter("ledger", export_ledger)
 
+        from .ledger_exports import export_pairings, export_visits
+
+        register_exporter("enrollment_visits", export_visits)
+        register_exporter("enrollment_pairings", export_pairings)
+
         from core.imports import register_importer
 
         from .imports import POLICE_EXTRACT, SCHOOL_ROLL

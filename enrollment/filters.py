@@ -1,12 +1,14 @@
-"""One FilterSet for the ledger pages and the children API."""
+"""The FilterSets of the ledger pages and the children API, and of the household visits and help
+pairings (their API list and their Excel ledgers: the same filters, the same rows)."""
 
 import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.params import DateRangeFilterSet
 from core.widgets import QuickSelect
 
-from .models import Child, EnrollmentStatus, School, Village
+from .models import Child, EnrollmentStatus, HelpPairing, HouseholdVisit, School, Village
 from .permissions import has_any_role
 from .roles import CASE_FLAG_ROLES
 from .selectors import FOCUS_GROUPS, STAGE_JUNIOR, STAGE_PRIMARY, involved_in_case, stage_q
@@ -107,3 +109,23 @@ class LedgerFilter(django_filters.FilterSet):
         if value[:6].isdigit():
             return queryset.filter(resident_id__startswith=value.upper())
         return queryset.filter(name__contains=value)
+
+
+class VisitFilter(DateRangeFilterSet):
+    """Visits made in the range, by household, child and outcome."""
+
+    date_field = "visit_date"
+
+    class Meta:
+        model = HouseholdVisit
+        fields = ["household", "children", "outcome", "date_from", "date_to"]
+
+
+class PairingFilter(DateRangeFilterSet):
+    """Pairings that began in the range."""
+
+    date_field = "start_date"
+
+    class Meta:
+        model = HelpPairing
+        fields = ["partner_kind", "date_from", "date_to"]

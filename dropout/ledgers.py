@@ -1,0 +1,657 @@
+"""The dropout-control ledgers an auditor takes away in Excel: persuasions, the documents and their
+service, further measures, exemption requests with each approval step, absences, and the
+register of numbered documents (发文登记) — with the case ledger (exports.py) and the household
+visits and help pairings (enrollment.ledger_exports), listed in LEDGERS for the ledgers page.
+
+Each ledger reads its rows through for_user() (records without a scope of their own through
+their case's), filtered by its FilterSet (a date range on the record's own date); a child's
+resident ID is masked unless the user's role over the child needs it."""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
+
+from core.exports import Export
+from core.models import DocumentSequence
+from core.numbering import format_document_number
+from core.people import person_name
+from enrollment.filters import PairingFilter, VisitFilter
+from enrollment.ledger_exports import child_identity, columns_of, export_query, filtered
+from enrollment.models import HelpPairing, HouseholdVisit, Township
+
+from .filters import (
+    AbsenceFilter,
+    CaseFilter,
+    DocumentFilter,
+    ExemptionFilter,
+    MeasureFilter,
+    PersuasionFilter,
+    RegisterFilter,
+)
+from .models import (
+    AbsenceReport,
+    CaseMeasure,
+    DropoutCase,
+    ExemptionRequest,
+    OfficialDocument,
+    Persuasion,
+)
+from .roles import MIN_OFFICERS
+from .services.documents import number_prefix
+
+D = OfficialDocument.Kind
+
+
+def _cases(user) -> QuerySet:
+    return DropoutCase.objects.for_user(user).values("pk")
+
+
+def _local(moment):
+    return timezone.localtime(moment) if moment else None
+
+
+def _names(users) -> str:
+    return "、".join(person_name(user) for user in sorted(users, key=lambda user: user.pk))
+
+
+# --- 劝返记录台账 ----------------------------------------------------------------------------
+
+PERSUASION_COLUMNS = [
+    ("序号", 6),
+    ("案件号", 8),
+    ("姓名", 10),
+    ("身份证号", 21),
+    ("乡镇", 12),
+    ("村（社区）", 12),
+    ("劝返日期", 12),
+    ("参加人员", 20),
+    ("执法人员", 16),
+    ("两名工作人员参加", 10),
+    ("宣讲内容", 30),
+    ("家庭答复", 30),
+    ("劝返结果", 16),
+    ("记录人", 10),
+    ("记录时间", 18),
+]
+
+
+def persuasions_for(user) -> QuerySet:
+    return Persuasion.objects.filter(case__in=_cases(user))
+
+
+def export_persuasions(user, params: dict) -> Export:
+    rows = filtered(
+        PersuasionFilter,
+        params,
+        persuasions_for(user)
+        .select_related("case__child__village__township", "case__township", "recorded_by")
+        .prefetch_related("officers")
+        .order_by("date", "pk"),
+    )
+    identity = child_identity(user)
+
+    def generate():
+        with override("zh-hans"):
+            for number, persuasion in enumerate(rows.iterator(chunk_size=200), start=1):
+                case, officers = persuasion.case, list(persuasion.officers.all())
+                yield [
+                    number,
+                    case.pk,
+                    case.child.name,
+                    identity(case.child),
+                    case.township.name,
+                    case.child.village.name,
+                    persuasion.date,
+                    persuasion.visitors,
+                    _names(officers),
+                    "是" if len(officers) >= MIN_OFFICERS else "否",
+                    persuasion.what_was_said,
+                    persuasion.family_answer,
+                    persuasion.get_result_display(),
+                    person_name(persuasion.recorded_by),
+                    _local(persuasion.recorded_at),
+                ]
+
+    return Export("劝返记录台账", columns_of(PERSUASION_COLUMNS), generate(), rows.count())
+
+
+# --- 文书送达台账 (notices, prior notices, penalty decisions) ----------------------------------
+
+DOCUMENT_COLUMNS = [
+    ("序号", 6),
+    ("文书种类", 20),
+    ("文号", 26),
+    ("案件号", 8),
+    ("姓名", 10),
+    ("身份证号", 21),
+    ("乡镇", 12),
+    ("发文日期", 12),
+    ("期限", 12),
+    ("送达日期", 12),
+    ("受送达人", 10),
+    ("送达方式", 14),
+    ("送达人", 16),
+    ("送达地点", 20),
+    ("送达期限", 12),
+    ("逾期送达", 10),
+    ("执法人员", 16),
+    ("状态", 8),
+    ("更正情况", 30),
+]
+
+
+def _corrects(document: OfficialDocument) -> OfficialDocument | None:
+    try:
+        return document.corrects
+    except OfficialDocument.DoesNotExist:
+        return None
+
+
+def correction_text(document: OfficialDocument) -> str:
+    """Which document voided this one, or which one this corrects."""
+    parts = []
+    if document.voided_by_id:
+        voided_by = document.voided_by
+        parts.append(f"已由{voided_by.number}更正（{voided_by.issued_on.isoformat()}）")
+    corrected = _corrects(document)
+    if corrected is not None:
+        parts.append(f"更正{corrected.number}")
+    return "；".join(parts)
+
+
+def _late(document: OfficialDocument) -> str:
+    due = document.service_due_on
+    if due is None:
+        return ""
+    if document.served_on:
+        return "是" if document.served_late else "否"
+    return "是（未送达）" if timezone.localdate() > due else ""
+
+
+def export_documents(user, params: dict) -> Export:
+    rows = filtered(
+        DocumentFilter,
+        params,
+        OfficialDocument.objects.for_user(user)
+        .select_related("case__child__village__township", "township", "voided_by", "corrects")
+        .prefetch_related("officers")
+        .order_by("issued_on", "pk"),
+    )
+    identity = child_identity(user)
+
+    def generate():
+        with override("zh-hans"):
+            for number, document in enumerate(rows.iterator(chunk_size=200), start=1):
+                child = document.case.child
+                yield [
+                    number,
+                    document.get_kind_display(),
+                    document.number,
+                    document.case_id,
+                    child.name,
+                    identity(child),
+                    document.township.name,
+                    document.issued_on,
+                    document.deadline,
+                    document.served_on,
+                    document.served_to,
+                    document.get_service_method_display() if document.service_method else "",
+                    document.served_by,
+                    document.service_place,
+                    document.service_due_on,
+                    _late(document),
+                    _names(document.officers.all()),
+                    "已作废" if document.voided_by_id else "有效",
+                    correction_text(document),
+                ]
+
+    return Export("文书送达台账", columns_of(DOCUMENT_COLUMNS), generate(), rows.count())
+
+
+# --- 制约措施台账 ----------------------------------------------------------------------------
+
+MEASURE_COLUMNS = [
+    ("序号", 6),
+    ("案件号", 8),
+    ("姓名", 10),
+    ("身份证号", 21),
+    ("乡镇", 12),
+    ("案件状态", 12),
+    ("措施", 24),
+    ("日期", 12),
+    ("情况", 40),
+    ("记录人", 10),
+]
+
+
+def measures_for(user) -> QuerySet:
+    return CaseMeasure.objects.filter(case__in=_cases(user))
+
+
+def export_measures(user, params: dict) -> Export:
+    rows = filtered(
+        MeasureFilter,
+        params,
+        measures_for(user)
+        .select_related("case__child__village__township", "case__township", "recorded_by")
+        .order_by("date", "pk"),
+    )
+    identity = child_identity(user)
+
+    def generate():
+        with override("zh-hans"):
+            for number, measure in enumerate(rows.iterator(chunk_size=200), start=1):
+                case = measure.case
+                yield [
+                    number,
+                    case.pk,
+                    case.child.name,
+                    identity(case.child),
+                    case.township.name,
+                    case.get_status_display(),
+                    measure.get_kind_display(),
+                    measure.date,
+                    measure.description,
+                    person_name(measure.recorded_by),
+                ]
+
+    return Export("制约措施台账", columns_of(MEASURE_COLUMNS), generate(), rows.count())
+
+
+# --- 缓学休学申请台账 --------------------------------------------------------------------------
+
+EXEMPTION_COLUMNS = [
+    ("序号", 6),
+    ("申请编号", 8),
+    ("姓名", 10),
+    ("身份证号", 21),
+    ("乡镇", 12),
+    ("村（社区）", 12),
+    ("申请类别", 14),
+    ("事由", 12),
+    ("具体情况", 30),
+    ("起始日期", 12),
+    ("截止日期", 12),
+    ("安置学校", 20),
+    ("状态", 16),
+    ("登记人", 10),
+    ("登记时间", 18),
+    ("乡镇批准人", 10),
+    ("乡镇批准时间", 18),
+    ("县教育局备案人", 10),
+    ("备案时间", 18),
+    ("审批过程", 60),
+]
+
+
+def _step_text(step) -> str:
+    moment = timezone.localtime(step.at).strftime("%Y-%m-%d %H:%M")
+    note = f"：{step.note}" if step.note else ""
+    return f"{moment} {step.action_label} {person_name(step.actor)}{note}"
+
+
+def export_exemptions(user, params: dict) -> Export:
+    rows = filtered(
+        ExemptionFilter,
+        params,
+        ExemptionRequest.objects.for_user(user)
+        .select_related("child__village__township", "school", "registered_by")
+        .prefetch_related("steps__actor")
+        .order_by("registered_at", "pk"),
+    )
+    identity = child_identity(user)
+
+    def generate():
+        with override("zh-hans"):
+            for number, request in enumerate(rows.iterator(chunk_size=200), start=1):
+                steps = sorted(request.steps.all(), key=lambda step: (step.at, step.pk))
+                approved = [step for step in steps if step.action == "approve"]
+                filed = [step for step in steps if step.action == "file"]
+                approval = approved[-1] if approved else None
+                filing = filed[-1] if filed else None
+                child = request.child
+                yield [
+                    number,
+                    request.pk,
+                    child.name,
+                    identity(child),
+                    child.village.township.name,
+                    child.village.name,
+                    request.get_kind_display(),
+                    request.get_reason_display(),
+                    request.reason_detail,
+                    request.start_date,
+                    request.end_date,
+                    request.school.name if request.school else "",
+                    request.get_status_display(),
+                    person_name(request.registered_by),
+                    _local(request.registered_at),
+                    person_name(approval.actor) if approval else "",
+                    _local(approval.at) if approval else None,
+                    person_name(filing.actor) if filing else "",
+                    _local(filing.at) if filing else None,
+                    "；".join(_step_text(step) for step in steps),
+                ]
+
+    return Export("缓学休学申请台账", columns_of(EXEMPTION_COLUMNS), generate(), rows.count())
+
+
+# --- 缺课报告台账 ----------------------------------------------------------------------------
+
+ABSENCE_COLUMNS = [
+    ("序号", 6),
+    ("姓名", 10),
+    ("身份证号", 21),
+    ("乡镇", 12),
+    ("村（社区）", 12),
+    ("学校", 20),
+    ("缺课起始日期", 12),
+    ("已知原因", 20),
+    ("联系家长人", 10),
+    ("报告人", 10),
+    ("报告时间", 18),
+    ("返校日期", 12),
+    ("缺课天数", 8),
+    ("当前状态", 12),
+]
+
+
+def export_absences(user, params: dict) -> Export:
+    rows = filtered(
+        AbsenceFilter,
+        params,
+        AbsenceReport.objects.for_user(user)
+        .select_related("child__village__township", "school", "reported_by")
+        .order_by("first_absent_on", "pk"),
+    )
+    identity = child_identity(user)
+    today = timezone.localdate()
+
+    def generate():
+        with override("zh-hans"):
+            for number, absence in enumerate(rows.iterator(chunk_size=200), start=1):
+                child = absence.child
+                until = absence.returned_on or today
+                yield [
+                    number,
+                    child.name,
+                    identity(child),
+                    child.village.township.name,
+                    child.village.name,
+                    absence.school.name,
+                    absence.first_absent_on,
+                    absence.reason_known,
+                    absence.called_home_by,
+                    person_name(absence.reported_by),
+                    _local(absence.reported_at),
+                    absence.returned_on,
+                    (until - absence.first_absent_on).days,
+                    child.get_status_display(),
+                ]
+
+    return Export("缺课报告台账", columns_of(ABSENCE_COLUMNS), generate(), rows.count())
+
+
+# --- 发文登记簿 (the register of numbered documents) ----------------------------------------
+
+REGISTER_COLUMNS = [
+    ("序号", 6),
+    ("乡镇", 12),
+    ("文书种类", 20),
+    ("年度", 6),
+    ("顺序号", 8),
+    ("文号", 26),
+    ("发文日期", 12),
+    ("案件号", 8),
+    ("当事儿童", 10),
+    ("发文人", 10),
+    ("状态", 8),
+    ("更正情况", 30),
+    ("作废原因", 30),
+]
+MISSING = "缺号"
+
+
+@dataclass
+class RegisterEntry:
+    """One number of the register: its document, or (never expected) a number taken for which
+    no document exists — shown, so that a gap cannot pass unseen."""
+
+    township: Township
+    kind: str
+    year: int
+    sequence: int
+    number: str
+    document: OfficialDocument | None
+
+    @property
+    def kind_label(self) -> str:
+        return str(D(self.kind).label)
+
+    @property
+    def corrected(self) -> OfficialDocument | None:
+        """The document this one corrects (voids), if any."""
+        return _corrects(self.document) if self.document else None
+
+    @property
+    def state(self) -> str:
+        if self.document is None:
+            return MISSING
+        return "已作废" if self.document.voided_by_id else "有效"
+
+
+def register_documents(user) -> QuerySet:
+    """The documents of the townships in the user's scope, whole: a register is kept by a
+    township, so a village's or a school's scope (which sees some of its documents) has none."""
+    return OfficialDocument.objects.for_user(user).filter(
+        township__in=Township.objects.for_user(user).values("pk")
+    )
+
+
+def register_entries(user, query) -> Iterator[RegisterEntry]:
+    """Every number of each township, kind and year in the filters (a QueryDict), in order from
+    1 to the last number taken (DocumentSequence): each with its document, voided ones
+    included. Filters that do not validate select nothing."""
+    filters = RegisterFilter(
+        query,
+        queryset=register_documents(user).select_related(
+            "township", "case__child", "issued_by", "voided_by", "corrects"
+        ),
+    )
+    if not filters.is_valid():
+        return
+    documents = filters.qs
+    groups: dict[tuple, dict[int, OfficialDocument]] = {}
+    townships: dict[int, Township] = {}
+    for document in documents.order_by("township_id", "kind", "year", "sequence"):
+        townships[document.township_id] = document.township
+        groups.setdefault((document.township_id, document.kind, document.year), {})[
+            document.sequence
+        ] = document
+    last_numbers = _last_numbers(user, filters.form.cleaned_data)
+    for key in last_numbers:
+        groups.setdefault(key, {})
+    missing = set(key[0] for key in groups) - set(townships)
+    townships.update(Township.objects.in_bulk(missing))
+    kind_order = {kind: index for index, kind in enumerate(D.values)}
+    for key in sorted(groups, key=lambda k: (townships[k[0]].code, kind_order[k[1]], k[2])):
+        township_id, kind, year = key
+        numbered = groups[key]
+        township = townships[township_id]
+        last = max([last_numbers.get(key, 0), *numbered])
+        for sequence in range(1, last + 1):
+            document = numbered.get(sequence)
+            number = (
+                document.number
+                if document
+                else format_document_number(number_prefix(township, kind), year, sequence)
+            )
+            yield RegisterEntry(township, kind, year, sequence, number, document)
+
+
+def _last_numbers(user, data: dict) -> dict[tuple, int]:
+    """The last number taken per township, kind and year within the (cleaned) filters."""
+    scoped = Township.objects.for_user(user)
+    if data.get("township"):
+        scoped = scoped.filter(pk=data["township"].pk)
+    issuers = {f"township:{pk}": pk for pk in scoped.values_list("pk", flat=True)}
+    sequences = DocumentSequence.objects.filter(
+        issuer__in=issuers, kind__in=D.values, last_number__gt=0
+    )
+    if data.get("kind"):
+        sequences = sequences.filter(kind=data["kind"])
+    if data.get("date_from"):
+        sequences = sequences.filter(year__gte=data["date_from"].year)
+    if data.get("date_to"):
+        sequences = sequences.filter(year__lte=data["date_to"].year)
+    return {
+        (issuers[sequence.issuer], sequence.kind, sequence.year): sequence.last_number
+        for sequence in sequences
+    }
+
+
+def export_register(user, params: dict) -> Export:
+    total = filtered(RegisterFilter, params, register_documents(user)).count()
+
+    def generate():
+        with override("zh-hans"):
+            entries = register_entries(user, export_query(params))
+            for number, entry in enumerate(entries, start=1):
+                document = entry.document
+                yield [
+                    number,
+                    entry.township.name,
+                    entry.kind_label,
+                    entry.year,
+                    entry.sequence,
+                    entry.number,
+                    document.issued_on if document else None,
+                    document.case_id if document else None,
+                    document.case.child.name if document else "",
+                    person_name(document.issued_by) if document else "",
+                    entry.state,
+                    correction_text(document) if document else "未找到该号文书",
+                    document.void_reason if document else "",
+                ]
+
+    return Export("发文登记簿", columns_of(REGISTER_COLUMNS), generate(), total)
+
+
+# --- the ledgers page ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """One ledger of the ledgers page: its exporter, its filters, the scoped rows it counts
+    and the date its range applies to."""
+
+    name: str
+    label: Promise
+    exporter: str
+    filter_class: type
+    rows: Callable[..., QuerySet]
+    date_basis: Promise
+    params: dict | None = None  # fixed parameters of the exporter besides the filters
+
+
+LEDGERS = {
+    ledger.name: ledger
+    for ledger in (
+        Ledger(
+            "cases",
+            _("Dropout case ledger"),
+            "dropout_cases",
+            CaseFilter,
+            lambda user: DropoutCase.objects.for_user(user),
+            _("date the case was opened"),
+            {"queue": "all"},
+        ),
+        Ledger(
+            "persuasions",
+            _("Persuasion ledger"),
+            "dropout_persuasions",
+            PersuasionFilter,
+            persuasions_for,
+            _("date of the persuasion"),
+        ),
+        Ledger(
+            "documents",
+            _("Notices and penalty decisions with their service"),
+            "dropout_documents",
+            DocumentFilter,
+            lambda user: OfficialDocument.objects.for_user(user),
+            _("date of issue"),
+        ),
+        Ledger(
+            "measures",
+            _("Further measures"),
+            "dropout_measures",
+            MeasureFilter,
+            measures_for,
+            _("date of the measure"),
+        ),
+        Ledger(
+            "exemptions",
+            _("Exemption requests with each approval step"),
+            "dropout_exemptions",
+            ExemptionFilter,
+            lambda user: ExemptionRequest.objects.for_user(user),
+            _("date of registration"),
+        ),
+        Ledger(
+            "absences",
+            _("Absence reports"),
+            "dropout_absences",
+            AbsenceFilter,
+            lambda user: AbsenceReport.objects.for_user(user),
+            _("first day of absence"),
+        ),
+        Ledger(
+            "visits",
+            _("Household visits"),
+            "enrollment_visits",
+            VisitFilter,
+            lambda user: HouseholdVisit.objects.for_user(user),
+            _("date of the visit"),
+        ),
+        Ledger(
+            "pairings",
+            _("Help pairings"),
+            "enrollment_pairings",
+            PairingFilter,
+            lambda user: HelpPairing.objects.for_user(user),
+            _("start of the pairing"),
+        ),
+        Ledger(
+            "register",
+            _("Register of numbered documents"),
+            "dropout_register",
+            RegisterFilter,
+            register_documents,
+            _("numbering years the range touches, whole"),
+        ),
+    )
+}
+
+EXPORTERS = {
+    "dropout_persuasions": export_persuasions,
+    "dropout_documents": export_documents,
+    "dropout_measures": export_measures,
+    "dropout_exemptions": export_exemptions,
+    "dropout_absences": export_absences,
+    "dropout_register": export_register,
+}
+
+
+def ledger_title(ledger: Ledger, query) -> str:
+    """The job's title, in Chinese like the workbook: the ledger and its date range."""
+    with override("zh-hans"):
+        label = str(ledger.label)
+    start, end = query.get("date_from") or "", query.get("date_to") or ""
+    span = f"（{start}至{end}）" if start or end else timezone.localdate().isoformat()
+    return f"{label}{span}"
