@@ -29,7 +29,7 @@ from dropout.services import absences, cases, documents, exemptions, penalties
 from enrollment.ledger_exports import PAIRING_COLUMNS, VISIT_COLUMNS
 from enrollment.services import assign_help_partner, record_visit
 
-from ..conftest import client_for
+from ..conftest import api_for, client_for
 from .conftest import days_ago, pdf_upload, persuade
 
 SERVED = {"served_to": "张大山", "service_method": "in_person", "service_place": "一组1号"}
@@ -548,3 +548,193 @@ def test_the_menu_and_the_list_pages_lead_to_the_exports(world):
     assert f'action="{reverse("dropout:ledger_export", args=["absences"])}"' in home
     exemption_page = client.get(reverse("dropout:exemption_list")).content.decode()
     assert f'action="{reverse("dropout:ledger_export", args=["exemptions"])}"' in exemption_page
+
+
+# --- the API lists: the same filters ----------------------------------------------------------
+
+
+def _ids(response) -> list[int]:
+    assert response.status_code == 200, response.content.decode()[:500]
+    return [row["id"] for row in response.json()["results"]]
+
+
+@pytest.fixture
+def second_case(world, records):
+    """child1b's case, opened three days ago by the county administrator (its handler)."""
+    return cases.open_case(
+        actor=world.admin, child=world.child1b, cause="poverty", opened_on=days_ago(3)
+    )
+
+
+def test_the_case_api_filters_by_date_range_stage_cause_and_handler(world, records, second_case):
+    first = records["case"]
+    api = api_for(world.auditor)
+    url = "/api/v1/dropout-cases/"
+    assert sorted(_ids(api.get(url))) == sorted([first.pk, second_case.pk])
+    assert _ids(api.get(url, {"date_from": days_ago(10).isoformat()})) == [second_case.pk]
+    assert _ids(api.get(url, {"date_to": days_ago(10).isoformat()})) == [first.pk]
+    assert _ids(api.get(url, {"date_from": days_ago(40), "date_to": days_ago(40)})) == [first.pk]
+    assert _ids(api.get(url, {"status": "penalty_decided"})) == [first.pk]
+    assert _ids(api.get(url, {"cause": "poverty"})) == [second_case.pk]
+    assert _ids(api.get(url, {"handler": world.admin.pk})) == [second_case.pk]
+    assert _ids(api.get(url, {"handler": world.township1_user.pk})) == [first.pk]
+    assert _ids(api.get(url, {"township": world.township2.pk})) == []
+    assert _ids(api_for(world.township2_user).get(url, {"date_from": days_ago(60)})) == []
+
+
+@pytest.mark.parametrize(
+    "query, field, message",
+    [
+        ({"date_from": "2025-02-30"}, "date_from", "请按 YYYY-MM-DD 格式填写日期"),
+        ({"date_to": "1899-12-31"}, "date_to", "请填写1900年至2100年之间的日期"),
+        ({"date_from": "2025-03-02", "date_to": "2025-03-01"}, "date_to", "结束日期早于开始日期"),
+        ({"handler": "me"}, "handler", ""),
+    ],
+)
+def test_a_bad_filter_answers_400_on_the_parameter(world, records, query, field, message):
+    for url in ("/api/v1/dropout-cases/", "/api/v1/exemptions/", "/api/v1/documents/"):
+        if field == "handler" and url != "/api/v1/dropout-cases/":
+            continue
+        response = api_for(world.auditor).get(url, query)
+        assert response.status_code == 400
+        assert message in " ".join(response.json()[field])
+    if field != "handler":
+        assert api_for(world.auditor).get("/api/v1/visits/", query).status_code == 400
+
+
+def test_the_exemption_document_and_visit_apis_filter_by_date(world, records):
+    api = api_for(world.auditor)
+    today, yesterday = timezone.localdate().isoformat(), days_ago(1).isoformat()
+    exemption = records["exemption"]
+    assert _ids(api.get("/api/v1/exemptions/", {"date_from": today})) == [exemption.pk]
+    assert _ids(api.get("/api/v1/exemptions/", {"date_to": yesterday})) == []
+    assert _ids(api.get("/api/v1/exemptions/", {"kind": "suspended"})) == [exemption.pk]
+    notice, decision = records["notice"], records["decision"]
+    url = "/api/v1/documents/"
+    assert _ids(api.get(url, {"kind": "resume_notice"})) == [notice.pk]
+    assert _ids(api.get(url, {"date_to": days_ago(25).isoformat()})) == [notice.pk]
+    assert _ids(api.get(url, {"date_from": days_ago(13).isoformat()})) == [decision.pk]
+    assert _ids(api_for(world.township2_user).get(url)) == []
+    visit = records["visit"]
+    assert _ids(api.get("/api/v1/visits/", {"date_from": days_ago(20).isoformat()})) == [visit.pk]
+    assert _ids(api.get("/api/v1/visits/", {"date_from": days_ago(19).isoformat()})) == []
+    assert _ids(api.get("/api/v1/visits/", {"outcome": "working_away"})) == [visit.pk]
+
+
+# --- queries: flat in the number of rows ------------------------------------------------------
+
+
+def _another_pupil(world):
+    from enrollment.models import EnrollmentStatus
+    from enrollment.services import change_status
+
+    from ..factories import ChildFactory
+
+    child = ChildFactory(household=world.household1b, name="王丙丙")
+    change_status(
+        actor=world.loader,
+        child=child,
+        status=EnrollmentStatus.IN_SCHOOL,
+        effective_date=days_ago(300),
+        reason="学籍注册",
+        school=world.school1,
+        grade=2,
+    )
+    return child
+
+
+def _one_more(world, records, name):
+    """Adds one more row to the ledger `name` (another child where a row needs one)."""
+    case = records["case"]
+    if name == "persuasions":
+        persuade(world, case, times=1, start=33)
+    elif name in ("documents", "register"):
+        current = documents.current_document(case, OfficialDocument.Kind.RESUME_NOTICE)
+        documents.correct_document(actor=world.township1_user, document=current, reason="笔误")
+    elif name == "measures":
+        cases.add_measure(
+            actor=world.township1_user,
+            case=case,
+            kind="other",
+            date=days_ago(4),
+            description="约谈",
+        )
+    elif name == "exemptions":
+        request = exemptions.register_exemption(
+            actor=world.admin,
+            child=_another_pupil(world),
+            kind="deferred",
+            reason="other",
+            reason_detail="随父母外出",
+            start_date=days_ago(5),
+            end_date=days_ago(-100),
+            application_scan=pdf_upload(),
+        )
+        exemptions.township_approve(actor=world.township1_user, request=request)
+    elif name == "absences":
+        absences.report_absence(
+            actor=world.school1_user, child=_another_pupil(world), first_absent_on=days_ago(3)
+        )
+    elif name == "visits":
+        record_visit(
+            actor=world.village1_user,
+            household=world.household1,
+            children=[world.child1, world.sibling1],
+            visit_date=days_ago(2),
+            visitors="村干部",
+            findings="仍在外务工",
+            outcome="working_away",
+        )
+    elif name == "pairings":
+        assign_help_partner(
+            actor=world.township1_user,
+            child=world.sibling1,
+            partner_name="钱老师",
+            partner_kind="teacher",
+            plan="每月家访",
+            start_date=days_ago(2),
+        )
+
+
+def _queries_of_export(exporter, user_pk, params) -> tuple[int, int]:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.exports import get_exporter
+
+    user = get_user_model().objects.get(pk=user_pk)  # nothing cached from an earlier run
+    with CaptureQueriesContext(connection) as queries:
+        export = get_exporter(exporter)(user, params)
+        rows = list(export.rows)
+    return len(queries), len(rows)
+
+
+@pytest.mark.parametrize("name", list(HEADERS))
+def test_an_export_reads_in_the_same_queries_whatever_its_rows(world, records, name):
+    ledger = LEDGERS[name]
+    params = {"query": {"date_from": [days_ago(90).isoformat()]}}
+    for user in (world.township1_user, world.auditor):
+        before, rows_before = _queries_of_export(ledger.exporter, user.pk, params)
+        _one_more(world, records, name)
+        after, rows_after = _queries_of_export(ledger.exporter, user.pk, params)
+        assert rows_after > rows_before
+        assert after == before, (
+            f"{name}: {before} queries for {rows_before} rows, {after} for {rows_after}"
+        )
+
+
+def test_the_ledgers_page_and_the_register_read_in_fixed_queries(world, records):
+    client = client_for(world.auditor)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    for url in (reverse("dropout:ledger_index"), reverse("dropout:document_register")):
+        before = count(url)
+        _one_more(world, records, "register")
+        assert count(url) == before
