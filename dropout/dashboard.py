@@ -8,7 +8,13 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from core.cache import cached
-from enrollment.ledgers import LEDGER_KINDS, build_ledger, cached_summary, label_summary_rows
+from enrollment.ledgers import (
+    LEDGER_KINDS,
+    build_ledger,
+    cached_class_sizes,
+    cached_summary,
+    label_summary_rows,
+)
 from enrollment.models import Child, EnrollmentStatus, EnrollmentStatusChange
 from enrollment.permissions import has_any_role
 from enrollment.roles import CASE_FLAG_ROLES
@@ -16,9 +22,7 @@ from enrollment.scoping import role_assignments, scope_signature
 from enrollment.selectors import (
     LEDGER_DEPARTED,
     LEDGER_SUMMARY_CACHE,
-    class_size_overview,
     involved_in_case,
-    schools_of_place,
     summary_total,
     with_ledger_status,
 )
@@ -118,7 +122,7 @@ def dashboard_figures(user) -> dict | None:
         "awaiting_township": requests.filter(status__in=(R.SUBMITTED, R.RETURNED)).count(),
         "awaiting_bureau": requests.filter(status=R.TOWNSHIP_APPROVED).count(),
         # 大班额 of the place's schools, and 涉案未成年人 for the roles handling the cases only.
-        "class_sizes": class_size_overview(schools_of_place(user, kind, place)),
+        "class_sizes": cached_class_sizes(user, kind, place),
         "involved_in_case": involved_in_case(
             ledger.population.exclude(LEDGER_DEPARTED), user
         ).count()

@@ -142,3 +142,25 @@ def label_summary_rows(rows, group_by):
     for row in rows:
         row["label"] = names.get(row[group_by], _("Not on a roll"))
         row["key"] = row[group_by]
+
+
+def cached_class_sizes(user, kind: str, place) -> dict:
+    """大班额 of the place's schools in the user's scope (selectors.class_size_overview): one
+    GROUP BY over the county's pupils, cached like the summaries until the next status change
+    (placements change only with a status change or a roll import, both bump the cache)."""
+    from core.cache import cached
+
+    from .scoping import scope_signature
+
+    key = [
+        "class-sizes",
+        kind,
+        place.pk,
+        scope_signature(user),
+        selectors.class_size_thresholds(),
+    ]
+    return cached(
+        selectors.LEDGER_SUMMARY_CACHE,
+        key,
+        lambda: selectors.class_size_overview(selectors.schools_of_place(user, kind, place)),
+    )

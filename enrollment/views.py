@@ -32,6 +32,7 @@ from .ledgers import (
     LEDGER_KINDS,
     LEDGER_QUERY_KEYS,
     build_ledger,
+    cached_class_sizes,
     cached_summary,
     label_summary_rows,
     summary_group_label,
@@ -113,9 +114,7 @@ def ledger(request, kind: str, pk: int, preset_status: str = ""):
             "can_register": kind != "school" and has_any_role(request.user, REGISTER_CHILD_ROLES),
             "preset_status": preset_status,
             # 大班额 of the place's schools, from today's roll (not on a past day's ledger).
-            "class_sizes": selectors.class_size_overview(
-                selectors.schools_of_place(request.user, kind, built.place)
-            )
+            "class_sizes": cached_class_sizes(request.user, kind, built.place)
             if built.as_of is None and not preset_status
             else None,
             "ledger_tabs": [

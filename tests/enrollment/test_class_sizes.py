@@ -179,3 +179,32 @@ def test_the_demo_has_a_large_and_an_oversized_class(db):
     kinds = {row["oversized"] for row in overview["classes"]}
     assert kinds == {True, False}
     assert all(row["grade"] <= 9 for row in overview["classes"])
+
+
+def test_the_sizes_are_cached_until_a_pupil_is_placed(
+    world, redis_cache, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from enrollment.services import change_status
+
+    seat(world, world.school1, 3, "1班", 55)
+    client = client_for(world.bureau)
+    url = reverse("enrollment:county_ledger", args=[world.county.pk])
+    assert client.get(url).context["class_sizes"]["large"] == 0
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).context["class_sizes"]["large"] == 0
+    assert not any("HAVING" in query["sql"] for query in queries.captured_queries)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_status(
+            actor=world.admin,
+            child=world.child1b,
+            status=S.IN_SCHOOL,
+            effective_date=datetime.date.today(),
+            reason="入学",
+            school=world.school1,
+            grade=3,
+            class_name="1班",
+        )
+    assert client.get(url).context["class_sizes"]["large"] == 1
