@@ -7,6 +7,7 @@ from core.concurrency import VersionFormField
 from core.fields import TEXT_MAX_LENGTH
 from core.forms import record_date_field as _date
 from core.forms import text_area_field as _text
+from core.people import person_name
 from enrollment.forms import DATE_INPUT, CrispyMixin, SchoolChoiceField
 from enrollment.models import Grade, School
 
@@ -36,7 +37,7 @@ def officials_of(case, roles):
 
 class OfficerChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, user):
-        return user.get_full_name() or user.username
+        return person_name(user)
 
 
 class OpenCaseForm(CrispyMixin, forms.Form):

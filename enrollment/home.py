@@ -155,7 +155,7 @@ def audit_review_queue(day) -> HomeQueue:
     log = reverse("core:audit_list")
 
     def item(event):
-        who = person_name(event.user) if event.user else event.username or "—"
+        who = person_name(event.user) if event.user else event.username or _("system")
         denied = event.result == AuditEvent.Result.DENIED
         return QueueItem(
             label=f"{who} · {event.get_action_display()}",
