@@ -130,3 +130,39 @@ def test_rate_charts_use_an_honest_axis_and_the_menu_fits_one_line_at_1366(
     )
     assert overflow == 0
     context.close()
+
+
+def test_the_header_search_finds_a_child_and_its_case_by_the_last_digits_of_the_id(
+    transactional_db, world, legal_texts, live_server, browser, screenshot
+):
+    from dropout.models import DropoutCase
+    from dropout.services import cases
+
+    case = cases.open_case(
+        actor=world.township1_user,
+        child=world.child1,
+        cause=DropoutCase.Cause.WORK,
+        opened_on=datetime.date.today() - datetime.timedelta(days=10),
+    )
+    tail = world.child1.resident_id[-6:]
+    context, page = _login(browser, live_server, "township1", DESKTOP)
+    # At 1366 px the header shows only the search button: it opens the search page's box.
+    page.click("#header-search button[type=submit]")
+    page.fill("#search-page-q", tail)
+    page.press("#search-page-q", "Enter")
+    page.wait_for_selector("#search-results")
+    children = page.inner_text("#results-children")
+    assert world.child1.name in children
+    assert page.locator(f"#search-results a[href='/dropout/cases/{case.pk}/']").count() == 1
+    screenshot(page, "search-results-desktop")
+    phone = context.new_page()
+    phone.set_viewport_size(PHONE)
+    phone.goto(page.url)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(phone, "search-results-phone")
+    # Another township's official finds nothing of this child.
+    other, other_page = _login(browser, live_server, "township2", DESKTOP)
+    other_page.goto(f"{live_server.url}/search/?q={tail}")
+    assert world.child1.name not in other_page.inner_text("#search-results")
+    other.close()
+    context.close()
