@@ -315,7 +315,7 @@ SCHOOL_AGE_MIN = env.int("SCHOOL_AGE_MIN", default=6)
 SCHOOL_AGE_MAX = env.int("SCHOOL_AGE_MAX", default=15)
 # Ages (same reference date) up to which a school-age child is counted in the primary stage.
 PRIMARY_STAGE_MAX_AGE = env.int("PRIMARY_STAGE_MAX_AGE", default=11)
-# 大班额: a class of this many pupils or more; 超大班额 from the second figure (教基厅函〔2024〕15号).
+# 大班额: a class of this many pupils or more; 超大班额 from the second figure.
 LARGE_CLASS_SIZE = env.int("LARGE_CLASS_SIZE", default=56)
 OVERSIZED_CLASS_SIZE = env.int("OVERSIZED_CLASS_SIZE", default=66)
 SUSPECTED_DROPOUT_DAYS = env.int("SUSPECTED_DROPOUT_DAYS", default=7)
