@@ -22,6 +22,16 @@ class Column:
     width: int = 14
 
 
+# The columns a register of people starts with, in every ledger that lists people.
+PERSON_COLUMNS = (
+    Column("序号", 6),
+    Column("姓名", 10),
+    Column("性别", 6),
+    Column("出生日期", 12),
+    Column("身份证号", 21),
+)
+
+
 @dataclass
 class Export:
     title: str

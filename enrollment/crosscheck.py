@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
-from core.exports import Column, Export
+from core.exports import PERSON_COLUMNS, Column, Export
 
 from .models import UNACCOUNTED_STATUSES, Child, Grade, RollEntry, Township
 from .permissions import get_scoped_or_404, user_may
@@ -154,11 +154,7 @@ def export_cross_check(user, params: dict) -> Export:
         grades = {value: str(label) for value, label in Grade.choices}
     if name == "unaccounted":
         columns = [
-            Column("序号", 6),
-            Column("姓名", 10),
-            Column("性别", 6),
-            Column("出生日期", 12),
-            Column("身份证号", 21),
+            *PERSON_COLUMNS,
             Column("村（社区）", 12),
             Column("户籍地址", 24),
             Column("监护人", 10),

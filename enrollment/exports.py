@@ -3,7 +3,7 @@
 from django.http import QueryDict
 from django.utils.translation import override
 
-from core.exports import Column, Export
+from core.exports import PERSON_COLUMNS, Column, Export
 from core.masking import mask_phone, mask_resident_id
 
 from .ledgers import build_ledger
@@ -72,11 +72,7 @@ def export_ledger(user, params: dict) -> Export:
     )
     with override("zh-hans"):  # the county files its ledgers in Chinese
         columns = [
-            Column("序号", 6),
-            Column("姓名", 10),
-            Column("性别", 6),
-            Column("出生日期", 12),
-            Column("身份证号", 21),
+            *PERSON_COLUMNS,
             Column("乡镇", 12),
             Column("村（社区）", 12),
             Column("户主", 10),

@@ -7,7 +7,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import override
 
-from core.exports import Column, Export
+from core.exports import PERSON_COLUMNS, Column, Export
 from enrollment.models import Sex, Township
 from enrollment.permissions import has_any_role
 
@@ -52,11 +52,7 @@ def export_teachers(user, params: dict) -> Export:
     post, recruited = _labels(PostType.choices), _labels(Recruitment.choices)
     status = _labels(Teacher.Status.choices)
     columns = [
-        Column("序号", 6),
-        Column("姓名", 10),
-        Column("性别", 6),
-        Column("出生日期", 12),
-        Column("身份证号", 21),
+        *PERSON_COLUMNS,
         Column("乡镇", 12),
         Column("学校", 24),
         Column("任教学科", 16),
