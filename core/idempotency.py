@@ -102,12 +102,22 @@ def _user_of_api_request(request):
     from rest_framework.request import Request
     from rest_framework.settings import api_settings
 
+    # With the API's parsers: a session's CSRF check reads the body (request.POST), and a
+    # failed read would leave the request anonymous for the view too (DRF's
+    # _not_authenticated). The body has been read already (_api_fingerprint), so nothing here
+    # consumes the stream the view reads.
     drf_request = Request(
-        request, authenticators=[cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+        request,
+        authenticators=[cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES],
+        parsers=[cls() for cls in api_settings.DEFAULT_PARSER_CLASSES],
     )
+    django_user = getattr(request, "user", None)
     try:
         user = drf_request.user
-    except APIException:  # a bad token: the view answers it
+    except APIException:  # a bad token, a missing CSRF token: the view answers it
+        # DRF leaves the request anonymous after a failed authentication; the view's own
+        # authentication must run as if this look-up had never happened (e.g. answer 403).
+        request.user = django_user
         return None
     return user if user is not None and user.is_authenticated else None
 
@@ -204,10 +214,11 @@ class IdempotencyMiddleware:
             return _api_refusal(
                 _("The Idempotency-Key header must be 1 to 255 printable ASCII characters."), 400
             )
+        # The body first (cached on the request), then the user (whose CSRF check reads it).
+        fingerprint = _api_fingerprint(request)
         user = _user_of_api_request(request)
         if user is None:
             return self.get_response(request)  # the view refuses it
-        fingerprint = _api_fingerprint(request)
         purge_expired()
         with transaction.atomic():
             claim, first = _claim(

@@ -36,8 +36,8 @@ PRECACHED_STATIC = (
 def app_strings() -> dict:
     """What the app's script says, translated here (the script has no catalogue)."""
     return {
-        "online": _("Online"),
-        "offline": _("Offline"),
+        "online": _("Network: online"),
+        "offline": _("Network: offline"),
         "state_pending": _("Waiting to sync"),
         "state_synced": _("Synced"),
         "state_conflict": _("Conflict"),

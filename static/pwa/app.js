@@ -593,6 +593,9 @@
   async function runSync() {
     const pending = (await myEntries()).filter((entry) => entry.state === "pending");
     if (!pending.length) {
+      const conflicts = (await myEntries()).filter((e) => e.state === "conflict").length;
+      if (conflicts) message(format(T.sync_conflicts, { count: conflicts }), "danger");
+      else message(T.sync_done, "success");
       await render();
       return;
     }
