@@ -6,6 +6,7 @@ from django.urls import reverse
 from core import audit
 from core.audit_views import detail_label, export_audit, record_label
 from core.models import AuditEvent
+from core.people import person_name
 from tests.conftest import client_for
 
 A = AuditEvent.Action
@@ -42,5 +43,8 @@ def test_the_audit_page_and_export_show_labels_not_keys(world):
     assert "fields: name" not in table
     export = export_audit(world.admin, {"query": {"object_type": ["enrollment.township"]}})
     rows = list(export.rows)
-    assert rows and "乡镇" in rows[0][5] and "object (" not in rows[0][5]
-    assert "name" not in rows[0][8] and "名称" in rows[0][8]
+    column = {column.header: index for index, column in enumerate(export.columns)}
+    record, details = rows[0][column["对象"]], rows[0][column["详情"]]
+    assert rows and "乡镇" in record and "object (" not in record
+    assert "name" not in details and "名称" in details
+    assert rows[0][column["姓名"]] == person_name(world.admin)
