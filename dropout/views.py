@@ -548,23 +548,3 @@ def absence_back(request, pk: int):
         "dropout/action_form.html",
         {"form": form, "child": report.child, "title": _("Back in school")},
     )
-
-
-@login_required
-def dashboard(request):
-    """The home page: the figures of the user's widest scope, as charts and as tables."""
-    from enrollment.ledgers import summary_group_label
-
-    from .dashboard import dashboard_figures
-
-    figures = dashboard_figures(request.user)
-    if figures is None:
-        return render(request, "enrollment/home.html", {"assignments": []})
-    figures["group_label"] = summary_group_label(figures["group_by"])
-    figures["chart"] = {
-        "rate_labels": [row["label"] for row in figures["summary_rows"]],
-        "rates": [row["rate"] for row in figures["summary_rows"]],
-        "trend_labels": [point["month"] for point in figures["trend"]],
-        "trend": [point["dropouts"] for point in figures["trend"]],
-    }
-    return render(request, "dropout/dashboard.html", figures)
