@@ -128,3 +128,25 @@ def add_error_responses(result, generator, request, public):
                     },
                 )
     return result
+
+
+# --- serializers -----------------------------------------------------------------------------
+
+
+class ScopedChoicesMixin:
+    """A write serializer whose related fields offer only the rows the requesting user may pick:
+    `scoped_choices` maps each field to its model and the roles that pick (None: the user's
+    whole read scope), read through the model's for_user(). Without a request (the schema
+    generator) the fields keep their declared querysets."""
+
+    scoped_choices: dict[str, tuple] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is None:
+            return
+        for name, (model, roles) in self.scoped_choices.items():
+            field = self.fields[name]
+            field = getattr(field, "child_relation", field)  # a many=True field's items
+            field.queryset = model.objects.for_user(request.user, roles=roles)

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api import ScopedChoicesMixin
 from core.fields import TEXT_MAX_LENGTH, validate_record_date
 from enrollment.models import Child, School
 
@@ -24,11 +25,6 @@ from .models import (
 )
 from .roles import EXEMPTION_REGISTER_ROLES, OPEN_CASE_ROLES
 from .transitions import current_prior_notice
-
-
-def scoped_children(request, roles):
-    return Child.objects.for_user(request.user, roles=roles)
-
 
 # --- documents -------------------------------------------------------------------------------
 
@@ -206,7 +202,7 @@ class CaseListSerializer(serializers.ModelSerializer):
         ]
 
 
-class OpenCaseSerializer(serializers.Serializer):
+class OpenCaseSerializer(ScopedChoicesMixin, serializers.Serializer):
     child = serializers.PrimaryKeyRelatedField(queryset=Child.objects.none())
     cause = serializers.ChoiceField(choices=DropoutCase.Cause.choices)
     cause_detail = serializers.CharField(
@@ -219,11 +215,7 @@ class OpenCaseSerializer(serializers.Serializer):
         validators=[validate_record_date], required=False, default=None
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["child"].queryset = scoped_children(request, OPEN_CASE_ROLES)
+    scoped_choices = {"child": (Child, OPEN_CASE_ROLES)}
 
 
 class ServiceSerializer(serializers.Serializer):
@@ -348,7 +340,7 @@ class CloseSerializer(serializers.Serializer):
 # --- exemptions ------------------------------------------------------------------------------
 
 
-class ExemptionSerializer(serializers.ModelSerializer):
+class ExemptionSerializer(ScopedChoicesMixin, serializers.ModelSerializer):
     child = serializers.PrimaryKeyRelatedField(queryset=Child.objects.none())
     steps = serializers.SerializerMethodField()
 
@@ -370,11 +362,7 @@ class ExemptionSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["status", "steps"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["child"].queryset = scoped_children(request, EXEMPTION_REGISTER_ROLES)
+    scoped_choices = {"child": (Child, EXEMPTION_REGISTER_ROLES)}
 
     def get_steps(self, request) -> list[dict]:
         return [

@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from core.api import ScopedChoicesMixin
 from core.fields import TEXT_MAX_LENGTH, validate_record_date
 from core.log_filters import mask_text
 from core.masking import Shown, shows_full
@@ -87,7 +88,7 @@ class InspectionSerializer(UnitReadMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class InspectionWriteSerializer(serializers.Serializer):
+class InspectionWriteSerializer(ScopedChoicesMixin, serializers.Serializer):
     date = serializers.DateField(validators=[validate_record_date])
     unit = UnitField()
     areas = serializers.PrimaryKeyRelatedField(
@@ -103,11 +104,7 @@ class InspectionWriteSerializer(serializers.Serializer):
         queryset=Campaign.objects.none(), required=False, allow_null=True, default=None
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        user = self.context["request"].user
-        self.fields["group"].queryset = InspectionGroup.objects.for_user(user)
-        self.fields["campaign"].queryset = Campaign.objects.for_user(user)
+    scoped_choices = {"group": (InspectionGroup, None), "campaign": (Campaign, None)}
 
 
 class InspectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -188,7 +185,7 @@ class IssueDetailSerializer(IssueSerializer):
         read_only_fields = fields
 
 
-class IssueWriteSerializer(serializers.Serializer):
+class IssueWriteSerializer(ScopedChoicesMixin, serializers.Serializer):
     unit = UnitField()
     area = serializers.PrimaryKeyRelatedField(queryset=Area.objects.filter(is_active=True))
     category = serializers.ChoiceField(choices=Issue.Category.choices)
@@ -209,11 +206,7 @@ class IssueWriteSerializer(serializers.Serializer):
         validators=[validate_record_date], required=False, default=None
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        user = self.context["request"].user
-        self.fields["inspection"].queryset = Inspection.objects.for_user(user)
-        self.fields["complaint"].queryset = Complaint.objects.for_user(user)
+    scoped_choices = {"inspection": (Inspection, None), "complaint": (Complaint, None)}
 
 
 class SubmitSerializer(serializers.Serializer):

@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
+from core.api import ScopedChoicesMixin
 from core.fields import validate_life_date, validate_record_date
 from core.masking import Shown, shows_full
 from enrollment.api import RolePermission
@@ -89,7 +90,7 @@ class TeacherSerializer(serializers.ModelSerializer):
         return teacher.phone if self._full(teacher) else teacher.masked_phone
 
 
-class TeacherWriteSerializer(serializers.Serializer):
+class TeacherWriteSerializer(ScopedChoicesMixin, serializers.Serializer):
     name = serializers.CharField(max_length=50)
     resident_id = serializers.CharField(max_length=30)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
@@ -103,13 +104,7 @@ class TeacherWriteSerializer(serializers.Serializer):
     recruitment_year = serializers.IntegerField()
     hire_date = serializers.DateField(validators=[validate_life_date])
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["school"].queryset = School.objects.for_user(
-                request.user, roles=MANAGE_TEACHERS_ROLES
-            )
+    scoped_choices = {"school": (School, MANAGE_TEACHERS_ROLES)}
 
 
 class TeacherUpdateSerializer(serializers.Serializer):
@@ -206,7 +201,7 @@ class TeacherViewSet(
 # --- exchanges --------------------------------------------------------------------------------
 
 
-class ExchangeSerializer(serializers.ModelSerializer):
+class ExchangeSerializer(ScopedChoicesMixin, serializers.ModelSerializer):
     teacher_name = serializers.CharField(source="teacher.name", read_only=True)
     from_school_name = serializers.CharField(source="from_school.name", read_only=True)
     to_school_name = serializers.CharField(source="to_school.name", read_only=True)
@@ -228,13 +223,10 @@ class ExchangeSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["from_school"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and "teacher" in self.fields:
-            roles = MANAGE_TEACHERS_ROLES
-            self.fields["teacher"].queryset = Teacher.objects.for_user(request.user, roles=roles)
-            self.fields["to_school"].queryset = School.objects.for_user(request.user, roles=roles)
+    scoped_choices = {
+        "teacher": (Teacher, MANAGE_TEACHERS_ROLES),
+        "to_school": (School, MANAGE_TEACHERS_ROLES),
+    }
 
 
 class ExchangeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
