@@ -21,6 +21,7 @@ from .services import batches as batch_services
 from .services import fund as fund_services
 from .services import programmes as programme_services
 from .services.programmes import TERMS_FIELDS
+from .transitions import BATCH_TRANSITIONS
 
 
 class WriteRoles(permissions.BasePermission):
@@ -221,6 +222,9 @@ class BatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], url_path="mark-paid")
     def mark_paid(self, request, pk=None):
         batch = self.get_object()
+        # The role before the body, as on every step: scope (404), role (403), then the rest.
+        if BATCH_TRANSITIONS.can(batch, "pay", request.user).refused_for_role:
+            raise PermissionDenied
         payload = MarkPaidSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         return self._done(

@@ -1,16 +1,24 @@
-"""Scope at every door: every page route and every API route, for the roles that matter.
+"""Every door, as every role: each page route and each API operation, walked by all seven roles
+and an anonymous visitor, on a record inside and a record outside the user's scope.
 
-Each route of the project must have a rule below (a new route without one fails the first
-test). With a small demo county holding every module's data:
-- a township official asking for an object of another township gets 404 (GET and POST);
-- an auditor posting to any route writes nothing (no create/update/delete in the audit log)
-  and gets a refusal (403, or 404/405 where the route has nothing to post to);
-- an anonymous visitor is sent to the login page (API: 401/403);
-- no route answers 500 to any of them.
+The answer expected comes from the route's declared rule (`config.access`: the app's role sets
+and transition tables the view applies), never from the route's name:
+- anonymous: the login page (the API: 401/403);
+- a method the route does not take: 405;
+- a role refused before the record is read: 403;
+- a record outside the user's scope: 404;
+- a role the rule refuses (for a step: the transition table's `can()` refuses the role): 403;
+- a role the rule allows: an answer that is neither refused (403/404/405) nor an error (5xx).
+An auditor writes nothing anywhere (no create/update/delete in the audit log), and the API
+refuses an auditor's create with a *valid* body (one another role's create shows valid) with 403.
+
+The data: a small demo county with every module's demo data, loaded once for the module; each
+route's test runs in its own savepoint, so a step one role takes is undone before the next route.
 """
 
 import datetime
-from dataclasses import dataclass, field, replace
+import itertools
+from dataclasses import replace
 
 import pytest
 from django.apps import apps
@@ -19,232 +27,53 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
+from config import access
 from config.api_urls import router
 from core.models import ApiToken, AuditEvent, ExportJob, ImportJob, Notification
 from enrollment import demo
 from enrollment.extensions import DEMO_LOADERS
+from enrollment.roles import Role
 
 from .conftest import restore_catalogues
 
-
-@dataclass(frozen=True)
-class Rule:
-    model: str | None = None  # "app.Model" of the object the `pk` names
-    kwargs: dict = field(default_factory=dict)  # fixed values of the route's other parameters
-    public: bool = False
-    owned: bool = False  # the object is the requester's own (an export, an import, a message)
-    unscoped: bool = False  # county-wide catalogue rows every official may read
-    # A second parameter naming a child object: (parameter, "app.Model", its parent field).
-    nested: tuple[str, str, str] | None = None
-
-
-LEDGER = {"kind": "township"}
-PAGES = {
-    "home": Rule(),
-    "login": Rule(public=True),
-    "logout": Rule(public=True),
-    # enrollment
-    "enrollment:county_ledger": Rule("enrollment.County"),
-    "enrollment:township_ledger": Rule("enrollment.Township"),
-    "enrollment:village_ledger": Rule("enrollment.Village"),
-    "enrollment:school_ledger": Rule("enrollment.School"),
-    "enrollment:export_ledger": Rule("enrollment.Township", LEDGER),
-    "enrollment:unaccounted": Rule(),
-    "enrollment:register_child": Rule(),
-    "enrollment:register_household": Rule(),
-    "enrollment:child_detail": Rule("enrollment.Child"),
-    "enrollment:search": Rule(),
-    "enrollment:change_status": Rule("enrollment.Child"),
-    "enrollment:record_visit": Rule("enrollment.Child"),
-    "enrollment:assign_partner": Rule("enrollment.Child"),
-    "enrollment:crosscheck_index": Rule(),
-    "enrollment:crosscheck": Rule("enrollment.Township"),
-    "enrollment:crosscheck_export": Rule("enrollment.Township"),
-    "enrollment:excel_log": Rule(),
-    "enrollment:visit_attachment": Rule("enrollment.HouseholdVisit"),
-    # core
-    "core:export_list": Rule(),
-    "core:export_detail": Rule("core.ExportJob", owned=True),
-    "core:export_download": Rule("core.ExportJob", owned=True),
-    "core:import_list": Rule(),
-    "core:import_detail": Rule("core.ImportJob", owned=True),
-    "core:import_commit": Rule("core.ImportJob", owned=True),
-    "core:import_new": Rule(kwargs={"name": "police_extract"}),
-    "core:import_template": Rule(kwargs={"name": "police_extract"}),
-    "core:audit_list": Rule(),
-    "core:audit_export": Rule(),
-    "core:token_list": Rule(),
-    "core:token_revoke": Rule("core.ApiToken", owned=True),
-    # A county administrator's users (enrollment.permissions.managed_users, not for_user):
-    # their scope is tested in tests/security/test_tokens.py.
-    "enrollment:account_list": Rule(),
-    "enrollment:account_security": Rule("auth.User", unscoped=True),
-    "enrollment:account_revoke_token": Rule("auth.User", {"token_pk": 1}, unscoped=True),
-    "enrollment:account_revoke_all": Rule("auth.User", unscoped=True),
-    "enrollment:account_unlock": Rule("auth.User", unscoped=True),
-    "core:notification_list": Rule(),
-    "core:notification_open": Rule("core.Notification", owned=True),
-    "core:notification_read_all": Rule(),
-    # dropout
-    "dropout:case_list": Rule(),
-    "dropout:open_case": Rule(),
-    "dropout:case_detail": Rule("dropout.DropoutCase"),
-    "dropout:case_persuasion": Rule("dropout.DropoutCase"),
-    "dropout:case_notice": Rule("dropout.DropoutCase"),
-    "dropout:case_penalty": Rule("dropout.DropoutCase"),
-    "dropout:case_prior_notice": Rule("dropout.DropoutCase"),
-    "dropout:case_reply": Rule("dropout.DropoutCase"),
-    "dropout:case_reply_review": Rule("dropout.DropoutCase"),
-    "dropout:case_hearing_request": Rule("dropout.DropoutCase"),
-    "dropout:case_hearing": Rule("dropout.DropoutCase"),
-    "dropout:case_legal_review": Rule("dropout.DropoutCase"),
-    "dropout:case_measure": Rule("dropout.DropoutCase"),
-    "dropout:case_return": Rule("dropout.DropoutCase"),
-    "dropout:case_close": Rule("dropout.DropoutCase"),
-    "dropout:case_edit": Rule("dropout.DropoutCase"),
-    "dropout:case_assign": Rule("dropout.DropoutCase"),
-    "dropout:document_page": Rule("dropout.OfficialDocument"),
-    "dropout:document_pdf": Rule("dropout.OfficialDocument"),
-    "dropout:document_correct": Rule("dropout.OfficialDocument"),
-    "dropout:exemption_list": Rule(),
-    "dropout:exemption_new": Rule(),
-    "dropout:exemption_detail": Rule("dropout.ExemptionRequest"),
-    "dropout:exemption_action": Rule("dropout.ExemptionRequest", {"action": "approve"}),
-    "dropout:exemption_file": Rule("dropout.ExemptionRequest", {"which": "application"}),
-    "dropout:report_list": Rule(),
-    "dropout:report_generate": Rule(),
-    "dropout:report_run": Rule("dropout.ReportRun"),
-    "dropout:report_detail": Rule("dropout.MonthlyReport"),
-    "dropout:report_workbook": Rule("dropout.MonthlyReport"),
-    "dropout:absence_list": Rule(),
-    "dropout:absence_new": Rule(),
-    "dropout:absence_back": Rule("dropout.AbsenceReport"),
-    "dropout:suspected_ledger": Rule("enrollment.Township", LEDGER),
-    "dropout:dropout_ledger": Rule("enrollment.Township", LEDGER),
-    # subsidies
-    "subsidies:programme_list": Rule(),
-    "subsidies:programme_new": Rule(),
-    "subsidies:programme_edit": Rule("subsidies.Programme", unscoped=True),
-    "subsidies:batch_list": Rule(),
-    "subsidies:batch_new": Rule(),
-    "subsidies:batch_detail": Rule("subsidies.Batch"),
-    "subsidies:batch_add_line": Rule("subsidies.Batch"),
-    "subsidies:batch_action": Rule("subsidies.Batch", {"action": "approve"}),
-    "subsidies:payment_list": Rule(),
-    "subsidies:payment_remove": Rule("subsidies.Payment"),
-    "subsidies:payment_correct": Rule("subsidies.Payment", {"kind": "reverse"}),
-    "subsidies:totals": Rule(),
-    "subsidies:gap_runs": Rule(),
-    "subsidies:gap_detail": Rule("subsidies.GapRun", unscoped=True),  # a run is county-wide
-    "subsidies:identification_list": Rule(),
-    "subsidies:identification_apply": Rule(),
-    "subsidies:identification_notice": Rule(),
-    "subsidies:identification_school_action": Rule(kwargs={"action": "file"}),
-    "subsidies:identification_decide": Rule("subsidies.DifficultyIdentification"),
-    "subsidies:fund_ledger": Rule(),
-    "subsidies:fund_new": Rule(kwargs={"kind": "grant"}),
-    "subsidies:fund_decide": Rule("subsidies.FundEntry", {"decision": "approve"}),
-    "subsidies:donation_list": Rule(),
-    "subsidies:donation_new": Rule(),
-    "subsidies:donor_list": Rule(),
-    "subsidies:export": Rule(kwargs={"name": "payments"}),
-    # inspections
-    "inspections:ledger": Rule(),
-    "inspections:ledger_export": Rule(),
-    "inspections:issue_new": Rule(),
-    "inspections:issue_detail": Rule("inspections.Issue"),
-    "inspections:issue_edit": Rule("inspections.Issue"),
-    "inspections:issue_link": Rule("inspections.Issue"),
-    "inspections:issue_evidence": Rule("inspections.Issue"),
-    "inspections:issue_event_evidence": Rule(
-        "inspections.Issue", nested=("event_pk", "inspections.IssueEvent", "issue")
-    ),
-    "inspections:issue_action": Rule("inspections.Issue", {"action": "submit"}),
-    "inspections:inspection_list": Rule(),
-    "inspections:inspection_new": Rule(),
-    "inspections:inspection_detail": Rule("inspections.Inspection"),
-    "inspections:inspection_attach": Rule("inspections.Inspection"),
-    "inspections:inspection_attachment": Rule(
-        "inspections.Inspection",
-        nested=("attachment_pk", "inspections.InspectionAttachment", "inspection"),
-    ),
-    "inspections:campaign_list": Rule(),
-    "inspections:summary": Rule(),
-    "inspections:group_list": Rule(),
-    "inspections:area_list": Rule(),
-    "inspections:complaint_list": Rule(),
-    "inspections:complaint_export": Rule(),
-    "inspections:complaint_new": Rule(),
-    "inspections:complaint_detail": Rule("inspections.Complaint"),
-    "inspections:complaint_step": Rule("inspections.Complaint"),
-    "inspections:complaint_conclude": Rule("inspections.Complaint"),
-    "inspections:complaint_handlers": Rule("inspections.Complaint"),
-    "inspections:complaint_link": Rule("inspections.Complaint"),
-    # teachers
-    "teachers:teacher_list": Rule(),
-    "teachers:teacher_export": Rule(),
-    "teachers:teacher_new": Rule(),
-    "teachers:teacher_detail": Rule("teachers.Teacher"),
-    "teachers:teacher_edit": Rule("teachers.Teacher"),
-    "teachers:teacher_transfer": Rule("teachers.Teacher"),
-    "teachers:teacher_convert": Rule("teachers.Teacher"),
-    "teachers:teacher_leave": Rule("teachers.Teacher"),
-    "teachers:special_posts": Rule(),
-    "teachers:staffing": Rule(),
-    "teachers:staffing_export": Rule(),
-    "teachers:exchange_list": Rule(),
-    "teachers:exchange_export": Rule(),
-    "teachers:exchange_new": Rule(),
-    "teachers:exchange_end": Rule("teachers.Exchange"),
-    "teachers:rotation": Rule(),
-    "teachers:allowance_list": Rule(),
-    "teachers:batch_new": Rule(),
-    "teachers:tiers": Rule(),
-    "teachers:allowance_unpaid": Rule(),
-    "teachers:allowance_unpaid_export": Rule(),
-    "teachers:allowance_payments_export": Rule(),
-    "teachers:batch_detail": Rule("teachers.AllowanceBatch"),
-    "teachers:batch_paid": Rule("teachers.AllowanceBatch"),
-    "teachers:batch_add_payment": Rule("teachers.AllowanceBatch"),
-    "teachers:payment_remove": Rule("teachers.AllowancePayment"),
-    "teachers:training_list": Rule(),
-    "teachers:training_export": Rule(),
-    "teachers:training_new": Rule(),
-    "teachers:training_hours": Rule(),
-    # A county training event: every official whose teachers attended reads it.
-    "teachers:training_detail": Rule("teachers.TrainingEvent", unscoped=True),
-    "teachers:recruitment": Rule(),
-}
-# API resources: the model of each router basename (detail routes and their actions).
-API = {
-    "township": "enrollment.Township",
-    "village": "enrollment.Village",
-    "school": "enrollment.School",
-    "household": "enrollment.Household",
-    "child": "enrollment.Child",
-    "visit": "enrollment.HouseholdVisit",
-    "exemption": "dropout.ExemptionRequest",
-    "dropout-case": "dropout.DropoutCase",
-    "document": "dropout.OfficialDocument",
-    "monthly-report": "dropout.MonthlyReport",
-    "report-run": "dropout.ReportRun",
-    "programme": "subsidies.Programme",
-    "batch": "subsidies.Batch",
-    "payment": "subsidies.Payment",
-    "gap": "subsidies.Gap",
-    "fund-entry": "subsidies.FundEntry",
-    "donation": "subsidies.Donation",
-    "teacher": "teachers.Teacher",
-    "exchange": "teachers.Exchange",
-    "allowance": "teachers.AllowancePayment",
-    "training": "teachers.TrainingEvent",
-    "inspection": "inspections.Inspection",
-    "issue": "inspections.Issue",
-    "complaint": "inspections.Complaint",
-}
-UNSCOPED_API = {"programme", "training"}  # the catalogue: every official reads it
 SKIPPED_PREFIXES = ("admin/", "i18n/", "api/")
 WRITES = (AuditEvent.Action.CREATE, AuditEvent.Action.UPDATE, AuditEvent.Action.DELETE)
+ALLOWED = "allowed"
+# Records a route serves a file of: pick one that has the file (the others answer 404 by design).
+RECORD_FILTERS = {
+    "enrollment:visit_attachment": {"attachment__gt": ""},
+    "core:export_download": {"file__gt": ""},
+    "dropout:exemption_file": {"application_scan__gt": ""},
+    "inspections:issue_evidence": {"evidence_file__gt": ""},
+    "inspections:issue_event_evidence": {"evidence_file__gt": ""},
+    "dropout:report_workbook": {"workbook__gt": ""},
+}
+
+
+def _first_scope(user, kwargs):
+    from core.imports import importers
+
+    importer = next(i for i in importers() if i.name == kwargs["name"])
+    choices = importer.scope_choices(user)
+    return {"scope": choices[0][0]} if choices else {}
+
+
+def _identification_school(user, kwargs):
+    from enrollment.models import School
+    from subsidies.roles import IDENTIFY_ROLES
+
+    school = School.objects.for_user(user, roles=IDENTIFY_ROLES).order_by("pk").first()
+    return {"school": school.pk, "school_year": 2025} if school else {}
+
+
+# What a POST must carry to reach the rule (a route that names its place or list in the body
+# answers 404 without it, for everyone).
+POST_BODIES = {
+    "core:import_new": _first_scope,
+    "enrollment:crosscheck_export": lambda user, kwargs: {"list": "unaccounted"},
+    "subsidies:identification_school_action": _identification_school,
+}
+EXTRA_QUERY = {"subsidies:identification_notice": "&school_year=2025"}
 
 
 def page_routes():
@@ -289,27 +118,37 @@ def county(django_db_setup, django_db_blocker):
 
 
 def _own_records(county, accounts):
-    """Records that belong to one user (an export, an import, a message) and the few kinds the
-    demo makes in one township only."""
+    """Records that belong to one user (an export, an import, a message, a token) and the few
+    kinds the demo makes in one township only."""
     from django.core.files.base import ContentFile
 
     from dropout.models import AbsenceReport, ReportRun
     from enrollment.models import Child, EnrollmentStatus
 
-    bureau = accounts["bureau"]
-    ExportJob.objects.create(requested_by=bureau, exporter="ledger", title="台账", params={})
-    ImportJob.objects.create(
-        uploaded_by=bureau,
-        importer="police_extract",
-        title="户籍花名册",
-        scope_key="township:0",
-        scope_label="某镇",
-        file=ContentFile(b"x", name="extract.xlsx"),
-        original_name="extract.xlsx",
+    township = accounts["township1"].role_assignments.get().township
+    for username in ("bureau", "township1"):
+        user = accounts[username]
+        job = ExportJob.objects.create(
+            requested_by=user, exporter="ledger", title="台账", params={}
+        )
+        job.file.save("ledger.xlsx", ContentFile(b"x"), save=False)
+        job.status = ExportJob.Status.DONE
+        job.save()
+        ImportJob.objects.create(
+            uploaded_by=user,
+            importer="police_extract",
+            title="户籍花名册",
+            scope_key=f"township:{township.pk}",
+            scope_label=township.name,
+            file=ContentFile(b"x", name="extract.xlsx"),
+            original_name="extract.xlsx",
+        )
+        Notification.objects.create(recipient=user, message="月报已发布", link="/")
+        ApiToken.objects.create(user=user)
+    ReportRun.objects.create(
+        county=county, month=datetime.date(2026, 1, 1), requested_by=accounts["bureau"]
     )
-    Notification.objects.create(recipient=bureau, message="月报已发布", link="/")
-    ApiToken.objects.create(user=bureau)
-    ReportRun.objects.create(county=county, month=datetime.date(2026, 1, 1), requested_by=bureau)
+    _files(accounts)
     other = (
         Child.objects.exclude(
             village__township=accounts["township1"].role_assignments.get().township
@@ -325,207 +164,359 @@ def _own_records(county, accounts):
     )
 
 
-def outside(model_label: str, user, *, owned=False):
-    """An object the user must not reach: another township's (or another user's own)."""
-    model = apps.get_model(model_label)
-    if owned:
-        owner = {
-            "core.ExportJob": "requested_by",
-            "core.ImportJob": "uploaded_by",
-            "core.ApiToken": "user",
-        }.get(model_label, "recipient")
-        return model.objects.exclude(**{owner: user}).order_by("pk").first()
-    if not hasattr(model.objects, "for_user"):
-        return None  # not scoped by place: a catalogue
-    return model.objects.exclude(pk__in=model.objects.for_user(user).values("pk")).first()
+def _files(accounts):
+    """A stored file on one record inside township1's scope and one outside it, for each route
+    that serves one (the demo stores none)."""
+    from django.core.files.base import ContentFile
+
+    from enrollment.models import HouseholdVisit
+    from inspections.models import Issue, IssueEvent
+
+    township1 = accounts["township1"]
+    for model, field_name in (
+        (HouseholdVisit, "attachment"),
+        (Issue, "evidence_file"),
+        (IssueEvent, "evidence_file"),
+    ):
+        if model is IssueEvent:
+            mine = model.objects.filter(issue__in=Issue.objects.for_user(township1).values("pk"))
+        else:
+            mine = model.objects.for_user(township1)
+        for record in (
+            mine.order_by("pk").first(),
+            model.objects.exclude(pk__in=mine.values("pk")).order_by("pk").first(),
+        ):
+            getattr(record, field_name).save("scan.bin", ContentFile(b"scan"), save=False)
+            record.save(update_fields=[field_name])
 
 
-def any_object(model_label: str):
-    return apps.get_model(model_label).objects.order_by("pk").first()
+def _role_users(accounts) -> dict:
+    """One demo user per role (the county administrator last: a step of theirs, such as revoking
+    a user's sessions, must not sign out the users walked after them)."""
+    users = {}
+    for username, role, _scope in demo.DEMO_USERS:
+        users.setdefault(role, accounts[username])
+    assert set(users) == set(Role), "a role without a demo user: the walk must cover it"
+    return dict(sorted(users.items(), key=lambda item: item[0] == Role.COUNTY_ADMIN))
 
 
-def url_for(name, rule, obj, nested_obj=None):
-    kwargs = dict(rule.kwargs)
-    if rule.model:
-        kwargs["pk"] = obj.pk
-    if rule.nested:
-        kwargs[rule.nested[0]] = nested_obj.pk
-    return reverse(name, kwargs=kwargs)
+@pytest.fixture(scope="module")
+def browsers(county, django_db_blocker):
+    """A signed-in browser and an API client per role, made once for the module."""
+    with django_db_blocker.unblock():
+        pages, api = {}, {}
+        for role, user in _role_users(county).items():
+            pages[role] = Client()
+            pages[role].force_login(user)
+            api[role] = APIClient()
+            api[role].force_authenticate(user)
+        return _role_users(county), pages, api
 
 
-def client(user):
-    browser = Client()
-    browser.force_login(user)
-    return browser
+# --- records and URLs ------------------------------------------------------------------------
+
+
+def scope_of(door, user, model):
+    if door.scope is not None:
+        return door.scope(user)
+    if door.owner:
+        return model.objects.filter(**{door.owner: user})
+    if hasattr(model.objects, "for_user"):
+        return model.objects.for_user(user)
+    return model.objects.all()  # a catalogue shared by the county: every user reads it
+
+
+def records_for(name, door, user):
+    """(record, inside the user's scope) pairs: one record inside, one outside (when any)."""
+    model = apps.get_model(door.record)
+    wanted = model.objects.filter(**RECORD_FILTERS.get(name, {})).order_by("pk")
+    mine = scope_of(door, user, model).values("pk")
+    inside = wanted.filter(pk__in=mine).first()
+    outside = wanted.exclude(pk__in=mine).first()
+    return [(record, flag) for record, flag in ((inside, True), (outside, False)) if record]
+
+
+def url_for(name, door, record, values):
+    kwargs = dict(values)
+    query = ""
+    if record is not None:
+        if door.query:
+            query = f"?{door.query}={record.pk}"
+        else:
+            for parameter, attribute in door.params.items():
+                kwargs[parameter] = getattr(record, attribute)
+    return reverse(name, kwargs=kwargs) + query + (EXTRA_QUERY.get(name, "") if query else "")
+
+
+def value_sets(door):
+    names = list(door.values)
+    return [
+        dict(zip(names, combo, strict=True)) for combo in itertools.product(*door.values.values())
+    ]
+
+
+def expected(gate, user, record, inside, kwargs):
+    if not gate.accepted:
+        return 405
+    if gate.first and not gate.allows(user, record, kwargs):
+        return gate.refusal
+    if record is not None and not inside:
+        return 404
+    while gate is not None:
+        if not gate.allows(user, record, kwargs):
+            return gate.refusal
+        gate = gate.then
+    return ALLOWED
+
+
+def matches(want, got) -> bool:
+    if want == ALLOWED:
+        return got not in (403, 404, 405) and got < 500
+    return got == want
+
+
+def audit_writes():
+    return AuditEvent.objects.filter(action__in=WRITES).count()
 
 
 # --- the tests -------------------------------------------------------------------------------
 
 
-def test_every_page_route_and_api_resource_has_a_rule():
-    assert set(page_routes()) - set(PAGES) == set(), "routes without a rule: add them to PAGES"
-    basenames = {basename for _prefix, _viewset, basename in router.registry}
-    assert basenames - set(API) == set(), "API resources without a rule: add them to API"
+def test_every_page_route_and_api_operation_has_a_declared_rule():
+    assert set(page_routes()) ^ set(access.PAGES) == set(), "declare each route in config.access"
+    for _prefix, viewset, basename in router.registry:
+        declared = access.API[basename]
+        writes = {
+            action.__name__
+            for action in viewset.get_extra_actions()
+            if set(action.mapping) & {"post", "put", "patch", "delete"}
+        }
+        for method in ("create", "update", "partial_update", "destroy"):
+            if hasattr(viewset, method):
+                writes.add(method)
+        assert writes == set(declared), f"{basename}: declare exactly its write operations"
 
 
-def _nested_outside(rule, user):
-    _parameter, child_model, parent_field = rule.nested
-    parents = apps.get_model(rule.model).objects.for_user(user).values("pk")
-    return (
-        apps.get_model(child_model)
-        .objects.exclude(**{f"{parent_field}__in": parents})
-        .order_by("pk")
-        .first()
-    )
-
-
-@pytest.mark.parametrize("name", sorted(n for n, r in PAGES.items() if r.model))
-def test_a_township_official_gets_404_for_another_townships_object(county, db, name):
-    rule = PAGES[name]
-    user = county["township1"]
-    if rule.nested:
-        nested_obj = _nested_outside(rule, user)
-        assert nested_obj is not None, f"no {rule.nested[1]} outside the scope in the data"
-        obj = getattr(nested_obj, rule.nested[2])
-    else:
-        nested_obj = None
-        obj = outside(rule.model, user, owned=rule.owned)
-    if obj is None:
-        assert rule.unscoped, f"{name}: no {rule.model} outside township1's scope in the data"
-        return
-    url = url_for(name, rule, obj, nested_obj)
-    browser = client(user)
-    got = browser.get(url).status_code
-    assert got in (404, 405), f"GET {url}: {got}"
-    got = browser.post(url, {}).status_code
-    assert got in (403, 404), f"POST {url}: {got}"
-
-
-@pytest.mark.parametrize("name", sorted(n for n, r in PAGES.items() if not r.public))
-def test_an_auditor_writes_nothing_through_any_page(county, db, name):
-    rule = PAGES[name]
-    auditor = county["auditor"]
-    url = reverse(name, kwargs=rule.kwargs) if not rule.model else None
-    if rule.model:
-        if rule.owned:
-            obj = outside(rule.model, auditor, owned=True)
-        else:
-            obj = any_object(rule.model)
-        if obj is None:
-            pytest.fail(f"{name}: the data hold no {rule.model}")
-        nested_obj = None
-        if rule.nested:
-            nested_obj = apps.get_model(rule.nested[1]).objects.order_by("pk").first()
-            assert nested_obj is not None, f"{name}: the data hold no {rule.nested[1]}"
-            obj = getattr(nested_obj, rule.nested[2])
-        url = url_for(name, rule, obj, nested_obj)
-    before = AuditEvent.objects.filter(action__in=WRITES).count()
-    jobs = ExportJob.objects.count()
-    response = client(auditor).post(url, {})
-    assert response.status_code != 500, url
-    assert AuditEvent.objects.filter(action__in=WRITES).count() == before, url
-    assert ImportJob.objects.filter(uploaded_by=auditor).count() == 0
-    if is_write_route(name):
-        assert response.status_code in (403, 404, 405), (
-            f"{name}: an auditor's POST got {response.status_code}"
+@pytest.mark.parametrize("name", sorted(n for n, d in access.PAGES.items() if not d.public))
+def test_every_role_gets_the_answer_the_route_declares(county, browsers, db, name):
+    door = access.PAGES[name]
+    users, pages, _api = browsers
+    wrong, walked_inside, walked_outside = [], 0, 0
+    for values in value_sets(door):
+        for role, user in users.items():
+            pairs = records_for(name, door, user) if door.record else [(None, True)]
+            for record, inside in pairs:
+                walked_inside += record is not None and inside
+                walked_outside += not inside
+                url = url_for(name, door, record, values)
+                for method, gate in (("get", door.get), ("post", door.post_gate)):
+                    want = expected(gate, user, record, inside, values)
+                    before = audit_writes()
+                    body = POST_BODIES.get(name, lambda u, k: {})(user, values)
+                    got = getattr(pages[role], method)(url, body).status_code
+                    if not matches(want, got):
+                        wrong.append(f"{role} {method.upper()} {url}: {got}, declared {want}")
+                    if role == Role.AUDITOR and audit_writes() != before:
+                        wrong.append(f"auditor {method.upper()} {url} wrote to the audit log")
+    if door.record:
+        assert walked_inside, f"{name}: no {door.record} inside any role's scope in the data"
+        scoped = (
+            door.scope or door.owner or hasattr(apps.get_model(door.record).objects, "for_user")
         )
-    else:  # a page that reads (or an export, which an auditor may run)
-        assert response.status_code in (200, 302, 403, 404, 405), url
-    del jobs
+        if scoped and door.record not in UNSCOPED_RECORDS:
+            assert walked_outside, f"{name}: no {door.record} outside any role's scope"
+    assert wrong == [], "\n".join(wrong)
 
 
-# Routes whose POST changes something: an auditor is refused before any form is read.
-WRITE_WORDS = (
-    "new",
-    "edit",
-    "action",
-    "add",
-    "remove",
-    "correct",
-    "decide",
-    "apply",
-    "paid",
-    "end",
-    "transfer",
-    "convert",
-    "leave",
-    "link",
-    "step",
-    "conclude",
-    "handlers",
-    "attach",
-    "evidence",
-    "persuasion",
-    "notice",
-    "penalty",
-    "measure",
-    "return",
-    "close",
-    "status",
-    "visit",
-    "partner",
-    "register",
-    "generate",
-    "commit",
-    "back",
-    "open_case",
-    "tiers",
-    "revoke",
-    "unlock",
-)
-NOT_WRITES = {"subsidies:identification_notice", "dropout:case_notice_page"}
+# County-wide records every official reads (a gap run of the county, the catalogue, a county
+# training): inside every role's scope.
+UNSCOPED_RECORDS = {"subsidies.Programme", "subsidies.GapRun", "teachers.TrainingEvent"}
 
 
-def is_write_route(name: str) -> bool:
-    short = name.split(":")[-1]
-    return name not in NOT_WRITES and any(
-        word in short.split("_") or short == word for word in WRITE_WORDS
-    )
-
-
-@pytest.mark.parametrize("name", sorted(n for n, r in PAGES.items() if not r.public))
+@pytest.mark.parametrize("name", sorted(access.PAGES))
 def test_an_anonymous_visitor_is_sent_to_the_login_page(county, db, name):
-    rule = PAGES[name]
-    kwargs = dict(rule.kwargs)
-    if rule.model:
-        kwargs["pk"] = 1
-    if rule.nested:
-        kwargs[rule.nested[0]] = 1
-    response = Client().get(reverse(name, kwargs=kwargs))
-    assert response.status_code == 302 and "/accounts/login/" in response.url
-
-
-@pytest.mark.parametrize("basename", sorted(API))
-def test_the_api_answers_404_outside_the_scope_and_403_to_auditor_writes(county, db, basename):
-    prefix, viewset = next((p, v) for p, v, b in router.registry if b == basename)
-    township1, auditor = county["township1"], county["auditor"]
-    api = APIClient()
-    api.force_authenticate(township1)
-    obj = outside(API[basename], township1)
-    if obj is None:
-        assert basename in UNSCOPED_API, f"no {API[basename]} outside township1's scope"
+    door = access.PAGES[name]
+    values = value_sets(door)[0]
+    record = None
+    if door.record:
+        record = apps.get_model(door.record).objects.filter(**RECORD_FILTERS.get(name, {})).first()
+    url = url_for(name, door, record, values)
+    response = Client().get(url)
+    if door.public:
+        assert response.status_code in (200, 405), url
     else:
-        assert api.get(f"/api/v1/{prefix}/{obj.pk}/").status_code == 404
-        for action in viewset.get_extra_actions():
-            if action.detail:
-                path = f"/api/v1/{prefix}/{obj.pk}/{action.url_path}/"
-                # 404, or 403 where the role is refused before the object is looked up
-                assert api.post(path, {}, format="json").status_code in (403, 404, 405), path
-    api.force_authenticate(auditor)
-    before = AuditEvent.objects.filter(action__in=WRITES).count()
-    # Refused, or (a create whose role is checked with the object it names) invalid: either way
-    # nothing is written, which the audit log below confirms.
-    assert api.post(f"/api/v1/{prefix}/", {}, format="json").status_code in (400, 403, 405)
-    target = any_object(API[basename])
-    if target is not None:
-        for method in ("put", "patch", "delete"):
-            status = getattr(api, method)(f"/api/v1/{prefix}/{target.pk}/", {}, format="json")
-            assert status.status_code in (403, 405), (method, prefix)
-        for action in viewset.get_extra_actions():
-            if action.detail and "post" in action.mapping:
-                path = f"/api/v1/{prefix}/{target.pk}/{action.url_path}/"
-                # refused (403), or the empty body refused first (400/409): nothing written
-                assert api.post(path, {}, format="json").status_code in (400, 403, 405, 409), path
-    assert AuditEvent.objects.filter(action__in=WRITES).count() == before
+        assert response.status_code == 302 and "/accounts/login/" in response.url, url
+
+
+def _api_operations(viewset):
+    """(name, HTTP method, detail) of every operation of the viewset."""
+    operations = [
+        (name, "get", detail)
+        for name, detail in (("list", False), ("retrieve", True))
+        if hasattr(viewset, name)
+    ]
+    for method_name, verb in (("create", "post"), ("update", "put"), ("partial_update", "patch")):
+        if hasattr(viewset, method_name):
+            operations.append((method_name, verb, method_name != "create"))
+    if hasattr(viewset, "destroy"):
+        operations.append(("destroy", "delete", True))
+    for action in viewset.get_extra_actions():
+        for verb in action.mapping:
+            operations.append((action.__name__, verb, action.detail))
+    return operations
+
+
+@pytest.mark.parametrize("basename", sorted(access.API))
+def test_every_role_gets_the_answer_each_api_operation_declares(county, browsers, db, basename):
+    prefix, viewset = next((p, v) for p, v, b in router.registry if b == basename)
+    label = _API_MODELS[basename]
+    model = apps.get_model(label)
+    users, _pages, api = browsers
+    declared = access.API[basename]
+    wrong = []
+    for role, user in users.items():
+        door = access.Door(record=label, owner=_API_OWNERS.get(basename, ""))
+        mine = scope_of(door, user, model).values("pk")
+        inside = model.objects.filter(pk__in=mine).order_by("pk").first()
+        outside = model.objects.exclude(pk__in=mine).order_by("pk").first()
+        for name, verb, detail in _api_operations(viewset):
+            action = next((a for a in viewset.get_extra_actions() if a.__name__ == name), None)
+            path = "" if action is None else f"{action.url_path}/"
+            targets = [(inside, True), (outside, False)] if detail else [(None, True)]
+            for record, in_scope in targets:
+                if detail and record is None:
+                    continue
+                url = f"/api/v1/{prefix}/" + (f"{record.pk}/" if detail else "") + path
+                before = audit_writes()
+                got = getattr(api[role], verb)(url, {}, format="json").status_code
+                if verb == "get":
+                    want = 404 if detail and not in_scope else 200
+                    ok = got == want
+                else:
+                    gate = declared[name]
+                    if gate.first and not gate.allows(user, record, {}):
+                        want = 403
+                    elif detail and not in_scope:
+                        want = 404
+                    elif expected(gate, user, record, True, {}) == 403:
+                        want = 403 if gate.first and gate.then else "400/403"
+                    elif gate.allows(user, record, {}):
+                        want = ALLOWED
+                    else:
+                        # A rule the service checks on a valid body: the empty body is refused
+                        # by the rule or as invalid, never taken (the valid body: see below).
+                        want = "400/403"
+                    ok = matches(want, got) if want != "400/403" else got in (400, 403)
+                if not ok:
+                    wrong.append(f"{role} {verb.upper()} {url}: {got}, declared {want}")
+                if role == Role.AUDITOR and audit_writes() != before:
+                    wrong.append(f"auditor {verb.upper()} {url} wrote to the audit log")
     anonymous = APIClient().get(f"/api/v1/{prefix}/")
-    assert anonymous.status_code in (401, 403)
+    if anonymous.status_code not in (401, 403):
+        wrong.append(f"anonymous GET /api/v1/{prefix}/: {anonymous.status_code}")
+    assert wrong == [], "\n".join(wrong)
+
+
+# Records that belong to one user rather than to a place: the field naming the owner.
+_API_OWNERS = {"notification": "recipient"}
+# The model each router basename serves.
+_API_MODELS = {
+    "township": "enrollment.Township",
+    "village": "enrollment.Village",
+    "school": "enrollment.School",
+    "household": "enrollment.Household",
+    "child": "enrollment.Child",
+    "visit": "enrollment.HouseholdVisit",
+    "exemption": "dropout.ExemptionRequest",
+    "dropout-case": "dropout.DropoutCase",
+    "document": "dropout.OfficialDocument",
+    "monthly-report": "dropout.MonthlyReport",
+    "report-run": "dropout.ReportRun",
+    "programme": "subsidies.Programme",
+    "batch": "subsidies.Batch",
+    "payment": "subsidies.Payment",
+    "gap": "subsidies.Gap",
+    "fund-entry": "subsidies.FundEntry",
+    "donation": "subsidies.Donation",
+    "teacher": "teachers.Teacher",
+    "exchange": "teachers.Exchange",
+    "allowance": "teachers.AllowancePayment",
+    "training": "teachers.TrainingEvent",
+    "inspection": "inspections.Inspection",
+    "issue": "inspections.Issue",
+    "complaint": "inspections.Complaint",
+    "notification": "core.Notification",
+}
+
+
+def _valid_creates(accounts) -> dict:
+    """A valid body for API creates (the county administrator's create of it answers 201)."""
+    from django.utils import timezone
+
+    from enrollment.models import PovertyStatus, School, Village
+    from inspections.models import Area, Complaint, Issue
+    from subsidies.models import Donation, FundEntry
+
+    admin = accounts["admin"]
+    today = timezone.localdate().isoformat()
+    school = School.objects.for_user(admin).order_by("pk").first()
+    area = Area.objects.filter(is_active=True).order_by("pk").first()
+    return {
+        "fund-entry": {
+            "kind": FundEntry.Kind.DONATION,
+            "amount": "1000.00",
+            "date": today,
+            "counterparty": "某企业",
+            "purpose": "捐资助学",
+        },
+        "inspection": {"date": today, "unit": f"school:{school.pk}", "areas": [area.pk]},
+        "issue": {
+            "unit": f"school:{school.pk}",
+            "area": area.pk,
+            "category": Issue.Category.values[0],
+            "description": "控辍保学台账未及时更新",
+            "responsible_person": "王五",
+            "measures": "一周内更新台账",
+            "deadline": today,
+        },
+        "household": {
+            "village": Village.objects.for_user(admin).order_by("pk").first().pk,
+            "address": "一组1号",
+            "head_name": "张三",
+            "poverty_status": PovertyStatus.NONE,
+        },
+        "donation": {
+            "donor": "某公司",
+            "donor_kind": Donation.DonorKind.values[0],
+            "kind": Donation.Kind.values[0],
+            "value": "1000.00",
+            "description": "助学金",
+            "purpose": "资助困难学生",
+            "date": today,
+        },
+        "complaint": {
+            "channel": Complaint.Channel.values[0],
+            "received_on": today,
+            "content": "反映某校收费问题",
+            "is_anonymous": True,
+            "handlers": [admin.pk],
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    "basename", ["household", "donation", "complaint", "fund-entry", "inspection", "issue"]
+)
+def test_an_auditors_valid_api_create_is_refused_with_403(county, browsers, db, basename):
+    prefix = next(p for p, _v, b in router.registry if b == basename)
+    _users, _pages, api = browsers
+    body = _valid_creates(county)[basename]
+    model = apps.get_model(_API_MODELS[basename])
+    with transaction.atomic():
+        created = api[Role.COUNTY_ADMIN].post(f"/api/v1/{prefix}/", body, format="json")
+        assert created.status_code == 201, created.content  # the body is valid
+        transaction.set_rollback(True)
+    count, before = model.objects.count(), audit_writes()
+    refused = api[Role.AUDITOR].post(f"/api/v1/{prefix}/", body, format="json")
+    assert refused.status_code == 403, refused.content
+    assert model.objects.count() == count and audit_writes() == before
