@@ -330,3 +330,77 @@ def test_notifications_are_the_callers_own_and_marked_read(world):
     assert client.get("/api/v1/notifications/?unread=true").json()["results"] == []
     other.refresh_from_db()
     assert other.read_at is None
+
+
+def test_an_exemption_ending_within_30_days_puts_the_child_on_the_worklist(world):
+    from dropout.models import ExemptionRequest
+    from enrollment.services import set_status_by_procedure
+
+    set_status_by_procedure(
+        actor=world.loader,
+        child=world.child1,
+        status=EnrollmentStatus.SUSPENDED,
+        effective_date=days_ago(100),
+        reason="因病休学",
+    )
+    request = ExemptionRequest.objects.create(
+        child=world.child1,
+        kind=ExemptionRequest.Kind.SUSPENDED,
+        reason=ExemptionRequest.Reason.ILLNESS,
+        reason_detail="住院治疗",
+        start_date=days_ago(100),
+        end_date=days_ago(-60),
+        status=ExemptionRequest.Status.FILED,
+        registered_by=world.township1_user,
+    )
+    ids = {row["id"] for row in worklist_of(world.village1_user)["children"]}
+    assert world.child1.pk not in ids  # ends in 60 days: not yet
+    request.end_date = days_ago(-20)
+    request.save()
+    rows = {row["id"]: row for row in worklist_of(world.village1_user)["children"]}
+    assert rows[world.child1.pk]["reasons"] == ["exemption_ending"]
+    assert rows[world.child1.pk]["exemption_end"] == request.end_date.isoformat()
+
+
+# --- the app's pages -------------------------------------------------------------------------
+
+
+def test_the_app_page_is_for_logged_in_users_and_linked_for_township_and_village(world):
+    from django.test import Client
+
+    assert Client().get("/visits/").status_code == 302  # to the login page
+    page = client_for(world.village1_user).get("/visits/")
+    assert page.status_code == 200
+    assert 'id="nav-visits-app"' in page.content.decode()
+    assert "我的走访" in page.content.decode()
+    assert 'id="nav-visits-app"' in client_for(world.township1_user).get("/").content.decode()
+    for user in (world.auditor, world.school1_user, world.bureau):
+        assert 'id="nav-visits-app"' not in client_for(user).get("/").content.decode()
+
+
+def test_the_service_worker_covers_the_app_and_the_manifest_installs_it(world):
+    from django.test import Client
+
+    worker = Client().get("/visits/sw.js")
+    assert worker.status_code == 200
+    assert worker["Content-Type"].startswith("application/javascript")
+    assert worker["Service-Worker-Allowed"] == "/visits/"
+    text = worker.content.decode()
+    assert text.startswith("const CONFIG = ") and '"app": "/visits/"' in text
+    manifest = Client().get("/visits/manifest.webmanifest")
+    assert manifest["Content-Type"] == "application/manifest+json"
+    data = manifest.json()
+    assert data["start_url"] == data["scope"] == "/visits/"
+    assert data["display"] == "standalone"
+    from django.conf import settings
+    from django.contrib.staticfiles import finders
+
+    for icon in data["icons"]:
+        assert finders.find(icon["src"].removeprefix("/" + settings.STATIC_URL.lstrip("/")))
+
+
+def test_the_login_page_wipes_the_stored_worklist():
+    from django.test import Client
+
+    page = Client().get("/accounts/login/").content.decode()
+    assert "pwa/store.js" in page and "pwa/wipe.js" in page
