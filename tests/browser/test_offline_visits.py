@@ -214,3 +214,36 @@ def test_a_conflict_is_shown_with_both_versions_and_nothing_is_overwritten(
     world.sibling1.refresh_from_db()
     assert world.sibling1.status == EnrollmentStatus.DROPPED_OUT
     context.close()
+
+
+def test_an_ended_login_wipes_the_worklist_and_keeps_the_unsynced_visit(
+    transactional_db, world, live_server, browser
+):
+    from django.contrib.sessions.models import Session
+
+    context, page = _log_in_to_the_app(browser, live_server, "village1")
+    _prepare(page, 1)
+    context.set_offline(True)
+    _record(page, world.sibling1, findings="家中无人", outcome="not_found")
+    _save(page)
+
+    # The login ends (revoked, expired) while the phone is out of signal.
+    Session.objects.all().delete()
+    context.set_offline(False)
+    page.reload()  # the API answers 401: the worklist goes, the typed visit stays
+    expect(page.locator("#session-warning")).to_be_visible()
+    expect(page.locator("#worklist .worklist-item")).to_have_count(0)
+    assert _stored_child_ids(page) == set()
+    expect(page.locator("#count-pending")).to_have_text("1")
+    assert HouseholdVisit.objects.count() == 0
+
+    # Logged in again, the official sends it.
+    page.click("#session-warning a")
+    page.fill("#id_username", "village1")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/visits/")
+    page.wait_for_selector("#visits-app[data-ready=true]")
+    expect(page.locator("#count-synced")).to_have_text("1")
+    assert HouseholdVisit.objects.count() == 1
+    context.close()
