@@ -103,10 +103,13 @@ def due_cases(cases: QuerySet, *, day: datetime.date) -> QuerySet:
     )
 
 
-def queue_counts(user, *, day: datetime.date | None = None) -> dict:
+def queue_counts(user, *, day: datetime.date | None = None, within=None) -> dict:
+    """The count of each queue; `within`: only these cases (the page's filters)."""
     day = day or timezone.localdate()
     limit = day - datetime.timedelta(days=settings.STALE_CASE_DAYS)
     cases = cases_for(user).order_by()
+    if within is not None:
+        cases = cases.filter(pk__in=within.values("pk"))
     open_cases = Q(status__in=DropoutCase.OPEN_STATUSES)
     return cases.aggregate(
         due=Count("pk", filter=due_q(day)),

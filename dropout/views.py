@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,7 +20,7 @@ from core.errors import DomainError, int_or_404, show_on_form
 from core.export_jobs import request_export
 from core.pdf import render_pdf
 from core.uploads import content_disposition, upload_response
-from enrollment.models import Child
+from enrollment.models import Child, Township
 from enrollment.permissions import get_scoped_or_404, user_may
 
 from . import forms, selectors
@@ -28,6 +29,7 @@ from .case_actions import plain as _plain
 from .case_actions import service_initial as _service_initial
 from .case_actions import with_case as _with_case
 from .documents_render import document_from_content
+from .filters import CaseFilter
 from .models import AbsenceReport, DropoutCase, ExemptionRequest, OfficialDocument
 from .penalty_views import penalty_steps
 from .progress import case_progress
@@ -68,9 +70,14 @@ def case_list(request):
     queue = request.GET.get("queue", "open")
     if queue not in selectors.QUEUES:
         raise Http404
-    page = Paginator(selectors.case_queue(request.user, queue), 50).get_page(
-        request.GET.get("page")
-    )
+    # The filters (opened from/to, stage, cause, township) narrow the queue and its counts;
+    # invalid ones are shown on the form and filter nothing.
+    case_filter = _case_filter(request.user, request.GET)
+    narrowed = case_filter.qs if case_filter.is_valid() else None
+    cases = selectors.case_queue(request.user, queue)
+    if narrowed is not None:
+        cases = cases.filter(pk__in=narrowed.values("pk"))
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
     service_days = datetime.timedelta(days=settings.DECISION_SERVICE_DAYS)
     for case in page:
         if case.unserved_decision_on:
@@ -81,10 +88,33 @@ def case_list(request):
         {
             "page": page,
             "queue": queue,
-            "counts": selectors.queue_counts(request.user),
+            "counts": selectors.queue_counts(request.user, within=narrowed),
             "today": timezone.localdate(),
+            "filter": case_filter,
+            "filter_query": [
+                (key, value)
+                for key in CASE_FILTER_KEYS
+                for value in request.GET.getlist(key)
+                if value
+            ],
         },
     )
+
+
+CASE_FILTER_KEYS = ("date_from", "date_to", "status", "cause", "township")
+
+
+def _case_filter(user, data):
+    case_filter = CaseFilter(data, queryset=DropoutCase.objects.for_user(user))
+    case_filter.filters["township"].queryset = Township.objects.for_user(user)
+    fields = case_filter.form.fields
+    fields["township"].queryset = Township.objects.for_user(user)
+    for name in ("status", "cause", "township"):
+        fields[name].widget.attrs["class"] = "form-select form-select-sm"
+    for name in ("date_from", "date_to"):
+        fields[name].widget.input_type = "date"
+        fields[name].widget.attrs["class"] = "form-control form-control-sm"
+    return case_filter
 
 
 @login_required
@@ -94,10 +124,20 @@ def case_export(request):
     queue = request.POST.get("queue", "all")
     if queue not in selectors.QUEUES:
         raise Http404
+    case_filter = _case_filter(request.user, request.POST)
+    if not case_filter.is_valid():
+        messages.error(request, _("The filters are not valid; nothing was exported."))
+        return redirect(f"{reverse('dropout:case_list')}?queue={queue}")
+    query = {
+        key: request.POST.getlist(key) for key in CASE_FILTER_KEYS if any(request.POST.getlist(key))
+    }
     with translation.override("zh-hans"):
         title = f"失辍学案件台账（{selectors.QUEUE_TITLES[queue]}）{timezone.localdate()}"
     job = request_export(
-        user=request.user, exporter="dropout_cases", title=title, params={"queue": queue}
+        user=request.user,
+        exporter="dropout_cases",
+        title=title,
+        params={"queue": queue, "query": query},
     )
     return redirect("core:export_detail", pk=job.pk)
 

@@ -96,7 +96,7 @@ def test_the_ledger_holds_every_step_and_its_date(world, decided, media):
     response = _export(client, "all")
     job = ExportJob.objects.get()
     assert response.status_code == 302 and job.status == "done" and job.rows_written == 1
-    assert job.params == {"queue": "all"} and "失辍学案件台账（全部）" in job.title
+    assert job.params == {"queue": "all", "query": {}} and "失辍学案件台账（全部）" in job.title
     sheet = _sheet(client, job)
     assert [cell.value for cell in sheet[1]] == [header for header, _width in COLUMNS]
     assert sheet.auto_filter.ref
@@ -204,3 +204,31 @@ def test_the_unserved_queue_lists_decisions_with_their_service_deadline(world, d
     )
     page = client.get("/dropout/cases/?queue=unserved").content.decode()
     assert f'href="/dropout/cases/{decided.pk}/"' not in page
+
+
+def test_the_case_list_filters_narrow_the_list_its_counts_and_its_export(world, decided, media):
+    client = client_for(world.township1_user)
+    opened = decided.opened_on.isoformat()
+    page = client.get(f"/dropout/cases/?queue=all&date_from={opened}&cause=work")
+    body = page.content.decode()
+    assert f'href="/dropout/cases/{decided.pk}/"' in body and 'data-count="unserved">1<' in body
+    later = (decided.opened_on + datetime.timedelta(days=1)).isoformat()
+    body = client.get(f"/dropout/cases/?queue=all&date_from={later}").content.decode()
+    assert f'href="/dropout/cases/{decided.pk}/"' not in body
+    assert 'data-count="unserved">0<' in body  # the counts honour the filters
+    bad = client.get("/dropout/cases/?queue=all&date_from=2026-13-40").content.decode()
+    assert 'id="case-filter-errors"' in bad
+    assert f'href="/dropout/cases/{decided.pk}/"' in bad  # a bad filter filters nothing
+    # Another township cannot be chosen: it is not among the choices, and filters nothing in.
+    assert f'value="{world.township2.pk}"' not in body
+    # The export carries the filters.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(reverse("dropout:case_export"), {"queue": "all", "date_from": later})
+    job = ExportJob.objects.get()
+    assert job.params == {"queue": "all", "query": {"date_from": [later]}}
+    assert job.rows_written == 0
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        refused = client.post(
+            reverse("dropout:case_export"), {"queue": "all", "date_to": "not-a-date"}
+        )
+    assert refused.status_code == 302 and ExportJob.objects.count() == 1
