@@ -13,8 +13,9 @@ from core.export_jobs import posted_query, request_export
 from enrollment.models import Township
 
 from .filters import PersuasionFilter, RegisterFilter
-from .ledgers import LEDGERS, ledger_title, register_entries
+from .ledgers import LEDGERS, ledger_title
 from .models import DropoutCase, OfficialDocument
+from .register import register_entries
 
 REGISTER_PAGE_SIZE = 100
 

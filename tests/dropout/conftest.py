@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from core.uploads import blank_pdf
 from dropout.models import DropoutCase
-from dropout.services import cases, exemptions
+from dropout.services import absences, cases, documents, exemptions, penalties
+from enrollment.services import assign_help_partner, record_visit
 
 PDF_BYTES = blank_pdf()  # uploads are checked whole: a PDF must parse
 
@@ -74,3 +75,106 @@ def persuade(world, case, times=2, start=35):
             family_answer="不愿返校",
             result="refused",
         )
+
+
+SERVED = {"served_to": "张大山", "service_method": "in_person", "service_place": "一组1号"}
+
+
+@pytest.fixture
+def media(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def records(world, legal_texts, media):
+    """One record of every ledger in township1, for child1 (the sibling's exemption): absent
+    60 days ago, a case opened 40 days ago with persuasions 35 and 34 days ago, the notice 30
+    days ago, a prior notice, the decision 12 days ago and a further measure 5 days ago; a
+    visit 20 days ago, a help pairing from 15 days ago, an exemption approved and filed."""
+    absence = absences.report_absence(
+        actor=world.school1_user,
+        child=world.child1,
+        first_absent_on=days_ago(60),
+        reason_known="外出",
+        called_home_by="班主任",
+    )
+    case = cases.open_case(
+        actor=world.township1_user,
+        child=world.child1,
+        cause=DropoutCase.Cause.WORK,
+        opened_on=days_ago(40),
+    )
+    persuade(world, case)
+    notice = documents.issue_resume_notice(
+        actor=world.township1_user, case=case, served_on=days_ago(30), served_by="王五", **SERVED
+    )
+    officers = [world.township1_user, world.admin]
+    penalties.issue_prior_notice(
+        actor=world.township1_user,
+        case=case,
+        served_on=days_ago(20),
+        penalty_kind="warning",
+        proposed_penalty="警告",
+        officers=officers,
+        **SERVED,
+    )
+    penalties.record_reply(
+        actor=world.township1_user, case=case, kind="waiver", received_on=days_ago(19), text=""
+    )
+    decision = documents.decide_penalty(
+        actor=world.township1_user,
+        case=case,
+        decided_on=days_ago(12),
+        facts_and_evidence="入户记录",
+        penalty="警告",
+        compliance="七日内复学",
+        officers=officers,
+    )
+    measure = cases.add_measure(
+        actor=world.township1_user,
+        case=case,
+        kind="demand",
+        date=days_ago(5),
+        description="发出履行催告书",
+    )
+    visit = record_visit(
+        actor=world.township1_user,
+        household=world.household1,
+        children=[world.child1],
+        visit_date=days_ago(20),
+        visitors="乡镇干部甲、教师乙",
+        findings="孩子随父亲在外务工",
+        outcome="working_away",
+    )
+    pairing = assign_help_partner(
+        actor=world.township1_user,
+        child=world.child1,
+        partner_name="赵老师",
+        partner_kind="teacher",
+        plan="每周家访一次",
+        start_date=days_ago(15),
+        partner_phone="13812345678",
+    )
+    exemption = exemptions.register_exemption(
+        actor=world.admin,
+        child=world.sibling1,
+        kind="suspended",
+        reason="illness",
+        reason_detail="住院治疗",
+        start_date=days_ago(10),
+        end_date=days_ago(-200),
+        application_scan=pdf_upload(),
+        evidence=pdf_upload("cert.pdf"),
+    )
+    exemptions.township_approve(actor=world.township1_user, request=exemption, note="情况属实")
+    exemptions.file_exemption(actor=world.bureau, request=exemption, note="同意备案")
+    return {
+        "case": case,
+        "absence": absence,
+        "notice": notice,
+        "decision": decision,
+        "measure": measure,
+        "visit": visit,
+        "pairing": pairing,
+        "exemption": exemption,
+    }
