@@ -404,3 +404,13 @@ def test_the_login_page_wipes_the_stored_worklist():
 
     page = Client().get("/accounts/login/").content.decode()
     assert "pwa/store.js" in page and "pwa/wipe.js" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_auditor_marks_their_own_notifications_read_and_nobody_elses(world):
+    notify([world.auditor], "导出已完成")
+    notify([world.village1_user], "请走访")
+    client = api_for(world.auditor)
+    assert client.post("/api/v1/notifications/read-all/").json() == {"marked": 1}
+    assert Notification.objects.get(recipient=world.auditor).read_at is not None
+    assert Notification.objects.get(recipient=world.village1_user).read_at is None

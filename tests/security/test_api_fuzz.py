@@ -51,6 +51,12 @@ SKIPPED = {
     ("POST", "/api/v1/auth/logout/"),
     ("DELETE", "/api/v1/auth/tokens/{id}/"),
 }
+# The caller's own inbox, not a record of the county: everyone marks their own notifications
+# read, the auditor too (as on the notifications page).
+OWN_INBOX = {
+    ("POST", "/api/v1/notifications/{id}/read/"),
+    ("POST", "/api/v1/notifications/read-all/"),
+}
 ROLES = ["admin", "bureau", "township1", "village1", "school1", "inspector", "auditor", "nobody"]
 
 
@@ -193,7 +199,7 @@ def test_every_operation_as_every_role_answers_without_server_error_or_schema_br
                         record(case, role, f"{failure.title}: {first_line}")
                 except Exception as error:  # an exception escaping the view is a 500
                     record(case, role, f"{type(error).__name__}: {str(error)[:200]}")
-            if write and "auditor" in answers:
+            if write and "auditor" in answers and (case.method.upper(), case.path) not in OWN_INBOX:
                 auditor = answers.pop("auditor")
                 if auditor < 300 or auditor == 409:
                     record(case, "auditor", f"the auditor's write answered {auditor}")
