@@ -65,22 +65,28 @@ def _last_visit():
     )
 
 
+def cases_due_for_persuasion(user, *, day: datetime.date) -> QuerySet:
+    """Open cases of the user's scope in a state that takes a persuasion, with none recorded in
+    the last VISIT_DUE_DAYS."""
+    since = day - datetime.timedelta(days=settings.VISIT_DUE_DAYS)
+    last_persuasion = Subquery(
+        Persuasion.objects.filter(case=OuterRef("pk")).order_by("-date").values("date")[:1]
+    )
+    return (
+        DropoutCase.objects.for_user(user)
+        .filter(status__in=persuadable_statuses())
+        .annotate(last_persuasion=last_persuasion)
+        .filter(Q(last_persuasion__isnull=True) | Q(last_persuasion__lt=since))
+    )
+
+
 def worklist(user, *, day: datetime.date | None = None) -> QuerySet:
     """Children of the user's scope to visit: unaccounted (school age, on no roll, in no legal
     status), suspected dropouts, those with an open case whose persuasion is due (none in the
     last VISIT_DUE_DAYS), and those whose exemption ends within EXEMPTION_ENDING_DAYS or has
     ended without a return. Each row carries what the visit form and the conflict check need."""
     day = day or today()
-    since = day - datetime.timedelta(days=settings.VISIT_DUE_DAYS)
-    last_persuasion = Subquery(
-        Persuasion.objects.filter(case=OuterRef("pk")).order_by("-date").values("date")[:1]
-    )
-    due_cases = (
-        DropoutCase.objects.for_user(user)
-        .filter(status__in=persuadable_statuses())
-        .annotate(last_persuasion=last_persuasion)
-        .filter(Q(last_persuasion__isnull=True) | Q(last_persuasion__lt=since))
-    )
+    due_cases = cases_due_for_persuasion(user, day=day)
     ending = ExemptionRequest.objects.for_user(user).filter(
         status=ExemptionRequest.Status.FILED,
         end_date__lte=day + datetime.timedelta(days=EXEMPTION_ENDING_DAYS),
@@ -107,19 +113,14 @@ def worklist(user, *, day: datetime.date | None = None) -> QuerySet:
                 to_attr="ending_exemptions",
             ),
         )
-        .annotate(
-            latest_change_id=_latest_change_id(),
-            last_visit=_last_visit(),
-            due_case_ids=Subquery(
-                due_cases.filter(child=OuterRef("pk")).values("pk")[:1],
-            ),
-        )
+        .annotate(latest_change_id=_latest_change_id(), last_visit=_last_visit())
         .order_by("village__code", "household_id", "name", "pk")
     )
 
 
-def reasons_of(child, *, day: datetime.date) -> list[str]:
-    """The worklist's reasons for one row of `worklist()`."""
+def reasons_of(child, *, day: datetime.date, due_child_ids: set[int]) -> list[str]:
+    """The worklist's reasons for one row of `worklist()`; `due_child_ids`: the children of
+    cases_due_for_persuasion() (read once for the whole list)."""
     reasons = []
     if child.status in UNACCOUNTED_STATUSES or (
         child.status == S.OUTSIDE_COUNTY and not child.outside_verified
@@ -127,7 +128,7 @@ def reasons_of(child, *, day: datetime.date) -> list[str]:
         reasons.append("unaccounted")
     if child.status == S.SUSPECTED_DROPOUT:
         reasons.append("suspected")
-    if child.due_case_ids:
+    if child.pk in due_child_ids:
         reasons.append("persuasion_due")
     if child.ending_exemptions:
         reasons.append("exemption_ending")
@@ -151,17 +152,23 @@ class ChildState:
     def version(self) -> str:
         return f"{self.status}.{self.latest_change_id or 0}.{self.case_id or 0}.{self.case_status}"
 
-    def as_dict(self) -> dict:
+    def as_dict(self, *, labels: dict | None = None) -> dict:
+        """`labels`: {"status": {value: label}, "case": {value: label}} translated once by a
+        caller that builds many rows."""
+        if labels is None:
+            status_label = str(S(self.status).label) if self.status else ""
+            case_label = str(DropoutCase.Status(self.case_status).label) if self.case_status else ""
+        else:
+            status_label = labels["status"].get(self.status, "")
+            case_label = labels["case"].get(self.case_status, "")
         return {
             "version": self.version,
             "status": self.status,
-            "status_label": str(S(self.status).label) if self.status else "",
+            "status_label": status_label,
             "status_since": self.status_since.isoformat() if self.status_since else None,
             "case_id": self.case_id,
             "case_status": self.case_status,
-            "case_status_label": (
-                str(DropoutCase.Status(self.case_status).label) if self.case_status else ""
-            ),
+            "case_status_label": case_label,
         }
 
 
