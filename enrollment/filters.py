@@ -75,8 +75,6 @@ class LedgerFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.day = day or timezone.localdate()
         self.user = user
-        if user is None or not has_any_role(user, CASE_FLAG_ROLES):
-            self.filters["focus"].extra["choices"] = FOCUS_CHOICES
         if user is not None:
             self.filters["village"].queryset = Village.objects.for_user(user).select_related(
                 "township"
@@ -90,6 +88,9 @@ class LedgerFilter(django_filters.FilterSet):
                 else "form-control"
             )
             field.widget.attrs["class"] = f"{css} {css}-sm"
+        if user is None or not has_any_role(user, CASE_FLAG_ROLES):
+            # On this form only: a filter's field is built once and may be shared by copies.
+            self.form.fields["focus"].choices = FOCUS_CHOICES
 
     def filter_school(self, queryset, name, value):
         return queryset.filter(ledger_school_id=value.pk) if value else queryset

@@ -332,3 +332,19 @@ def test_the_overview_has_no_count_for_other_roles(world, flagged, legal_texts, 
     assert response.status_code == 200
     assert response.context.get("involved_in_case") is None  # no figures, or no count in them
     assert 'data-stat="involved-in-case"' not in response.content.decode()
+
+
+def test_the_filter_refuses_the_flag_even_after_the_schema_built_its_field(world):
+    """The API schema builds each filter's field once on the class (django-filter caches it and
+    every FilterSet copies it): the refusal must not depend on who built it first."""
+    from enrollment.filters import LedgerFilter
+
+    assert "involved_in_case" in dict(LedgerFilter.base_filters["focus"].field.choices)
+    refused = LedgerFilter(
+        {"focus": "involved_in_case"}, queryset=Child.objects.all(), user=world.auditor
+    )
+    assert not refused.is_valid() and "focus" in refused.errors
+    allowed = LedgerFilter(
+        {"focus": "involved_in_case"}, queryset=Child.objects.all(), user=world.bureau
+    )
+    assert allowed.is_valid()
