@@ -135,6 +135,9 @@ def load_dropout_demo(county, users, scale=None) -> str:
                 spare.append((actor, case, child, officers))
             if state in ("replying", "hearing"):
                 _take_to(state, actor, case, child, officers, today)
+            elif state == "penalty" and not _stage_present(county, "unserved"):
+                # The first penalty of the demo: decided three days ago, awaiting service.
+                _take_to("unserved", actor, case, child, officers, today)
             elif state == "penalty":
                 _prior_notice(actor, case, child, officers, opened + datetime.timedelta(days=20))
                 documents.decide_penalty(

@@ -2,7 +2,13 @@
 
 from django.core.management import call_command
 
-from dropout.models import DropoutCase, ExemptionRequest, OfficialDocument
+from dropout.models import (
+    DropoutCase,
+    ExemptionRequest,
+    GuardianReply,
+    OfficialDocument,
+    PriorNotice,
+)
 from enrollment.models import Child, County, EnrollmentStatus
 
 
@@ -23,6 +29,12 @@ def test_seed_demo_loads_every_state_and_is_idempotent(transactional_db, tmp_pat
     assert case_states == set(DropoutCase.Status.values)
     assert DropoutCase.objects.filter(struck_off_on__isnull=False).exists()
     assert OfficialDocument.objects.filter(kind="penalty_decision").exists()
+    # The penalty procedure at its waiting points: a reply window open, a hearing asked for,
+    # a decision awaiting service (Art. 61).
+    prior_open = PriorNotice.objects.filter(case__status="notice_issued")
+    assert prior_open.filter(replies__isnull=True).exists()
+    assert GuardianReply.objects.filter(kind="hearing_request").exists()
+    assert OfficialDocument.objects.filter(kind="penalty_decision", served_on__isnull=True).exists()
     pending = set(ExemptionRequest.objects.exclude(status="filed").values_list("status", flat=True))
     assert {"submitted", "township_approved"} <= pending
 
