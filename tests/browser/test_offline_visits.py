@@ -8,6 +8,7 @@ changed on the server meanwhile, the sync shows the conflict with both versions 
 nothing until the official decides."""
 
 import io
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -23,6 +24,9 @@ from ..factories import ChildFactory
 pytestmark = pytest.mark.browser
 
 DESKTOP = {"width": 1280, "height": 900}
+# As tests/browser/test_accessibility.py runs it (vendored axe-core, never a CDN).
+AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def _log_in_to_the_app(browser, live_server, username):
@@ -246,4 +250,45 @@ def test_an_ended_login_wipes_the_worklist_and_keeps_the_unsynced_visit(
     page.wait_for_selector("#visits-app[data-ready=true]")
     expect(page.locator("#count-synced")).to_have_text("1")
     assert HouseholdVisit.objects.count() == 1
+    context.close()
+
+
+def test_the_app_passes_axe_in_its_states(transactional_db, world, live_server, browser):
+    """WCAG 2.1 AA (axe-core, as tests/browser/test_accessibility.py runs it) on the app's own
+    states, which the route walk cannot open: the worklist, the open form with a refused save,
+    and the queue with an entry."""
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN", bypass_csp=True)
+    context.add_init_script(script=AXE_SCRIPT.read_text(encoding="utf-8"))
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/?next=/visits/")
+    page.fill("#id_username", "village1")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#visits-app[data-ready=true]")
+    _prepare(page, 1)
+
+    def violations(state):
+        result = page.evaluate(
+            """tags => axe.run(document, {
+                runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})""",
+            WCAG_TAGS,
+        )
+        return [
+            f"{state}: {violation['id']} {node['target']}"
+            for violation in result["violations"]
+            for node in violation["nodes"]
+        ]
+
+    found = violations("worklist")
+    page.click(f".record-visit[data-child='{world.sibling1.pk}']")
+    page.click("#v-save")  # refused: the errors are shown on the form
+    expect(page.locator("#v-errors")).to_be_visible()
+    found += violations("form with errors")
+    page.fill("#v-visitors", "村干部王五")
+    page.fill("#v-findings", "家中无人")
+    page.select_option("#v-outcome", "not_found")
+    context.set_offline(True)
+    _save(page)
+    found += violations("queue")
+    assert found == []
     context.close()
