@@ -5,13 +5,15 @@ both use it."""
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 
+from core.errors import run_on_form
+
 from .transitions import CASE_TRANSITIONS
 
 
 def case_action(request, pk, *, step, form_factory, action, title, success, initial=None):
     """Scope (404), then the step's role (403); the state and the preconditions are the
     service's answer on the form (409), checked again on the locked row."""
-    from .views import _case, _run  # the case pages' scoped lookup and form runner
+    from .views import _case  # the case pages' scoped lookup
 
     case = _case(request, pk)
     if CASE_TRANSITIONS.can(case, step, request.user).refused_for_role:
@@ -23,7 +25,7 @@ def case_action(request, pk, *, step, form_factory, action, title, success, init
         initial=initial(case) if initial else None,
     )
     if request.method == "POST" and form.is_valid():
-        if _run(request, form, lambda data: action(case, data), success):
+        if run_on_form(request, form, lambda data: action(case, data), success):
             return redirect("dropout:case_detail", pk=case.pk)
     return render(
         request,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import audit
-from core.errors import DomainError, int_or_404, show_on_form
+from core.errors import DomainError, int_or_404, run_on_form
 from core.export_jobs import request_export
 from core.pdf import render_pdf
 from core.uploads import content_disposition, upload_response
@@ -47,20 +47,6 @@ from .transitions import (
     current_decision,
     current_prior_notice,
 )
-
-_form_error = show_on_form
-
-
-def _run(request, form, action, success_message):
-    """Call the service with the form's data; a refusal becomes a form error."""
-    try:
-        result = action(form.cleaned_data)
-    except DomainError as error:
-        _form_error(form, error)
-        return None
-    messages.success(request, success_message)
-    return result or True
-
 
 # --- cases -----------------------------------------------------------------------------------
 
@@ -194,7 +180,7 @@ def open_case(request):
         raise PermissionDenied
     form = forms.OpenCaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        case = _run(
+        case = run_on_form(
             request,
             form,
             lambda d: cases.open_case(actor=request.user, child=child, **d),
@@ -350,7 +336,7 @@ def document_correct(request, pk: int):
         raise PermissionDenied
     form = forms.CorrectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        new = _run(
+        new = run_on_form(
             request,
             form,
             lambda d: documents.correct_document(actor=request.user, document=document, **d),
@@ -411,7 +397,7 @@ def exemption_new(request):
         raise PermissionDenied
     form = forms.ExemptionForm(request.POST or None, request.FILES or None, child=child)
     if request.method == "POST" and form.is_valid():
-        created = _run(
+        created = run_on_form(
             request,
             form,
             lambda d: exemptions.register_exemption(actor=request.user, child=child, **d),
@@ -554,7 +540,7 @@ def absence_new(request):
         raise PermissionDenied
     form = forms.AbsenceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if _run(
+        if run_on_form(
             request,
             form,
             lambda d: absences.report_absence(actor=request.user, child=child, **d),
@@ -576,7 +562,7 @@ def absence_back(request, pk: int):
         raise PermissionDenied
     form = forms.BackInSchoolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if _run(
+        if run_on_form(
             request,
             form,
             lambda d: absences.record_back_in_school(actor=request.user, report=report, **d),
