@@ -8,6 +8,7 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
 from core import audit
+from core.api import ScopedChoicesMixin
 from core.fields import validate_life_date, validate_record_date
 
 from . import selectors, services
@@ -96,7 +97,9 @@ class RolePermission(permissions.BasePermission):
 # --- households ------------------------------------------------------------------------------
 
 
-class HouseholdSerializer(serializers.ModelSerializer):
+class HouseholdSerializer(ScopedChoicesMixin, serializers.ModelSerializer):
+    scoped_choices = {"village": (Village, REGISTER_CHILD_ROLES)}
+
     class Meta:
         model = Household
         fields = [
@@ -108,14 +111,6 @@ class HouseholdSerializer(serializers.ModelSerializer):
             "poverty_registration_number",
             "poverty_registered_on",
         ]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["village"].queryset = Village.objects.for_user(
-                request.user, roles=REGISTER_CHILD_ROLES
-            )
 
 
 class HouseholdViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -191,7 +186,8 @@ class ChildSerializer(serializers.ModelSerializer):
         return child.guardian_phone if self._full(child) else child.masked_guardian_phone
 
 
-class ChildRegistrationSerializer(serializers.Serializer):
+class ChildRegistrationSerializer(ScopedChoicesMixin, serializers.Serializer):
+    scoped_choices = {"household": (Household, REGISTER_CHILD_ROLES)}
     household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.none())
     name = serializers.CharField(max_length=50)
     resident_id = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
@@ -223,14 +219,6 @@ class ChildRegistrationSerializer(serializers.Serializer):
     is_involved_in_case = serializers.BooleanField(default=False)
 
     FLAGS = FOCUS_FLAG_FIELDS
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["household"].queryset = Household.objects.for_user(
-                request.user, roles=REGISTER_CHILD_ROLES
-            )
 
 
 class StatusChangeSerializer(serializers.Serializer):
@@ -365,7 +353,11 @@ class ChildViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
 # --- visits ----------------------------------------------------------------------------------
 
 
-class VisitSerializer(serializers.ModelSerializer):
+class VisitSerializer(ScopedChoicesMixin, serializers.ModelSerializer):
+    scoped_choices = {
+        "children": (Child, RECORD_VISIT_ROLES),
+        "household": (Household, RECORD_VISIT_ROLES),
+    }
     children = serializers.PrimaryKeyRelatedField(many=True, queryset=Child.objects.none())
     new_status = serializers.ChoiceField(
         choices=[c for c in EnrollmentStatus.choices if c[0] not in EXEMPTION_ONLY_STATUSES],
@@ -412,17 +404,6 @@ class VisitSerializer(serializers.ModelSerializer):
             "outside_school_name",
         ]
         read_only_fields = ["recorded_at"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["children"].child_relation.queryset = Child.objects.for_user(
-                request.user, roles=RECORD_VISIT_ROLES
-            )
-            self.fields["household"].queryset = Household.objects.for_user(
-                request.user, roles=RECORD_VISIT_ROLES
-            )
 
 
 class VisitViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
