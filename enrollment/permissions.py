@@ -157,3 +157,16 @@ def user_county(user, *, roles=None):
     if county_ids:
         return counties.filter(pk__in=county_ids).first()
     return counties.first() if user.is_superuser else None
+
+
+def managed_county(user, *, roles=None):
+    """The county the user works in (user_county), for the county-wide recording pages and
+    API: with `roles`, one of them must cover that whole county; no such county is a 403."""
+    from .models import County
+
+    county = user_county(user, roles=roles)
+    if county is None:
+        raise PermissionDenied
+    if roles is not None and not user_may(user, County.objects, roles, county):
+        raise PermissionDenied
+    return county

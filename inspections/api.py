@@ -6,7 +6,6 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from core.api import ScopedChoicesMixin
@@ -14,7 +13,7 @@ from core.fields import TEXT_MAX_LENGTH, validate_record_date
 from core.log_filters import mask_text
 from core.masking import Shown, shows_full
 from enrollment.models import County
-from enrollment.permissions import user_county
+from enrollment.permissions import managed_county, user_county
 
 from .models import (
     Area,
@@ -33,10 +32,7 @@ from .services import issues as issue_services
 
 
 def _county(request) -> County:
-    county = user_county(request.user)
-    if county is None:
-        raise PermissionDenied
-    return county
+    return managed_county(request.user)
 
 
 class UnitField(serializers.CharField):

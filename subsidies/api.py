@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from core.fields import validate_record_date
 from enrollment.models import Child, School
-from enrollment.permissions import has_any_role, may_edit_shared_catalogue, user_county
+from enrollment.permissions import has_any_role, managed_county, may_edit_shared_catalogue
 
 from .filters import BatchFilter, FundEntryFilter, GapFilter, PaymentFilter
 from .models import Batch, Donation, FundEntry, Gap, Payment, Programme, ReliefFund
@@ -35,10 +35,7 @@ class WriteRoles(permissions.BasePermission):
 
 
 def _county(user):
-    county = user_county(user)
-    if county is None:
-        raise PermissionDenied
-    return county
+    return managed_county(user)
 
 
 # --- programmes ------------------------------------------------------------------------------

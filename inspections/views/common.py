@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import int_or_404, run_on_form
 from enrollment.models import County
-from enrollment.permissions import has_any_role, user_county, user_may
+from enrollment.permissions import has_any_role, managed_county, user_may
 
 from .. import forms
 from ..roles import MANAGE_ROLES
@@ -16,10 +16,7 @@ from ..services import complaints as complaint_services
 
 def _managed_county(request) -> County:
     """The county the user records inspections in; 403 without the role there."""
-    county = user_county(request.user, roles=MANAGE_ROLES)
-    if county is None or not user_may(request.user, County.objects, MANAGE_ROLES, county):
-        raise PermissionDenied
-    return county
+    return managed_county(request.user, roles=MANAGE_ROLES)
 
 
 def may_manage(user) -> bool:

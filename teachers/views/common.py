@@ -8,7 +8,7 @@ from core.errors import run_on_form
 from core.export_jobs import request_export
 from core.params import query_year
 from enrollment.models import County
-from enrollment.permissions import has_any_role, user_county
+from enrollment.permissions import has_any_role, managed_county
 
 from ..roles import MANAGE_TEACHERS_ROLES
 
@@ -25,10 +25,7 @@ def _require_manager(user):
 
 
 def _managed_county(user) -> County:
-    county = user_county(user, roles=M)
-    if county is None:
-        raise PermissionDenied
-    return county
+    return managed_county(user, roles=M)
 
 
 def _year(request) -> int:
