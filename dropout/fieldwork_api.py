@@ -2,7 +2,8 @@
 check it makes before a sync, and the sync of one queued visit. Scoped through for_user(); a
 retried sync with the same Idempotency-Key is answered once (core.idempotency)."""
 
-from django.db.models import Subquery
+from django.contrib.auth import get_user_model
+from django.db.models import Q, Subquery
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -16,10 +17,18 @@ from rest_framework.views import APIView
 
 from core import audit
 from core.fields import TEXT_MAX_LENGTH, validate_record_date
+from core.people import person_name
 from core.services import today
 from core.uploads import verify_document_upload
 from enrollment.forms import manual_status_choices
-from enrollment.models import Child, EnrollmentStatus, Grade, HouseholdVisit, School
+from enrollment.models import (
+    Child,
+    EnrollmentStatus,
+    Grade,
+    HouseholdVisit,
+    RoleAssignment,
+    School,
+)
 from enrollment.permissions import has_any_role, user_may
 from enrollment.roles import RECORD_VISIT_ROLES
 
@@ -63,7 +72,10 @@ class WorklistChildSerializer(serializers.Serializer):
     household_head = serializers.CharField(source="household.head_name")
     address = serializers.CharField(source="household.address")
     village = serializers.CharField(source="village.name")
+    village_id = serializers.IntegerField()
     township = serializers.CharField(source="village.township.name")
+    township_id = serializers.IntegerField(source="village.township_id")
+    county_id = serializers.IntegerField(source="village.township.county_id")
     guardian_name = serializers.CharField(allow_blank=True)
     guardian_relation = serializers.CharField(allow_blank=True)
     guardian_phone = serializers.CharField(source="masked_guardian_phone", allow_blank=True)
@@ -101,12 +113,25 @@ class SchoolChoiceSerializer(serializers.Serializer):
     township = serializers.CharField(source="township.name")
 
 
+class OfficerChoiceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    county = serializers.IntegerField(allow_null=True)
+    township = serializers.IntegerField(allow_null=True)
+    village = serializers.IntegerField(allow_null=True)
+
+
 class WorklistChoicesSerializer(serializers.Serializer):
     outcomes = ChoiceSerializer(many=True)
     statuses = ChoiceSerializer(many=True)
     grades = ChoiceSerializer(many=True)
     persuasion_results = ChoiceSerializer(many=True)
     schools = SchoolChoiceSerializer(many=True)
+    officers = OfficerChoiceSerializer(
+        many=True,
+        help_text="Who may be named on a persuasion (two count towards the notice), with the "
+        "place of their role: a case of that county, township or village.",
+    )
 
 
 class WorklistSerializer(serializers.Serializer):
@@ -135,7 +160,10 @@ def worklist_row(child, *, day, may_persuade: bool, labels: dict, due_child_ids:
         "household_head": household.head_name,
         "address": household.address,
         "village": village.name,
+        "village_id": village.pk,
         "township": village.township.name,
+        "township_id": village.township_id,
+        "county_id": village.township.county_id,
         "guardian_name": child.guardian_name,
         "guardian_relation": child.guardian_relation,
         "guardian_phone": child.masked_guardian_phone,
@@ -160,6 +188,33 @@ def worklist_labels() -> dict:
         "case": {value: str(label) for value, label in DropoutCase.Status.choices},
         "reason": {key: str(label) for key, label in REASONS.items()},
     }
+
+
+def officer_choices(rows) -> list[dict]:
+    """The active users who may go on a persuasion of a case of the worklist's places (its
+    villages, townships and counties), each with the place of their role; log_persuasion
+    checks them again on the case."""
+    villages = {child.village_id for child in rows}
+    townships = {child.village.township_id for child in rows}
+    counties = {child.village.township.county_id for child in rows}
+    assignments = (
+        RoleAssignment.objects.filter(role__in=PERSUASION_ROLES, user__is_active=True)
+        .filter(
+            Q(village_id__in=villages) | Q(township_id__in=townships) | Q(county_id__in=counties)
+        )
+        .select_related("user")
+        .order_by("user__username", "pk")
+    )
+    return [
+        {
+            "id": assignment.user_id,
+            "name": person_name(assignment.user),
+            "county": assignment.county_id,
+            "township": assignment.township_id,
+            "village": assignment.village_id,
+        }
+        for assignment in assignments
+    ]
 
 
 def _choices(pairs) -> list[dict]:
@@ -230,6 +285,7 @@ class Worklist(APIView):
                 "statuses": _choices(manual_status_choices()),
                 "grades": _choices(Grade.choices),
                 "persuasion_results": _choices(Persuasion.Result.choices),
+                "officers": officer_choices(rows),
                 "schools": [
                     {"id": school.pk, "name": school.name, "township": school.township.name}
                     for school in schools
@@ -322,6 +378,13 @@ class VisitSyncSerializer(serializers.Serializer):
     )
     result = serializers.ChoiceField(
         choices=Persuasion.Result.choices, required=False, allow_blank=True, default=""
+    )
+    officers = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        default=list,
+        help_text="Two officials who went (行政处罚法 Art. 42): then the persuasion counts "
+        "towards the notice. Without them, `visitors` names who went and it does not count.",
     )
 
     def validate_attachment(self, upload):
@@ -423,8 +486,13 @@ class VisitSync(APIView):
             if school is None:
                 raise serializers.ValidationError({"school": [_("No such school in the county.")]})
         persuasion = None
+        officer_ids = set(data.pop("officers"))
+        officers = list(get_user_model().objects.filter(pk__in=officer_ids, is_active=True))
+        if len(officers) != len(officer_ids):
+            raise serializers.ValidationError({"officers": [_("No such official.")]})
         if data.pop("persuasion"):
             persuasion = {name: data[name] for name in ("what_was_said", "family_answer", "result")}
+            persuasion["officers"] = officers
         for name in ("what_was_said", "family_answer", "result"):
             data.pop(name)
         try:

@@ -69,6 +69,7 @@ def app_strings() -> dict:
         "no_change": _("No change"),
         "fix_errors": _("Please correct the following:"),
         "required_field": _("This field is required."),
+        "two_officers": _("At least two different enforcement officers must take this step."),
         "required_date": _("Give the visit date."),
         "future_date": _("The visit date cannot be in the future."),
         "old_date": _("The visit date is too far in the past."),

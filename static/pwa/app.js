@@ -291,6 +291,24 @@
     if (child.grade) $("v-grade").value = String(child.grade);
     $("v-class_name").value = child.class_name || "";
     $("v-persuasion-fields").classList.toggle("d-none", !child.may_persuade);
+    const officers = $("v-officers");
+    officers.replaceChildren();
+    const shown = new Set();
+    for (const officer of choices.officers || []) {
+      const covers =
+        officer.county === child.county_id || officer.township === child.township_id || officer.village === child.village_id;
+      if (!covers || shown.has(officer.id)) continue;
+      shown.add(officer.id);
+      const id = `v-officer-${officer.id}`;
+      officers.append(
+        el(
+          "div",
+          { class: "form-check form-check-inline" },
+          el("input", { class: "form-check-input", type: "checkbox", id, name: "officers", value: officer.id }),
+          el("label", { class: "form-check-label", for: id }, officer.name)
+        )
+      );
+    }
     $("v-persuasion-body").classList.add("d-none");
     $("v-photo-preview").classList.add("d-none");
     if (entry) {
@@ -299,6 +317,7 @@
         if (data[name] !== undefined && data[name] !== null) $(`v-${name}`).value = data[name];
       }
       for (const input of box.querySelectorAll("input")) input.checked = data.children.includes(Number(input.value));
+      for (const input of officers.querySelectorAll("input")) input.checked = (data.officers || []).includes(Number(input.value));
       $("v-persuasion").checked = !!data.persuasion;
       $("v-persuasion-body").classList.toggle("d-none", !data.persuasion);
       if (entry.photo_preview) {
@@ -365,6 +384,7 @@
       data.what_was_said = value("what_was_said");
       data.family_answer = value("family_answer");
       data.result = $("v-result").value;
+      data.officers = Array.from(document.querySelectorAll("#v-officers input:checked")).map((i) => Number(i.value));
     }
     return data;
   }
@@ -395,6 +415,7 @@
       if (!data.what_was_said) errors.what_was_said = T.required_field;
       if (!data.family_answer) errors.family_answer = T.required_field;
       if (!data.result) errors.result = T.required_field;
+      if (data.officers.length === 1) errors.officers = T.two_officers;
     }
     return errors;
   }
@@ -493,6 +514,7 @@
       form.append("what_was_said", data.what_was_said);
       form.append("family_answer", data.family_answer);
       form.append("result", data.result);
+      for (const id of data.officers || []) form.append("officers", id);
     }
     if (entry.photo) form.append("attachment", entry.photo, `visit-${entry.id}.jpg`);
     return form;

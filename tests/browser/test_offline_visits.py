@@ -292,3 +292,40 @@ def test_the_app_passes_axe_in_its_states(transactional_db, world, live_server, 
     found += violations("queue")
     assert found == []
     context.close()
+
+
+def test_a_persuasion_entered_offline_with_two_officials_counts(
+    transactional_db, world, live_server, browser, legal_texts
+):
+    from dropout.models import Persuasion
+    from dropout.services import cases
+
+    change_status(
+        actor=world.loader,
+        child=world.child1,
+        status=EnrollmentStatus.SUSPECTED_DROPOUT,
+        effective_date=timezone.localdate(),
+        reason="连续缺课",
+        school=world.school1,
+        grade=3,
+    )
+    case = cases.open_case(actor=world.township1_user, child=world.child1, cause="work")
+    context, page = _log_in_to_the_app(browser, live_server, "village1")
+    _prepare(page, 2)
+    context.set_offline(True)
+    _record(page, world.child1, findings="家长在家", outcome="refused")
+    page.check("#v-persuasion")
+    page.fill("#v-what_was_said", "宣讲义务教育法")
+    page.fill("#v-family_answer", "暂不返校")
+    page.select_option("#v-result", "refused")
+    page.check(f"#v-officer-{world.village1_user.pk}")
+    page.click("#v-save")  # one official is not enough
+    expect(page.locator("#v-errors")).to_contain_text("不得少于两人")
+    page.check(f"#v-officer-{world.township1_user.pk}")
+    _save(page)
+    context.set_offline(False)
+    page.click("#sync")
+    expect(page.locator("#count-synced")).to_have_text("1")
+    persuasion = Persuasion.objects.get(case=case)
+    assert set(persuasion.officers.all()) == {world.village1_user, world.township1_user}
+    context.close()

@@ -414,3 +414,62 @@ def test_the_auditor_marks_their_own_notifications_read_and_nobody_elses(world):
     assert client.post("/api/v1/notifications/read-all/").json() == {"marked": 1}
     assert Notification.objects.get(recipient=world.auditor).read_at is not None
     assert Notification.objects.get(recipient=world.village1_user).read_at is None
+
+
+def _case_for_child1(world):
+    change_status(
+        actor=world.loader,
+        child=world.child1,
+        status=EnrollmentStatus.SUSPECTED_DROPOUT,
+        effective_date=days_ago(5),
+        reason="连续缺课",
+        school=world.school1,
+        grade=3,
+    )
+    return cases.open_case(actor=world.township1_user, child=world.child1, cause="work")
+
+
+def test_a_persuasion_with_two_officials_counts(world, legal_texts):
+    case = _case_for_child1(world)
+    worklist = worklist_of(world.village1_user)
+    officers = {row["id"] for row in worklist["choices"]["officers"]}
+    assert {world.village1_user.pk, world.township1_user.pk} <= officers
+    assert world.township2_user.pk not in officers  # another township's official
+    assert world.auditor.pk not in officers  # no persuasion role
+    version = {row["id"]: row for row in worklist["children"]}[world.child1.pk]["state"]["version"]
+    response = api_for(world.village1_user).post(
+        SYNC,
+        entry_for(
+            world.child1,
+            version,
+            persuasion="true",
+            what_was_said="宣讲义务教育法",
+            family_answer="不愿返校",
+            result="refused",
+            officers=[world.village1_user.pk, world.township1_user.pk],
+        ),
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    persuasion = Persuasion.objects.get(case=case)
+    assert set(persuasion.officers.all()) == {world.village1_user, world.township1_user}
+
+
+def test_a_persuasion_with_one_official_or_another_townships_is_refused(world, legal_texts):
+    _case_for_child1(world)
+    version = version_of(world.village1_user, world.child1)
+    client = api_for(world.village1_user)
+    persuasion = {
+        "persuasion": "true",
+        "what_was_said": "宣讲",
+        "family_answer": "不愿",
+        "result": "refused",
+    }
+    for officers in ([world.village1_user.pk], [world.village1_user.pk, world.township2_user.pk]):
+        response = client.post(
+            SYNC,
+            entry_for(world.child1, version, **persuasion, officers=officers),
+            format="multipart",
+        )
+        assert response.status_code == 400 and "officers" in response.json()
+    assert not Persuasion.objects.exists() and not HouseholdVisit.objects.exists()
