@@ -45,6 +45,7 @@ from .serializers import (
 )
 from .services import cases, documents, exemptions, penalties
 from .services import reports as report_services
+from .transitions import CASE_TRANSITIONS, EXEMPTION_TRANSITIONS
 
 
 class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
@@ -98,8 +99,12 @@ class DropoutCaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         case = cases.open_case(actor=request.user, **serializer.validated_data)
         return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
 
-    def _act(self, request, serializer_class, function, **extra):
+    def _act(self, request, step, serializer_class, function, **extra):
+        """Scope (404), then the step's role (403) before the body is read (400); the state
+        and the preconditions are the service's answer (409)."""
         case = self.get_object()
+        if CASE_TRANSITIONS.can(case, step, request.user).refused_for_role:
+            raise PermissionDenied
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         function(actor=request.user, case=case, **serializer.validated_data, **extra)
@@ -109,27 +114,34 @@ class DropoutCaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     @extend_schema(request=PersuasionSerializer, responses={201: CaseSerializer})
     @action(detail=True, methods=["post"])
     def persuasions(self, request, pk=None):
-        return self._act(request, PersuasionSerializer, cases.log_persuasion)
+        return self._act(request, "persuade", PersuasionSerializer, cases.log_persuasion)
 
     @extend_schema(request=NoticeSerializer, responses={201: CaseSerializer})
     @action(detail=True, methods=["post"], url_path="issue-notice")
     def issue_notice(self, request, pk=None):
-        return self._act(request, NoticeSerializer, documents.issue_resume_notice)
+        return self._act(request, "issue_notice", NoticeSerializer, documents.issue_resume_notice)
 
     @extend_schema(request=PenaltySerializer, responses={201: CaseSerializer})
     @action(detail=True, methods=["post"], url_path="decide-penalty")
     def decide_penalty(self, request, pk=None):
-        return self._act(request, PenaltySerializer, documents.decide_penalty)
+        return self._act(request, "decide_penalty", PenaltySerializer, documents.decide_penalty)
 
     @extend_schema(request=DecisionServiceRequestSerializer, responses={201: CaseSerializer})
     @action(detail=True, methods=["post"], url_path="serve-decision")
     def serve_decision(self, request, pk=None):
-        return self._act(request, DecisionServiceRequestSerializer, penalties.serve_decision)
+        return self._act(
+            request, "serve_decision", DecisionServiceRequestSerializer, penalties.serve_decision
+        )
 
     @extend_schema(request=PriorNoticeRequestSerializer, responses={201: CaseSerializer})
     @action(detail=True, methods=["post"], url_path="prior-notice")
     def prior_notice(self, request, pk=None):
-        return self._act(request, PriorNoticeRequestSerializer, penalties.issue_prior_notice)
+        return self._act(
+            request,
+            "issue_prior_notice",
+            PriorNoticeRequestSerializer,
+            penalties.issue_prior_notice,
+        )
 
     @extend_schema(
         request={
@@ -140,44 +152,50 @@ class DropoutCaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     )
     @action(detail=True, methods=["post"])
     def replies(self, request, pk=None):
-        return self._act(request, ReplyRequestSerializer, penalties.record_reply)
+        return self._act(request, "record_reply", ReplyRequestSerializer, penalties.record_reply)
 
     @extend_schema(request=ReplyReviewRequestSerializer, responses={201: CaseSerializer})
     @action(detail=True, methods=["post"], url_path="reply-reviews")
     def reply_reviews(self, request, pk=None):
-        return self._act(request, ReplyReviewRequestSerializer, penalties.review_reply)
+        return self._act(
+            request, "review_reply", ReplyReviewRequestSerializer, penalties.review_reply
+        )
 
     @extend_schema(request=HearingRequestSerializer, responses={201: CaseSerializer})
     @action(detail=True, methods=["post"], url_path="hearing-requests")
     def hearing_requests(self, request, pk=None):
-        return self._act(request, HearingRequestSerializer, penalties.request_hearing)
+        return self._act(
+            request, "request_hearing", HearingRequestSerializer, penalties.request_hearing
+        )
 
     @extend_schema(
         request={"multipart/form-data": HearingRecordSerializer}, responses={201: CaseSerializer}
     )
     @action(detail=True, methods=["post"])
     def hearings(self, request, pk=None):
-        return self._act(request, HearingRecordSerializer, penalties.hold_hearing)
+        return self._act(request, "hold_hearing", HearingRecordSerializer, penalties.hold_hearing)
 
     @extend_schema(request=LegalReviewRequestSerializer, responses={201: CaseSerializer})
     @action(detail=True, methods=["post"], url_path="legal-reviews")
     def legal_reviews(self, request, pk=None):
-        return self._act(request, LegalReviewRequestSerializer, penalties.give_legal_review)
+        return self._act(
+            request, "legal_review", LegalReviewRequestSerializer, penalties.give_legal_review
+        )
 
     @extend_schema(request=MeasureSerializer, responses={201: CaseSerializer})
     @action(detail=True, methods=["post"])
     def measures(self, request, pk=None):
-        return self._act(request, MeasureSerializer, cases.add_measure)
+        return self._act(request, "add_measure", MeasureSerializer, cases.add_measure)
 
     @extend_schema(request=ReturnSerializer, responses={201: CaseSerializer})
     @action(detail=True, methods=["post"], url_path="return")
     def return_to_school(self, request, pk=None):
-        return self._act(request, ReturnSerializer, cases.return_to_school)
+        return self._act(request, "return", ReturnSerializer, cases.return_to_school)
 
     @extend_schema(request=CloseSerializer, responses={201: CaseSerializer})
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        return self._act(request, CloseSerializer, cases.close_case)
+        return self._act(request, "close", CloseSerializer, cases.close_case)
 
 
 class ExemptionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -197,8 +215,10 @@ class ExemptionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             actor=self.request.user, **serializer.validated_data
         )
 
-    def _decide(self, request, function):
+    def _decide(self, request, step, function):
         exemption = self.get_object()
+        if EXEMPTION_TRANSITIONS.can(exemption, step, request.user).refused_for_role:
+            raise PermissionDenied
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         function(actor=request.user, request=exemption, **serializer.validated_data)
@@ -208,22 +228,22 @@ class ExemptionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=DecisionSerializer, responses=ExemptionSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        return self._decide(request, exemptions.township_approve)
+        return self._decide(request, "approve", exemptions.township_approve)
 
     @extend_schema(request=DecisionSerializer, responses=ExemptionSerializer)
     @action(detail=True, methods=["post"], url_path="file")
     def file_request(self, request, pk=None):
-        return self._decide(request, exemptions.file_exemption)
+        return self._decide(request, "file", exemptions.file_exemption)
 
     @extend_schema(request=DecisionSerializer, responses=ExemptionSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        return self._decide(request, exemptions.reject_exemption)
+        return self._decide(request, "reject", exemptions.reject_exemption)
 
     @extend_schema(request=DecisionSerializer, responses=ExemptionSerializer)
     @action(detail=True, methods=["post"], url_path="return")
     def return_request(self, request, pk=None):
-        return self._decide(request, exemptions.return_exemption)
+        return self._decide(request, "return", exemptions.return_exemption)
 
 
 class MonthlyReportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -245,11 +265,12 @@ class MonthlyReportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=GenerateReportSerializer, responses={202: ReportRunSerializer})
     @action(detail=False, methods=["post"])
     def generate(self, request):
-        data = GenerateReportSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        # The role before the body (403 before 400).
         counties = County.objects.for_user(request.user, roles=MONTHLY_REPORT_ROLES)
         if not counties.exists():
             raise PermissionDenied
+        data = GenerateReportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         county_id = data.validated_data.get("county")
         county = counties.filter(pk=county_id).first() if county_id else counties.first()
         if county is None:

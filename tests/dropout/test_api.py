@@ -7,7 +7,7 @@ import pytest
 from dropout.models import DropoutCase, ExemptionRequest
 
 from ..conftest import api_for
-from .conftest import days_ago, exemption_body, pdf_upload, persuade
+from .conftest import days_ago, exemption_body, pdf_upload, persuade, register_suspension
 
 SERVICE = {
     "served_to": "张大山",
@@ -233,3 +233,47 @@ def test_the_notice_pdf_text_holds_the_child_number_and_deadline(world, penalty_
     assert "NotoSerifSC" in fonts and all(
         line.split()[-5] == "yes" for line in fonts.splitlines()[2:] if line.strip()
     )
+
+
+CASE_STEP_PATHS = [
+    "persuasions",
+    "issue-notice",
+    "prior-notice",
+    "replies",
+    "reply-reviews",
+    "hearing-requests",
+    "hearings",
+    "legal-reviews",
+    "decide-penalty",
+    "serve-decision",
+    "measures",
+    "return",
+    "close",
+]
+
+
+@pytest.mark.parametrize("path", CASE_STEP_PATHS)
+def test_a_refused_role_gets_403_before_its_body_is_read(world, case, path):
+    """Scope (404), role (403), then the body (400): an auditor's empty body is refused for the
+    role, not for the body; the case's official with an empty body gets 400 (or 409 where the
+    state refuses the step first)."""
+    url = f"/api/v1/dropout-cases/{case.pk}/{path}/"
+    assert api_for(world.auditor).post(url, {}, format="json").status_code == 403
+    assert api_for(world.township2_user).post(url, {}, format="json").status_code == 404
+    allowed = world.bureau if path == "legal-reviews" else world.township1_user  # 法制审核
+    assert api_for(allowed).post(url, {}, format="json").status_code in (400, 409)
+
+
+@pytest.mark.parametrize("path", ["approve", "file", "reject", "return"])
+def test_exemption_steps_refuse_the_role_before_the_body(world, path):
+    request = register_suspension(world)
+    url = f"/api/v1/exemptions/{request.pk}/{path}/"
+    assert api_for(world.auditor).post(url, {}, format="json").status_code == 403
+    assert api_for(world.township2_user).post(url, {}, format="json").status_code == 404
+
+
+def test_report_generation_refuses_the_role_before_the_body(world):
+    response = api_for(world.township1_user).post(
+        "/api/v1/monthly-reports/generate/", {"month": "not-a-month"}, format="json"
+    )
+    assert response.status_code == 403
