@@ -10,24 +10,15 @@ from inspections.services import issues
 from tests.factories import UserFactory
 
 from ..conftest import client_for
+from ..lost_updates import STALE, edit_twice, second_save_refused
 from ..page_forms import form_values
 from .conftest import days_ahead, submitted
-
-STALE = "已被他人修改"
 
 
 def test_an_inspector_saves_an_issue_and_the_version_goes_up(world, issue):
     url = reverse("inspections:issue_edit", args=[issue.pk])
-    client = client_for(world.inspector)
-    opened = form_values(client.get(url))
-    assert opened["version"] == "1"
-    saved = client.post(url, {**opened, "responsible_person": "李副校长"})
-    assert saved.status_code == 302
-    issue.refresh_from_db()
-    assert issue.responsible_person == "李副校长" and issue.version == 2
-    again = form_values(client.get(url))
-    assert again["version"] == "2"
-    assert client.post(url, {**again, "measures": "补发、公示并通报"}).status_code == 302
+    changes = {"responsible_person": "李副校长"}, {"measures": "补发、公示并通报"}
+    edit_twice(client_for(world.inspector), url, *changes)
     issue.refresh_from_db()
     assert issue.measures == "补发、公示并通报" and issue.responsible_person == "李副校长"
     assert issue.version == 3
@@ -35,15 +26,14 @@ def test_an_inspector_saves_an_issue_and_the_version_goes_up(world, issue):
 
 def test_two_people_editing_one_issue_the_second_save_is_refused(world, issue):
     url = reverse("inspections:issue_edit", args=[issue.pk])
-    first, second = client_for(world.inspector), client_for(world.admin)
-    first_form, second_form = form_values(first.get(url)), form_values(second.get(url))
-    assert first_form["version"] == second_form["version"] == "1"
-    saved = first.post(url, {**first_form, "responsible_person": "李副校长"})
-    assert saved.status_code == 302
     # The second form still shows the old responsible person: saving it would undo the first.
-    refused = second.post(url, {**second_form, "measures": "另行整改"})
-    assert refused.status_code == 200
-    assert STALE in refused.content.decode()
+    second_save_refused(
+        url,
+        client_for(world.inspector),
+        client_for(world.admin),
+        {"responsible_person": "李副校长"},
+        {"measures": "另行整改"},
+    )
     issue.refresh_from_db()
     assert issue.responsible_person == "李副校长" and issue.measures == "补发并公示"
     assert issue.version == 2
@@ -88,15 +78,14 @@ def test_handlers_are_changed_and_the_version_goes_up(world, named_complaint):
 def test_two_people_changing_the_handlers_the_second_change_is_refused(world, named_complaint):
     other = _second_inspector(world)
     url = reverse("inspections:complaint_handlers", args=[named_complaint.pk])
-    first, second = client_for(world.admin), client_for(world.inspector)
-    first_form, second_form = form_values(first.get(url)), form_values(second.get(url))
-    assert first_form["version"] == second_form["version"] == "1"
-    saved = first.post(url, {**first_form, "handlers": [world.inspector.pk, world.bureau.pk]})
-    assert saved.status_code == 302
     # The second one never saw the bureau staff member added: saving would drop them.
-    refused = second.post(url, {**second_form, "handlers": [world.inspector.pk, other.pk]})
-    assert refused.status_code == 200
-    assert STALE in refused.content.decode()
+    second_save_refused(
+        url,
+        client_for(world.admin),
+        client_for(world.inspector),
+        {"handlers": [world.inspector.pk, world.bureau.pk]},
+        {"handlers": [world.inspector.pk, other.pk]},
+    )
     complaint = Complaint.objects.get(pk=named_complaint.pk)
     assert set(complaint.handlers.all()) == {world.inspector, world.bureau}
     assert complaint.version == 2

@@ -9,10 +9,9 @@ from django.urls import reverse
 from subsidies.models import Programme
 
 from ..conftest import api_for, client_for
+from ..lost_updates import edit_twice, second_save_refused, second_update_refused_by_the_api
 from ..page_forms import form_values
 from .conftest import ensure_catalogue, programme
-
-STALE = "已被他人修改"
 
 
 @pytest.fixture
@@ -23,16 +22,8 @@ def nutrition(world):
 
 def test_a_bureau_user_saves_a_programme_and_the_version_goes_up(world, nutrition):
     url = reverse("subsidies:programme_edit", args=[nutrition.pk])
-    client = client_for(world.bureau)
-    opened = form_values(client.get(url))
-    assert opened["version"] == "1"
-    saved = client.post(url, {**opened, "standard_amount": "6.00"})
-    assert saved.status_code == 302
-    nutrition.refresh_from_db()
-    assert nutrition.standard_amount == Decimal("6.00") and nutrition.version == 2
-    again = form_values(client.get(url))
-    assert again["version"] == "2"
-    assert client.post(url, {**again, "funding_source": "中央财政"}).status_code == 302
+    changes = {"standard_amount": "6.00"}, {"funding_source": "中央财政"}
+    edit_twice(client_for(world.bureau), url, *changes)
     nutrition.refresh_from_db()
     assert nutrition.funding_source == "中央财政" and nutrition.standard_amount == Decimal("6.00")
     assert nutrition.version == 3
@@ -40,15 +31,14 @@ def test_a_bureau_user_saves_a_programme_and_the_version_goes_up(world, nutritio
 
 def test_two_bureau_users_editing_one_programme_the_second_save_is_refused(world, nutrition):
     url = reverse("subsidies:programme_edit", args=[nutrition.pk])
-    first, second = client_for(world.admin), client_for(world.bureau)
-    first_form, second_form = form_values(first.get(url)), form_values(second.get(url))
-    assert first_form["version"] == second_form["version"] == "1"
-    saved = first.post(url, {**first_form, "standard_amount": "6.00"})
-    assert saved.status_code == 302
     # The second form still shows 5.00 a day: saving it would undo the first save.
-    refused = second.post(url, {**second_form, "days_per_term": "95"})
-    assert refused.status_code == 200
-    assert STALE in refused.content.decode()
+    second_save_refused(
+        url,
+        client_for(world.admin),
+        client_for(world.bureau),
+        {"standard_amount": "6.00"},
+        {"days_per_term": "95"},
+    )
     nutrition.refresh_from_db()
     assert nutrition.standard_amount == Decimal("6.00") and nutrition.days_per_term == 100
     assert nutrition.version == 2
@@ -71,14 +61,13 @@ def test_a_new_programme_starts_at_version_one(world, nutrition):
 
 def test_the_api_refuses_an_update_from_a_stale_version_with_409(world, nutrition):
     url = f"/api/v1/programmes/{nutrition.pk}/"
-    first, second = api_for(world.admin), api_for(world.bureau)
-    read = first.get(url).json()["version"]
-    assert second.get(url).json()["version"] == read == 1
-    saved = first.patch(url, {"standard_amount": "6.00", "version": read}, format="json")
-    assert saved.status_code == 200 and saved.json()["version"] == 2
-    refused = second.patch(url, {"standard_amount": "7.00", "version": read}, format="json")
-    assert refused.status_code == 409
-    assert STALE in refused.json()["detail"]
+    second_update_refused_by_the_api(
+        url,
+        api_for(world.admin),
+        api_for(world.bureau),
+        {"standard_amount": "6.00"},
+        {"standard_amount": "7.00"},
+    )
     nutrition.refresh_from_db()
     assert nutrition.standard_amount == Decimal("6.00") and nutrition.version == 2
 

@@ -9,40 +9,28 @@ from teachers.models import Teacher
 from teachers.services import teachers
 
 from ..conftest import api_for, client_for
+from ..lost_updates import STALE, edit_twice, second_save_refused, second_update_refused_by_the_api
 from ..page_forms import form_values
 from .conftest import register, today
-
-STALE = "已被他人修改"
 
 
 def test_a_manager_saves_a_teacher_and_the_version_goes_up(world, staff):
     url = reverse("teachers:teacher_edit", args=[staff.teacher1.pk])
-    client = client_for(world.bureau)
-    opened = form_values(client.get(url))
-    assert opened["version"] == "1"
-    saved = client.post(url, {**opened, "phone": "13800000001"})
-    assert saved.status_code == 302
+    edit_twice(client_for(world.bureau), url, {"phone": "13800000001"}, {"title": "first"})
     teacher = Teacher.objects.get(pk=staff.teacher1.pk)
-    assert teacher.phone == "13800000001" and teacher.version == 2
-    # Reopened, the form carries the new version and saves again.
-    again = form_values(client.get(url))
-    assert again["version"] == "2"
-    assert client.post(url, {**again, "title": "first"}).status_code == 302
-    teacher.refresh_from_db()
     assert teacher.title == "first" and teacher.phone == "13800000001" and teacher.version == 3
 
 
 def test_two_managers_editing_one_teacher_the_second_save_is_refused(world, staff):
     url = reverse("teachers:teacher_edit", args=[staff.teacher1.pk])
-    first, second = client_for(world.admin), client_for(world.bureau)
-    first_form, second_form = form_values(first.get(url)), form_values(second.get(url))
-    assert first_form["version"] == second_form["version"] == "1"
-    saved = first.post(url, {**first_form, "phone": "13800000001"})
-    assert saved.status_code == 302
     # The second form still shows the old (empty) phone: saving it would undo the first save.
-    refused = second.post(url, {**second_form, "name": "王一师改"})
-    assert refused.status_code == 200
-    assert STALE in refused.content.decode()
+    second_save_refused(
+        url,
+        client_for(world.admin),
+        client_for(world.bureau),
+        {"phone": "13800000001"},
+        {"name": "王一师改"},
+    )
     teacher = Teacher.objects.get(pk=staff.teacher1.pk)
     assert teacher.phone == "13800000001" and teacher.name == "王一师"
     assert teacher.version == 2
@@ -72,14 +60,9 @@ def test_an_edit_form_opened_before_a_conversion_is_stale(world):
 
 def test_the_api_refuses_an_update_from_a_stale_version_with_409(world, staff):
     url = f"/api/v1/teachers/{staff.teacher1.pk}/"
-    first, second = api_for(world.admin), api_for(world.bureau)
-    read = first.get(url).json()["version"]
-    assert second.get(url).json()["version"] == read == 1
-    saved = first.patch(url, {"title": "senior", "version": read}, format="json")
-    assert saved.status_code == 200 and saved.json()["version"] == 2
-    refused = second.patch(url, {"title": "first", "version": read}, format="json")
-    assert refused.status_code == 409
-    assert STALE in refused.json()["detail"]
+    second_update_refused_by_the_api(
+        url, api_for(world.admin), api_for(world.bureau), {"title": "senior"}, {"title": "first"}
+    )
     teacher = Teacher.objects.get(pk=staff.teacher1.pk)
     assert teacher.title == "senior" and teacher.version == 2
 
