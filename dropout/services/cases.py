@@ -5,10 +5,12 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.concurrency import check_and_bump
 from core.errors import DomainError, TransitionRefused
+from core.notifications import settle
 from core.services import not_future, require_role, saved_by, today
 from enrollment.models import Child, EnrollmentStatus, School
 from enrollment.services import set_status_by_procedure
@@ -255,6 +257,7 @@ def return_to_school(
     AbsenceReport.objects.filter(child=case.child, returned_on__isnull=True).update(
         returned_on=returned_on
     )
+    settle(case_link(case.pk))  # nothing about the case waits to be read any more
     return case
 
 
@@ -295,6 +298,7 @@ def close_case(
         from_status=previous,
         note=case.get_close_reason_display(),
     )
+    settle(case_link(case.pk))
     final_status = {
         DropoutCase.CloseReason.MOVED_OUT: EnrollmentStatus.MOVED_AWAY,
         DropoutCase.CloseReason.DECEASED: EnrollmentStatus.DECEASED,
@@ -348,6 +352,11 @@ def update_case_details(
     return case
 
 
+def case_link(case_id: int) -> str:
+    """The link a notification about a case carries (settled when the case ends)."""
+    return reverse("dropout:case_detail", args=[case_id])
+
+
 def notify_overdue_notices(*, day: datetime.date | None = None) -> int:
     """Tell the township officials, once per notice, that a notice's deadline has passed
     without a return: the case is ready for a penalty decision."""
@@ -379,7 +388,7 @@ def notify_overdue_notices(*, day: datetime.date | None = None) -> int:
                     "child": notice.case.child.name,
                     "deadline": notice.deadline.isoformat(),
                 },
-                link=f"/dropout/cases/{notice.case_id}/",
+                link=case_link(notice.case_id),
                 key=f"notice-overdue:{notice.pk}",
             )
     return len(overdue)

@@ -370,6 +370,17 @@ def test_officials_of_the_township_are_told_once_when_a_notice_is_overdue(world,
             notify_overdue_notices()
     assert Notification.objects.filter(recipient=world.township1_user).count() == 1
     assert not Notification.objects.exclude(recipient=world.township1_user).exists()
+    # The child returns: the notice about the case no longer waits to be read.
+    assert Notification.objects.get().read_at is None
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        cases.return_to_school(
+            actor=world.township1_user,
+            case=case,
+            school=world.school1,
+            grade=3,
+            returned_on=days_ago(0),
+        )
+    assert Notification.objects.get().read_at is not None
 
 
 def test_two_officials_editing_one_case_the_second_save_is_refused(world, case):
