@@ -19,7 +19,7 @@ from django.utils.translation import override
 from core.exports import Export
 from core.people import person_name
 from enrollment.filters import PairingFilter, VisitFilter
-from enrollment.ledger_exports import child_identity, columns_of, filtered
+from enrollment.ledger_exports import child_identity, filtered, ledger_export
 from enrollment.models import HelpPairing, HouseholdVisit
 
 from .filters import (
@@ -91,29 +91,26 @@ def export_persuasions(user, params: dict) -> Export:
     )
     identity = child_identity(user)
 
-    def generate():
-        with override("zh-hans"):
-            for number, persuasion in enumerate(rows.iterator(chunk_size=200), start=1):
-                case, officers = persuasion.case, list(persuasion.officers.all())
-                yield [
-                    number,
-                    case.pk,
-                    case.child.name,
-                    identity(case.child),
-                    case.township.name,
-                    case.child.village.name,
-                    persuasion.date,
-                    persuasion.visitors,
-                    _names(officers),
-                    "是" if len(officers) >= MIN_OFFICERS else "否",
-                    persuasion.what_was_said,
-                    persuasion.family_answer,
-                    persuasion.get_result_display(),
-                    person_name(persuasion.recorded_by),
-                    _local(persuasion.recorded_at),
-                ]
+    def row(persuasion) -> list:
+        case, officers = persuasion.case, list(persuasion.officers.all())
+        return [
+            case.pk,
+            case.child.name,
+            identity(case.child),
+            case.township.name,
+            case.child.village.name,
+            persuasion.date,
+            persuasion.visitors,
+            _names(officers),
+            "是" if len(officers) >= MIN_OFFICERS else "否",
+            persuasion.what_was_said,
+            persuasion.family_answer,
+            persuasion.get_result_display(),
+            person_name(persuasion.recorded_by),
+            _local(persuasion.recorded_at),
+        ]
 
-    return Export("劝返记录台账", columns_of(PERSUASION_COLUMNS), generate(), rows.count())
+    return ledger_export("劝返记录台账", PERSUASION_COLUMNS, rows, row)
 
 
 # --- 文书送达台账 (notices, prior notices, penalty decisions) ----------------------------------
@@ -161,33 +158,30 @@ def export_documents(user, params: dict) -> Export:
     )
     identity = child_identity(user)
 
-    def generate():
-        with override("zh-hans"):
-            for number, document in enumerate(rows.iterator(chunk_size=200), start=1):
-                child = document.case.child
-                yield [
-                    number,
-                    document.get_kind_display(),
-                    document.number,
-                    document.case_id,
-                    child.name,
-                    identity(child),
-                    document.township.name,
-                    document.issued_on,
-                    document.deadline,
-                    document.served_on,
-                    document.served_to,
-                    document.get_service_method_display() if document.service_method else "",
-                    document.served_by,
-                    document.service_place,
-                    document.service_due_on,
-                    _late(document),
-                    _names(document.officers.all()),
-                    "已作废" if document.voided_by_id else "有效",
-                    correction_text(document),
-                ]
+    def row(document) -> list:
+        child = document.case.child
+        return [
+            document.get_kind_display(),
+            document.number,
+            document.case_id,
+            child.name,
+            identity(child),
+            document.township.name,
+            document.issued_on,
+            document.deadline,
+            document.served_on,
+            document.served_to,
+            document.get_service_method_display() if document.service_method else "",
+            document.served_by,
+            document.service_place,
+            document.service_due_on,
+            _late(document),
+            _names(document.officers.all()),
+            "已作废" if document.voided_by_id else "有效",
+            correction_text(document),
+        ]
 
-    return Export("文书送达台账", columns_of(DOCUMENT_COLUMNS), generate(), rows.count())
+    return ledger_export("文书送达台账", DOCUMENT_COLUMNS, rows, row)
 
 
 # --- 制约措施台账 ----------------------------------------------------------------------------
@@ -220,24 +214,21 @@ def export_measures(user, params: dict) -> Export:
     )
     identity = child_identity(user)
 
-    def generate():
-        with override("zh-hans"):
-            for number, measure in enumerate(rows.iterator(chunk_size=200), start=1):
-                case = measure.case
-                yield [
-                    number,
-                    case.pk,
-                    case.child.name,
-                    identity(case.child),
-                    case.township.name,
-                    case.get_status_display(),
-                    measure.get_kind_display(),
-                    measure.date,
-                    measure.description,
-                    person_name(measure.recorded_by),
-                ]
+    def row(measure) -> list:
+        case = measure.case
+        return [
+            case.pk,
+            case.child.name,
+            identity(case.child),
+            case.township.name,
+            case.get_status_display(),
+            measure.get_kind_display(),
+            measure.date,
+            measure.description,
+            person_name(measure.recorded_by),
+        ]
 
-    return Export("制约措施台账", columns_of(MEASURE_COLUMNS), generate(), rows.count())
+    return ledger_export("制约措施台账", MEASURE_COLUMNS, rows, row)
 
 
 # --- 缓学休学申请台账 --------------------------------------------------------------------------
@@ -283,39 +274,36 @@ def export_exemptions(user, params: dict) -> Export:
     )
     identity = child_identity(user)
 
-    def generate():
-        with override("zh-hans"):
-            for number, request in enumerate(rows.iterator(chunk_size=200), start=1):
-                steps = sorted(request.steps.all(), key=lambda step: (step.at, step.pk))
-                approved = [step for step in steps if step.action == "approve"]
-                filed = [step for step in steps if step.action == "file"]
-                approval = approved[-1] if approved else None
-                filing = filed[-1] if filed else None
-                child = request.child
-                yield [
-                    number,
-                    request.pk,
-                    child.name,
-                    identity(child),
-                    child.village.township.name,
-                    child.village.name,
-                    request.get_kind_display(),
-                    request.get_reason_display(),
-                    request.reason_detail,
-                    request.start_date,
-                    request.end_date,
-                    request.school.name if request.school else "",
-                    request.get_status_display(),
-                    person_name(request.registered_by),
-                    _local(request.registered_at),
-                    person_name(approval.actor) if approval else "",
-                    _local(approval.at) if approval else None,
-                    person_name(filing.actor) if filing else "",
-                    _local(filing.at) if filing else None,
-                    "；".join(_step_text(step) for step in steps),
-                ]
+    def row(request) -> list:
+        steps = sorted(request.steps.all(), key=lambda step: (step.at, step.pk))
+        approved = [step for step in steps if step.action == "approve"]
+        filed = [step for step in steps if step.action == "file"]
+        approval = approved[-1] if approved else None
+        filing = filed[-1] if filed else None
+        child = request.child
+        return [
+            request.pk,
+            child.name,
+            identity(child),
+            child.village.township.name,
+            child.village.name,
+            request.get_kind_display(),
+            request.get_reason_display(),
+            request.reason_detail,
+            request.start_date,
+            request.end_date,
+            request.school.name if request.school else "",
+            request.get_status_display(),
+            person_name(request.registered_by),
+            _local(request.registered_at),
+            person_name(approval.actor) if approval else "",
+            _local(approval.at) if approval else None,
+            person_name(filing.actor) if filing else "",
+            _local(filing.at) if filing else None,
+            "；".join(_step_text(step) for step in steps),
+        ]
 
-    return Export("缓学休学申请台账", columns_of(EXEMPTION_COLUMNS), generate(), rows.count())
+    return ledger_export("缓学休学申请台账", EXEMPTION_COLUMNS, rows, row)
 
 
 # --- 缺课报告台账 ----------------------------------------------------------------------------
@@ -349,29 +337,26 @@ def export_absences(user, params: dict) -> Export:
     identity = child_identity(user)
     today = timezone.localdate()
 
-    def generate():
-        with override("zh-hans"):
-            for number, absence in enumerate(rows.iterator(chunk_size=200), start=1):
-                child = absence.child
-                until = absence.returned_on or today
-                yield [
-                    number,
-                    child.name,
-                    identity(child),
-                    child.village.township.name,
-                    child.village.name,
-                    absence.school.name,
-                    absence.first_absent_on,
-                    absence.reason_known,
-                    absence.called_home_by,
-                    person_name(absence.reported_by),
-                    _local(absence.reported_at),
-                    absence.returned_on,
-                    (until - absence.first_absent_on).days,
-                    child.get_status_display(),
-                ]
+    def row(absence) -> list:
+        child = absence.child
+        until = absence.returned_on or today
+        return [
+            child.name,
+            identity(child),
+            child.village.township.name,
+            child.village.name,
+            absence.school.name,
+            absence.first_absent_on,
+            absence.reason_known,
+            absence.called_home_by,
+            person_name(absence.reported_by),
+            _local(absence.reported_at),
+            absence.returned_on,
+            (until - absence.first_absent_on).days,
+            child.get_status_display(),
+        ]
 
-    return Export("缺课报告台账", columns_of(ABSENCE_COLUMNS), generate(), rows.count())
+    return ledger_export("缺课报告台账", ABSENCE_COLUMNS, rows, row)
 
 
 # --- the ledgers page ------------------------------------------------------------------------

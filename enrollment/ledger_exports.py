@@ -49,6 +49,19 @@ def columns_of(columns) -> list[Column]:
     return [Column(header, width) for header, width in columns]
 
 
+def ledger_export(title: str, columns, rows, row: Callable[..., list]) -> Export:
+    """A ledger's workbook: `columns` as (header, width) pairs, the first one the row number;
+    then `row(record)` gives the other cells of each record of the queryset `rows`, read in
+    chunks, with choice labels in Chinese whatever the requester's language."""
+
+    def generate():
+        with override("zh-hans"):
+            for number, record in enumerate(rows.iterator(chunk_size=200), start=1):
+                yield [number, *row(record)]
+
+    return Export(title, columns_of(columns), generate(), rows.count())
+
+
 VISIT_COLUMNS = [
     ("序号", 6),
     ("走访日期", 12),
@@ -78,34 +91,26 @@ def export_visits(user, params: dict) -> Export:
     ).distinct()
     identity = child_identity(user)
 
-    def generate():
-        with override("zh-hans"):
-            for number, visit in enumerate(visits.iterator(chunk_size=200), start=1):
-                children = sorted(visit.children.all(), key=lambda child: child.pk)
-                village = visit.household.village
-                yield [
-                    number,
-                    visit.visit_date,
-                    village.township.name,
-                    village.name,
-                    visit.household.head_name,
-                    "、".join(child.name for child in children),
-                    "、".join(filter(None, (identity(child) for child in children))),
-                    visit.visitors,
-                    visit.findings,
-                    visit.get_outcome_display(),
-                    visit.follow_up,
-                    person_name(visit.recorded_by),
-                    visit.recorded_at,
-                    "是" if visit.attachment else "否",
-                ]
+    def row(visit) -> list:
+        children = sorted(visit.children.all(), key=lambda child: child.pk)
+        village = visit.household.village
+        return [
+            visit.visit_date,
+            village.township.name,
+            village.name,
+            visit.household.head_name,
+            "、".join(child.name for child in children),
+            "、".join(filter(None, (identity(child) for child in children))),
+            visit.visitors,
+            visit.findings,
+            visit.get_outcome_display(),
+            visit.follow_up,
+            person_name(visit.recorded_by),
+            visit.recorded_at,
+            "是" if visit.attachment else "否",
+        ]
 
-    return Export(
-        title="入户走访台账",
-        columns=columns_of(VISIT_COLUMNS),
-        rows=generate(),
-        total=visits.count(),
-    )
+    return ledger_export("入户走访台账", VISIT_COLUMNS, visits, row)
 
 
 PAIRING_COLUMNS = [
@@ -136,32 +141,24 @@ def export_pairings(user, params: dict) -> Export:
     )
     identity = child_identity(user)
 
-    def generate():
-        with override("zh-hans"):
-            for number, pairing in enumerate(pairings.iterator(chunk_size=200), start=1):
-                child = pairing.child
-                full = shows_full(Shown.EXPORT, needs_full=sees_full_identity(user, child))
-                phone = pairing.partner_phone
-                yield [
-                    number,
-                    child.name,
-                    identity(child),
-                    child.village.township.name,
-                    child.village.name,
-                    child.current_school.name if child.current_school else "",
-                    pairing.partner_name,
-                    pairing.get_partner_kind_display(),
-                    pairing.partner_unit,
-                    phone if full else mask_phone(phone),
-                    pairing.plan,
-                    pairing.start_date,
-                    pairing.end_date,
-                    person_name(pairing.assigned_by),
-                ]
+    def row(pairing) -> list:
+        child = pairing.child
+        full = shows_full(Shown.EXPORT, needs_full=sees_full_identity(user, child))
+        phone = pairing.partner_phone
+        return [
+            child.name,
+            identity(child),
+            child.village.township.name,
+            child.village.name,
+            child.current_school.name if child.current_school else "",
+            pairing.partner_name,
+            pairing.get_partner_kind_display(),
+            pairing.partner_unit,
+            phone if full else mask_phone(phone),
+            pairing.plan,
+            pairing.start_date,
+            pairing.end_date,
+            person_name(pairing.assigned_by),
+        ]
 
-    return Export(
-        title="结对帮扶台账",
-        columns=columns_of(PAIRING_COLUMNS),
-        rows=generate(),
-        total=pairings.count(),
-    )
+    return ledger_export("结对帮扶台账", PAIRING_COLUMNS, pairings, row)
