@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from django_tables2 import RequestConfig
 
 from core import audit
-from core.errors import DomainError, show_on_form
+from core.errors import run_on_form
 from core.export_jobs import request_export
 from core.pagination import CappedPaginator
 
@@ -57,9 +57,6 @@ from .scoping import role_assignments
 from .tables import LedgerTable
 
 LEDGER_PAGE_SIZES = (25, 50, 100, 200)
-
-
-_form_error = show_on_form
 
 
 def ledger_url_for(place) -> str:
@@ -259,12 +256,12 @@ def change_status(request, pk: int):
         audit.record_view(child, request=request, shown="status_form")
     form = StatusChangeForm(request.POST or None, child=child)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.change_status(actor=request.user, child=child, **form.cleaned_data)
-        except DomainError as error:
-            _form_error(form, error)
-        else:
-            messages.success(request, _("Status changed."))
+        if run_on_form(
+            request,
+            form,
+            lambda data: services.change_status(actor=request.user, child=child, **data),
+            _("Status changed."),
+        ):
             return redirect("enrollment:child_detail", pk=child.pk)
     return render(request, "enrollment/status_form.html", {"child": child, "form": form})
 
@@ -275,12 +272,12 @@ def record_visit(request, pk: int):
     child = _child_for_action(request, pk, RECORD_VISIT_ROLES)
     form = HouseholdVisitForm(request.POST or None, request.FILES or None, child=child)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        children = list(data["children"])
+        children = list(form.cleaned_data["children"])
         for other in children:
             require(request.user, Child.objects, RECORD_VISIT_ROLES, other)
-        try:
-            services.record_visit(
+
+        def record(data):
+            return services.record_visit(
                 actor=request.user,
                 household=child.household,
                 children=children,
@@ -297,10 +294,8 @@ def record_visit(request, pk: int):
                 class_name=data["class_name"],
                 outside_school_name=data["outside_school_name"],
             )
-        except DomainError as error:
-            _form_error(form, error)
-        else:
-            messages.success(request, _("Household visit recorded."))
+
+        if run_on_form(request, form, record, _("Household visit recorded.")):
             return redirect("enrollment:child_detail", pk=child.pk)
     return render(request, "enrollment/visit_form.html", {"child": child, "form": form})
 
@@ -311,12 +306,12 @@ def assign_partner(request, pk: int):
     child = _child_for_action(request, pk, ASSIGN_PAIRING_ROLES)
     form = HelpPairingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.assign_help_partner(actor=request.user, child=child, **form.cleaned_data)
-        except DomainError as error:
-            _form_error(form, error)
-        else:
-            messages.success(request, _("Help partner assigned."))
+        if run_on_form(
+            request,
+            form,
+            lambda data: services.assign_help_partner(actor=request.user, child=child, **data),
+            _("Help partner assigned."),
+        ):
             return redirect("enrollment:child_detail", pk=child.pk)
     return render(request, "enrollment/pairing_form.html", {"child": child, "form": form})
 
@@ -335,12 +330,11 @@ def register_child(request):
         initial["household"] = request.GET["household"]
     form = ChildRegistrationForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        require(
-            request.user, type(data["household"]).objects, REGISTER_CHILD_ROLES, data["household"]
-        )
-        try:
-            child = services.register_child(
+        household = form.cleaned_data["household"]
+        require(request.user, type(household).objects, REGISTER_CHILD_ROLES, household)
+
+        def register(data):
+            return services.register_child(
                 actor=request.user,
                 household=data["household"],
                 name=data["name"],
@@ -354,10 +348,9 @@ def register_child(request):
                 flags=form.flags(),
                 is_involved_in_case=data.get(CASE_FLAG_FIELD, False),
             )
-        except DomainError as error:
-            _form_error(form, error)
-        else:
-            messages.success(request, _("Child registered."))
+
+        child = run_on_form(request, form, register, _("Child registered."))
+        if child is not None:
             for warning in child.registration_warnings:
                 messages.warning(request, warning)
             return redirect("enrollment:child_detail", pk=child.pk)
@@ -371,12 +364,13 @@ def register_household(request):
     form = HouseholdForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         require(request.user, Village.objects, REGISTER_CHILD_ROLES, form.cleaned_data["village"])
-        try:
-            household = services.register_household(actor=request.user, **form.cleaned_data)
-        except DomainError as error:
-            _form_error(form, error)
-        else:
-            messages.success(request, _("Household registered; now register its children."))
+        household = run_on_form(
+            request,
+            form,
+            lambda data: services.register_household(actor=request.user, **data),
+            _("Household registered; now register its children."),
+        )
+        if household is not None:
             return redirect(reverse("enrollment:register_child") + f"?household={household.pk}")
     return render(request, "enrollment/household_form.html", {"form": form})
 
