@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from core.params import YearFilter
 from core.widgets import QuickSelect
+from enrollment.filters import name_or_resident_id
 from enrollment.models import School, Township
 
 from .models import Exchange, PostType, Recruitment, Subject, Teacher, Title
@@ -58,7 +59,7 @@ class TeacherFilter(ScopedFilterSet):
         choices=Teacher.Status.choices, label=_("Status"), widget=QuickSelect
     )
     recruitment_year = YearFilter(label=_("Year recruited"))
-    q = django_filters.CharFilter(method="filter_text", label=_("Name or ID"))
+    q = django_filters.CharFilter(method=name_or_resident_id, label=_("Name or ID"))
 
     class Meta:
         model = Teacher
@@ -73,14 +74,6 @@ class TeacherFilter(ScopedFilterSet):
             "recruitment_year",
             "q",
         ]
-
-    def filter_text(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        if value[:6].isdigit():
-            return queryset.filter(resident_id__startswith=value.upper())
-        return queryset.filter(name__contains=value)
 
 
 class ExchangeFilter(ScopedFilterSet):
