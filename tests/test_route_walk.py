@@ -255,6 +255,19 @@ def value_sets(door):
     ]
 
 
+def inside_url(name, door, user):
+    """(URL, record) of the route for a record inside the user's scope (its first accepted
+    words), for the walks that read what a user is shown (masking, accessibility); None when
+    the user's scope holds no such record."""
+    record = None
+    if door.record:
+        found = [record for record, inside in records_for(name, door, user) if inside]
+        if not found:
+            return None
+        record = found[0]
+    return url_for(name, door, record, value_sets(door)[0]), record
+
+
 def expected(gate, user, record, inside, kwargs):
     if not gate.accepted:
         return 405

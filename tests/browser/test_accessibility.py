@@ -22,18 +22,18 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import Error as PlaywrightError
 
+from config import access
 from core.models import Notification
 from enrollment import demo
 from enrollment.extensions import DEMO_LOADERS
 
 from ..conftest import restore_catalogues
-from ..test_route_walk import PAGES, _own_records, url_for
+from ..test_route_walk import _own_records, inside_url
 
 # django_db: the test database is set up and the tests may read it; the server's thread reads
 # the demo data the module fixture committed, outside the tests' rolled-back transactions.
@@ -100,53 +100,15 @@ def site(django_db_setup, django_db_blocker):
             restore_catalogues()
 
 
-def owner_field(model):
-    """The field naming an owned record's owner: its one required foreign key to the user model
-    (derived, not listed, so a new owned route in the route walk's rules needs no entry here)."""
-    user_model = get_user_model()
-    fields = [
-        field.name
-        for field in model._meta.concrete_fields
-        if field.many_to_one and field.related_model is user_model and not field.null
-    ]
-    assert len(fields) == 1, f"{model._meta.label}: no single owner among {fields}"
-    return fields[0]
-
-
-def _inside(model_label, user, *, owned):
-    model = apps.get_model(model_label)
-    if owned:
-        return model.objects.filter(**{owner_field(model): user}).order_by("pk").first()
-    if hasattr(model.objects, "for_user"):
-        return model.objects.for_user(user).order_by("pk").first()
-    return model.objects.order_by("pk").first()  # a county catalogue
-
-
 def _page_paths(user):
-    """Every page route with an object inside the user's scope (the route walk's rules)."""
-    for name, rule in sorted(PAGES.items()):
-        if rule.public:
+    """Every page route a GET opens, for a record inside the user's scope (the routes declared
+    in config.access, as the route walk reads them)."""
+    for name, door in sorted(access.PAGES.items()):
+        if door.public or not door.get.accepted:
             continue
-        nested = None
-        if rule.nested:
-            _parameter, child_model, parent_field = rule.nested
-            parents = apps.get_model(rule.model).objects.for_user(user).values("pk")
-            nested = (
-                apps.get_model(child_model)
-                .objects.filter(**{f"{parent_field}__in": parents})
-                .order_by("pk")
-                .first()
-            )
-            if nested is None:
-                continue
-            obj = getattr(nested, parent_field)
-        elif rule.model:
-            obj = _inside(rule.model, user, owned=rule.owned)
-            if obj is None:
-                continue
-        else:
-            obj = None
-        yield name, url_for(name, rule, obj, nested)
+        found = inside_url(name, door, user)
+        if found is not None:
+            yield name, found[0]
 
 
 # --- the browser side ------------------------------------------------------------------------

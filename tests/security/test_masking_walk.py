@@ -21,6 +21,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from config import access
 from config.api_urls import router
 from core.export_jobs import run_export
 from core.masking import Shown, shows_full
@@ -38,7 +39,7 @@ from teachers.roles import TEACHER_FULL_IDENTITY_ROLES
 from teachers.services import teachers
 
 from ..factories import UserFactory
-from ..test_route_walk import API, PAGES, county, url_for  # noqa: F401  (county: a fixture)
+from ..test_route_walk import _API_MODELS, county, inside_url  # noqa: F401  (county: a fixture)
 
 # --- who may see which value in full (the owning apps' rules) --------------------------------
 
@@ -255,7 +256,7 @@ def walk_api(walk: Walk, user):
             if not action.detail and "get" in action.mapping:
                 path = f"/api/v1/{prefix}/{action.url_path}/"
                 walk.response(f"GET {path}", api.get(path), Shown.LIST)
-        obj = _scoped_first(apps.get_model(API[basename]), user)
+        obj = _scoped_first(apps.get_model(_API_MODELS[basename]), user)
         if obj is None:
             continue
         path = f"/api/v1/{prefix}/{obj.pk}/"
@@ -277,24 +278,14 @@ NOT_WALKED = {
 def walk_pages(walk: Walk, user):
     browser = Client()
     browser.force_login(user)
-    for name, rule in sorted(PAGES.items()):
-        if rule.public or name in NOT_WALKED:
+    for name, door in sorted(access.PAGES.items()):
+        if door.public or name in NOT_WALKED:
             continue
-        obj = nested = None
-        if rule.model:
-            if rule.nested:
-                parents = apps.get_model(rule.model).objects.for_user(user).values("pk")
-                child_model = apps.get_model(rule.nested[1])
-                nested = child_model.objects.filter(**{f"{rule.nested[2]}__in": parents}).first()
-                obj = getattr(nested, rule.nested[2], None)
-            elif rule.owned:
-                obj = apps.get_model(rule.model).objects.order_by("pk").first()
-            else:
-                obj = _scoped_first(apps.get_model(rule.model), user)
-            if obj is None:
-                continue
-        url = url_for(name, rule, obj, nested)
-        shown = Shown.RECORD if rule.model else Shown.LIST
+        found = inside_url(name, door, user)
+        if found is None:
+            continue
+        url, obj = found
+        shown = Shown.RECORD if door.record else Shown.LIST
         if any(word in name for word in EXPORT_WORDS):
             _export(walk, browser, user, name, url, obj)
         else:
