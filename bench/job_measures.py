@@ -17,6 +17,7 @@ def measure_exports(targets, *, quick: bool) -> list[Result]:
         # The 150,000-row export: one school year of the county's subsidy payments
         # (the peer would take minutes and gigabytes here; the county ledger measures it).
         ("export.payments_ledger", "bureau", {"period": PAYMENTS_EXPORT_YEAR}, False),
+        ("export.cases_ledger", "bureau", {"kind": "cases"}, False),
     ]
     for workload, username, what, with_peer in cases[:1] if quick else cases:
         ours = run_job("ledger_export", username=username, **what)

@@ -47,6 +47,10 @@ def _export(user, kind=None, pk=None, period=None):
         from subsidies.exports import export_payments
 
         return export_payments(user, {"query": {"period": [period]}})
+    if kind == "cases":  # 失辍学案件台账: every case in scope with each step of the procedure
+        from dropout.exports import export_cases
+
+        return export_cases(user, {"queue": "all"})
     from enrollment.exports import export_ledger
 
     return export_ledger(user, {"kind": kind, "pk": pk, "query": {}})
