@@ -16,6 +16,29 @@ from .models import ExportJob
 logger = logging.getLogger(__name__)
 
 
+def export_fields(query, keys=None) -> list[tuple[str, str]]:
+    """A list page's filters as the (name, value) pairs its export button posts as hidden
+    fields: those named in `keys` (without `keys`, all but the page number), empty values left
+    out — an empty filter filters nothing."""
+    return [
+        (key, value)
+        for key, values in query.lists()
+        if (key in keys if keys is not None else key != "page")
+        for value in values
+        if value
+    ]
+
+
+def posted_filters(request, keys) -> dict:
+    """The filters named in `keys` that an export button posted, each with its non-empty
+    values (what an exporter reads as `params["query"]`)."""
+    return {
+        key: [value for value in values if value]
+        for key, values in request.POST.lists()
+        if key in keys and any(values)
+    }
+
+
 def posted_query(request) -> dict:
     """The filters an export button posts (the list page's query, each name with its values),
     without the CSRF token: what an exporter reads as `params["query"]`."""

@@ -15,7 +15,7 @@ from django_tables2 import RequestConfig
 
 from core import audit
 from core.errors import run_on_form
-from core.export_jobs import request_export
+from core.export_jobs import export_fields, posted_filters, request_export
 from core.pagination import CappedPaginator
 
 from . import selectors, services
@@ -127,12 +127,7 @@ def ledger(request, kind: str, pk: int, preset_status: str = ""):
             )
             if preset_status
             else "",
-            "export_query": [
-                (key, value)
-                for key, values in query.lists()
-                if key in LEDGER_QUERY_KEYS
-                for value in values
-            ],
+            "export_query": export_fields(query, LEDGER_QUERY_KEYS),
         },
     )
 
@@ -144,11 +139,7 @@ def export_ledger(request, kind: str, pk: int):
     if kind not in LEDGER_KINDS:
         raise Http404
     built = build_ledger(request.user, kind, pk, request.POST)  # 404 outside the scope
-    query = {
-        key: values
-        for key, values in request.POST.lists()
-        if key in LEDGER_QUERY_KEYS and any(values)
-    }
+    query = posted_filters(request, LEDGER_QUERY_KEYS)
     job = request_export(
         user=request.user,
         exporter="ledger",

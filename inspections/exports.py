@@ -11,13 +11,16 @@ from core.people import person_name
 from .selectors import closure_text, ledger_filter, ledger_rows, progress_text
 from .services.complaints import sees_complainant
 
+# The filters the rectification ledger's and the complaint list's exports carry.
 LEDGER_QUERY_KEYS = ("campaign", "area", "unit", "status", "overdue", "q")
+COMPLAINT_QUERY_KEYS = ("channel", "status")
 
 
-def query_of(params: dict) -> QueryDict:
+def query_of(params: dict, keys=LEDGER_QUERY_KEYS) -> QueryDict:
+    """The export job's filters (those named in `keys`) as the list page's query."""
     query = QueryDict(mutable=True)
     for key, values in params.get("query", {}).items():
-        if key in LEDGER_QUERY_KEYS:
+        if key in keys:
             query.setlist(key, values)
     return query
 
@@ -57,11 +60,7 @@ def export_rectification_ledger(user, params: dict) -> Export:
 def export_complaints(user, params: dict) -> Export:
     from .selectors import complaint_rows
 
-    query = QueryDict(mutable=True)
-    for key, values in params.get("query", {}).items():
-        if key in ("channel", "status"):
-            query.setlist(key, values)
-    _filtered, rows = complaint_rows(user, query)
+    _filtered, rows = complaint_rows(user, query_of(params, COMPLAINT_QUERY_KEYS))
     rows = rows.prefetch_related(
         Prefetch("issues", to_attr="linked_issues"),
     )

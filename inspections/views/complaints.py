@@ -9,11 +9,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import run_on_form
-from core.export_jobs import request_export
+from core.export_jobs import export_fields, posted_filters, request_export
 from core.pagination import query_without_page
 from enrollment.permissions import get_scoped_or_404, user_may
 
 from .. import forms, selectors
+from ..exports import COMPLAINT_QUERY_KEYS
 from ..models import Complaint, Issue, RecordLink
 from ..roles import MANAGE_ROLES
 from ..services import complaints as complaint_services
@@ -36,13 +37,7 @@ def complaint_list(request):
             "page": page,
             "may_manage": may_manage(request.user),
             "query_string": query_without_page(request),
-            "export_query": [
-                (key, value)
-                for key, values in request.GET.lists()
-                if key in ("channel", "status")
-                for value in values
-                if value
-            ],
+            "export_query": export_fields(request.GET, COMPLAINT_QUERY_KEYS),
         },
     )
 
@@ -50,11 +45,7 @@ def complaint_list(request):
 @login_required
 @require_POST
 def complaint_export(request):
-    query = {
-        key: [value for value in values if value]
-        for key, values in request.POST.lists()
-        if key in ("channel", "status") and any(values)
-    }
+    query = posted_filters(request, COMPLAINT_QUERY_KEYS)
     job = request_export(
         user=request.user,
         exporter="complaints",

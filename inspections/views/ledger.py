@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.export_jobs import request_export
+from core.export_jobs import export_fields, posted_filters, request_export
 from core.pagination import query_without_page
 
 from .. import selectors
@@ -43,13 +43,7 @@ def ledger(request):
                 "rectified": [row["rectified"] for row in figures.by_area],
                 "verified": [row["verified"] for row in figures.by_area],
             },
-            "export_query": [
-                (key, value)
-                for key, values in request.GET.lists()
-                if key in LEDGER_QUERY_KEYS
-                for value in values
-                if value
-            ],
+            "export_query": export_fields(request.GET, LEDGER_QUERY_KEYS),
             "query_string": query_without_page(request),
         },
     )
@@ -58,11 +52,7 @@ def ledger(request):
 @login_required
 @require_POST
 def ledger_export(request):
-    query = {
-        key: [value for value in values if value]
-        for key, values in request.POST.lists()
-        if key in LEDGER_QUERY_KEYS and any(values)
-    }
+    query = posted_filters(request, LEDGER_QUERY_KEYS)
     job = request_export(
         user=request.user,
         exporter="rectification_ledger",

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.export_jobs import posted_query
+from core.export_jobs import export_fields, posted_query
 from enrollment.models import School
 from enrollment.permissions import get_scoped_or_404, user_may
 
@@ -36,7 +36,7 @@ def teacher_list(request):
             "filter": teacher_filter,
             "page": page,
             "may_manage": _may_manage(request.user),
-            "export_query": [(k, v) for k, vs in request.GET.lists() if k != "page" for v in vs],
+            "export_query": export_fields(request.GET),
         },
     )
 
