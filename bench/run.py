@@ -32,6 +32,7 @@ from bench.pages import (  # noqa: E402
     measure_soak,
 )
 from bench.report import carried_growth, previous_results, write_outputs  # noqa: E402
+from bench.sync_visits import measure_sync_visits  # noqa: E402
 
 
 def measure_main(args, password) -> tuple[list[Result], dict]:
@@ -51,6 +52,18 @@ def measure_main(args, password) -> tuple[list[Result], dict]:
             )
             mixed.peak_mb = server.worker_peak_mb()
             results.append(mixed)
+        print("Measuring sync.visits…", flush=True)
+        try:
+            results.append(
+                measure_sync_visits(
+                    server.base_url,
+                    password,
+                    officials=10 if args.quick else 50,
+                    visits_each=5 if args.quick else 20,
+                )
+            )
+        except RuntimeError as error:  # reported, not hidden: the rest of the figures still count
+            print(f"sync.visits benchmark failed: {error}", flush=True)
         if args.soak_seconds:
             print(f"Soak: 50 users for {args.soak_seconds} s…", flush=True)
             results.append(
