@@ -115,6 +115,13 @@ def api_token_for(user) -> str:
 
 
 @pytest.fixture
+def media(tmp_path, settings):
+    """Uploads and exported workbooks written under the test's own directory."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
 def legal_texts(world):
     return CountyLegalTexts.objects.create(
         county=world.county,

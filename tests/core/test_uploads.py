@@ -202,12 +202,6 @@ def _register(client, child, **files):
     )
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
 def test_the_exemption_form_refuses_the_polyglot_as_evidence(world, media):
     from dropout.models import ExemptionRequest
 

@@ -80,9 +80,24 @@ def persuade(world, case, times=2, start=35):
 SERVED = {"served_to": "张大山", "service_method": "in_person", "service_place": "一组1号"}
 
 
-@pytest.fixture
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path
+def notice_and_prior_notice(world, case):
+    """The case persuaded twice, its notice to resume schooling served 30 days ago, and the
+    prior notice of a warning served 20 days ago by the township official and the county
+    administrator; returns the notice."""
+    persuade(world, case)
+    notice = documents.issue_resume_notice(
+        actor=world.township1_user, case=case, served_on=days_ago(30), served_by="王五", **SERVED
+    )
+    penalties.issue_prior_notice(
+        actor=world.township1_user,
+        case=case,
+        served_on=days_ago(20),
+        penalty_kind="warning",
+        proposed_penalty="警告",
+        officers=[world.township1_user, world.admin],
+        **SERVED,
+    )
+    return notice
 
 
 @pytest.fixture
@@ -104,20 +119,8 @@ def records(world, legal_texts, media):
         cause=DropoutCase.Cause.WORK,
         opened_on=days_ago(40),
     )
-    persuade(world, case)
-    notice = documents.issue_resume_notice(
-        actor=world.township1_user, case=case, served_on=days_ago(30), served_by="王五", **SERVED
-    )
+    notice = notice_and_prior_notice(world, case)
     officers = [world.township1_user, world.admin]
-    penalties.issue_prior_notice(
-        actor=world.township1_user,
-        case=case,
-        served_on=days_ago(20),
-        penalty_kind="warning",
-        proposed_penalty="警告",
-        officers=officers,
-        **SERVED,
-    )
     penalties.record_reply(
         actor=world.township1_user, case=case, kind="waiver", received_on=days_ago(19), text=""
     )

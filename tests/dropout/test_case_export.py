@@ -16,34 +16,15 @@ from dropout.exports import COLUMNS
 from dropout.services import documents, penalties
 
 from ..conftest import client_for
-from .conftest import days_ago, persuade
-
-SERVED = {"served_to": "张大山", "service_method": "in_person", "service_place": "一组1号"}
-
-
-@pytest.fixture
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path
+from .conftest import SERVED, days_ago, notice_and_prior_notice
 
 
 @pytest.fixture
 def decided(world, case):
     """A case through the whole procedure: two persuasions by two officials, the notice, the
     prior notice with a statement reviewed, a decision served late (day 9 of 7)."""
-    persuade(world, case)
-    documents.issue_resume_notice(
-        actor=world.township1_user, case=case, served_on=days_ago(30), served_by="王五", **SERVED
-    )
+    notice_and_prior_notice(world, case)
     officers = [world.township1_user, world.admin]
-    penalties.issue_prior_notice(
-        actor=world.township1_user,
-        case=case,
-        served_on=days_ago(20),
-        penalty_kind="warning",
-        proposed_penalty="警告",
-        officers=officers,
-        **SERVED,
-    )
     reply = penalties.record_reply(
         actor=world.township1_user,
         case=case,

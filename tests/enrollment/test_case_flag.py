@@ -40,11 +40,6 @@ def flagged(world):
     return world.child1
 
 
-@pytest.fixture
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path
-
-
 def _mark(child) -> str:
     return MARK.format(pk=child.pk)
 

@@ -3,7 +3,6 @@ cell by cell with openpyxl."""
 
 import io
 
-import pytest
 from django.test import TestCase
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -33,11 +32,6 @@ HEADERS = [
     "重点监测群体",
     "涉案未成年人",
 ]
-
-
-@pytest.fixture
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path
 
 
 def _export(client, kind, place, data=None):

@@ -20,11 +20,6 @@ NAME, CONTACT = "刘建国", "13912345678"
 
 
 @pytest.fixture
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
 def people(world):
     other_inspector = UserFactory(username="inspector2")
     grant_role(user=other_inspector, role=Role.INSPECTOR, place=world.county)

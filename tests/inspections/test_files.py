@@ -1,17 +1,11 @@
 """Evidence and attachments are read through the record's scope (404 outside it)."""
 
-import pytest
 from django.urls import reverse
 
 from inspections.services import inspections, issues
 
 from ..conftest import client_for
 from .conftest import PDF_BYTES, area, days_ago, pdf_upload, raise_issue
-
-
-@pytest.fixture
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path
 
 
 def _body(response):

@@ -19,11 +19,6 @@ HEADERS = ["序号", "问题", "责任单位", "责任人", "整改措施", "整
 
 
 @pytest.fixture
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
 def ledger(world, campaign, section):
     """Five live issues and a withdrawn one, in every state, across units and areas."""
     made = {}

@@ -16,11 +16,6 @@ from .conftest import AUTUMN, YEAR, paid_batch
 
 
 @pytest.fixture
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
 def ledgers(scenario, media):
     w = scenario
     paid_batch(w, "boarding-living-allowance", AUTUMN, w.school1, [{"child": w.child1.pk}])

@@ -20,11 +20,6 @@ HEADERS = ["姓名", "公民身份号码", "资助项目", "学年/学期", "金
 
 
 @pytest.fixture
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
 def batch(scenario, media):
     return batches.create_batch(
         actor=scenario.school1_user,

@@ -88,11 +88,6 @@ def rural_school2(world, tier):
     return world.school2
 
 
-@pytest.fixture
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path
-
-
 def export_and_read(client, url, data=None):
     """Post the export (queued on commit; eager Celery runs it), download, open the sheet."""
     with TestCase.captureOnCommitCallbacks(execute=True):
