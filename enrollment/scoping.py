@@ -40,17 +40,23 @@ def _is_multi_valued(model, path: str) -> bool:
     return False
 
 
-def scope_q(model, user, roles=None) -> Q | None:
-    """The filter that keeps the rows of `model` within the user's scopes, or None for none."""
-    combined = None
+def _scope_paths(model, user, roles):
+    """For each of the user's assignments (limited to `roles`) whose kind of place `model` can
+    be reached from: the path from a row to that kind of place, and the assigned place's id.
+    scope_q() and covers() read the same pairs, so the SQL and the Python rule agree."""
     for assignment in role_assignments(user):
         if roles is not None and assignment.role not in roles:
             continue
         kind = assignment.scope_kind
         path = model.scope_paths.get(kind)
-        if path is None:
-            continue
-        place_id = getattr(assignment, f"{kind}_id")
+        if path is not None:
+            yield path, getattr(assignment, f"{kind}_id")
+
+
+def scope_q(model, user, roles=None) -> Q | None:
+    """The filter that keeps the rows of `model` within the user's scopes, or None for none."""
+    combined = None
+    for path, place_id in _scope_paths(model, user, roles):
         if _is_multi_valued(model, path):
             # Through a to-many relation: a subquery keeps each row once without DISTINCT.
             condition = Q(pk__in=model._default_manager.filter(**{path: place_id}).values("pk"))
@@ -89,17 +95,11 @@ def covers(user, obj, roles=None) -> bool | None:
     same rule as scope_q(); None when a to-many path needs the database to decide."""
     model = type(obj)
     undecided = False
-    for assignment in role_assignments(user):
-        if roles is not None and assignment.role not in roles:
-            continue
-        kind = assignment.scope_kind
-        path = model.scope_paths.get(kind)
-        if path is None:
-            continue
+    for path, place_id in _scope_paths(model, user, roles):
         if _is_multi_valued(model, path):
             undecided = True
             continue
-        if _resolve(obj, path) == getattr(assignment, f"{kind}_id"):
+        if _resolve(obj, path) == place_id:
             return True
     return None if undecided else False
 
