@@ -473,3 +473,11 @@ def test_a_persuasion_with_one_official_or_another_townships_is_refused(world, l
         )
         assert response.status_code == 400 and "officers" in response.json()
     assert not Persuasion.objects.exists() and not HouseholdVisit.objects.exists()
+
+
+def test_the_worklist_names_each_household_member_with_its_household(world):
+    members = worklist_of(world.village1_user)["household_children"]
+    assert {(row["id"], row["household"]) for row in members} == {
+        (world.child1.pk, world.household1.pk),
+        (world.sibling1.pk, world.household1.pk),
+    }
