@@ -102,6 +102,8 @@ def test_three_visits_recorded_offline_are_synced_once(
         new_status="never_enrolled",
         reason="入户核实从未入学",
     )
+    # The household's children may all be named (child1 is in school, not on the worklist).
+    expect(page.locator("#v-children input")).to_have_count(4)
     screenshot(page, "offline-visits-form")
     _save(page)
     _record(page, third, findings="孩子随父母外出", outcome="working_away", photo=_photo())
