@@ -5,10 +5,10 @@ review), the decision and its service (Art. 61: late services marked) and how th
 from django.utils import timezone
 from django.utils.translation import override
 
-from core.exports import Column, Export
+from core.exports import Export
 from core.masking import Shown, mask_resident_id, shows_full
 from core.people import person_name
-from enrollment.ledger_exports import filtered
+from enrollment.ledger_exports import filtered, ledger_export
 from enrollment.models import Sex, Township
 from enrollment.permissions import user_may
 from enrollment.roles import FULL_IDENTITY_ROLES
@@ -96,19 +96,14 @@ def export_cases(user, params: dict) -> Export:
         return full_by_township[township.pk]
 
     with override("zh-hans"):  # the county files its ledgers in Chinese
-        columns = [Column(header, width) for header, width in COLUMNS]
         title = f"失辍学案件台账（{QUEUE_TITLES[queue]}）"
         sexes = {value: str(label) for value, label in Sex.choices}
-
-    def generate():
-        with override("zh-hans"):
-            for number, case in enumerate(cases.iterator(chunk_size=200), start=1):
-                yield _row(number, case, sexes, full_identity(case.township))
-
-    return Export(title=title, columns=columns, rows=generate(), total=cases.count())
+    return ledger_export(
+        title, COLUMNS, cases, lambda case: _row(case, sexes, full_identity(case.township))
+    )
 
 
-def _row(number, case: DropoutCase, sexes, full_identity: bool) -> list:
+def _row(case: DropoutCase, sexes, full_identity: bool) -> list:
     child = case.child
     documents = sorted(case.documents.all(), key=lambda d: d.pk)
     notice = _current(documents, D.RESUME_NOTICE)
@@ -122,7 +117,6 @@ def _row(number, case: DropoutCase, sexes, full_identity: bool) -> list:
     review = reviews[-1] if reviews else None
     identity = child.resident_id if full_identity else mask_resident_id(child.resident_id)
     return [
-        number,
         case.pk,
         child.name,
         sexes.get(child.sex, ""),
@@ -153,17 +147,19 @@ def _row(number, case: DropoutCase, sexes, full_identity: bool) -> list:
         decision.issued_on if decision else None,
         decision.served_on if decision else None,
         decision.service_due_on if decision else None,
-        _late(decision),
+        late_service(decision),
         case.returned_on,
         case.closed_on,
         case.get_close_reason_display() if case.close_reason else "",
     ]
 
 
-def _late(decision) -> str:
-    """是 when served after the limit, or still unserved once it has passed; empty otherwise."""
-    if decision is None:
+def late_service(document: OfficialDocument | None) -> str:
+    """逾期送达 of a document with a service limit (a penalty decision): 是 when served after the
+    limit, or still unserved once it has passed; empty otherwise, and for a document without
+    a limit."""
+    if document is None or document.service_due_on is None:
         return ""
-    if decision.served_on:
-        return "是" if decision.served_late else "否"
-    return "是（未送达）" if timezone.localdate() > decision.service_due_on else ""
+    if document.served_on:
+        return "是" if document.served_late else "否"
+    return "是（未送达）" if timezone.localdate() > document.service_due_on else ""

@@ -22,6 +22,7 @@ from enrollment.filters import PairingFilter, VisitFilter
 from enrollment.ledger_exports import child_identity, filtered, ledger_export
 from enrollment.models import HelpPairing, HouseholdVisit
 
+from .exports import late_service
 from .filters import (
     AbsenceFilter,
     CaseFilter,
@@ -138,15 +139,6 @@ DOCUMENT_COLUMNS = [
 ]
 
 
-def _late(document: OfficialDocument) -> str:
-    due = document.service_due_on
-    if due is None:
-        return ""
-    if document.served_on:
-        return "是" if document.served_late else "否"
-    return "是（未送达）" if timezone.localdate() > due else ""
-
-
 def export_documents(user, params: dict) -> Export:
     rows = filtered(
         DocumentFilter,
@@ -175,7 +167,7 @@ def export_documents(user, params: dict) -> Export:
             document.served_by,
             document.service_place,
             document.service_due_on,
-            _late(document),
+            late_service(document),
             _names(document.officers.all()),
             "已作废" if document.voided_by_id else "有效",
             correction_text(document),
