@@ -10,12 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 from django.views.decorators.http import require_POST
 
-from .export_jobs import request_export
+from .export_jobs import export_redirect
 from .exports import Column, Export
 from .models import AuditEvent
 from .pagination import query_without_page
@@ -79,13 +79,12 @@ def audit_export(request):
     query = {
         key: request.POST.getlist(key) for key in AuditFilter.base_filters if key in request.POST
     }
-    job = request_export(
-        user=request.user,
+    return export_redirect(
+        request,
         exporter="audit",
         title=f"审计日志 {datetime.date.today():%Y%m%d}",
         params={"query": query},
     )
-    return redirect("core:export_detail", pk=job.pk)
 
 
 def record_type_label(object_type: str) -> str:

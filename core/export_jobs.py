@@ -39,6 +39,15 @@ def posted_filters(request, keys) -> dict:
     }
 
 
+def export_redirect(request, *, exporter: str, title: str, params: dict):
+    """Queue the export for the requesting user and answer with its job's page, which shows
+    the progress and then the file: what every export button's POST ends with."""
+    from django.shortcuts import redirect
+
+    job = request_export(user=request.user, exporter=exporter, title=title, params=params)
+    return redirect("core:export_detail", pk=job.pk)
+
+
 def posted_query(request) -> dict:
     """The filters an export button posts (the list page's query, each name with its values),
     without the CSRF token: what an exporter reads as `params["query"]`."""

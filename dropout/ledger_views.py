@@ -5,11 +5,11 @@ see is neither counted nor exported."""
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from core.export_jobs import posted_query, request_export
+from core.export_jobs import export_redirect, posted_query
 from enrollment.models import Township
 
 from .filters import PersuasionFilter, RegisterFilter
@@ -92,13 +92,12 @@ def ledger_export(request, name: str):
     filters = ledger.filter_class(data, queryset=ledger.rows(request.user))
     if not filters.is_valid():
         return _index(request, data, refused=filters, failed=name)
-    job = request_export(
-        user=request.user,
+    return export_redirect(
+        request,
         exporter=ledger.exporter,
         title=ledger_title(ledger, data),
         params={**(ledger.params or {}), "query": query},
     )
-    return redirect("core:export_detail", pk=job.pk)
 
 
 @login_required

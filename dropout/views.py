@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core import audit
 from core.errors import DomainError, int_or_404, run_on_form
-from core.export_jobs import request_export
+from core.export_jobs import export_redirect
 from core.pdf import render_pdf
 from core.uploads import content_disposition, upload_response
 from enrollment.models import Child, Township
@@ -119,13 +119,12 @@ def case_export(request):
     }
     with translation.override("zh-hans"):
         title = f"失辍学案件台账（{selectors.QUEUE_TITLES[queue]}）{timezone.localdate()}"
-    job = request_export(
-        user=request.user,
+    return export_redirect(
+        request,
         exporter="dropout_cases",
         title=title,
         params={"queue": queue, "query": query},
     )
-    return redirect("core:export_detail", pk=job.pk)
 
 
 def _case(request, pk) -> DropoutCase:

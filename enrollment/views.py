@@ -15,7 +15,7 @@ from django_tables2 import RequestConfig
 
 from core import audit
 from core.errors import run_on_form
-from core.export_jobs import export_fields, posted_filters, request_export
+from core.export_jobs import export_fields, export_redirect, posted_filters
 from core.pagination import CappedPaginator
 
 from . import selectors, services
@@ -140,13 +140,12 @@ def export_ledger(request, kind: str, pk: int):
         raise Http404
     built = build_ledger(request.user, kind, pk, request.POST)  # 404 outside the scope
     query = posted_filters(request, LEDGER_QUERY_KEYS)
-    job = request_export(
-        user=request.user,
+    return export_redirect(
+        request,
         exporter="ledger",
         title=ledger_export_title(built, query),
         params={"kind": kind, "pk": pk, "query": query},
     )
-    return redirect("core:export_detail", pk=job.pk)
 
 
 def _per_page(request) -> int:

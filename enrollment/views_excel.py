@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from core.export_jobs import request_export
+from core.export_jobs import export_redirect
 from core.models import ExportJob, ImportJob
 
 from .crosscheck import LISTS, cross_check, other_rolls
@@ -64,13 +64,12 @@ def crosscheck_export(request, pk: int):
     name = request.POST.get("list", "")
     if name not in LISTS:
         raise Http404
-    job = request_export(
-        user=request.user,
+    return export_redirect(
+        request,
         exporter="crosscheck",
         title=f"{check.township.name}比对-{LISTS[name]}",
         params={"township": check.township.pk, "list": name},
     )
-    return redirect("core:export_detail", pk=job.pk)
 
 
 def _county_users(counties):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import run_on_form
-from core.export_jobs import export_fields, posted_filters, request_export
+from core.export_jobs import export_fields, export_redirect, posted_filters
 from core.pagination import query_without_page
 from enrollment.permissions import get_scoped_or_404, user_may
 
@@ -46,13 +46,12 @@ def complaint_list(request):
 @require_POST
 def complaint_export(request):
     query = posted_filters(request, COMPLAINT_QUERY_KEYS)
-    job = request_export(
-        user=request.user,
+    return export_redirect(
+        request,
         exporter="complaints",
         title=f"信访举报登记{timezone.localdate().isoformat()}",
         params={"query": query},
     )
-    return redirect("core:export_detail", pk=job.pk)
 
 
 @login_required

@@ -2,11 +2,11 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.export_jobs import export_fields, posted_filters, request_export
+from core.export_jobs import export_fields, export_redirect, posted_filters
 from core.pagination import query_without_page
 
 from .. import selectors
@@ -53,10 +53,9 @@ def ledger(request):
 @require_POST
 def ledger_export(request):
     query = posted_filters(request, LEDGER_QUERY_KEYS)
-    job = request_export(
-        user=request.user,
+    return export_redirect(
+        request,
         exporter="rectification_ledger",
         title=f"整改台账{timezone.localdate().isoformat()}",
         params={"query": query},
     )
-    return redirect("core:export_detail", pk=job.pk)

@@ -2,11 +2,10 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.export_jobs import posted_query, request_export
+from core.export_jobs import export_redirect, posted_query
 from enrollment.permissions import get_scoped_or_404
 
 from ..exports import EXPORT_TITLES
@@ -25,10 +24,9 @@ def export(request, name: str):
         get_scoped_or_404(
             GapRun.objects.all(), request.user, pk=_int((query.get("run") or [""])[0])
         )
-    job = request_export(
-        user=request.user,
+    return export_redirect(
+        request,
         exporter=f"subsidies_{name}",
         title=f"{EXPORT_TITLES[name]}{timezone.localdate().isoformat()}",
         params={"query": query},
     )
-    return redirect("core:export_detail", pk=job.pk)

@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from core.errors import run_on_form
-from core.export_jobs import request_export
+from core.export_jobs import export_redirect
 from core.params import query_year
 from enrollment.models import County
 from enrollment.permissions import has_any_role, managed_county
@@ -44,5 +44,4 @@ def _form_page(request, form, *, action, success, done, title, back=None):
 
 
 def _export(request, exporter: str, title: str, params: dict):
-    job = request_export(user=request.user, exporter=exporter, title=title, params=params)
-    return redirect("core:export_detail", pk=job.pk)
+    return export_redirect(request, exporter=exporter, title=title, params=params)
