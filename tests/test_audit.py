@@ -71,9 +71,12 @@ def test_every_view_of_a_child_record_is_recorded(world):
     assert (page.user, page.object_id, page.detail) == (
         world.township1_user,
         str(world.child1.pk),
-        {"full_identity": True},
+        # The township handles the child's case: its 涉案 flag is shown, and the row says so.
+        {"full_identity": True, "case_flag": True},
     )
-    assert api.user == world.village1_user and api.detail == {"full_identity": False, "via": "api"}
+    # The village never sees the flag.
+    assert api.user == world.village1_user
+    assert api.detail == {"full_identity": False, "case_flag": False, "via": "api"}
     # Out of scope: 404 and nothing viewed.
     client_for(world.township2_user).get(reverse("enrollment:child_detail", args=[world.child1.pk]))
     assert len(events(action=A.VIEW)) == 2
