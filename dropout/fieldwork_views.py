@@ -27,6 +27,7 @@ PRECACHED_STATIC = (
     "css/app.css",
     "js/behaviours.js",
     "pwa/store.js",
+    "pwa/helpers.js",
     "pwa/app.js",
     "pwa/icons/icon-192.png",
     "pwa/icons/icon-512.png",
