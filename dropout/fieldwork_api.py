@@ -46,6 +46,15 @@ from .roles import PERSUASION_ROLES
 # --- the worklist ----------------------------------------------------------------------------
 
 
+def answer_only(serializer_class):
+    """A serializer that only describes an answer: nothing is read from a request through it,
+    so its fields are read-only (the bounds of request fields do not apply)."""
+    for field in serializer_class._declared_fields.values():
+        field.read_only = True
+    return serializer_class
+
+
+@answer_only
 class ChildStateSerializer(serializers.Serializer):
     version = serializers.CharField(help_text="Send it back as `seen_version` with a visit.")
     status = serializers.ChoiceField(choices=EnrollmentStatus.choices)
@@ -58,6 +67,7 @@ class ChildStateSerializer(serializers.Serializer):
     case_status_label = serializers.CharField(allow_blank=True)
 
 
+@answer_only
 class WorklistChildSerializer(serializers.Serializer):
     """One child to visit; identifiers masked as in every list (core.masking)."""
 
@@ -93,6 +103,7 @@ class WorklistChildSerializer(serializers.Serializer):
     state = ChildStateSerializer()
 
 
+@answer_only
 class HouseholdChildSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -100,17 +111,20 @@ class HouseholdChildSerializer(serializers.Serializer):
     household = serializers.IntegerField(source="household_id")
 
 
+@answer_only
 class ChoiceSerializer(serializers.Serializer):
     value = serializers.CharField()
     label = serializers.CharField()
 
 
+@answer_only
 class SchoolChoiceSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     township = serializers.CharField(source="township.name")
 
 
+@answer_only
 class OfficerChoiceSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -119,6 +133,7 @@ class OfficerChoiceSerializer(serializers.Serializer):
     village = serializers.IntegerField(allow_null=True)
 
 
+@answer_only
 class WorklistChoicesSerializer(serializers.Serializer):
     outcomes = ChoiceSerializer(many=True)
     statuses = ChoiceSerializer(many=True)
@@ -132,6 +147,7 @@ class WorklistChoicesSerializer(serializers.Serializer):
     )
 
 
+@answer_only
 class WorklistSerializer(serializers.Serializer):
     generated_at = serializers.DateTimeField()
     username = serializers.CharField()
@@ -411,6 +427,7 @@ class VisitSyncSerializer(serializers.Serializer):
         return attrs
 
 
+@answer_only
 class SyncedSerializer(serializers.Serializer):
     visit = serializers.IntegerField()
     persuasion = serializers.IntegerField(allow_null=True)
@@ -418,6 +435,7 @@ class SyncedSerializer(serializers.Serializer):
     state = ChildStateSerializer(help_text="The child after the visit (its new version).")
 
 
+@answer_only
 class ConflictSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()
