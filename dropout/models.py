@@ -333,6 +333,11 @@ class DropoutCase(models.Model):
     def __str__(self):
         return f"{self.child} · {self.get_status_display()}"
 
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        # What the transition table's checks looked up belongs to the state just left.
+        self.__dict__.pop("_procedure_memo", None)
+
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES

@@ -9,8 +9,13 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
-from .models import DropoutCase, OfficialDocument
-from .transitions import counted_persuasions, current_decision, current_prior_notice
+from .models import DropoutCase
+from .transitions import (
+    counted_persuasions,
+    current_decision,
+    current_notice,
+    current_prior_notice,
+)
 
 C = DropoutCase.Status
 DONE, CURRENT, AHEAD, SKIPPED = "done", "current", "ahead", "skipped"
@@ -60,11 +65,7 @@ class Progress:
 
 def case_progress(case: DropoutCase, *, day: datetime.date) -> Progress:
     persuasions = counted_persuasions(case)
-    notice = (
-        case.documents.filter(kind=OfficialDocument.Kind.RESUME_NOTICE, voided_by__isnull=True)
-        .order_by("-pk")
-        .first()
-    )
+    notice = current_notice(case)
     prior = current_prior_notice(case)
     decision = current_decision(case)
 

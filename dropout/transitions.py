@@ -39,12 +39,37 @@ OPEN = frozenset(DropoutCase.OPEN_STATUSES)
 # --- 失辍学案件 ------------------------------------------------------------------------------
 
 
+def _memo(case, key, compute):
+    """A lookup the table's checks share while they judge one case: computed once per case
+    instance (the case page asks every step at once); `refresh_from_db()` forgets it."""
+    memo = case.__dict__.setdefault("_procedure_memo", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def remember_loaded(case, *, documents, persuasions) -> None:
+    """A page that has loaded all of the case's documents and persuasions (officers
+    prefetched) lets the checks use them instead of asking again."""
+    memo = case.__dict__.setdefault("_procedure_memo", {})
+    for kind in (OfficialDocument.Kind.RESUME_NOTICE, OfficialDocument.Kind.PENALTY_DECISION):
+        in_force = [d for d in documents if d.kind == kind and d.voided_by_id is None]
+        memo[kind] = max(in_force, key=lambda d: d.pk) if in_force else None
+    memo["counted_persuasions"] = sum(
+        1 for persuasion in persuasions if len(persuasion.officers.all()) >= MIN_OFFICERS
+    )
+
+
 def counted_persuasions(case) -> int:
     """The persuasions that count towards the notice: two officials went (Art. 42)."""
-    return (
-        case.persuasions.annotate(officer_count=Count("officers"))
-        .filter(officer_count__gte=MIN_OFFICERS)
-        .count()
+    return _memo(
+        case,
+        "counted_persuasions",
+        lambda: (
+            case.persuasions.annotate(officer_count=Count("officers"))
+            .filter(officer_count__gte=MIN_OFFICERS)
+            .count()
+        ),
     )
 
 
@@ -67,18 +92,19 @@ LEGAL_TEXTS_MISSING = gettext_lazy(
 
 
 def legal_texts_configured(case, on: datetime.date) -> str | None:
-    if not CountyLegalTexts.objects.filter(county_id=case.township.county_id).exists():
+    configured = _memo(
+        case,
+        "legal_texts",
+        lambda: CountyLegalTexts.objects.filter(county_id=case.township.county_id).exists(),
+    )
+    if not configured:
         return str(LEGAL_TEXTS_MISSING)
     return None
 
 
 def notice_deadline_passed(case, on: datetime.date) -> str | None:
     """A penalty only after the notice's deadline has passed without a return."""
-    notice = (
-        case.documents.filter(kind=OfficialDocument.Kind.RESUME_NOTICE, voided_by__isnull=True)
-        .order_by("-pk")
-        .first()
-    )
+    notice = current_notice(case)
     if notice is None:
         return _("A penalty needs an issued notice to resume schooling first.")
     if on <= notice.deadline:
@@ -93,10 +119,15 @@ def notice_deadline_passed(case, on: datetime.date) -> str | None:
 
 def current_prior_notice(case) -> PriorNotice | None:
     """The prior notice in force: the latest one whose document has not been corrected."""
-    return (
-        PriorNotice.objects.filter(case=case, document__voided_by__isnull=True)
-        .order_by("-served_on", "-pk")
-        .first()
+    return _memo(
+        case,
+        "prior_notice",
+        lambda: (
+            PriorNotice.objects.filter(case=case, document__voided_by__isnull=True)
+            .select_related("document")
+            .order_by("-served_on", "-pk")
+            .first()
+        ),
     )
 
 
@@ -138,7 +169,7 @@ def replies_reviewed(case, on: datetime.date) -> str | None:
 def hearing_held_if_requested(case, on: datetime.date) -> str | None:
     prior = current_prior_notice(case)
     if prior and _replies(prior, GuardianReply.Kind.HEARING_REQUEST):
-        if not prior.hearings.exists():
+        if not prior.hearings.all():
             return _("The guardian asked for a hearing: the hearing must be held first.")
     return None
 
@@ -147,7 +178,8 @@ def legal_review_given(case, on: datetime.date) -> str | None:
     prior = current_prior_notice(case)
     if prior is None or not needs_legal_review(prior):
         return None
-    review = prior.legal_reviews.order_by("-reviewed_on", "-pk").first()
+    reviews = sorted(prior.legal_reviews.all(), key=lambda r: (r.reviewed_on, r.pk))
+    review = reviews[-1] if reviews else None
     if review is None:
         return _("This penalty needs legal review (法制审核) first.")
     if not review.approved:
@@ -157,7 +189,7 @@ def legal_review_given(case, on: datetime.date) -> str | None:
 
 def needs_legal_review(prior) -> bool:
     """The county marks the penalty kind (Art. 58 (4)), or a hearing was held (Art. 58 (2))."""
-    return prior.legal_review_required or prior.hearings.exists()
+    return prior.legal_review_required or bool(prior.hearings.all())
 
 
 def has_statement(case, on: datetime.date) -> str | None:
@@ -194,12 +226,21 @@ def review_required(case, on: datetime.date) -> str | None:
     return None
 
 
-def current_decision(case) -> OfficialDocument | None:
-    return (
-        case.documents.filter(kind=OfficialDocument.Kind.PENALTY_DECISION, voided_by__isnull=True)
-        .order_by("-pk")
-        .first()
+def _current_document(case, kind) -> OfficialDocument | None:
+    return _memo(
+        case,
+        kind,
+        lambda: case.documents.filter(kind=kind, voided_by__isnull=True).order_by("-pk").first(),
     )
+
+
+def current_notice(case) -> OfficialDocument | None:
+    """The notice to resume schooling in force (a corrected one is replaced by its correction)."""
+    return _current_document(case, OfficialDocument.Kind.RESUME_NOTICE)
+
+
+def current_decision(case) -> OfficialDocument | None:
+    return _current_document(case, OfficialDocument.Kind.PENALTY_DECISION)
 
 
 def decision_awaiting_service(case, on: datetime.date) -> str | None:

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -45,7 +46,9 @@ from .transitions import (
     CASE_TRANSITIONS,
     EXEMPTION_TRANSITIONS,
     current_decision,
+    current_notice,
     current_prior_notice,
+    remember_loaded,
 )
 
 # --- cases -----------------------------------------------------------------------------------
@@ -130,7 +133,11 @@ def case_export(request):
 def _case(request, pk) -> DropoutCase:
     return get_scoped_or_404(
         DropoutCase.objects.select_related(
-            "child__village__township", "child__household", "township__county", "school"
+            "child__village__township",
+            "child__household",
+            "township__county",
+            "school",
+            "handler",
         ),
         request.user,
         pk=pk,
@@ -140,24 +147,27 @@ def _case(request, pk) -> DropoutCase:
 @login_required
 def case_detail(request, pk: int):
     case = _case(request, pk)
+    # The page lists the case's documents and persuasions: the steps' checks read them too.
+    case_documents = list(case.documents.select_related("voided_by").order_by("issued_on", "pk"))
+    persuasions = list(case.persuasions.select_related("recorded_by").prefetch_related("officers"))
+    remember_loaded(case, documents=case_documents, persuasions=persuasions)
+    prior = current_prior_notice(case)
+    if prior:  # every step's check and the procedure card read these: load them once
+        prefetch_related_objects([prior], "replies", "hearings", "legal_reviews")
     steps = CASE_TRANSITIONS.answers(case, request.user)
-    notice = documents.current_document(case, OfficialDocument.Kind.RESUME_NOTICE)
+    notice = current_notice(case)
     return render(
         request,
         "dropout/case_detail.html",
         {
             "case": case,
             "events": case.events.select_related("actor"),
-            "persuasions": case.persuasions.select_related("recorded_by").prefetch_related(
-                "officers"
-            ),
+            "persuasions": persuasions,
             "min_officers": MIN_OFFICERS,
-            "case_documents": case.documents.select_related("voided_by").order_by(
-                "issued_on", "pk"
-            ),
+            "case_documents": case_documents,
             "measures": case.measures.all(),
             "notice": notice,
-            "prior": current_prior_notice(case),
+            "prior": prior,
             "decision": current_decision(case),
             "progress": case_progress(case, day=timezone.localdate()),
             # Which steps the user may take now, and why a step is not possible yet.

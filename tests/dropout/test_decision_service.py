@@ -390,3 +390,16 @@ def test_the_decision_pdf_has_a_blank_service_record_until_served(world, noticed
     serve(world, noticed, days_ago(1))
     served = pdf_text("served.pdf")
     assert "当面送达" in served and "村干部王芳" in served
+
+
+def test_the_case_page_reads_each_record_of_the_procedure_once(
+    world, noticed, django_assert_max_num_queries
+):
+    """The steps' checks, the progress line and the procedure card share one lookup of each
+    document, the prior notice and its replies, hearings and reviews (no query per step)."""
+    decide_unserved(world, noticed, days_ago(3))
+    client = client_for(world.township1_user)
+    client.get(f"/dropout/cases/{noticed.pk}/")  # the session and the caches warm
+    with django_assert_max_num_queries(16):
+        page = client.get(f"/dropout/cases/{noticed.pk}/")
+    assert page.status_code == 200
