@@ -15,8 +15,8 @@ from enrollment.roles import FULL_IDENTITY_ROLES
 
 from .filters import CaseFilter
 from .models import DropoutCase, OfficialDocument
-from .roles import MIN_OFFICERS
 from .selectors import QUEUE_TITLES, case_queue
+from .transitions import counted_among, in_force
 
 D = OfficialDocument.Kind
 COLUMNS = [
@@ -52,11 +52,6 @@ COLUMNS = [
     ("结案日期", 12),
     ("结案原因", 16),
 ]
-
-
-def _current(documents, kind):
-    found = [d for d in documents if d.kind == kind and d.voided_by_id is None]
-    return found[-1] if found else None
 
 
 def _replies_text(prior) -> str:
@@ -105,13 +100,13 @@ def export_cases(user, params: dict) -> Export:
 
 def _row(case: DropoutCase, sexes, full_identity: bool) -> list:
     child = case.child
-    documents = sorted(case.documents.all(), key=lambda d: d.pk)
-    notice = _current(documents, D.RESUME_NOTICE)
-    decision = _current(documents, D.PENALTY_DECISION)
+    documents = case.documents.all()
+    notice = in_force(documents, D.RESUME_NOTICE)
+    decision = in_force(documents, D.PENALTY_DECISION)
     priors = [p for p in case.prior_notices.all() if p.document.voided_by_id is None]
     prior = max(priors, key=lambda p: (p.served_on, p.pk)) if priors else None
     persuasions = list(case.persuasions.all())
-    counted = sum(1 for p in persuasions if len(p.officers.all()) >= MIN_OFFICERS)
+    counted = counted_among(persuasions)
     hearings = sorted(prior.hearings.all(), key=lambda h: h.held_on) if prior else []
     reviews = sorted(prior.legal_reviews.all(), key=lambda r: r.reviewed_on) if prior else []
     review = reviews[-1] if reviews else None

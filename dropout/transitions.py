@@ -48,16 +48,24 @@ def _memo(case, key, compute):
     return memo[key]
 
 
+def in_force(documents, kind) -> OfficialDocument | None:
+    """Of a case's loaded documents, the one of `kind` in force: the latest not corrected."""
+    found = [d for d in documents if d.kind == kind and d.voided_by_id is None]
+    return max(found, key=lambda d: d.pk) if found else None
+
+
+def counted_among(persuasions) -> int:
+    """Of loaded persuasions (officers prefetched), those that count: two officials went."""
+    return sum(1 for persuasion in persuasions if len(persuasion.officers.all()) >= MIN_OFFICERS)
+
+
 def remember_loaded(case, *, documents, persuasions) -> None:
     """A page that has loaded all of the case's documents and persuasions (officers
     prefetched) lets the checks use them instead of asking again."""
     memo = case.__dict__.setdefault("_procedure_memo", {})
     for kind in (OfficialDocument.Kind.RESUME_NOTICE, OfficialDocument.Kind.PENALTY_DECISION):
-        in_force = [d for d in documents if d.kind == kind and d.voided_by_id is None]
-        memo[kind] = max(in_force, key=lambda d: d.pk) if in_force else None
-    memo["counted_persuasions"] = sum(
-        1 for persuasion in persuasions if len(persuasion.officers.all()) >= MIN_OFFICERS
-    )
+        memo[kind] = in_force(documents, kind)
+    memo["counted_persuasions"] = counted_among(persuasions)
 
 
 def counted_persuasions(case) -> int:
