@@ -150,6 +150,26 @@ def restore_catalogues():
             getattr(importlib.import_module(module), function)(apps, None)
 
 
+def load_small_demo():
+    """The demo county at a small scale with every module's demo data (the walks over every
+    route and page, and the role homes): (county, demo accounts by username)."""
+    from dataclasses import replace
+
+    from enrollment import demo
+    from enrollment.extensions import DEMO_LOADERS
+
+    small = replace(
+        demo.SCALES["demo"], townships=2, villages_per_township=3, children_per_village=60
+    )
+    restore_catalogues()  # in case a transactional test emptied them earlier
+    place, _created = demo.load_demo("demo")
+    demo.ensure_demo_users(place)
+    accounts = demo.demo_accounts(place)
+    for loader in DEMO_LOADERS:
+        loader(place, accounts, small)
+    return place, accounts
+
+
 _FLUSHED = pytest.StashKey()
 
 

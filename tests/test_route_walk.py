@@ -18,7 +18,6 @@ route's test runs in its own savepoint, so a step one role takes is undone befor
 
 import datetime
 import itertools
-from dataclasses import replace
 
 import pytest
 from django.apps import apps
@@ -31,10 +30,9 @@ from config import access
 from config.api_urls import router
 from core.models import ApiToken, AuditEvent, ExportJob, ImportJob, Notification
 from enrollment import demo
-from enrollment.extensions import DEMO_LOADERS
 from enrollment.roles import Role
 
-from .conftest import restore_catalogues
+from .conftest import load_small_demo
 
 SKIPPED_PREFIXES = ("admin/", "i18n/", "api/")
 WRITES = (AuditEvent.Action.CREATE, AuditEvent.Action.UPDATE, AuditEvent.Action.DELETE)
@@ -97,19 +95,11 @@ def page_routes():
 
 @pytest.fixture(scope="module")
 def county(django_db_setup, django_db_blocker):
-    small = replace(
-        demo.SCALES["demo"], townships=2, villages_per_township=3, children_per_village=60
-    )
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            restore_catalogues()  # in case a transactional test emptied them earlier
-            place, _created = demo.load_demo("demo")
-            demo.ensure_demo_users(place)
-            accounts = demo.demo_accounts(place)
-            for loader in DEMO_LOADERS:
-                loader(place, accounts, small)
+            place, accounts = load_small_demo()
             _own_records(place, accounts)
             yield accounts
         finally:

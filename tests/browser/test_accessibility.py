@@ -18,7 +18,6 @@ the data are committed for the server's thread and flushed when the module ends.
 """
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -30,9 +29,8 @@ from playwright.sync_api import Error as PlaywrightError
 from config import access
 from core.models import Notification
 from enrollment import demo
-from enrollment.extensions import DEMO_LOADERS
 
-from ..conftest import restore_catalogues
+from ..conftest import load_small_demo, restore_catalogues
 from ..test_route_walk import _own_records, inside_url
 
 # django_db: the test database is set up and the tests may read it; the server's thread reads
@@ -68,18 +66,10 @@ class Site:
 def site(django_db_setup, django_db_blocker):
     from pytest_django.live_server_helper import LiveServer
 
-    small = replace(
-        demo.SCALES["demo"], townships=2, villages_per_township=3, children_per_village=60
-    )
     server = None
     try:
         with django_db_blocker.unblock():
-            restore_catalogues()
-            place, _created = demo.load_demo("demo")
-            demo.ensure_demo_users(place)
-            accounts = demo.demo_accounts(place)
-            for loader in DEMO_LOADERS:
-                loader(place, accounts, small)
+            place, accounts = load_small_demo()
             _own_records(place, accounts)
             # Every role's bell shows a count: two each, as the page walk opens (reads) one.
             for role in ROLES:

@@ -5,7 +5,6 @@ One live server with a small demo county serves the module (the accessibility mo
 loading it, without its page walk)."""
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,9 +12,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from enrollment import demo
-from enrollment.extensions import DEMO_LOADERS
 
-from ..conftest import restore_catalogues
+from ..conftest import load_small_demo, restore_catalogues
 
 AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -28,18 +26,10 @@ ROLES = ["admin", "bureau", "township1", "village1", "school1", "inspector", "au
 def site_url(django_db_setup, django_db_blocker):
     from pytest_django.live_server_helper import LiveServer
 
-    small = replace(
-        demo.SCALES["demo"], townships=2, villages_per_township=3, children_per_village=60
-    )
     server = None
     try:
         with django_db_blocker.unblock():
-            restore_catalogues()
-            place, _created = demo.load_demo("demo")
-            demo.ensure_demo_users(place)
-            accounts = demo.demo_accounts(place)
-            for loader in DEMO_LOADERS:
-                loader(place, accounts, small)
+            load_small_demo()
         server = LiveServer("localhost")
         server._live_server_modified_settings.enable()
         yield server.url
