@@ -33,7 +33,9 @@ from dropout.roles import (
     MONTHLY_REPORT_ROLES,
     OPEN_CASE_ROLES,
 )
-from dropout.transitions import CASE_TRANSITIONS, EXEMPTION_TRANSITIONS
+from dropout.transitions import CASE_TRANSITIONS, EXEMPTION_TRANSITIONS, REPORT_TRANSITIONS
+from enrollment.four_sources import RECHECK_ROLES as FOUR_SOURCE_RECHECK_ROLES
+from enrollment.four_sources import RESOLVE_ROLES as FOUR_SOURCE_RESOLVE_ROLES
 from enrollment.permissions import (
     has_any_role,
     managed_users,
@@ -41,15 +43,20 @@ from enrollment.permissions import (
     user_county,
     user_may,
 )
+from enrollment.registers import REGISTER_ROLES as POVERTY_REGISTER_ROLES
 from enrollment.roles import (
     ASSIGN_PAIRING_ROLES,
     CHANGE_STATUS_ROLES,
+    PARTNER_UNIT_ROLES,
+    PROMOTION_ROLES,
     RECORD_VISIT_ROLES,
     REGISTER_CHILD_ROLES,
     Role,
 )
 from inspections.roles import MANAGE_ROLES as INSPECTION_ROLES
 from inspections.transitions import ISSUE_TRANSITIONS
+from risk.roles import RUN_ROLES as RISK_RUN_ROLES
+from risk.roles import WEIGHT_ROLES as RISK_WEIGHT_ROLES
 from subsidies.roles import (
     APPROVE_ROLES,
     BATCH_ROLES,
@@ -58,9 +65,15 @@ from subsidies.roles import (
     FUND_ROLES,
     GAP_CHECK_ROLES,
     IDENTIFY_ROLES,
+    PUBLIC_FUND_ROLES,
 )
 from subsidies.transitions import BATCH_TRANSITIONS, GRANT_TRANSITIONS
+from teachers.roles import HOME_TEACHING_ROLES
 from teachers.roles import MANAGE_TEACHERS_ROLES as TEACHER_ROLES
+from transfers.roles import PROPOSE_ROLES as TRANSFER_PROPOSE_ROLES
+from transfers.transitions import TRANSFER_TRANSITIONS
+from yearend.roles import APPROVE_ROLES as YEAREND_APPROVE_ROLES
+from yearend.roles import GENERATE_ROLES as YEAREND_GENERATE_ROLES
 
 # Roles named by a view rather than by its app's roles module (kept here so that each is
 # declared once): the county administrator's users page, the Excel log, the audit log.
@@ -138,6 +151,13 @@ def _township_in_scope(user, record, kwargs):
 
 # The cross-check covers whole townships: a village's or a school's scope reaches none (404).
 TOWNSHIP_IN_SCOPE = Gate("a township in scope", _township_in_scope, refusal=404)
+
+
+# A page of the user's county as a whole (the donors' list): a user placed above the counties
+# (the city bureau) has no county of its own, so none to show (404).
+IN_A_COUNTY = Gate(
+    "a county of the user's own", lambda u, r, k: user_county(u) is not None, refusal=404
+)
 
 
 def county_role(roles) -> Gate:
@@ -229,6 +249,7 @@ CASE = "dropout.DropoutCase"
 ISSUE = "inspections.Issue"
 COMPLAINT = "inspections.Complaint"
 TEACHER = "teachers.Teacher"
+TRANSFER = "transfers.Transfer"
 LEDGER_KINDS = {"kind": ("township",)}
 BATCH_STEPS = {"build": "prepare", "review": "review", "return": "return", "approve": "approve"}
 
@@ -258,6 +279,8 @@ PAGES: dict[str, Door] = {
     "enrollment:township_ledger": Door(record="enrollment.Township"),
     "enrollment:village_ledger": Door(record="enrollment.Village"),
     "enrollment:school_ledger": Door(record="enrollment.School"),
+    # The city bureau's pages: its Prefecture is the scope (404 for everyone else).
+    "enrollment:prefecture_overview": Door(record="enrollment.Prefecture"),
     "enrollment:export_ledger": post_only(
         SIGNED_IN, "enrollment.Township", values={"kind": ("township",)}
     ),
@@ -272,7 +295,19 @@ PAGES: dict[str, Door] = {
     "enrollment:crosscheck_index": Door(get=TOWNSHIP_IN_SCOPE),
     "enrollment:crosscheck": Door(record="enrollment.Township"),
     "enrollment:crosscheck_export": post_only(SIGNED_IN, "enrollment.Township"),
+    "enrollment:four_sources": Door(record="enrollment.Township"),
+    "enrollment:four_sources_county": Door(record="enrollment.County"),
+    "enrollment:four_sources_resolve": post_only(role_over(FOUR_SOURCE_RESOLVE_ROLES), CHILD),
+    "enrollment:four_sources_confirm": post_only(
+        role_over(FOUR_SOURCE_RECHECK_ROLES), "enrollment.Township"
+    ),
     "enrollment:excel_log": Door(get=any_role(EXCEL_LOG_ROLES)),
+    # The households a newer poverty register no longer names: read by scope, confirmed by
+    # staff who import the registers (404 outside the scope, 403 without the role).
+    "enrollment:left_registers": Door(),
+    "enrollment:left_register_confirm": post_only(
+        role_over(POVERTY_REGISTER_ROLES), "enrollment.PovertyRegisterEntry"
+    ),
     "enrollment:visit_attachment": Door(record="enrollment.HouseholdVisit"),
     # core: a user's own exports, imports, notifications and tokens
     "core:export_list": Door(),
@@ -301,6 +336,19 @@ PAGES: dict[str, Door] = {
     ),
     "enrollment:account_revoke_all": post_only(ACCOUNT, "auth.User", scope=managed_users),
     "enrollment:account_unlock": post_only(ACCOUNT, "auth.User", scope=managed_users),
+    # enrollment: 帮扶单位 (a county catalogue kept by the bureau), 帮扶活动, 学年升级
+    "enrollment:partner_unit_list": Door(),
+    "enrollment:partner_unit_new": action_door(county_role(PARTNER_UNIT_ROLES), None),
+    "enrollment:partner_unit_edit": action_door(
+        role_over(PARTNER_UNIT_ROLES), "enrollment.PartnerUnit"
+    ),
+    "enrollment:help_activity_list": Door(),
+    "enrollment:help_activity_export": post_only(SIGNED_IN),
+    "enrollment:child_help_activity": action_door(role_over(ASSIGN_PAIRING_ROLES), CHILD),
+    "enrollment:household_help_activity": action_door(
+        role_over(ASSIGN_PAIRING_ROLES), "enrollment.Household"
+    ),
+    "enrollment:promotion": action_door(county_role(PROMOTION_ROLES), None),
     # dropout: the case steps come from the case's transition table
     "dropout:case_list": Door(),
     "dropout:case_export": post_only(SIGNED_IN),  # the cases of the user's scope
@@ -350,7 +398,11 @@ PAGES: dict[str, Door] = {
     "dropout:report_generate": post_only(any_role(MONTHLY_REPORT_ROLES)),
     "dropout:report_run": Door(record="dropout.ReportRun"),
     "dropout:report_detail": Door(record="dropout.MonthlyReport"),
+    "dropout:prefecture_reports": Door(record="enrollment.Prefecture"),
     "dropout:report_workbook": Door(record="dropout.MonthlyReport"),
+    "dropout:report_approve": post_only(
+        step(REPORT_TRANSITIONS, "approve"), "dropout.MonthlyReport"
+    ),
     "dropout:absence_list": Door(),
     "dropout:absence_new": action_door(role_over(ABSENCE_ROLES), CHILD, query="child"),
     "dropout:absence_back": action_door(role_over(ABSENCE_ROLES), "dropout.AbsenceReport"),
@@ -403,8 +455,13 @@ PAGES: dict[str, Door] = {
     ),
     "subsidies:donation_list": Door(),
     "subsidies:donation_new": Door(get=any_role(DONATION_ROLES)),
-    "subsidies:donor_list": Door(),
-    "subsidies:export": post_only(SIGNED_IN, values={"name": ("payments",)}),
+    "subsidies:donor_list": Door(get=IN_A_COUNTY),
+    "subsidies:public_fund_list": Door(),
+    "subsidies:public_fund_new": Door(get=any_role(PUBLIC_FUND_ROLES)),
+    "subsidies:public_fund_edit": action_door(
+        role_over(PUBLIC_FUND_ROLES), "subsidies.PublicFundAllocation"
+    ),
+    "subsidies:export": post_only(SIGNED_IN, values={"name": ("payments", "public_funds")}),
     # inspections
     "inspections:ledger": Door(),
     "inspections:ledger_export": post_only(SIGNED_IN),
@@ -483,6 +540,47 @@ PAGES: dict[str, Door] = {
         record="teachers.TrainingEvent", post=role_over(TEACHER_ROLES)
     ),
     "teachers:recruitment": Door(),
+    "teachers:home_teaching_list": Door(),
+    "teachers:home_teaching_export": post_only(SIGNED_IN),
+    # ?child= from the child's page: a child outside the scope is a 404 (after the role).
+    "teachers:home_teaching_new": Door(get=any_role(HOME_TEACHING_ROLES)),
+    # risk: the list, help and backtest read by scope; the points are the county admin's
+    "risk:list": Door(),
+    "risk:export": post_only(SIGNED_IN),
+    "risk:help": Door(),
+    "risk:backtest": Door(),
+    "risk:weights": action_door(county_role(RISK_WEIGHT_ROLES), None),
+    "risk:run_new": post_only(county_role(RISK_RUN_ROLES)),
+    "risk:run": Door(record="risk.RiskRun"),
+    # yearend: the annual summary (a township's is read by its officials, the county's by the
+    # county's roles); approval locks the year: the bureau over the summary's county
+    "yearend:summary_list": Door(),
+    "yearend:summary_generate": post_only(any_role(YEAREND_GENERATE_ROLES)),
+    "yearend:summary_run": Door(record="yearend.SummaryRun"),
+    "yearend:summary_detail": Door(record="yearend.AnnualSummary"),
+    "yearend:prefecture_summaries": Door(record="enrollment.Prefecture"),
+    "yearend:summary_approve": post_only(
+        role_over(YEAREND_APPROVE_ROLES, of=lambda summary: summary.county),
+        record="yearend.AnnualSummary",
+    ),
+    "yearend:summary_workbook": Door(record="yearend.AnnualSummary"),
+    "yearend:summary_document": Door(record="yearend.AnnualSummary"),
+    # transfers: both sides read (for_user covers the sender's and the receiver's places); each
+    # step is its side's (the transition table); the sending side proposes from the child
+    "transfers:list": Door(),
+    "transfers:detail": Door(record=TRANSFER),
+    "transfers:letter": Door(record=TRANSFER),
+    "transfers:step": action_door(
+        step(TRANSFER_TRANSITIONS),
+        TRANSFER,
+        values={"action": ("accept", "return", "confirm")},
+    ),
+    "transfers:propose": action_door(
+        role_over(TRANSFER_PROPOSE_ROLES), CHILD, params={"child_pk": "pk"}
+    ),
+    "transfers:move_out": action_door(
+        role_over(TRANSFER_PROPOSE_ROLES), CHILD, params={"child_pk": "pk"}
+    ),
 }
 
 
@@ -535,7 +633,10 @@ API: dict[str, dict[str, Gate]] = {
         "close": _api_case_step("close"),
     },
     "document": {},
-    "monthly-report": {"generate": any_role(MONTHLY_REPORT_ROLES)},
+    "monthly-report": {
+        "generate": any_role(MONTHLY_REPORT_ROLES),
+        "approve": step(REPORT_TRANSITIONS, "approve"),
+    },
     "report-run": {},
     "programme": {
         "create": any_role(CATALOGUE_ROLES, first=True),
@@ -578,6 +679,21 @@ API: dict[str, dict[str, Gate]] = {
         "reopen": step(ISSUE_TRANSITIONS, "reopen"),
     },
     "complaint": {"create": county_role(INSPECTION_ROLES)},
+    "annual-summary": {
+        "generate": any_role(YEAREND_GENERATE_ROLES, first=True),
+        "approve": role_over(YEAREND_APPROVE_ROLES, of=lambda summary: summary.county),
+    },
+    "summary-run": {},
+    "risk-score": {},
+    "risk-backtest": {},
+    "transfer": {
+        method: step(TRANSFER_TRANSITIONS, name)
+        for method, name in (
+            ("accept", "accept"),
+            ("return_transfer", "return"),
+            ("confirm", "confirm"),
+        )
+    },
     # The caller's own notifications (another user's answers 404).
     "notification": {"read": SIGNED_IN, "read_all": SIGNED_IN},
 }

@@ -19,11 +19,14 @@ from core.notification_api import NotificationViewSet
 from core.security import ClientAddressThrottleMixin
 from core.tokens import issue_token, live_tokens, revoke_token
 from dropout import api as dropout_api
-from dropout import fieldwork_api
+from dropout import fieldwork_api, fieldwork_batch
 from enrollment import api as enrollment_api
 from inspections import api as inspections_api
+from risk import api as risk_api
 from subsidies import api as subsidies_api
 from teachers import api as teachers_api
+from transfers import api as transfers_api
+from yearend import api as yearend_api
 
 
 class TokenThrottle(ClientAddressThrottleMixin, AnonRateThrottle):
@@ -157,6 +160,11 @@ router.register("exchanges", teachers_api.ExchangeViewSet, basename="exchange")
 router.register("allowances", teachers_api.AllowanceViewSet, basename="allowance")
 router.register("trainings", teachers_api.TrainingViewSet, basename="training")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("annual-summaries", yearend_api.AnnualSummaryViewSet, basename="annual-summary")
+router.register("annual-summary-runs", yearend_api.SummaryRunViewSet, basename="summary-run")
+router.register("risk-scores", risk_api.RiskScoreViewSet, basename="risk-score")
+router.register("risk-backtests", risk_api.RiskBacktestViewSet, basename="risk-backtest")
+router.register("transfers", transfers_api.TransferViewSet, basename="transfer")
 
 urlpatterns = [
     path("v1/auth/token/", ObtainToken.as_view(), name="api-token"),
@@ -167,6 +175,11 @@ urlpatterns = [
     path("v1/visit-worklist/", fieldwork_api.Worklist.as_view(), name="api-visit-worklist"),
     path("v1/visit-session/", fieldwork_api.SessionCheck.as_view(), name="api-visit-session"),
     path("v1/visit-sync/", fieldwork_api.VisitSync.as_view(), name="api-visit-sync"),
+    path(
+        "v1/visit-sync/batch/",
+        fieldwork_batch.VisitSyncBatch.as_view(),
+        name="api-visit-sync-batch",
+    ),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).

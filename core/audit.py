@@ -4,12 +4,17 @@ and import. Who, when, what, result and the IP address; never the personal value
 (the record's history keeps those, behind its own permissions).
 
 Rows form a hash chain (each row's hash covers the previous row's hash), written under a lock so
-the chain has no forks; `verify_chain()` finds the first row that was altered or removed.
+the chain has no forks; `verify_chain()` finds the first row that was altered or removed. On
+PostgreSQL the lock is held from the append to the end of the transaction: a write that audits
+several changes, or that has work to do after its first change, appends its events at its end
+with `batched()` — one lock, one INSERT — so that the lock serialises appends, not the work.
 """
 
+import contextlib
 import hashlib
 import json
 import logging
+import threading
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -95,6 +100,14 @@ def record(
         result=result,
         ip=client_ip(request),
     )
+    queue = getattr(_batch, "queue", None)
+    if queue is not None and connection.in_atomic_block:
+        queued = _Queued(event)
+        # Registered as commit callbacks are: a savepoint rolled back drops it, as it would
+        # have dropped the row.
+        transaction.on_commit(queued)
+        queue.append(queued)
+        return event
     with transaction.atomic():
         if connection.vendor == "postgresql":
             _append_postgresql(event)
@@ -107,6 +120,67 @@ def record(
             event.row_hash = row_hash(previous, event)
             event.save()
     return event
+
+
+_batch = threading.local()  # per thread (and so per connection): the queue of batched()
+
+
+class _Queued:
+    """An event waiting in batched()'s queue; called at the commit, it does nothing (it was
+    appended before the commit)."""
+
+    def __init__(self, event: AuditEvent):
+        self.event = event
+
+    def __call__(self):
+        pass
+
+
+@contextlib.contextmanager
+def batched():
+    """Inside a transaction: the events recorded within are appended when the block ends, in
+    order, under one acquisition of the chain's lock, instead of each at once with the lock
+    then held through the rest of the transaction. Put it just inside the transaction
+    (`with transaction.atomic(), audit.batched():`), so that the lock is held from the append
+    to the commit only. Events of a savepoint rolled back within are dropped; an exception, or
+    a transaction marked for rollback, appends nothing. Nested, the outermost appends.
+
+    The events' `pk` and hashes are set when the block ends, not when record() returns."""
+    if getattr(_batch, "queue", None) is not None:
+        yield
+        return
+    _batch.queue = queue = []
+    try:
+        yield
+    finally:
+        _batch.queue = None
+    if not queue or not connection.in_atomic_block or connection.needs_rollback:
+        return
+    kept = {id(callback) for _sids, callback, *_ in connection.run_on_commit}
+    events = [queued.event for queued in queue if id(queued) in kept]
+    if events:
+        _append_events(events)
+
+
+def _append_events(events: list[AuditEvent]) -> None:
+    """Append `events` in order: on PostgreSQL the lock, then one statement for one event, or
+    the last row's hash and one INSERT for several (hashes computed here, as verify_chain()
+    computes them). Called inside the caller's transaction (batched() is), whose end releases
+    the lock."""
+    if connection.vendor == "postgresql" and len(events) == 1:
+        _append_postgresql(events[0])
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+    previous = (
+        AuditEvent.objects.order_by("-pk").values_list("row_hash", flat=True).first() or GENESIS
+    )
+    for event in events:
+        event.previous_hash = previous
+        event.row_hash = previous = row_hash(previous, event)
+    # One INSERT: PostgreSQL numbers its rows in the order given, the chain's order.
+    AuditEvent.objects.bulk_create(events)
 
 
 def _append_postgresql(event: AuditEvent) -> None:
@@ -249,6 +323,7 @@ AUDITED_APPS = {
     "subsidies",
     "teachers",
     "inspections",
+    "transfers",
 }
 
 

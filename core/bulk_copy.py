@@ -10,12 +10,14 @@ batch as a whole. On other databases (the SQLite demo) it falls back to bulk_cre
 from __future__ import annotations
 
 import contextlib
+import itertools
+import json
 import operator
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 import psycopg
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 HISTORY_CREATED = "+"
@@ -241,3 +243,139 @@ def _bulk_create_fallback(model, rows, user, reason, history) -> list[int]:
     else:
         model.objects.bulk_create(instances, batch_size=2000)
     return [instance.pk for instance in instances]
+
+
+_UPDATE_TABLES = itertools.count(1)
+
+
+def copy_update(
+    model, rows: list[dict], *, fields: list[str], history_user=None, history_reason=""
+) -> int:
+    """Set `fields` (attribute names) of existing rows to the values in `rows` (dicts with the
+    primary key's attribute name and each field's), with one "changed" history row each when the
+    model keeps a django-simple-history record. On PostgreSQL the values travel by COPY into a
+    temporary table and one UPDATE … FROM and one INSERT … SELECT do the rest (set-based: no
+    CASE WHEN per row as `bulk_update` builds); elsewhere `bulk_update_with_history`. Returns
+    the number of rows updated. Call it inside the caller's transaction."""
+    if not rows:
+        return 0
+    pk = model._meta.pk
+    history = _history_of(model)
+    if connection.vendor != "postgresql":
+        return _bulk_update_fallback(model, rows, fields, history_user, history_reason, history)
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = {field.attname: field.column for field in model._meta.concrete_fields}
+    temp = quote(f"_copy_update_{next(_UPDATE_TABLES)}")
+    names = [pk.attname, *fields]
+    selected = ", ".join(quote(columns[name]) for name in names)
+    pick = _picker(names)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS "
+            f"SELECT {selected} FROM {table} WITH NO DATA"
+        )
+        _write_copy(cursor.cursor, f"COPY {temp} ({selected}) FROM STDIN", map(pick, rows))
+        assignments = ", ".join(
+            f"{quote(columns[name])} = t.{quote(columns[name])}" for name in fields
+        )
+        key = quote(pk.column)
+        cursor.execute(f"UPDATE {table} c SET {assignments} FROM {temp} t WHERE c.{key} = t.{key}")
+        updated = cursor.rowcount
+        if history is not None:
+            history_model = history.model
+            constant = {
+                "history_date": timezone.now(),
+                "history_change_reason": history_reason or None,
+                "history_type": "~",
+                "history_user_id": getattr(history_user, "pk", None),
+            }
+            targets, sources, params = [], [], []
+            for field in history_model._meta.concrete_fields:
+                if field is history_model._meta.pk:
+                    continue
+                targets.append(quote(field.column))
+                if field.attname in constant:
+                    sources.append("%s")
+                    params.append(constant[field.attname])
+                else:
+                    sources.append(f"c.{quote(columns[field.attname])}")
+            cursor.execute(
+                f"INSERT INTO {quote(history_model._meta.db_table)} ({', '.join(targets)}) "
+                f"SELECT {', '.join(sources)} FROM {table} c JOIN {temp} t ON c.{key} = t.{key}",
+                params,
+            )
+        cursor.execute(f"DROP TABLE {temp}")
+    return updated
+
+
+def copy_upsert(model, rows: list[dict], *, unique: str, fields: list[str]) -> int:
+    """Insert `rows` (dicts of the `unique` attribute's and each of `fields`' values) or, where
+    a row with the same `unique` value exists, set its `fields`: for derived tables that keep
+    no history (the nightly risk scores). On PostgreSQL the values travel by COPY into a
+    temporary table and one INSERT … SELECT … ON CONFLICT writes them (bulk_create's upsert
+    sends the values as typed arrays, whose building costs more than the writing); elsewhere
+    bulk_create with update_conflicts. Returns the number of rows written."""
+    if not rows:
+        return 0
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(
+            [model(**row) for row in rows],
+            update_conflicts=True,
+            unique_fields=[unique],
+            update_fields=fields,
+        )
+        return len(rows)
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    concrete = {field.attname: field for field in model._meta.concrete_fields}
+    names = [unique, *fields]
+    columns = [quote(concrete[name].column) for name in names]
+    selected = ", ".join(columns)
+    # COPY's text input parses a JSON column's text itself.
+    as_json = {name for name in names if concrete[name].get_internal_type() == "JSONField"}
+
+    def values(row):
+        return [json.dumps(row[n], ensure_ascii=False) if n in as_json else row[n] for n in names]
+
+    temp = quote(f"_copy_upsert_{next(_UPDATE_TABLES)}")
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns[1:])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS "
+            f"SELECT {selected} FROM {table} WITH NO DATA"
+        )
+        _write_copy(cursor.cursor, f"COPY {temp} ({selected}) FROM STDIN", map(values, rows))
+        cursor.execute(
+            f"INSERT INTO {table} ({selected}) SELECT {selected} FROM {temp} "
+            f"ON CONFLICT ({columns[0]}) DO UPDATE SET {updates}"
+        )
+        written = cursor.rowcount
+        cursor.execute(f"DROP TABLE {temp}")
+    return written
+
+
+def _bulk_update_fallback(model, rows, fields, user, reason, history) -> int:
+    from simple_history.utils import bulk_update_with_history
+
+    pk_name = model._meta.pk.attname
+    wanted = {row[pk_name]: row for row in rows}
+    instances = []
+    keys = list(wanted)
+    for start in range(0, len(keys), 5000):
+        for instance in model.objects.filter(pk__in=keys[start : start + 5000]):
+            for name in fields:
+                setattr(instance, name, wanted[instance.pk][name])
+            instances.append(instance)
+    if history is not None:
+        bulk_update_with_history(
+            instances,
+            model,
+            fields=fields,
+            batch_size=2000,
+            default_user=user,
+            default_change_reason=reason,
+        )
+    else:
+        model.objects.bulk_update(instances, fields, batch_size=2000)
+    return len(instances)

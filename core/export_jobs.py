@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from .exports import get_exporter, write_xlsx
 from .jobs import failure_message
 from .models import ExportJob
+from .replica import reading
 
 logger = logging.getLogger(__name__)
 
@@ -84,15 +85,18 @@ def run_export(job_id: int) -> ExportJob:
         job.status = ExportJob.Status.RUNNING
         job.save(update_fields=["status"])
     try:
-        export = get_exporter(job.exporter)(job.requested_by, job.params)
-        ExportJob.objects.filter(pk=job.pk).update(total_rows=export.total)
 
         def progress(rows: int):
             ExportJob.objects.filter(pk=job.pk).update(rows_written=rows)
 
         with tempfile.TemporaryDirectory() as directory:
             path = Path(directory) / "export.xlsx"
-            written = write_xlsx(path, export, progress=progress)
+            # The rows are read from the replica when there is one (core.replica): an export
+            # is a picture of the data; the job's own rows are written to the primary.
+            with reading():
+                export = get_exporter(job.exporter)(job.requested_by, job.params)
+                ExportJob.objects.filter(pk=job.pk).update(total_rows=export.total)
+                written = write_xlsx(path, export, progress=progress)
             with transaction.atomic(), path.open("rb") as handle:
                 job.refresh_from_db()
                 stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")

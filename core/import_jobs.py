@@ -8,6 +8,7 @@ import contextlib
 import gc
 import gzip
 import hashlib
+import io
 import logging
 import shutil
 import tempfile
@@ -32,14 +33,13 @@ from .imports import (
     WorkbookRefused,
     check_workbook,
     get_importer,
-    read_rows,
+    stream_rows,
 )
+from .imports.pipeline import REPORT_MAX_ERRORS, REPORT_MAX_ROWS
 from .models import ImportJob
 
 logger = logging.getLogger(__name__)
 
-REPORT_MAX_ERRORS = 5000
-REPORT_MAX_ROWS = 2000
 PROGRESS_EVERY = 2000
 
 
@@ -92,16 +92,28 @@ def build_plan(job: ImportJob, *, user, progress: Callable[[int], None] | None =
     scope = handler.resolve_scope(user, job.scope_key)
     with _local_copy(job) as path:
         scan = check_workbook(path, filename=job.original_name)
-        rows, sheet_errors = read_rows(path, handler.columns, scan)
-    if progress:
-        progress(0, len(rows))
-    if sheet_errors:
-        return Plan(outcomes=[], sheet_errors=sheet_errors)
-    plan = handler.plan(rows, scope=scope, user=user, progress=progress)
-    return plan
+        rows, sheet_errors = stream_rows(path, handler.columns, scan)
+        if sheet_errors:
+            return Plan(outcomes=[], sheet_errors=sheet_errors)
+        if not handler.streams_rows:
+            rows = list(rows)
+        if progress:  # a streamed file's rows are counted as they come: the sheet's last row
+            progress(0, len(rows) if isinstance(rows, list) else max(scan.last_row - 1, 0))
+        return handler.plan(rows, scope=scope, user=user, progress=progress)
 
 
 def _record_report(job: ImportJob, plan: Plan) -> None:
+    if plan.tally is not None:  # the outcomes were not kept: what the report needs of them
+        job.report = {
+            "errors": [error.as_dict() for error in plan.errors[:REPORT_MAX_ERRORS]],
+            "errors_total": plan.errors_total,
+            "rows": plan.tally.first_rows(),
+            "rows_total": plan.tally.rows_total,
+            "lists": [listed.as_dict() for listed in plan.lists],
+            "lists_write": any(listed.writes and listed.items for listed in plan.lists),
+        }
+        _record_counts(job, plan)
+        return
     errors = plan.errors
     worth_showing = [
         outcome
@@ -123,8 +135,14 @@ def _record_report(job: ImportJob, plan: Plan) -> None:
         "errors_total": len(errors),
         "rows": shown,
         "rows_total": len(worth_showing),
+        "lists": [listed.as_dict() for listed in plan.lists],
+        "lists_write": any(listed.writes and listed.items for listed in plan.lists),
     }
-    job.rows_total = job.rows_done = len(plan.outcomes)
+    _record_counts(job, plan)
+
+
+def _record_counts(job: ImportJob, plan: Plan) -> None:
+    job.rows_total = job.rows_done = plan.rows
     job.rows_new = plan.count(Outcome.NEW)
     job.rows_changed = plan.count(Outcome.CHANGED)
     job.rows_unchanged = plan.count(Outcome.UNCHANGED)
@@ -313,8 +331,31 @@ def _keep_plan(job: ImportJob, frozen: dict | None) -> None:
     """Keep the checked plan for the commit, which then need not read the file again."""
     if frozen is None:
         return
-    data = gzip.compress(orjson.dumps(frozen), compresslevel=1)
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=1) as stream:
+        _write_json(stream, frozen)
+    data = buffer.getvalue()
     job.plan_file.save(f"{job.pk}.json.gz", ContentFile(data), save=False)
+
+
+def _write_json(stream, value) -> None:
+    """`value` as JSON, a long list a slice at a time: the JSON of a large plan is never
+    held whole (only its compressed bytes are)."""
+    if isinstance(value, dict):
+        stream.write(b"{")
+        for position, (key, item) in enumerate(value.items()):
+            stream.write((b"," if position else b"") + orjson.dumps(str(key)) + b":")
+            _write_json(stream, item)
+        stream.write(b"}")
+    elif isinstance(value, list) and len(value) > 5000:
+        stream.write(b"[")
+        for start in range(0, len(value), 5000):
+            if start:
+                stream.write(b",")
+            stream.write(orjson.dumps(value[start : start + 5000])[1:-1])
+        stream.write(b"]")
+    else:
+        stream.write(orjson.dumps(value))
 
 
 def _kept_plan(job: ImportJob, handler, *, scope, user) -> Plan | None:

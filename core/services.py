@@ -33,6 +33,53 @@ def saved_by(instance, actor, **kwargs):
     return instance
 
 
+def created_with(instance, actor, **relations):
+    """Create `instance` with its many-to-many `relations` ({field name: objects}) as ONE change,
+    as every other record is: one history row (holding the relations, simple-history's m2m
+    snapshot) and so one audit entry. A save then a `.set()` writes a second history row, and a
+    second audit entry, for the relations alone (simple-history's m2m_changed).
+
+    The through rows are inserted in one statement and their snapshot in another, with no
+    m2m_changed signal (whose only receivers are that second history row and the audit of the
+    auth app's relations)."""
+    from simple_history.signals import post_create_historical_record
+
+    rows = []
+
+    def remember(sender, instance: object = None, history_instance=None, **kwargs):
+        if instance is target:
+            rows.append(history_instance)
+
+    target = instance
+    uid = f"created-with-{id(instance)}"
+    post_create_historical_record.connect(remember, weak=False, dispatch_uid=uid)
+    try:
+        saved_by(instance, actor)
+    finally:
+        post_create_historical_record.disconnect(dispatch_uid=uid)
+    history_row = rows[-1] if rows else None
+    for name, objects in relations.items():
+        field = type(instance)._meta.get_field(name)
+        through = field.remote_field.through
+        source, target_field = field.m2m_field_name(), field.m2m_reverse_field_name()
+        links = through.objects.bulk_create(
+            [through(**{source: instance, target_field: other}) for other in objects]
+        )
+        snapshot = getattr(type(history_row), name, None) if history_row else None
+        if snapshot is not None and links:
+            model = snapshot.model
+            model.objects.bulk_create(
+                [
+                    model(
+                        history=history_row,
+                        **{f.attname: getattr(link, f.attname) for f in through._meta.fields},
+                    )
+                    for link in links
+                ]
+            )
+    return instance
+
+
 def require_role(actor, obj, roles) -> None:
     """The actor needs one of `roles` in a scope that covers `obj` (403 otherwise), asked of the
     database rather than of the caller's possibly stale object. No actor is the system itself

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "simple_history",
+    # The admin's import and export of the reference catalogues (enrollment.admin_resources).
+    "import_export",
     "axes",
     "csp",
     "crispy_forms",
@@ -41,6 +43,11 @@ INSTALLED_APPS = [
     "subsidies.apps.SubsidiesConfig",
     "teachers.apps.TeachersConfig",
     "inspections.apps.InspectionsConfig",
+    # The annual summary: shows the sections the four modules register with core.annual.
+    "risk.apps.RiskConfig",
+    # 转入/转出: moves between townships and counties and out of the deployment.
+    "transfers.apps.TransfersConfig",
+    "yearend.apps.YearendConfig",
 ]
 
 MIDDLEWARE = [
@@ -102,6 +109,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A PostgreSQL streaming replica (hot standby) of the primary: the monthly reports' figures, the
+# export jobs and the annual figures read from it (core.replica.reading; every write and every
+# other read stays on the primary). Unset: one database, nothing changes. Tests use the primary.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+# How old the replica's last replayed commit may be when it has not caught up with the primary;
+# an older, paused or unreachable replica is not used (reads go to the primary).
+DATABASE_REPLICA_MAX_LAG = env.float("DATABASE_REPLICA_MAX_LAG", default=30)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -262,6 +279,8 @@ SPECTACULAR_SETTINGS = {
         "IssueStatusEnum": "inspections.models.Issue.Status",
         "ReplyOutcomeEnum": "dropout.models.GuardianReply.Outcome",
         "VisitOutcomeEnum": "enrollment.models.HouseholdVisit.Outcome",
+        # A background run's state: the monthly reports', the annual summaries' (same choices).
+        "RunStatusEnum": "dropout.models.ReportRun.Status",
     },
 }
 
@@ -293,6 +312,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inspections.tasks.notify_overdue_issues_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Dropout-risk scores of every county, after the daily dropout run (the backtest on the 1st).
+    "risk-nightly-scores": {
+        "task": "risk.tasks.recompute_all_scores",
+        "schedule": crontab(hour=3, minute=0),
+    },
+    # Moves out of the deployment not confirmed in time: back to the unaccounted list.
+    "transfers-daily-lapse": {
+        "task": "transfers.tasks.lapse_unconfirmed_transfers",
+        "schedule": crontab(hour=2, minute=15),
+    },
 }
 
 # Notifications also go by email to users with an address when a mail server is configured
@@ -318,8 +347,13 @@ PRIMARY_STAGE_MAX_AGE = env.int("PRIMARY_STAGE_MAX_AGE", default=11)
 # 大班额: a class of this many pupils or more; 超大班额 from the second figure.
 LARGE_CLASS_SIZE = env.int("LARGE_CLASS_SIZE", default=56)
 OVERSIZED_CLASS_SIZE = env.int("OVERSIZED_CLASS_SIZE", default=66)
+# Dropout-risk score from which a child is "high risk" (the list's default, the monthly line).
+RISK_HIGH_THRESHOLD = env.int("RISK_HIGH_THRESHOLD", default=40)
 SUSPECTED_DROPOUT_DAYS = env.int("SUSPECTED_DROPOUT_DAYS", default=7)
 DROPOUT_DAYS = env.int("DROPOUT_DAYS", default=30)
+# 转出: days the destination has to confirm a child's arrival before the child returns to the
+# unaccounted list.
+TRANSFER_CONFIRM_DAYS = env.int("TRANSFER_CONFIRM_DAYS", default=30)
 # 多次动员仍不返校: failed persuasions needed before the notice to resume schooling.
 DROPOUT_MIN_PERSUASIONS = env.int("DROPOUT_MIN_PERSUASIONS", default=2)
 # 责令一周内限期改正: days from service to the notice's deadline.

@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
+from .base import DATABASES as _BASE_DATABASES
 from .base import env
 
 SECRET_KEY = "test-only-secret-key"
@@ -36,6 +37,9 @@ elif IN_CI:
     raise ImproperlyConfigured(f"CI=true but PostgreSQL is not reachable at {_database_url}")
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+
+if "replica" in _BASE_DATABASES:
+    DATABASES["replica"] = _BASE_DATABASES["replica"]  # a test mirror of the primary
 
 TEST_REDIS_URL = os.environ.get("REDIS_URL") or LOCAL_REDIS_URL
 REDIS_AVAILABLE = _reachable(TEST_REDIS_URL)

@@ -56,7 +56,9 @@ from .pipeline import (
     ImportColumn,
     Importer,
     Outcome,
+    OutcomeTally,
     Plan,
+    ReportList,
     RowOutcome,
     SheetRow,
     StalePlan,
@@ -67,7 +69,7 @@ from .pipeline import (
     register_importer,
     write_template,
 )
-from .workbook import MAX_UPLOAD_BYTES, SheetScan, check_workbook, read_rows
+from .workbook import MAX_UPLOAD_BYTES, SheetScan, check_workbook, read_rows, stream_rows
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
@@ -76,7 +78,9 @@ __all__ = [
     "ImportColumn",
     "Importer",
     "Outcome",
+    "OutcomeTally",
     "Plan",
+    "ReportList",
     "RowOutcome",
     "SheetRow",
     "SheetScan",
@@ -94,5 +98,6 @@ __all__ = [
     "parse_int",
     "read_rows",
     "register_importer",
+    "stream_rows",
     "write_template",
 ]

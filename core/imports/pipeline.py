@@ -91,25 +91,120 @@ class RowOutcome:
 
 
 @dataclass
+class ReportList:
+    """A list the report shows beside the rows: records the file is about without a row of
+    their own (e.g. those a full list no longer names). `writes`: the commit changes them."""
+
+    title: str
+    items: list[str]
+    writes: bool = False
+    link: tuple[str, str] | None = None  # (label, url)
+
+    def as_dict(self) -> dict:
+        return {
+            "title": self.title,
+            "items": self.items,
+            "writes": self.writes,
+            "link": list(self.link) if self.link else None,
+        }
+
+
+# What a report shows at most: the first errors and the first rows that are not unchanged.
+REPORT_MAX_ERRORS = 5000
+REPORT_MAX_ROWS = 2000
+
+
+class OutcomeTally:
+    """The outcomes of a large file as the report needs them, without keeping them: the
+    counts, the first REPORT_MAX_ERRORS errors and the first REPORT_MAX_ROWS rows worth
+    showing, in the file's order. An importer that decides rows in several passes (the
+    rows failing their own checks first, the others once the database has been read) calls
+    `next_pass()` between them; within a pass, rows come in the file's order."""
+
+    def __init__(self):
+        self.total = 0
+        self.counts = {Outcome.NEW: 0, Outcome.CHANGED: 0, Outcome.UNCHANGED: 0, Outcome.ERROR: 0}
+        self.errors_total = 0
+        self.rows_total = 0
+        self._passes: list[tuple[list, list]] = []
+        self.next_pass()
+
+    def next_pass(self) -> None:
+        self._errors, self._rows = [], []
+        self._passes.append((self._errors, self._rows))
+
+    def add(self, outcome: RowOutcome) -> None:
+        self.total += 1
+        failed = bool(outcome.errors)
+        self.counts[Outcome.ERROR if failed else outcome.kind] += 1
+        if failed:
+            self.errors_total += len(outcome.errors)
+            if len(self._errors) < REPORT_MAX_ERRORS:
+                self._errors.extend(outcome.errors)
+        if failed or outcome.kind != Outcome.UNCHANGED or outcome.notes:
+            self.rows_total += 1
+            if len(self._rows) < REPORT_MAX_ROWS:
+                self._rows.append(
+                    {
+                        "row": outcome.row.number,
+                        "kind": Outcome.ERROR if failed else outcome.kind,
+                        "label": outcome.label,
+                        "changes": [list(change) for change in outcome.changes],
+                        "notes": outcome.notes,
+                    }
+                )
+
+    def first_errors(self) -> list[CellError]:
+        found = [error for errors, _rows in self._passes for error in errors]
+        found.sort(key=lambda error: error.row)  # stable: a row's errors keep their order
+        return found[:REPORT_MAX_ERRORS]
+
+    def first_rows(self) -> list[dict]:
+        found = [row for _errors, rows in self._passes for row in rows]
+        found.sort(key=lambda row: row["row"])
+        return found[:REPORT_MAX_ROWS]
+
+
+@dataclass
 class Plan:
     outcomes: list[RowOutcome]
     payload: Any = None  # whatever the importer's apply() needs
     sheet_errors: list[CellError] = field(default_factory=list)
+    lists: list[ReportList] = field(default_factory=list)
+    # Instead of `outcomes`: what the report needs of them (a large file's outcomes not kept).
+    tally: OutcomeTally | None = None
 
     def count(self, kind: str) -> int:
+        if self.tally is not None:
+            return self.tally.counts[kind]
         if kind == Outcome.ERROR:
             return sum(1 for outcome in self.outcomes if outcome.failed)
         return sum(1 for outcome in self.outcomes if not outcome.failed and outcome.kind == kind)
 
     @property
+    def rows(self) -> int:
+        return self.tally.total if self.tally is not None else len(self.outcomes)
+
+    @property
     def errors(self) -> list[CellError]:
         found = list(self.sheet_errors)
+        if self.tally is not None:
+            found.extend(self.tally.first_errors())
+            return found
         for outcome in self.outcomes:
             found.extend(outcome.errors)
         return found
 
     @property
+    def errors_total(self) -> int:
+        if self.tally is not None:
+            return len(self.sheet_errors) + self.tally.errors_total
+        return len(self.errors)
+
+    @property
     def ok(self) -> bool:
+        if self.tally is not None:
+            return not self.sheet_errors and not self.tally.counts[Outcome.ERROR]
         return not self.sheet_errors and not any(outcome.failed for outcome in self.outcomes)
 
 
@@ -126,6 +221,9 @@ class Importer:
     sheet_title: str = "Sheet1"
     # Who may use it (within their scope): the menu offers the imports page to these roles.
     roles: frozenset = frozenset()
+    # plan() takes the rows as an iterator, read from the file as it goes (and reports in
+    # Plan.tally): a large file's rows are then never all in memory.
+    streams_rows: bool = False
 
     def scope_choices(self, user) -> list[tuple[str, str]]:
         raise NotImplementedError

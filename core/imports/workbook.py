@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -43,6 +46,7 @@ class SheetScan:
 
     path: str
     last_row: int = 0
+    size: int = 0  # of the sheet's XML, as the zip declares it
     formulas: set[tuple[int, int]] = field(default_factory=set)  # (row, column), 1-based
 
 
@@ -196,7 +200,7 @@ _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,2})(\d+)"[^>]*?>(?:(?!</c>).){0,200
 def _scan_sheet(archive: zipfile.ZipFile, name: str) -> SheetScan:
     """Stream the sheet's XML once (bounded by its declared size): refuse a DTD, declared or
     real dimensions beyond the limits, and note the cells holding formulas."""
-    scan = SheetScan(path=name)
+    scan = SheetScan(path=name, size=archive.getinfo(name).file_size)
     max_rows = _limit("MAX_ROWS", MAX_ROWS)
     carry = b""
     first = True
@@ -280,6 +284,27 @@ def read_grid(path) -> list[list[Any]]:
         raise WorkbookRefused(_not_a_workbook()) from None
 
 
+# Sheets whose XML is larger than this are streamed (SheetStream) instead of read whole by
+# calamine, which holds every cell twice (in Rust and as Python objects): ~2 KB per row of 11
+# columns, 1.1 GB for 150,000 rows of 35. Streaming costs more time per cell.
+STREAM_SHEET_BYTES = 32 * 1024 * 1024
+
+
+def iter_grid(path, scan: SheetScan) -> Iterator[tuple[int, list[Any]]]:
+    """(Excel row number, cells from column A) of the first sheet's rows that hold any cell:
+    streamed from the XML for a large sheet, from calamine's grid otherwise."""
+    if scan.size > _limit("STREAM_SHEET_BYTES", STREAM_SHEET_BYTES):
+        from .sheet_stream import SheetStream, UnreadableSheet
+
+        try:
+            yield from SheetStream(path, scan.path).rows()
+        except (UnreadableSheet, zipfile.BadZipFile, OSError, EOFError, ParseError):
+            raise WorkbookRefused(_not_a_workbook()) from None
+        return
+    for index, cells in enumerate(read_grid(path)):
+        yield index + 1, cells
+
+
 # --- header, rows, normalisers ---------------------------------------------------------------
 
 
@@ -319,12 +344,37 @@ def read_rows(path, columns: list[ImportColumn], scan: SheetScan) -> tuple[list[
     """The data rows below the header row, as SheetRow; empty rows and a total row (合计)
     skipped; formulas in text columns and absurdly long cells noted as errors. Returns the rows
     and the sheet-level errors (a missing header)."""
-    grid = read_grid(path)
-    if not grid:
-        return [], [CellError(0, "", "", _("The sheet is empty."))]
-    header_index, positions, missing = find_header(grid, columns)
+    rows, errors = stream_rows(path, columns, scan)
+    return list(rows), errors
+
+
+def stream_rows(
+    path, columns: list[ImportColumn], scan: SheetScan
+) -> tuple[Iterator[SheetRow], list]:
+    """As read_rows, the rows one by one: a large sheet is never held whole (see iter_grid).
+    The sheet-level errors are known before the first row is asked for."""
+    grid = iter_grid(path, scan)
+    # The rows the header is looked for in (and the first row below them, a data row).
+    head, more = [], True
+    for number, cells in grid:
+        head.append((number, cells))
+        if number >= HEADER_SEARCH_ROWS:
+            break
+    else:
+        more = False
+    top = [[] for _number in range(min(HEADER_SEARCH_ROWS, head[-1][0] if head else 0))]
+    for number, cells in head:
+        if number <= HEADER_SEARCH_ROWS:
+            top[number - 1] = cells
+    if not any(cell != "" and cell is not None for _number, cells in head for cell in cells) and (
+        not more or next(grid, None) is None
+    ):
+        grid.close()
+        return iter(()), [CellError(0, "", "", _("The sheet is empty."))]
+    header_index, positions, missing = find_header(top, columns)
     if missing:
-        return [], [
+        grid.close()
+        return iter(()), [
             CellError(
                 0,
                 "",
@@ -336,23 +386,25 @@ def read_rows(path, columns: list[ImportColumn], scan: SheetScan) -> tuple[list[
                 % {"missing": "、".join(missing)},
             )
         ]
+    head_rows = [(number, cells) for number, cells in head if number > header_index + 1]
+    return _sheet_rows(columns, scan, positions, head_rows, grid), []
+
+
+def _sheet_rows(columns, scan, positions, head_rows, grid) -> Iterator[SheetRow]:
     by_field = {column.field: column for column in columns}
     max_chars = _limit("MAX_CELL_CHARS", MAX_CELL_CHARS)
     formulas = scan.formulas
-    rows = []
     used = [
         (field_name, position, by_field[field_name])
         for field_name, position in sorted(positions.items(), key=lambda item: item[1])
     ]
     absent = [column.field for column in columns if column.field not in positions]
-    for index in range(header_index + 1, len(grid)):
-        cells = grid[index]
+    for number, cells in itertools.chain(head_rows, grid):
         first = next((cell for cell in cells if cell != "" and cell is not None), None)
         if first is None:
             continue
         if isinstance(first, str) and header_key(first) in TOTAL_ROW_WORDS:
             continue
-        number = index + 1
         width = len(cells)
         values, errors = {}, []
         for field_name, position, column in used:
@@ -383,5 +435,4 @@ def read_rows(path, columns: list[ImportColumn], scan: SheetScan) -> tuple[list[
             values[field_name] = value
         for field_name in absent:
             values[field_name] = ""
-        rows.append(SheetRow(number=number, values=values, errors=errors))
-    return rows, []
+        yield SheetRow(number=number, values=values, errors=errors)

@@ -1,6 +1,6 @@
 /* 我的走访: the app page (/visits/). Prepare (download the worklist into IndexedDB), enter visits
- * with or without signal (queued on the phone), sync them (one POST per entry, each with its
- * Idempotency-Key), and settle conflicts (apply anyway / discard). No build step, no library. */
+ * with or without signal (queued on the phone), sync them (in order, a batch of entries per POST,
+ * each entry with its own idempotency key), and settle conflicts (apply anyway / discard). No build step, no library. */
 /* global VisitStore, VisitHelpers */
 "use strict";
 
@@ -277,7 +277,7 @@
     $("v-photo-preview").classList.add("d-none");
     if (entry) {
       const data = entry.data;
-      for (const name of ["visit_date", "visitors", "findings", "outcome", "follow_up", "new_status", "school", "grade", "class_name", "outside_school_name", "status_reason", "what_was_said", "family_answer", "result"]) {
+      for (const name of ["visit_date", "visitors", "teacher_visitors", "findings", "outcome", "follow_up", "new_status", "school", "grade", "class_name", "outside_school_name", "status_reason", "what_was_said", "family_answer", "result"]) {
         if (data[name] !== undefined && data[name] !== null) $(`v-${name}`).value = data[name];
       }
       for (const input of box.querySelectorAll("input")) input.checked = data.children.includes(Number(input.value));
@@ -333,6 +333,7 @@
       visit_date: $("v-visit_date").value,
       children: Array.from(document.querySelectorAll("#v-children input:checked")).map((i) => Number(i.value)),
       visitors: value("visitors"),
+      teacher_visitors: value("teacher_visitors"),
       findings: value("findings"),
       outcome: $("v-outcome").value,
       follow_up: value("follow_up"),
@@ -409,20 +410,73 @@
 
   // --- sync ----------------------------------------------------------------------------------
 
-  async function syncEntry(entry, csrf) {
+  // A batch: at most BATCH_SIZE entries and about BATCH_BYTES of photos per request (the
+  // server takes 50 entries; nginx 45 MB).
+  const BATCH_SIZE = 20;
+  const BATCH_BYTES = 8 * 1024 * 1024;
+
+  function batches(entries) {
+    const out = [];
+    let current = [];
+    let bytes = 0;
+    for (const entry of entries) {
+      const size = entry.photo ? entry.photo.size || 0 : 0;
+      if (current.length && (current.length >= BATCH_SIZE || bytes + size > BATCH_BYTES)) {
+        out.push(current);
+        current = [];
+        bytes = 0;
+      }
+      current.push(entry);
+      bytes += size;
+    }
+    if (current.length) out.push(current);
+    return out;
+  }
+
+  async function rejectAll(entries, text) {
+    for (const entry of entries) {
+      entry.state = "rejected";
+      entry.error = text;
+      await VisitStore.putEntry(entry);
+    }
+  }
+
+  // One entry's outcome as the batch answered it (what the single sync would have answered).
+  async function settle(entry, result, synced) {
+    if (result.outcome === "synced") {
+      synced.push({ child: entry.child, previous: entry.seen_version, state: result.state });
+      entry.state = "synced";
+      entry.synced_at = new Date().toISOString();
+      entry.server = result;
+      entry.conflict = null;
+      entry.photo = null; // on the server now: the phone keeps the thumbnail only
+    } else if (result.outcome === "conflict") {
+      entry.state = "conflict";
+      entry.conflict = result;
+    } else {
+      entry.state = "rejected";
+      entry.error = errorText(result.errors || { detail: result.detail });
+    }
+    await VisitStore.putEntry(entry);
+  }
+
+  async function syncBatch(entries, csrf) {
+    const form = new FormData();
+    const items = entries.map((entry, index) => {
+      const part = entry.photo ? `photo-${index}` : null;
+      if (part) form.append(part, entry.photo, `visit-${entry.id}.jpg`);
+      return VisitHelpers.batchEntry(entry, part);
+    });
+    form.append("entries", JSON.stringify(items));
     let response;
     try {
-      response = await fetch(CONFIG.sync_url, {
+      // No Idempotency-Key on the request: each entry carries its own (client_entry), so a
+      // retry of the whole batch replays the entries already applied, never records them twice.
+      response = await fetch(CONFIG.sync_batch_url, {
         method: "POST",
         credentials: "same-origin",
-        headers: {
-          Accept: "application/json",
-          "X-CSRFToken": csrf,
-          // The same entry in the same form is the same request: a retry after a lost
-          // answer is answered from the first, never recorded twice.
-          "Idempotency-Key": `visit-${entry.id}-${entry.rev}`,
-        },
-        body: VisitHelpers.syncBody(entry),
+        headers: { Accept: "application/json", "X-CSRFToken": csrf },
+        body: form,
       });
     } catch (error) {
       return "offline";
@@ -430,35 +484,24 @@
     if (response.status === 401 || response.status === 403) {
       const answer = await response.json().catch(() => ({}));
       if (response.status === 403 && answer.detail && !/CSRF|凭证|credentials|登录/.test(answer.detail)) {
-        entry.state = "rejected";
-        entry.error = answer.detail;
-        await VisitStore.putEntry(entry);
+        await rejectAll(entries, answer.detail);
         return "next";
       }
       return "session";
     }
-    const answer = await response.json().catch(() => null);
-    if (response.status === 201 || response.status === 200) {
-      const previous = entry.seen_version;
-      entry.state = "synced";
-      entry.synced_at = new Date().toISOString();
-      entry.server = answer;
-      entry.conflict = null;
-      entry.photo = null; // on the server now: the phone keeps the thumbnail only
-      await VisitStore.putEntry(entry);
-      await afterSynced(entry.child, previous, answer.state);
-      return "next";
-    }
-    if (response.status === 409 && answer && answer.code === "conflict") {
-      entry.state = "conflict";
-      entry.conflict = answer;
-      await VisitStore.putEntry(entry);
-      return "next";
-    }
     if (response.status >= 500 || response.status === 429) return "offline";
-    entry.state = "rejected";
-    entry.error = errorText(answer);
-    await VisitStore.putEntry(entry);
+    const answer = await response.json().catch(() => null);
+    if (response.status !== 200 || !answer || !Array.isArray(answer.results)) {
+      await rejectAll(entries, errorText(answer));
+      return "next";
+    }
+    const synced = [];
+    for (const [index, entry] of entries.entries()) {
+      const result = answer.results[index];
+      if (result) await settle(entry, result, synced);
+    }
+    // In order: a later entry based on the version an earlier one changed follows it.
+    for (const done of synced) await afterSynced(done.child, done.previous, done.state);
     return "next";
   }
 
@@ -511,10 +554,14 @@
     $("sync").disabled = true;
     let stopped = "";
     try {
-      for (const listed of pending) {
-        const entry = await VisitStore.entry(listed.id); // as rewritten by an earlier one
-        if (!entry || entry.state !== "pending") continue;
-        const outcome = await syncEntry(entry, csrf);
+      for (const listed of batches(pending)) {
+        const entries = [];
+        for (const item of listed) {
+          const entry = await VisitStore.entry(item.id); // as rewritten by an earlier batch
+          if (entry && entry.state === "pending") entries.push(entry);
+        }
+        if (!entries.length) continue;
+        const outcome = await syncBatch(entries, csrf);
         if (outcome === "offline" || outcome === "session") {
           stopped = outcome;
           break;

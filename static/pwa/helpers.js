@@ -45,6 +45,13 @@ window.VisitHelpers = (function () {
     else if (data.visit_date < "1990-01-01") errors.visit_date = T.old_date;
     if (!data.children.length) errors.children = T.required_children;
     if (!data.visitors) errors.visitors = T.required_visitors;
+    const teachers = data.teacher_visitors;
+    if (teachers !== "" && teachers !== null && teachers !== undefined) {
+      const count = Number(teachers);
+      if (!Number.isInteger(count) || count < 0 || count > CONFIG.teacher_visitors_max) {
+        errors.teacher_visitors = format(T.teacher_visitors_range, { max: CONFIG.teacher_visitors_max });
+      }
+    }
     if (!data.findings) errors.findings = T.required_findings;
     if (!data.outcome) errors.outcome = T.required_outcome;
     if (data.new_status) {
@@ -95,6 +102,7 @@ window.VisitHelpers = (function () {
     form.append("seen_version", entry.seen_version);
     form.append("force", entry.force ? "true" : "false");
     form.append("client_entry", entry.id);
+    form.append("teacher_visitors", data.teacher_visitors || 0);
     for (const name of ["visit_date", "visitors", "findings", "outcome", "follow_up", "new_status", "class_name", "outside_school_name", "status_reason"]) {
       form.append(name, data[name] || "");
     }
@@ -112,6 +120,34 @@ window.VisitHelpers = (function () {
     return form;
   }
 
+  // One entry of a batch (POST visit-sync/batch/): the single sync's fields as JSON, with
+  // its idempotency key as client_entry; `part` names the multipart part of its photo.
+  function batchEntry(entry, part) {
+    const data = entry.data;
+    const item = {
+      client_entry: `visit-${entry.id}-${entry.rev}`,
+      child: entry.child,
+      seen_version: entry.seen_version,
+      force: !!entry.force,
+      teacher_visitors: Number(data.teacher_visitors || 0),
+      children: data.children,
+      school: data.school || null,
+      grade: data.grade || null,
+      persuasion: !!data.persuasion,
+    };
+    for (const name of ["visit_date", "visitors", "findings", "outcome", "follow_up", "new_status", "class_name", "outside_school_name", "status_reason"]) {
+      item[name] = data[name] || "";
+    }
+    if (data.persuasion) {
+      item.what_was_said = data.what_was_said;
+      item.family_answer = data.family_answer;
+      item.result = data.result;
+      item.officers = data.officers || [];
+    }
+    if (part) item.attachment = part;
+    return item;
+  }
+
   function errorText(answer, T) {
     if (!answer || typeof answer !== "object") return T.rejected_generic;
     const parts = [];
@@ -123,5 +159,5 @@ window.VisitHelpers = (function () {
     return parts.join("；") || T.rejected_generic;
   }
 
-  return { el, format, localDate, when, newId, fillSelect, validate, resizePhoto, label, syncBody, errorText };
+  return { el, format, localDate, when, newId, fillSelect, validate, resizePhoto, label, syncBody, batchEntry, errorText };
 })();

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.db import transaction
 
-from core.bulk_copy import copy_insert, reserve_ids, write_lane
+from core.bulk_copy import copy_insert, copy_upsert, reserve_ids, write_lane
 from core.resident_id import make_resident_id
 from enrollment.models import Child, EnrollmentStatus, EnrollmentStatusChange, Household
 
@@ -164,3 +164,39 @@ def test_after_a_lane_fails_its_later_work_is_skipped_and_the_first_error_is_rai
             lane.submit(lambda _cursor: ran.append("later work"))
     assert ran == []
     assert Child.objects.count() == before
+
+
+def test_an_upsert_inserts_new_rows_and_updates_existing_ones_json_included(world):
+    from risk.models import RiskScore
+
+    kept = RiskScore.objects.create(
+        child=world.child1, county=world.county, score=10, computed_on=BORN, factors=[]
+    )
+    day = datetime.date(2026, 1, 5)
+    factors = [{"key": "overage", "label": "超龄2岁", "points": 20, "detail": "两岁"}]
+    written = copy_upsert(
+        RiskScore,
+        [
+            {
+                "child_id": child.pk,
+                "county_id": world.county.pk,
+                "score": score,
+                "computed_on": day,
+                "factors": factors,
+                "factor_keys": " overage ",
+            }
+            for child, score in ((world.child1, 35), (world.child2, 20))
+        ],
+        unique="child_id",
+        fields=["county_id", "score", "computed_on", "factors", "factor_keys"],
+    )
+    assert written == 2
+    rows = {row.child_id: row for row in RiskScore.objects.all()}
+    assert set(rows) == {world.child1.pk, world.child2.pk}
+    assert rows[world.child1.pk].pk == kept.pk  # updated in place, not a second row
+    assert [(rows[c.pk].score, rows[c.pk].computed_on) for c in (world.child1, world.child2)] == [
+        (35, day),
+        (20, day),
+    ]
+    assert rows[world.child2.pk].factors == factors  # the JSON as given, Chinese intact
+    assert copy_upsert(RiskScore, [], unique="child_id", fields=["score"]) == 0
