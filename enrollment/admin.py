@@ -11,7 +11,9 @@ from simple_history.admin import SimpleHistoryAdmin
 from core.audit import AuditedChangeViewMixin
 
 from . import services
+from .admin_resources import SchoolResource, ScopedImportExportMixin, VillageResource
 from .models import (
+    SCOPE_KINDS,
     STATUS_FIELDS,
     Child,
     County,
@@ -19,6 +21,7 @@ from .models import (
     HelpPairing,
     Household,
     HouseholdVisit,
+    Prefecture,
     RoleAssignment,
     School,
     Township,
@@ -28,10 +31,33 @@ from .permissions import managed_assignments, managed_users
 from .roles import ROLE_SCOPE_KIND, Role
 
 
-@admin.register(County)
-class CountyAdmin(SimpleHistoryAdmin):
+@admin.register(Prefecture)
+class PrefectureAdmin(SimpleHistoryAdmin):
+    """市: set up by the deployment's operator (a county's administrator reads it only)."""
+
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(County)
+class CountyAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "prefecture"]
+    list_select_related = ["prefecture"]
+    search_fields = ["code", "name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Which city a county belongs to is the operator's to say, not the county's.
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly if request.user.is_superuser else [*readonly, "prefecture"]
 
 
 @admin.register(Township)
@@ -43,7 +69,8 @@ class TownshipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Village)
-class VillageAdmin(SimpleHistoryAdmin):
+class VillageAdmin(ScopedImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [VillageResource]
     list_display = ["code", "name", "township"]
     list_select_related = ["township"]
     search_fields = ["code", "name"]
@@ -52,7 +79,8 @@ class VillageAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(School)
-class SchoolAdmin(SimpleHistoryAdmin):
+class SchoolAdmin(ScopedImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [SchoolResource]
     list_display = ["code", "name", "township", "stage", "is_boarding", "is_rural"]
     list_select_related = ["township"]
     search_fields = ["code", "name"]
@@ -139,7 +167,7 @@ class RoleAssignmentForm(forms.ModelForm):
 
     class Meta:
         model = RoleAssignment
-        fields = ["user", "role", "county", "township", "village", "school", "post"]
+        fields = ["user", "role", *SCOPE_KINDS, "post"]
 
     def clean(self):
         cleaned = super().clean()
@@ -147,7 +175,7 @@ class RoleAssignmentForm(forms.ModelForm):
         if not role:
             return cleaned
         kind = ROLE_SCOPE_KIND[Role(role)]
-        places = [k for k in ("county", "township", "village", "school") if cleaned.get(k)]
+        places = [k for k in SCOPE_KINDS if cleaned.get(k)]
         if places != [kind]:
             raise ValidationError(
                 _("The role %(role)s needs exactly one %(kind)s.")
@@ -177,7 +205,9 @@ def _scope_role_assignment_field(db_field, request, kwargs):
     if request.user.is_superuser:
         return
     place_models = {"county": County, "township": Township, "village": Village, "school": School}
-    if db_field.name in place_models:
+    if db_field.name == "prefecture":  # a city's bureau is placed by the superuser only
+        kwargs["queryset"] = Prefecture.objects.none()
+    elif db_field.name in place_models:
         kwargs["queryset"] = place_models[db_field.name].objects.for_user(
             request.user, roles=[Role.COUNTY_ADMIN]
         )
@@ -202,7 +232,7 @@ class RoleAssignmentInline(admin.TabularInline):
     model = RoleAssignment
     form = RoleAssignmentForm
     formset = RoleAssignmentFormSet
-    fields = ["role", "county", "township", "village", "school", "post"]
+    fields = ["role", *SCOPE_KINDS, "post"]
     extra = 0
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -215,9 +245,7 @@ class RoleAssignmentInline(admin.TabularInline):
         return 0 if request.user.is_superuser else 1
 
     def get_queryset(self, request):
-        return (
-            super().get_queryset(request).select_related("county", "township", "village", "school")
-        )
+        return super().get_queryset(request).select_related(*SCOPE_KINDS)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         _scope_role_assignment_field(db_field, request, kwargs)

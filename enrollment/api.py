@@ -392,6 +392,7 @@ class VisitSerializer(ScopedChoicesMixin, serializers.ModelSerializer):
             "household",
             "children",
             "visitors",
+            "teacher_visitors",
             "findings",
             "outcome",
             "follow_up",

@@ -13,10 +13,11 @@ class EnrollmentConfig(AppConfig):
 
         register_exporter("ledger", export_ledger)
 
-        from .ledger_exports import export_pairings, export_visits
+        from .ledger_exports import export_help_activities, export_pairings, export_visits
 
         register_exporter("enrollment_visits", export_visits)
         register_exporter("enrollment_pairings", export_pairings)
+        register_exporter("enrollment_help_activities", export_help_activities)
 
         from core.imports import register_importer
 
@@ -25,13 +26,43 @@ class EnrollmentConfig(AppConfig):
         register_importer(POLICE_EXTRACT)
         register_importer(SCHOOL_ROLL)
 
+        from .imports.roster import STUDENT_ROSTER
+
+        register_importer(STUDENT_ROSTER)
+
+        from .imports.disability import DISABILITY_CERTIFICATES
+        from .imports.poverty import POVERTY_REGISTERS
+
+        register_importer(POVERTY_REGISTERS)
+        register_importer(DISABILITY_CERTIFICATES)
+
         from .crosscheck import export_cross_check
         from .extensions import register_nav_menu
-        from .menus import account_menu, excel_menu
+        from .menus import excel_menu, help_menu, prefecture_menu
 
         register_exporter("crosscheck", export_cross_check)
         register_nav_menu(excel_menu)
-        register_nav_menu(account_menu)
+        register_nav_menu(help_menu)
+        register_nav_menu(prefecture_menu)
+
+        from core.annual import register_annual_section
+
+        from .annual import annual_section
+
+        register_annual_section(annual_section, order=10)
+
+        from .demo.help import load_help_demo
+        from .extensions import register_demo_loader
+
+        register_demo_loader(load_help_demo)
+
+        from .demo.roster import load_roster_demo
+
+        register_demo_loader(load_roster_demo)
+
+        from .demo.registers import load_registers_demo
+
+        register_demo_loader(load_registers_demo)
 
         from . import user_audit
 

@@ -1,6 +1,7 @@
 from core.notifications import unread_count
 
 from .extensions import NAV_MENUS
+from .menus import account_menu
 from .roles import RECORD_VISIT_ROLES, REGISTER_CHILD_ROLES, Role
 from .scoping import user_post, user_roles
 
@@ -26,5 +27,16 @@ def navigation(request):
         "nav_roles": [Role(role).label for role in sorted(roles)],
         "nav_post": user_post(user),
         "nav_unread_notifications": unread_count(user),
-        "nav_menus": [menu for menu in (build(request) for build in NAV_MENUS) if menu],
+        **_menus(request),
+        # The person's own account pages: in the menu under their name, not in the bar.
+        "nav_account": account_menu(request),
+    }
+
+
+def _menus(request) -> dict:
+    """The registered menus: those of the bar, and the sections of the 控辍保学 menu."""
+    menus = [menu for menu in (build(request) for build in NAV_MENUS) if menu]
+    return {
+        "nav_menus": [menu for menu in menus if not menu.within],
+        "nav_dropout_sections": [menu for menu in menus if menu.within == "dropout_control"],
     }

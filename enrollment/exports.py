@@ -6,6 +6,7 @@ from django.utils.translation import override
 from core.exports import PERSON_COLUMNS, Column, Export
 from core.masking import mask_phone, mask_resident_id
 
+from .extensions import child_scores
 from .ledgers import build_ledger
 from .models import REGISTERED_POOR_STATUSES, EnrollmentStatus, Grade, PovertyStatus, Sex
 from .permissions import user_may
@@ -69,6 +70,8 @@ def export_ledger(user, params: dict) -> Export:
         "ledger_grade",
         "case_flag",  # 涉案未成年人 as the user may see it (None: masked)
         *(flag for flag, _label in FOCUS_LABELS),
+        # The modules' per-child scores (extensions.CHILD_SCORES), annotated by build_ledger.
+        *(score.annotation for score in child_scores()),
     )
     with override("zh-hans"):  # the county files its ledgers in Chinese
         columns = [
@@ -86,6 +89,7 @@ def export_ledger(user, params: dict) -> Export:
             Column("年级", 10),
             Column("重点监测群体", 24),
             Column(CASE_FLAG_HEADER, 12),
+            *(Column(str(score.label), 10) for score in child_scores()),
         ]
         labels = {
             "status": {value: str(label) for value, label in EnrollmentStatus.choices},
@@ -114,8 +118,9 @@ def export_ledger(user, params: dict) -> Export:
             school,
             grade,
             case_flag,
-            *flags,
+            *rest,
         ) in enumerate(values, start=1):
+            flags, scores = rest[: len(FOCUS_LABELS)], rest[len(FOCUS_LABELS) :]
             focus = (["建档立卡"] if poverty in REGISTERED_POOR_STATUSES else []) + [
                 label
                 for (_flag, label), flagged in zip(FOCUS_LABELS, flags, strict=True)
@@ -144,6 +149,7 @@ def export_ledger(user, params: dict) -> Export:
                 labels["grade"].get(grade, ""),
                 "、".join(focus),
                 CASE_FLAG_CELL[case_flag],
+                *("" if score is None else score for score in scores),
             ]
 
     title = ledger_export_title(ledger, params.get("query", {}))

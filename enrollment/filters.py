@@ -8,7 +8,17 @@ from django.utils.translation import gettext_lazy as _
 from core.params import DateRangeFilterSet
 from core.widgets import QuickSelect
 
-from .models import Child, EnrollmentStatus, HelpPairing, HouseholdVisit, School, Village
+from .extensions import child_score_keys, child_scores, filter_child_scores
+from .help_models import HelpActivity
+from .models import (
+    Child,
+    EnrollmentStatus,
+    HelpPairing,
+    HouseholdVisit,
+    School,
+    Township,
+    Village,
+)
 from .permissions import has_any_role
 from .roles import CASE_FLAG_ROLES
 from .selectors import FOCUS_GROUPS, STAGE_JUNIOR, STAGE_PRIMARY, involved_in_case, stage_q
@@ -91,17 +101,30 @@ class LedgerFilter(django_filters.FilterSet):
                 "township"
             )
             self.filters["school"].queryset = School.objects.for_user(user)
+        # The modules' per-child scores (extensions.CHILD_SCORES: the dropout risk), each a
+        # filter by level; added before the form is built.
+        for score in child_scores():
+            self.filters[score.key] = django_filters.ChoiceFilter(
+                choices=[(value, label) for value, label, _low in score.levels],
+                method=self.score_filter(score),
+                label=score.label,
+                empty_label=_("All"),
+            )
+        selects = ("village", "school", "stage", "status", "focus", *child_score_keys())
         # The form is built on first access: only after the querysets are limited.
         for name, field in self.form.fields.items():
-            css = (
-                "form-select"
-                if name in ("village", "school", "stage", "status", "focus")
-                else "form-control"
-            )
+            css = "form-select" if name in selects else "form-control"
             field.widget.attrs["class"] = f"{css} {css}-sm"
         if user is None or not has_any_role(user, CASE_FLAG_ROLES):
             # On this form only: a filter's field is built once and may be shared by copies.
             self.form.fields["focus"].choices = FOCUS_CHOICES
+
+    @staticmethod
+    def score_filter(score):
+        def apply(queryset, name, value):
+            return filter_child_scores(queryset, {score.key: value})
+
+        return apply
 
     def filter_school(self, queryset, name, value):
         return queryset.filter(ledger_school_id=value.pk) if value else queryset
@@ -133,3 +156,34 @@ class PairingFilter(DateRangeFilterSet):
     class Meta:
         model = HelpPairing
         fields = ["partner_kind", "date_from", "date_to"]
+
+
+class HelpActivityFilter(DateRangeFilterSet):
+    """帮扶活动 done in the range, by township and kind; the township choices are the user's."""
+
+    date_field = "date"
+
+    township = django_filters.ModelChoiceFilter(
+        queryset=Township.objects.none(),
+        field_name="village__township",
+        label=_("Township"),
+        empty_label=_("All"),
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=HelpActivity.Kind.choices, label=_("Kind"), empty_label=_("All")
+    )
+
+    class Meta:
+        model = HelpActivity
+        fields = ["date_from", "date_to", "township", "kind"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.filters["township"].queryset = Township.objects.for_user(user)
+        for name, field in self.form.fields.items():
+            css = "form-select" if name in ("township", "kind") else "form-control"
+            field.widget.attrs["class"] = f"{css} {css}-sm"
+            if name.startswith("date"):
+                field.widget.input_type = "date"
+                field.widget.format = "%Y-%m-%d"

@@ -13,6 +13,7 @@ from .models import (
     CASE_FLAG_FIELD,
     FOCUS_FLAG_FIELDS,
     PLACEMENT_FIELDS,
+    TEACHER_VISITORS_MAX,
     Child,
     EnrollmentStatus,
     Grade,
@@ -231,6 +232,14 @@ class HouseholdVisitForm(CrispyMixin, StatusFieldsMixin):
     visitors = forms.CharField(
         label=_("Visitors"), max_length=200, help_text=_("Officials, cadres and teachers who went.")
     )
+    teacher_visitors = forms.IntegerField(
+        label=_("Of whom teachers"),
+        min_value=0,
+        max_value=TEACHER_VISITORS_MAX,
+        initial=0,
+        required=False,
+        help_text=_("How many of the visitors were teachers (千名教师进村入户)."),
+    )
     findings = forms.CharField(
         max_length=TEXT_MAX_LENGTH,
         label=_("What was found"),
@@ -271,6 +280,7 @@ class HouseholdVisitForm(CrispyMixin, StatusFieldsMixin):
         "visit_date",
         "children",
         "visitors",
+        "teacher_visitors",
         "findings",
         "outcome",
         "follow_up",
@@ -307,12 +317,17 @@ class HelpPairingForm(CrispyMixin, forms.ModelForm):
             "partner_name",
             "partner_kind",
             "partner_unit",
+            "unit",
             "partner_phone",
             "plan",
             "start_date",
         ]
         widgets = {"start_date": DATE_INPUT, "plan": forms.Textarea(attrs={"rows": 4})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["start_date"].initial = timezone.localdate
+        # The county's active partner units (the view passes them; none otherwise).
+        self.fields["unit"].queryset = (
+            units if units is not None else self.fields["unit"].queryset.none()
+        )

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.home import HomeQueue, QueueItem, first_items
+from core.home import HomeQueue, QueueItem, counted_items, first_items
 
 from .models import Child, EnrollmentStatus
 from .roles import Role
@@ -117,18 +117,19 @@ def auditor_queues(user, roles, day) -> list[HomeQueue]:
     from core.models import ExportJob
 
     exports = ExportJob.objects.filter(requested_by=user).order_by("-created_at", "-pk")
+    count, items = counted_items(
+        exports,
+        lambda job: QueueItem(
+            label=job.title,
+            url=reverse("core:export_detail", args=[job.pk]),
+            detail=f"{job.get_status_display()} · {_local(job.created_at)}",
+        ),
+    )
     export_queue = HomeQueue(
         key="exports",
         title=_("My exports"),
-        count=exports.count(),
-        items=first_items(
-            exports,
-            lambda job: QueueItem(
-                label=job.title,
-                url=reverse("core:export_detail", args=[job.pk]),
-                detail=f"{job.get_status_display()} · {_local(job.created_at)}",
-            ),
-        ),
+        count=count,
+        items=items,
         more_url=reverse("core:export_list"),
         more_label=_("All my exports"),
         empty=_("No exports yet: every ledger has an Excel export button."),
@@ -165,11 +166,12 @@ def audit_review_queue(day) -> HomeQueue:
             flag=event.get_result_display(),
         )
 
+    count, items = counted_items(events, item)
     return HomeQueue(
         key="audit_log",
         title=_("Audit log: exports, imports, deletions and refusals (7 days)"),
-        count=events.count(),
-        items=first_items(events, item),
+        count=count,
+        items=items,
         more_url=log,
         more_label=_("Search the audit log"),
         empty=_("Nothing to review in the last 7 days."),

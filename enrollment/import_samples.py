@@ -142,3 +142,70 @@ def roll_row(child, *, grade: int, class_name: str, entry_date, boarder=False, i
         "是" if boarder else "否",
         "是" if inclusive else "否",
     ]
+
+
+ROSTER_HEADERS = ["全国学籍号", "姓名", "公民身份号码", "学校标识码", "年级", "班级", "学籍状态"]
+
+
+def roster_row(child, *, school, grade: int, class_name: str = "1班", status: str = "在籍"):
+    """One row of a 学籍 roster for a registered child: its G number unless it holds one."""
+    number = child.student_number or f"G{child.resident_id}"
+    return [
+        number,
+        child.name,
+        child.resident_id or "",
+        school.code,
+        GRADE_NAMES[grade],
+        class_name,
+        status,
+    ]
+
+
+POVERTY_HEADERS = ["名单类别", "户编号", "户主姓名", "姓名", "公民身份号码", "认定日期"]
+DISABILITY_HEADERS = ["姓名", "残疾人证号", "公民身份号码", "残疾类别", "残疾等级"]
+DISABILITY_CATEGORY_DIGITS = {
+    "visual": "1",
+    "hearing": "2",
+    "speech": "3",
+    "physical": "4",
+    "intellectual": "5",
+    "mental": "6",
+    "multiple": "7",
+}
+DISABILITY_CATEGORY_NAMES = {
+    "1": "视力",
+    "2": "听力",
+    "3": "言语",
+    "4": "肢体",
+    "5": "智力",
+    "6": "精神",
+    "7": "多重",
+}
+
+
+def poverty_row(child, *, register: str = "脱贫户", number: str = "", listed_on) -> list:
+    """One row of a poverty register naming a registered child as its household's member."""
+    household = child.household
+    return [
+        register,
+        number or household.poverty_registration_number,
+        household.head_name,
+        child.name,
+        child.resident_id,
+        listed_on,
+    ]
+
+
+def disability_certificate(child, *, category: str = "physical", grade: int = 2) -> str:
+    return f"{child.resident_id}{DISABILITY_CATEGORY_DIGITS[category]}{grade}"
+
+
+def disability_row(child, *, category: str = "physical", grade: int = 2) -> list:
+    digit = DISABILITY_CATEGORY_DIGITS[category]
+    return [
+        child.name,
+        disability_certificate(child, category=category, grade=grade),
+        child.resident_id,
+        DISABILITY_CATEGORY_NAMES[digit],
+        f"{'一二三四'[grade - 1]}级",
+    ]

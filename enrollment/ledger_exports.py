@@ -49,14 +49,17 @@ def columns_of(columns) -> list[Column]:
     return [Column(header, width) for header, width in columns]
 
 
-def ledger_export(title: str, columns, rows, row: Callable[..., list]) -> Export:
+def ledger_export(
+    title: str, columns, rows, row: Callable[..., list], *, chunk_size: int = 200
+) -> Export:
     """A ledger's workbook: `columns` as (header, width) pairs, the first one the row number;
     then `row(record)` gives the other cells of each record of the queryset `rows`, read in
-    chunks, with choice labels in Chinese whatever the requester's language."""
+    chunks (each chunk runs the queryset's prefetches once), with choice labels in Chinese
+    whatever the requester's language."""
 
     def generate():
         with override("zh-hans"):
-            for number, record in enumerate(rows.iterator(chunk_size=200), start=1):
+            for number, record in enumerate(rows.iterator(chunk_size=chunk_size), start=1):
                 yield [number, *row(record)]
 
     return Export(title, columns_of(columns), generate(), rows.count())
@@ -71,6 +74,7 @@ VISIT_COLUMNS = [
     ("走访对象", 16),
     ("身份证号", 21),
     ("走访人员", 20),
+    ("其中教师（人）", 10),
     ("发现情况", 30),
     ("走访结果", 14),
     ("后续跟进", 24),
@@ -102,6 +106,7 @@ def export_visits(user, params: dict) -> Export:
             "、".join(child.name for child in children),
             "、".join(filter(None, (identity(child) for child in children))),
             visit.visitors,
+            visit.teacher_visitors,
             visit.findings,
             visit.get_outcome_display(),
             visit.follow_up,
@@ -136,7 +141,7 @@ def export_pairings(user, params: dict) -> Export:
         PairingFilter,
         params,
         HelpPairing.objects.for_user(user)
-        .select_related("child__village__township", "child__current_school", "assigned_by")
+        .select_related("child__village__township", "child__current_school", "assigned_by", "unit")
         .order_by("start_date", "pk"),
     )
     identity = child_identity(user)
@@ -153,7 +158,7 @@ def export_pairings(user, params: dict) -> Export:
             child.current_school.name if child.current_school else "",
             pairing.partner_name,
             pairing.get_partner_kind_display(),
-            pairing.partner_unit,
+            pairing.unit.name if pairing.unit else pairing.partner_unit,
             phone if full else mask_phone(phone),
             pairing.plan,
             pairing.start_date,
@@ -162,3 +167,56 @@ def export_pairings(user, params: dict) -> Export:
         ]
 
     return ledger_export("结对帮扶台账", PAIRING_COLUMNS, pairings, row)
+
+
+HELP_ACTIVITY_COLUMNS = [
+    ("序号", 6),
+    ("日期", 12),
+    ("乡镇", 12),
+    ("村（社区）", 12),
+    ("帮扶对象", 14),
+    ("身份证号", 21),
+    ("户主", 10),
+    ("帮扶单位", 20),
+    ("帮扶责任人", 10),
+    ("活动类别", 12),
+    ("帮扶内容", 40),
+    ("金额（元）", 12),
+    ("记录人", 10),
+]
+
+
+def export_help_activities(user, params: dict) -> Export:
+    """帮扶活动台账: the activities of the user's scope, filtered like the list page."""
+    from .filters import HelpActivityFilter
+    from .help_models import HelpActivity
+
+    queryset = (
+        HelpActivity.objects.for_user(user)
+        .select_related(
+            "village__township", "unit", "child__village__township", "household", "recorded_by"
+        )
+        .order_by("date", "pk")
+    )
+    filterset = HelpActivityFilter(export_query(params), queryset=queryset, user=user)
+    activities = filterset.qs if filterset.is_valid() else queryset.none()
+    identity = child_identity(user)
+
+    def row(activity) -> list:
+        child = activity.child
+        return [
+            activity.date,
+            activity.village.township.name,
+            activity.village.name,
+            child.name if child else "",
+            identity(child) if child else "",
+            activity.household.head_name if activity.household else "",
+            activity.unit.name if activity.unit else "",
+            activity.responsible_name,
+            activity.get_kind_display(),
+            activity.content,
+            activity.amount,
+            person_name(activity.recorded_by),
+        ]
+
+    return ledger_export("帮扶活动台账", HELP_ACTIVITY_COLUMNS, activities, row)

@@ -10,6 +10,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from . import selectors
+from .extensions import child_score_keys, with_child_scores
 from .filters import LedgerFilter
 from .models import Child, County, Grade, School, Township, Village
 from .permissions import get_scoped_or_404
@@ -68,7 +69,7 @@ def build_ledger(user, kind: str, pk: int, query: QueryDict) -> Ledger:
     if not query.get("status"):
         rows = rows.exclude(selectors.LEDGER_DEPARTED)
     rows = selectors.with_case_flag(
-        rows.select_related("village__township", "household"), user
+        with_child_scores(rows.select_related("village__township", "household")), user
     ).order_by("village__code", "name", "pk")
     return Ledger(
         kind=kind,
@@ -84,11 +85,13 @@ def build_ledger(user, kind: str, pk: int, query: QueryDict) -> Ledger:
 
 def summary_population(ledger: Ledger, user, query: QueryDict) -> QuerySet:
     """Counts follow the place/stage/focus filters but not the status filter (a rate of only
-    dropouts means nothing)."""
+    dropouts means nothing) nor the modules' score filters (a rate of only high-risk children
+    neither; and the cached counts change with the statuses, not with the nightly scores)."""
     if not query or not ledger.filter.is_valid():
         return ledger.population
     without_status = query.copy()
-    without_status.pop("status", None)
+    for key in ("status", *child_score_keys()):
+        without_status.pop(key, None)
     summary_filter = LedgerFilter(
         without_status, queryset=ledger.population, user=user, day=ledger.day
     )
@@ -96,6 +99,11 @@ def summary_population(ledger: Ledger, user, query: QueryDict) -> QuerySet:
 
 
 LEDGER_QUERY_KEYS = ("village", "school", "stage", "status", "focus", "q", "as_of")
+
+
+def ledger_query_keys() -> tuple[str, ...]:
+    """The ledger's filters that its export carries: the registry's and the modules' scores."""
+    return (*LEDGER_QUERY_KEYS, *child_score_keys())
 
 
 def cached_summary(ledger: Ledger, user, query: QueryDict) -> list[dict]:

@@ -4,7 +4,7 @@ and the users' roles with their scopes (a scope is a place, so roles live here).
 import datetime
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +15,9 @@ from core.masking import mask_phone, mask_resident_id
 
 from .roles import Role
 from .scoping import ScopedQuerySet
+from .student_number import validate_student_number
 
+four_digits = RegexValidator(r"^\d{4}$", _("Four digits."))
 six_digits = RegexValidator(r"^\d{6}$", _("Six digits."))
 nine_digits = RegexValidator(r"^\d{9}$", _("Nine digits."))
 twelve_digits = RegexValidator(r"^\d{12}$", _("Twelve digits."))
@@ -25,13 +27,61 @@ school_code = RegexValidator(
 )
 
 
-class County(models.Model):
-    code = models.CharField(_("division code"), max_length=6, unique=True, validators=[six_digits])
+class Prefecture(models.Model):
+    """市 (地级市/州): several counties under one city bureau, which reads their figures only."""
+
+    code = models.CharField(_("division code"), max_length=4, unique=True, validators=[four_digits])
     name = models.CharField(_("name"), max_length=50)
     history = HistoricalRecords()
 
     objects = ScopedQuerySet.as_manager()
-    scope_paths = {"county": "pk", "township": None, "village": None, "school": None}
+    # Only the city bureau's own assignment reaches a prefecture; the counties below do not.
+    scope_paths = {
+        "prefecture": "pk",
+        "county": None,
+        "township": None,
+        "village": None,
+        "school": None,
+    }
+
+    class Meta:
+        verbose_name = _("prefecture")
+        verbose_name_plural = _("prefectures")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+# The "prefecture" entry of every scope_paths below is None: the city bureau reads figures
+# (prefecture.py's overview, the counties' monthly reports and annual summaries), never the
+# ledgers of named children, their households, visits or pairings. A model without the entry
+# refuses it the same way (scoping._scope_paths reads a missing kind as None).
+
+
+class County(models.Model):
+    code = models.CharField(_("division code"), max_length=6, unique=True, validators=[six_digits])
+    name = models.CharField(_("name"), max_length=50)
+    prefecture = models.ForeignKey(
+        Prefecture,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="counties",
+        verbose_name=_("prefecture"),
+    )
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+    # Not "prefecture": a county's ledger page lists its children; the city bureau reads the
+    # county's figures through its Prefecture (enrollment.prefecture).
+    scope_paths = {
+        "prefecture": None,
+        "county": "pk",
+        "township": None,
+        "village": None,
+        "school": None,
+    }
 
     class Meta:
         verbose_name = _("county")
@@ -56,7 +106,13 @@ class Township(models.Model):
     history = HistoricalRecords()
 
     objects = ScopedQuerySet.as_manager()
-    scope_paths = {"county": "county", "township": "pk", "village": None, "school": None}
+    scope_paths = {
+        "prefecture": None,
+        "county": "county",
+        "township": "pk",
+        "village": None,
+        "school": None,
+    }
 
     class Meta:
         verbose_name = _("township")
@@ -79,6 +135,7 @@ class Village(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {
+        "prefecture": None,
         "county": "township__county",
         "township": "township",
         "village": "pk",
@@ -127,6 +184,7 @@ class School(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {
+        "prefecture": None,
         "county": "township__county",
         "township": "township",
         "village": "village",
@@ -159,6 +217,25 @@ REGISTERED_POOR_STATUSES = (
 )
 
 
+class PovertyRegister(models.TextChoices):
+    """The registers a household's poverty status is read from (since 2021): rural
+    revitalisation's 脱贫户 and 防止返贫监测对象 lists, civil affairs' 低保 and 特困供养."""
+
+    LIFTED = "lifted", _("Lifted-out-of-poverty list (脱贫户)")
+    MONITORED = "monitored", _("Monitoring list (监测户)")
+    LOW_INCOME = "low_income", _("Minimum living allowance list (低保)")
+    DESTITUTE = "destitute", _("Destitute support list (特困供养)")
+
+
+# The household's status when it is on several registers: the one of greatest need wins.
+POVERTY_REGISTER_RANK = (
+    PovertyRegister.DESTITUTE,
+    PovertyRegister.MONITORED,
+    PovertyRegister.LIFTED,
+    PovertyRegister.LOW_INCOME,
+)
+
+
 class Household(models.Model):
     village = models.ForeignKey(
         Village, on_delete=models.PROTECT, related_name="households", verbose_name=_("village")
@@ -177,6 +254,14 @@ class Household(models.Model):
     poverty_registered_on = models.DateField(
         _("registered on"), null=True, blank=True, validators=[validate_record_date]
     )
+    # The register the status was read from (blank: typed in when the household was recorded).
+    poverty_source = models.CharField(
+        _("poverty status source"),
+        max_length=20,
+        choices=PovertyRegister.choices,
+        blank=True,
+        editable=False,
+    )
     # Read per household and by date. Who made each change is checked by Django when a user
     # is deleted (set to null), not by a foreign key per history row: the police import writes
     # 70,000 of them, and that constraint's checks cost a tenth of the import's commit.
@@ -184,6 +269,7 @@ class Household(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {
+        "prefecture": None,
         "county": "village__township__county",
         "township": "village__township",
         "village": "village",
@@ -202,6 +288,59 @@ class Household(models.Model):
     @property
     def is_registered_poor(self) -> bool:
         return self.poverty_status in REGISTERED_POOR_STATUSES
+
+
+class PovertyRegisterEntry(models.Model):
+    """A household on one poverty register, as the register's latest imported list has it.
+
+    A full list that no longer names the household does not take it off: `missing_since` holds
+    that list's date and the household shows on the "left a register" list until staff
+    confirm (`left_on`), which is when the household's status changes."""
+
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.CASCADE,
+        related_name="register_entries",
+        verbose_name=_("household"),
+    )
+    register = models.CharField(_("register"), max_length=20, choices=PovertyRegister.choices)
+    number = models.CharField(_("number on the register"), max_length=40, blank=True)
+    # None: the household's status was typed in without a date before any list was imported.
+    listed_on = models.DateField(
+        _("on the register since"), null=True, blank=True, validators=[validate_record_date]
+    )
+    missing_since = models.DateField(
+        _("missing from the list of"), null=True, blank=True, validators=[validate_record_date]
+    )
+    left_on = models.DateField(
+        _("left the register on"), null=True, blank=True, validators=[validate_record_date]
+    )
+    history = HistoricalRecords(user_db_constraint=False)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {
+        "prefecture": None,
+        "county": "household__village__township__county",
+        "township": "household__village__township",
+        "village": "household__village",
+        "school": "household__children__current_school",
+    }
+
+    class Meta:
+        verbose_name = _("poverty register entry")
+        verbose_name_plural = _("poverty register entries")
+        ordering = ["household", "register"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "register"], name="enrollment_one_entry_per_reg"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["register", "missing_since"], name="enrollment_reg_missing_idx")
+        ]
+
+    def __str__(self):
+        return f"{self.household.head_name} · {self.get_register_display()}"
 
 
 class EnrollmentStatus(models.TextChoices):
@@ -289,6 +428,28 @@ class DisabilityCategory(models.TextChoices):
     MULTIPLE = "multiple", _("Multiple")
 
 
+class RosterStatus(models.TextChoices):
+    """A pupil's status in the national student-status system (学籍), as its roster says."""
+
+    ENROLLED = "enrolled", _("Enrolled (在籍)")
+    SUSPENDED = "suspended", _("Suspended (休学)")
+    TRANSFERRED_OUT = "transferred_out", _("Transferred out (转出)")
+    DROPPED_OUT = "dropped_out", _("Left school (辍学)")
+    GRADUATED = "graduated", _("Graduated (毕业)")
+    DECEASED = "deceased", _("Deceased (死亡)")
+
+
+# The product's statuses that agree with each roster status (else a mismatch to resolve).
+ROSTER_STATUS_AGREES = {
+    RosterStatus.ENROLLED: (S.IN_SCHOOL, S.SPECIAL_SCHOOL, S.HOME_DELIVERED, S.SUSPECTED_DROPOUT),
+    RosterStatus.SUSPENDED: (S.SUSPENDED,),
+    RosterStatus.TRANSFERRED_OUT: (S.MOVED_AWAY, S.OUTSIDE_COUNTY),
+    RosterStatus.DROPPED_OUT: (S.DROPPED_OUT, S.SUSPECTED_DROPOUT),
+    RosterStatus.GRADUATED: (S.GRADUATED,),
+    RosterStatus.DECEASED: (S.DECEASED,),
+}
+
+
 class ChildQuerySet(ScopedQuerySet):
     def school_age_on(self, day: datetime.date):
         from .selectors import school_age_birth_range
@@ -339,6 +500,16 @@ class Child(models.Model):
     disability_grade = models.PositiveSmallIntegerField(
         _("disability grade"), null=True, blank=True, choices=[(i, str(i)) for i in range(1, 5)]
     )
+    # 残疾人证号 (second generation): the resident ID, the category digit and the grade digit.
+    # It holds the ID: shown like the ID (masked in lists and to roles that see masked IDs).
+    disability_certificate_number = models.CharField(
+        _("disability certificate number"),
+        max_length=20,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+    )
     is_orphan = models.BooleanField(_("orphan or de-facto unsupported"), default=False)
     is_in_difficulty = models.BooleanField(_("child in difficulty"), default=False)
     is_migrant = models.BooleanField(_("migrant child"), default=False)
@@ -380,17 +551,58 @@ class Child(models.Model):
         _("outside study verified"), default=False, editable=False
     )
 
+    # The student-status roster (学籍), as of its last import: stored as given, compared with the
+    # product's own status by the cross-check, never applied to it.
+    student_number = models.CharField(
+        _("student number (学籍号)"),
+        max_length=19,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        validators=[validate_student_number],
+    )
+    roster_status = models.CharField(
+        _("roster status"), max_length=20, choices=RosterStatus.choices, blank=True, editable=False
+    )
+    roster_school = models.ForeignKey(
+        School,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="roster_pupils",
+        editable=False,
+        verbose_name=_("roster school"),
+    )
+    roster_grade = models.PositiveSmallIntegerField(
+        _("roster grade"), choices=Grade.choices, null=True, blank=True, editable=False
+    )
+    roster_class = models.CharField(_("roster class"), max_length=20, blank=True, editable=False)
+    roster_listed_on = models.DateField(
+        _("on the roster since"), null=True, editable=False, validators=[validate_record_date]
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     # The history is read per child (by id) and by date; its copies of the child's other
     # indexes cost every write (an import writes 70,000 history rows) and serve no query.
     # Who made each change: checked by Django, not per row (see Household.history).
     history = HistoricalRecords(
-        no_db_index=["resident_id", "birth_date", "household", "current_school", "village"],
+        no_db_index=[
+            "resident_id",
+            "birth_date",
+            "household",
+            "current_school",
+            "village",
+            "student_number",
+            "roster_school",
+            "disability_certificate_number",
+        ],
         user_db_constraint=False,
     )
 
     objects = ChildQuerySet.as_manager()
     scope_paths = {
+        "prefecture": None,
         "county": "village__township__county",
         "township": "village__township",
         "village": "village",
@@ -411,12 +623,23 @@ class Child(models.Model):
                 condition=Q(disability_grade__isnull=True) | Q(is_disabled=True),
                 name="child_disability_grade_only_if_disabled",
             ),
+            models.CheckConstraint(
+                condition=Q(disability_certificate_number__isnull=True) | Q(is_disabled=True),
+                name="child_disability_certificate_only_if_disabled",
+            ),
         ]
         indexes = [
             models.Index(fields=["village", "status", "birth_date"]),
             models.Index(fields=["current_school", "status"]),
             # A plain index: db_index on a CharField adds a LIKE index no query uses.
             models.Index(fields=["status"], name="enrollment_child_status_idx"),
+            # 涉案未成年人 are a few hundred of a county's 150,000 children: the overview counts
+            # them from this small partial index instead of reading every child.
+            models.Index(
+                fields=["village"],
+                condition=models.Q(is_involved_in_case=True),
+                name="enrollment_child_case_idx",
+            ),
         ]
 
     def __str__(self):
@@ -425,6 +648,10 @@ class Child(models.Model):
     @property
     def masked_resident_id(self) -> str:
         return mask_resident_id(self.resident_id)
+
+    @property
+    def masked_disability_certificate_number(self) -> str:
+        return mask_resident_id(self.disability_certificate_number)
 
     @property
     def masked_guardian_phone(self) -> str:
@@ -485,6 +712,7 @@ class EnrollmentStatusChange(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {
+        "prefecture": None,
         "county": "child__village__township__county",
         "township": "child__village__township",
         "village": "child__village",
@@ -499,6 +727,10 @@ class EnrollmentStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.child} {self.get_status_display()} {self.effective_date}"
+
+
+# The most teachers one household visit can name (a form's and the API's bound).
+TEACHER_VISITORS_MAX = 50
 
 
 class HouseholdVisit(models.Model):
@@ -522,6 +754,12 @@ class HouseholdVisit(models.Model):
         max_length=200,
         help_text=_("Names of the officials, cadres and teachers who went."),
     )
+    # 千名教师进村入户: how many of the visitors were teachers (the annual summary sums them).
+    teacher_visitors = models.PositiveSmallIntegerField(
+        _("of whom teachers"),
+        default=0,
+        validators=[MaxValueValidator(TEACHER_VISITORS_MAX)],
+    )
     findings = LongTextField(_("what was found"))
     outcome = models.CharField(_("outcome"), max_length=30, choices=Outcome.choices)
     follow_up = LongTextField(_("follow-up"), blank=True)
@@ -537,6 +775,7 @@ class HouseholdVisit(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {
+        "prefecture": None,
         "county": "household__village__township__county",
         "township": "household__village__township",
         "village": "household__village",
@@ -567,6 +806,16 @@ class HelpPairing(models.Model):
     partner_kind = models.CharField(_("kind"), max_length=10, choices=PartnerKind.choices)
     partner_unit = models.CharField(_("unit"), max_length=100, blank=True)
     partner_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # The partner unit of the county's catalogue, when the pairing names one (the text field
+    # above stays: what was typed before the catalogue existed).
+    unit = models.ForeignKey(
+        "enrollment.PartnerUnit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pairings",
+        verbose_name=_("partner unit"),
+    )
     plan = LongTextField(_("help plan"))
     start_date = models.DateField(_("from"), validators=[validate_record_date])
     end_date = models.DateField(
@@ -582,6 +831,7 @@ class HelpPairing(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {
+        "prefecture": None,
         "county": "child__village__township__county",
         "township": "child__village__township",
         "village": "child__village",
@@ -604,6 +854,18 @@ class HelpPairing(models.Model):
         return f"{self.partner_name} → {self.child}"
 
 
+SCOPE_KINDS = ("prefecture", "county", "township", "village", "school")
+
+
+def _exactly_one_scope() -> Q:
+    """One of the SCOPE_KINDS set, the others empty."""
+    condition = None
+    for kind in SCOPE_KINDS:
+        one = Q(**{f"{other}__isnull": other != kind for other in SCOPE_KINDS})
+        condition = one if condition is None else condition | one
+    return condition
+
+
 class RoleAssignment(models.Model):
     """A user holds a role within one scope: the county, a township, a village or a school."""
 
@@ -614,6 +876,14 @@ class RoleAssignment(models.Model):
         verbose_name=_("user"),
     )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    prefecture = models.ForeignKey(
+        Prefecture,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("prefecture"),
+    )
     county = models.ForeignKey(
         County,
         on_delete=models.CASCADE,
@@ -657,32 +927,7 @@ class RoleAssignment(models.Model):
         constraints = [
             # Exactly one scope per assignment.
             models.CheckConstraint(
-                condition=(
-                    Q(
-                        county__isnull=False,
-                        township__isnull=True,
-                        village__isnull=True,
-                        school__isnull=True,
-                    )
-                    | Q(
-                        county__isnull=True,
-                        township__isnull=False,
-                        village__isnull=True,
-                        school__isnull=True,
-                    )
-                    | Q(
-                        county__isnull=True,
-                        township__isnull=True,
-                        village__isnull=False,
-                        school__isnull=True,
-                    )
-                    | Q(
-                        county__isnull=True,
-                        township__isnull=True,
-                        village__isnull=True,
-                        school__isnull=False,
-                    )
-                ),
+                condition=_exactly_one_scope(),
                 name="role_assignment_has_exactly_one_scope",
             ),
         ]
@@ -692,7 +937,7 @@ class RoleAssignment(models.Model):
 
     @property
     def scope_kind(self) -> str:
-        for kind in ("county", "township", "village", "school"):
+        for kind in SCOPE_KINDS:
             if getattr(self, f"{kind}_id"):
                 return kind
         return ""
@@ -746,6 +991,7 @@ class RollEntry(models.Model):
 
     objects = RollEntryQuerySet.as_manager()
     scope_paths = {
+        "prefecture": None,
         "county": "school__township__county",
         "township": "school__township",
         "village": None,
@@ -768,3 +1014,9 @@ class RollEntry(models.Model):
     @property
     def masked_resident_id(self) -> str:
         return mask_resident_id(self.resident_id)
+
+
+# 帮扶单位 and 帮扶活动 live in their own module (this one is long); imported here so that
+# Django registers them with the app.
+from .crosscheck_models import MismatchResolution, QuarterlyRecheck  # noqa: E402, F401
+from .help_models import HelpActivity, PartnerUnit  # noqa: E402, F401

@@ -1,4 +1,4 @@
-"""The seven roles (Django group names) and what each may do. Scope is separate: it says where."""
+"""The eight roles (Django group names) and what each may do. Scope is separate: it says where."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +12,9 @@ class Role(models.TextChoices):
     SCHOOL_STAFF = "school_staff", _("School staff")
     INSPECTOR = "inspector", _("Inspector")
     AUDITOR = "auditor", _("Auditor")
+    # 市教育局: reads its counties' figures (overview, monthly reports, annual summaries) and
+    # approves nothing: it is in none of the role sets below nor any app's.
+    PREFECTURE_VIEWER = "prefecture_viewer", _("Prefecture bureau (read-only)")
 
 
 # The kind of place each role's scope must be.
@@ -23,6 +26,7 @@ ROLE_SCOPE_KIND = {
     Role.SCHOOL_STAFF: "school",
     Role.INSPECTOR: "county",
     Role.AUDITOR: "county",
+    Role.PREFECTURE_VIEWER: "prefecture",
 }
 
 # Who may do what (within their scope). Reading needs only a scope; the auditor never writes.
@@ -44,3 +48,7 @@ FULL_IDENTITY_ROLES = frozenset(
 # the bureau (its dropout and case staff) and the child's township; never the village, the
 # school or an inspector; the auditor reads the ledgers with the flag masked.
 CASE_FLAG_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF, Role.TOWNSHIP_OFFICIAL})
+# The county's catalogue of partner units (帮扶单位) and the school-year promotion (学年升级):
+# county-wide, kept by the bureau.
+PARTNER_UNIT_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF})
+PROMOTION_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF})

@@ -1,7 +1,8 @@
 """`for_user()`: the one way every view, form, export and API reads scoped data.
 
-Each model declares `scope_paths`: for each scope kind (county, township, village, school), the
-lookup from the model to that place, or None when a scope of that kind sees none of its rows.
+Each model declares `scope_paths`: for each scope kind (prefecture, county, township, village,
+school), the lookup from the model to that place, or None when a scope of that kind sees none of
+its rows (a kind left out counts as None: the prefecture reads only where a model names it).
 A user's role assignments are OR-ed; `roles=` restricts which assignments count (for writes).
 """
 
@@ -15,7 +16,11 @@ def role_assignments(user):
     cached = getattr(user, "_cached_role_assignments", None)
     if cached is None:
         cached = (
-            list(user.role_assignments.select_related("county", "township", "village", "school"))
+            list(
+                user.role_assignments.select_related(
+                    "prefecture", "county", "township", "village", "school"
+                )
+            )
             if user.is_authenticated
             else []
         )
@@ -102,6 +107,24 @@ def covers(user, obj, roles=None) -> bool | None:
         if _resolve(obj, path) == place_id:
             return True
     return None if undecided else False
+
+
+def assigned_places(model, user) -> list | None:
+    """`model.objects.for_user(user)` read from the loaded role assignments, without a query,
+    for a kind of place that only the assignments naming it see (its scope_paths lead to the
+    place itself, "pk", and are None for every other kind, as County's); None when the database
+    must answer (a superuser, or a model reached through other kinds)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    kinds = {kind for kind, path in model.scope_paths.items() if path is not None}
+    if user.is_superuser or any(model.scope_paths[kind] != "pk" for kind in kinds):
+        return None
+    places = {}
+    for assignment in role_assignments(user):
+        kind = assignment.scope_kind
+        if kind in kinds and isinstance(assignment.scope_object, model):
+            places[assignment.scope_object.pk] = assignment.scope_object
+    return list(places.values())
 
 
 def scope_signature(user) -> list:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q
+from django.db.models.functions import Reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.masking import Shown, mask_resident_id, shows_full
@@ -60,7 +61,10 @@ def _child_q(query: Query) -> Q:
     if query.kind == "resident_id":
         return Q(resident_id=query.text)
     if query.kind == "id_digits":
-        return Q(resident_id__endswith=query.text)
+        # The ID read backwards begins with the digits read backwards: a prefix, which the
+        # expression index on REVERSE(resident_id) answers on PostgreSQL (migration 0018)
+        # instead of reading every child as `LIKE '%digits'` does. The same rows either way.
+        return Q(resident_id_reversed__startswith=query.text[::-1])
     return Q(name__icontains=query.text)
 
 
@@ -69,6 +73,7 @@ def search_children(user, query: Query) -> Group:
 
     children = list(
         Child.objects.for_user(user)
+        .alias(resident_id_reversed=Reverse("resident_id"))
         .filter(_child_q(query))
         .select_related("village__township", "current_school")
         .order_by("name", "pk")[: LIMIT + 1]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from core.cache import bump_version
 from core.errors import DomainError
 from core.resident_id import ResidentIdError, parse_resident_id
-from core.services import full_clean, saved_by, today
+from core.services import created_with, full_clean, saved_by, today
 
 from .models import (
     CASE_FLAG_FIELD,
@@ -23,6 +23,7 @@ from .models import (
     HelpPairing,
     Household,
     HouseholdVisit,
+    Prefecture,
     RoleAssignment,
     School,
     Township,
@@ -401,6 +402,7 @@ def record_visit(
     outcome: str,
     follow_up: str = "",
     attachment=None,
+    teacher_visitors: int = 0,
     new_status: str = "",
     status_reason: str = "",
     school=None,
@@ -423,6 +425,7 @@ def record_visit(
         household=household,
         visit_date=visit_date,
         visitors=visitors.strip(),
+        teacher_visitors=teacher_visitors or 0,
         findings=findings.strip(),
         outcome=outcome,
         follow_up=follow_up.strip(),
@@ -430,9 +433,10 @@ def record_visit(
     )
     if attachment:
         visit.attachment = attachment
-    full_clean(visit, exclude=["recorded_by"])
-    saved_by(visit, actor)
-    visit.children.set(children)
+    # The household is a record the caller read (its existence is not asked again).
+    full_clean(visit, exclude=["recorded_by", "household"])
+    # One change: one history row with its children, one audit entry.
+    created_with(visit, actor, children=children)
     if new_status:
         reason = status_reason.strip() or _("Household visit of %(date)s: %(outcome)s") % {
             "date": visit_date.isoformat(),
@@ -464,6 +468,7 @@ def assign_help_partner(
     start_date: datetime.date,
     partner_unit: str = "",
     partner_phone: str = "",
+    unit=None,
 ) -> HelpPairing:
     """One responsible person at a time: a new pairing ends the open one the day it starts."""
     Child.objects.select_for_update().get(pk=child.pk)
@@ -485,10 +490,13 @@ def assign_help_partner(
         partner_kind=partner_kind,
         partner_unit=partner_unit.strip(),
         partner_phone=partner_phone.strip(),
+        unit=unit,
         plan=plan.strip(),
         start_date=start_date,
         assigned_by=actor,
     )
+    if unit is not None and unit.county_id != child.village.township.county_id:
+        raise DomainError(_("The partner unit is not of the child's county."), field="unit")
     full_clean(pairing)
     return saved_by(pairing, actor)
 
@@ -538,9 +546,13 @@ def grant_role(*, user, role: str, place, post: str = "") -> RoleAssignment:
     not given)."""
     kind = ROLE_SCOPE_KIND[Role(role)]
     if place._meta.model_name != kind:
-        expected = {"county": County, "township": Township, "village": Village, "school": School}[
-            kind
-        ]
+        expected = {
+            "prefecture": Prefecture,
+            "county": County,
+            "township": Township,
+            "village": Village,
+            "school": School,
+        }[kind]
         raise DomainError(
             _("The role %(role)s is scoped to a %(kind)s.")
             % {"role": Role(role).label, "kind": expected._meta.verbose_name}

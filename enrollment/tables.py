@@ -2,6 +2,7 @@ import django_tables2 as tables
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from .extensions import child_scores
 from .models import REGISTERED_POOR_STATUSES, Child, EnrollmentStatus
 
 STATUS_BADGE = {
@@ -53,6 +54,23 @@ def focus_badges(child) -> str:
             _("Involved in a legal case"),
         )
     return badges
+
+
+def score_columns() -> list[tuple[str, tables.Column]]:
+    """The ledger's columns of the modules' per-child scores (extensions.CHILD_SCORES), after
+    the registry's own; their cells come from `score_cells`."""
+    return [
+        (score.annotation, tables.Column(verbose_name=score.label, orderable=False))
+        for score in child_scores()
+    ]
+
+
+def score_cells(record) -> str:
+    return format_html_join(
+        "",
+        "<td>{}</td>",
+        ((score.badge(getattr(record, score.annotation, None)),) for score in child_scores()),
+    )
 
 
 class LedgerTable(tables.Table):

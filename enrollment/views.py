@@ -20,7 +20,7 @@ from core.pagination import CappedPaginator
 
 from . import selectors, services
 from .exports import ledger_export_title
-from .extensions import CHILD_ACTIONS, CHILD_PANELS, LEDGER_TABS
+from .extensions import CHILD_ACTIONS, CHILD_PANELS, LEDGER_TABS, child_scores
 from .forms import (
     ChildRegistrationForm,
     HelpPairingForm,
@@ -30,14 +30,14 @@ from .forms import (
 )
 from .ledgers import (
     LEDGER_KINDS,
-    LEDGER_QUERY_KEYS,
     build_ledger,
     cached_class_sizes,
     cached_summary,
     label_summary_rows,
+    ledger_query_keys,
     summary_group_label,
 )
-from .models import CASE_FLAG_FIELD, Child, HouseholdVisit, Village
+from .models import CASE_FLAG_FIELD, Child, HouseholdVisit, PartnerUnit, Village
 from .permissions import (
     get_scoped_or_404,
     has_any_role,
@@ -54,13 +54,15 @@ from .roles import (
     Role,
 )
 from .scoping import role_assignments
-from .tables import LedgerTable
+from .tables import LedgerTable, score_columns
 
 LEDGER_PAGE_SIZES = (25, 50, 100, 200)
 
 
 def ledger_url_for(place) -> str:
     kind = place._meta.model_name
+    if kind == "prefecture":  # no ledger of children: the counties' figures
+        return reverse("enrollment:prefecture_overview", args=[place.pk])
     return reverse(f"enrollment:{kind}_ledger", args=[place.pk])
 
 
@@ -79,7 +81,7 @@ def ledger(request, kind: str, pk: int, preset_status: str = ""):
     built = build_ledger(request.user, kind, pk, query)
     summary_rows = cached_summary(built, request.user, query)
     label_summary_rows(summary_rows, built.group_by)
-    table = LedgerTable(built.rows)
+    table = LedgerTable(built.rows, extra_columns=score_columns())
     per_page = _per_page(request)
     RequestConfig(
         request,
@@ -127,7 +129,8 @@ def ledger(request, kind: str, pk: int, preset_status: str = ""):
             )
             if preset_status
             else "",
-            "export_query": export_fields(query, LEDGER_QUERY_KEYS),
+            "export_query": export_fields(query, ledger_query_keys()),
+            "score_filters": [built.filter.form[score.key] for score in child_scores()],
         },
     )
 
@@ -139,7 +142,7 @@ def export_ledger(request, kind: str, pk: int):
     if kind not in LEDGER_KINDS:
         raise Http404
     built = build_ledger(request.user, kind, pk, request.POST)  # 404 outside the scope
-    query = posted_filters(request, LEDGER_QUERY_KEYS)
+    query = posted_filters(request, ledger_query_keys())
     return export_redirect(
         request,
         exporter="ledger",
@@ -277,6 +280,7 @@ def record_visit(request, pk: int):
                 outcome=data["outcome"],
                 follow_up=data["follow_up"],
                 attachment=data["attachment"],
+                teacher_visitors=data["teacher_visitors"] or 0,
                 new_status=data["new_status"],
                 status_reason=data["status_reason"],
                 school=data["school"],
@@ -294,7 +298,10 @@ def record_visit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def assign_partner(request, pk: int):
     child = _child_for_action(request, pk, ASSIGN_PAIRING_ROLES)
-    form = HelpPairingForm(request.POST or None)
+    units = PartnerUnit.objects.for_user(request.user).filter(
+        county_id=child.village.township.county_id, is_active=True
+    )
+    form = HelpPairingForm(request.POST or None, units=units)
     if request.method == "POST" and form.is_valid():
         if run_on_form(
             request,

@@ -3,10 +3,10 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 
-from ..models import County, School
+from ..models import County, Prefecture, School
 from ..roles import Role
 from ..services import grant_role
-from .data import DEMO_PASSWORD
+from .data import DEMO_COUNTY_CODE, DEMO_PASSWORD
 
 DEMO_USERS = [
     ("admin", Role.COUNTY_ADMIN, "county"),
@@ -17,7 +17,11 @@ DEMO_USERS = [
     ("school1", Role.SCHOOL_STAFF, "school1"),
     ("inspector", Role.INSPECTOR, "county"),
     ("auditor", Role.AUDITOR, "county"),
+    ("prefecture", Role.PREFECTURE_VIEWER, "prefecture"),
 ]
+
+# The city above the demo county and the benchmark's city-scale counties (519901…519910).
+DEMO_PREFECTURE = ("5199", "云岭市")
 
 
 # Family name, given name (core.people.person_name writes them family name first).
@@ -30,6 +34,7 @@ DEMO_NAMES = {
     "school1": ("吴", "晓燕"),
     "inspector": ("郑", "国栋"),
     "auditor": ("王", "静"),
+    "prefecture": ("冯", "立新"),
 }
 
 # Each demo user's post (职务) in the unit of their role.
@@ -42,13 +47,28 @@ DEMO_POSTS = {
     "school1": "教导主任",
     "inspector": "责任督学",
     "auditor": "审计员",
+    "prefecture": "市教育局基础教育科科长",
 }
+
+
+def ensure_demo_prefecture() -> Prefecture:
+    """The demo city, over every demo county present (those loaded since are added on the next
+    run: seed_demo calls this after loading)."""
+    code, name = DEMO_PREFECTURE
+    prefecture, _ = Prefecture.objects.get_or_create(code=code, defaults={"name": name})
+    for county in County.objects.filter(
+        code__startswith=DEMO_COUNTY_CODE[:4], prefecture__isnull=True
+    ):
+        county.prefecture = prefecture
+        county.save(update_fields=["prefecture"])
+    return prefecture
 
 
 def ensure_demo_users(county: County) -> list[tuple[str, str, str]]:
     """One user per role; passwords reset to the demo password on every run."""
     township1, township2 = county.townships.order_by("code")[:2]
     places = {
+        "prefecture": ensure_demo_prefecture(),
         "county": county,
         "township1": township1,
         "township2": township2,

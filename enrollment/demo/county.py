@@ -475,7 +475,8 @@ class DemoCounty:
                 {
                     "visit_date": child["status_since"],
                     "household_id": child["household_id"],
-                    "visitors": rng.choice(VISITORS),
+                    "visitors": (visitors := rng.choice(VISITORS)),
+                    "teacher_visitors": visitors.count("教师"),
                     "findings": "家长表示孩子在外务工"
                     if child["status"] == S.DROPPED_OUT
                     else "孩子在家，未到校",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime
 import operator
 import re
+import sys
 from collections import defaultdict
+from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_update_with_history
@@ -19,7 +20,9 @@ from core.imports import (
     ImportColumn,
     Importer,
     Outcome,
+    OutcomeTally,
     Plan,
+    RowOutcome,
     SheetRow,
     StalePlan,
     clean_text,
@@ -40,24 +43,20 @@ from ..models import (
     Township,
     Village,
 )
-from ..permissions import get_scoped_or_404, user_may
 from ..selectors import LEDGER_SUMMARY_CACHE, birth_range_for_ages
 from .common import (
     BATCH,
-    COUNTY_IMPORT_ROLES,
     POLICE_IMPORT_ROLES,
     POLICE_REASON,
+    CountyOrTownshipScope,
     named_row,
     parse_id_cell,
     school_age_min,
-    scope_from_key,
     sex_label,
 )
 from .police_sql import (
     PolicePayload,
-    candidate_numbers,
     children_by_id,
-    fetch_children,
     households_of,
     mark_first_listed,
     prefer_index_lookups,
@@ -89,11 +88,45 @@ _COMPARED_FIELDS = (
 )
 
 
+# A new child in the plan (PolicePayload.new_children), in this order.
+NEW_CHILD_FIELDS = (
+    "resident_id",
+    "name",
+    "sex",
+    "birth_date",
+    "village_id",
+    "household_key",
+    "guardian_name",
+    "guardian_relation",
+    "guardian_phone",
+    "current_address",
+    "police_listed_on",
+    "status",
+    "status_since",
+)
+
+# What the plan keeps of a row that passed its own checks (a tuple, in this order).
+_CHECKED = (
+    "row",
+    "label",
+    "number",
+    "name",
+    "sex",
+    "birth_date",
+    "village",
+    "address",
+    "current_address",
+    "guardian_name",
+    "guardian_relation",
+    "guardian_phone",
+)
+_NO_VALUES: dict = {}
+
 # Between a township's and a village's name: 城关镇 红星村, 城关镇/红星村, 城关镇·红星村.
 _VILLAGE_SEPARATORS = re.compile(r"[\s/／·、\-－]+")
 
 
-class PoliceExtractImporter(Importer):
+class PoliceExtractImporter(CountyOrTownshipScope, Importer):
     name = "police_extract"
     roles = POLICE_IMPORT_ROLES
     title = gettext_lazy("Police household extract (派出所户籍花名册)")
@@ -104,6 +137,7 @@ class PoliceExtractImporter(Importer):
         "village's 12-digit code."
     )
     sheet_title = "户籍花名册"
+    streams_rows = True
     examples = [
         (gettext_lazy("clean extract"), "enrollment/import-examples/police-extract-clean.xlsx"),
         (gettext_lazy("messy extract"), "enrollment/import-examples/police-extract-messy.xlsx"),
@@ -134,35 +168,7 @@ class PoliceExtractImporter(Importer):
         ),
     ]
 
-    # -- scope --
-
-    def scope_choices(self, user):
-        choices = [
-            (f"county:{county.pk}", f"{county.name}（{_('whole county')}）")
-            for county in County.objects.for_user(user, roles=COUNTY_IMPORT_ROLES)
-        ]
-        choices += [
-            (f"township:{township.pk}", township.name)
-            for township in Township.objects.for_user(user, roles=POLICE_IMPORT_ROLES)
-        ]
-        return choices
-
-    def resolve_scope(self, user, key):
-        kind, pk = scope_from_key(key, {"county", "township"})
-        if kind == "county":
-            place = get_scoped_or_404(County.objects, user, pk=pk)
-            roles = COUNTY_IMPORT_ROLES
-        else:
-            place = get_scoped_or_404(Township.objects.select_related("county"), user, pk=pk)
-            roles = POLICE_IMPORT_ROLES
-        if not user_may(user, type(place).objects, roles, place):
-            raise PermissionDenied
-        return place
-
-    def scope_label(self, scope):
-        return scope.name
-
-    # -- the dry run --
+    # -- the dry run (scope: CountyOrTownshipScope) --
 
     def _villages(self, scope) -> list:
         villages = Village.objects.select_related("township").order_by("pk")
@@ -176,7 +182,9 @@ class PoliceExtractImporter(Importer):
         existing = {child["resident_id"]: child for child in children_by_id(numbers, children_rows)}
         return existing, households_of([village.pk for village in villages])
 
-    def plan(self, rows: list[SheetRow], *, scope, user, progress=None) -> Plan:
+    def plan(self, rows: Iterable[SheetRow], *, scope, user, progress=None) -> Plan:
+        """Streamed (`streams_rows`): each row is checked as it is read and only what the plan
+        needs of it kept; the outcomes go to the report's tally, not kept either."""
         today = local_today()
         villages = self._villages(scope)
         by_code = {village.code: village for village in villages}
@@ -189,44 +197,30 @@ class PoliceExtractImporter(Importer):
         village_id_set = set(village_ids)
 
         column = {c.field: c.header for c in self.columns}
-        outcomes, parsed_rows = [], []
-        if connection.vendor == "postgresql":
-            numbers = candidate_numbers(rows)
-            with write_lane() as lane:  # PostgreSQL finds the file's children meanwhile
-                children_rows = lane.submit(fetch_children, numbers)
-
-                def report(done):  # not while the lane holds the connection: it would wait
-                    if progress and children_rows.done():
-                        progress(done)
-
-                self._check_rows(
-                    rows, column, today, by_code, by_name, outcomes, parsed_rows, report
-                )
-            existing, households = self._read_state(villages, numbers, children_rows.result())
-        else:
-            self._check_rows(rows, column, today, by_code, by_name, outcomes, parsed_rows, progress)
-            numbers = [data["number"] for data in parsed_rows if data["number"]]
-            existing, households = self._read_state(villages, numbers)
+        tally = OutcomeTally()
+        checked = []  # the rows that passed their own checks, as _CHECKED tuples
+        self._check_rows(rows, column, today, by_code, by_name, tally, checked, progress)
+        existing, households = self._read_state(villages, [item[2] for item in checked])
         payload = PolicePayload(existing_ids=sorted(child["pk"] for child in existing.values()))
+        tally.next_pass()
         with write_lane() as lane:  # the server computes the digest while the rows are planned
             digest = lane.submit(state_digest, village_ids, payload.existing_ids)
-            self._plan_rows(
-                outcomes, parsed_rows, existing, households, payload, column, village_id_set
-            )
+            self._plan_rows(tally, checked, existing, households, payload, column, village_id_set)
         payload.digest = digest.result()
-        return Plan(outcomes=outcomes, payload=payload)
+        return Plan(outcomes=[], payload=payload, tally=tally)
 
-    def _plan_rows(
-        self, outcomes, parsed_rows, existing, households, payload, column, village_id_set
-    ):
-        """What each row that passed its own checks would do to the database."""
+    def _plan_rows(self, tally, checked, existing, households, payload, column, village_id_set):
+        """What each row that passed its own checks would do to the database (each row let go
+        of once planned)."""
         today = local_today()
         # Born after this day: younger than school age on the reference date (31 August).
         youngest = school_age_min()
         latest_school_age_birth = birth_range_for_ages(today, youngest, youngest)[1]
-        for outcome, data in zip(outcomes, parsed_rows, strict=True):
-            if outcome.failed:
-                continue
+        for index, item in enumerate(checked):
+            checked[index] = None
+            outcome = RowOutcome(SheetRow(item[0], _NO_VALUES))
+            outcome.label = item[1]
+            data = dict(zip(_CHECKED, item, strict=True))
             village = data["village"]
             key = (village.pk, data["address"])
             child = existing.get(data["number"])
@@ -234,8 +228,7 @@ class PoliceExtractImporter(Importer):
                 self._plan_new(
                     outcome, data, key, households, payload, today, latest_school_age_birth
                 )
-                continue
-            if child["village_id"] not in village_id_set:
+            elif child["village_id"] not in village_id_set:
                 outcome.error(
                     column["resident_id"],
                     data["number"],
@@ -245,13 +238,16 @@ class PoliceExtractImporter(Importer):
                     )
                     % {"township": child["village__township__name"]},
                 )
-                continue
-            self._plan_existing(outcome, child, data, key, households, payload)
+            else:
+                self._plan_existing(outcome, child, data, key, households, payload)
+            tally.add(outcome)
+        checked.clear()
 
-    def _check_rows(self, rows, column, today, by_code, by_name, outcomes, parsed_rows, progress):
-        """Each row checked on its own (and against the rows above it): its outcome, and its
-        cleaned values for the plan."""
+    def _check_rows(self, rows, column, today, by_code, by_name, tally, checked, progress):
+        """Each row checked on its own (and against the rows above it): a failing row's
+        outcome to the tally, a passing row's cleaned values (_CHECKED) for the plan."""
         first_row_of = {}
+        count = 0
         for row in rows:
             outcome, name = named_row(row, column)
             values = row.values
@@ -330,25 +326,30 @@ class PoliceExtractImporter(Importer):
                     )
                 else:
                     first_row_of[number] = row.number
-            outcomes.append(outcome)
-            if current_address == address:
-                current_address = ""  # kept only where the child lives elsewhere
-            parsed_rows.append(
-                {
-                    "number": number,
-                    "name": name,
-                    "sex": sex,
-                    "birth_date": parsed.birth_date if parsed else None,
-                    "village": village,
-                    "address": address,
-                    "current_address": current_address,
-                    "guardian_name": guardian,
-                    "guardian_relation": relation,
-                    "guardian_phone": phone,
-                }
-            )
-            if progress and len(outcomes) % 5000 == 0:
-                progress(len(outcomes))
+            count += 1
+            if outcome.failed:
+                tally.add(outcome)
+            else:
+                if current_address == address:
+                    current_address = ""  # kept only where the child lives elsewhere
+                checked.append(
+                    (
+                        row.number,
+                        outcome.label,
+                        number,
+                        name,
+                        sex,
+                        parsed.birth_date,
+                        village,
+                        address,
+                        current_address,
+                        guardian,
+                        relation,
+                        phone,
+                    )
+                )
+            if progress and count % 5000 == 0:
+                progress(count)
 
     def _village(self, outcome, raw, by_code, by_name, column):
         text = clean_text(raw)
@@ -401,24 +402,24 @@ class PoliceExtractImporter(Importer):
     def _plan_new(self, outcome, data, key, households, payload, today, latest_school_age_birth):
         outcome.kind = Outcome.NEW
         self._household_for(key, data["guardian_name"], households, payload)
-        today_text = today.isoformat()
+        today_text = sys.intern(today.isoformat())  # one string for every row
         young = data["birth_date"] > latest_school_age_birth
         payload.new_children.append(
-            {
-                "resident_id": data["number"],
-                "name": data["name"],
-                "sex": data["sex"],
-                "birth_date": data["birth_date"].isoformat(),
-                "village_id": key[0],
-                "household_key": list(key),
-                "guardian_name": data["guardian_name"],
-                "guardian_relation": data["guardian_relation"],
-                "guardian_phone": data["guardian_phone"],
-                "current_address": data["current_address"],
-                "police_listed_on": today_text,
-                "status": _NEW_CHILD_STATUS[young],
-                "status_since": today_text,
-            }
+            [  # NEW_CHILD_FIELDS: a list, not a dict (a third of the memory at 100,000 rows)
+                data["number"],
+                data["name"],
+                data["sex"],
+                sys.intern(data["birth_date"].isoformat()),
+                key[0],
+                list(key),
+                data["guardian_name"],
+                data["guardian_relation"],
+                data["guardian_phone"],
+                data["current_address"],
+                today_text,
+                _NEW_CHILD_STATUS[young],
+                today_text,
+            ]
         )
         payload.township_ids.add(data["village"].township_id)
         outcome.changes = [
@@ -492,7 +493,15 @@ class PoliceExtractImporter(Importer):
             for village_id, address in household_keys
             for head in (payload.new_households[(village_id, address)],)
         ]
-        new_children = sorted(payload.new_children, key=operator.itemgetter("resident_id"))
+        new_children = sorted(  # (a plan kept by an earlier version has dicts)
+            (
+                dict(zip(NEW_CHILD_FIELDS, child, strict=True))
+                if isinstance(child, list)
+                else child
+                for child in payload.new_children
+            ),
+            key=operator.itemgetter("resident_id"),
+        )
         household_ids = dict(payload.household_ids)
         reserved = {
             "households": reserve_ids(Household, len(new_households)),

@@ -30,7 +30,8 @@ class PolicePayload:
     existing_ids: list = field(default_factory=list)  # the registered children it lists
     household_ids: dict = field(default_factory=dict)  # (village_id, address) -> pk, existing
     new_households: dict = field(default_factory=dict)  # (village_id, address) -> head's name
-    new_children: list = field(default_factory=list)  # Child attributes + "household_key"
+    # Child attributes + "household_key", as lists in police.NEW_CHILD_FIELDS' order
+    new_children: list = field(default_factory=list)
     changed_children: list = field(default_factory=list)  # [pk, {attname: value}, key | None]
     first_listed_ids: list = field(default_factory=list)  # existing children never listed
     township_ids: set = field(default_factory=set)

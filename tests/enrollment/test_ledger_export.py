@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from core.models import ExportJob
 from enrollment.services import update_child
+from risk.models import RiskScore
 
 from ..conftest import client_for
 
@@ -31,6 +32,7 @@ HEADERS = [
     "年级",
     "重点监测群体",
     "涉案未成年人",
+    "辍学风险",  # the risk app's score (enrollment.extensions.CHILD_SCORES)
 ]
 
 
@@ -48,6 +50,9 @@ def _download(client, job):
 
 
 def test_township_ledger_export_holds_the_filtered_rows_cell_by_cell(world, media):
+    RiskScore.objects.create(
+        child=world.child1, county=world.county, score=45, computed_on=world.child1.birth_date
+    )
     client = client_for(world.township1_user)
     response = _export(client, "township", world.township1, {"status": "in_school"})
     job = ExportJob.objects.get()
@@ -85,6 +90,7 @@ def test_township_ledger_export_holds_the_filtered_rows_cell_by_cell(world, medi
         "三年级",
         None,
         None,  # 涉案未成年人: not flagged (the township official may see it)
+        45,  # 辍学风险: the child's current score
     ]
     actual = list(rows[1])
     actual[3] = actual[3].date()

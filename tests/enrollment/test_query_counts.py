@@ -113,9 +113,10 @@ def test_child_page_query_count_is_bounded(crowded_township, django_assert_max_n
     # A fixed set: session, user and roles with their places, the child, the audit row of the
     # view (lock + insert), the unread notifications, history, visits, pairings, and the dropout
     # panel (cases, exemption requests, absences), the subsidies panel (payments received, the
-    # latest entitlement check's gaps): 15 in a request; inside the test's transaction the
-    # audit row's block adds a SAVEPOINT and a RELEASE.
-    with django_assert_max_num_queries(17):
+    # latest entitlement check's gaps), the risk panel's score and the transfers panel: 17 in
+    # a request; inside the test's transaction the audit row's block adds a SAVEPOINT and a
+    # RELEASE.
+    with django_assert_max_num_queries(19):
         response = client.get(reverse("enrollment:child_detail", args=[crowded_township.child1.pk]))
     assert response.status_code == 200
 

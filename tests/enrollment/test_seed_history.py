@@ -63,7 +63,10 @@ def history_contradictions(children, today: datetime.date) -> list[str]:
                 f"{entries[terminal[0]]['status']} on {entries[terminal[0]]['effective_date']}"
             )
         never_on_roll = [e for e in entries if e["status"] in (S.NEVER_ENROLLED, S.DEFERRED)]
-        if never_on_roll and any(e["school_id"] for e in entries):
+        # Before grade 1 only: a deferral of school entry is followed by the entry.
+        if never_on_roll and any(
+            e["school_id"] for e in entries[: entries.index(never_on_roll[-1])]
+        ):
             wrong.append(f"{never_on_roll[0]['status']} after being on a school's roll")
         for before, entry in zip([None, *entries], entries, strict=False):
             expected = before["status"] if before else ""

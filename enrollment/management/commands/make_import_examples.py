@@ -6,7 +6,10 @@
   lowercase x, spaces in IDs, dates as 2015.3.4 or 2015年3月4日) and one row for each fault the
   import refuses;
 - the roll of the first primary school: its pupils, two unaccounted children of the township
-  and one ID no police extract lists (they show up in the cross-check).
+  and one ID no police extract lists (they show up in the cross-check);
+- the township's poverty registers (its poor households' children, each household's head as a
+  member the registry does not hold) and the 残联's certificates of its disabled children (one
+  adult holder, reported and skipped).
 
 Deterministic on the demo data: `manage.py seed_demo` then `manage.py make_import_examples`.
 """
@@ -21,13 +24,20 @@ from django.utils import timezone
 
 from core.resident_id import make_resident_id
 from enrollment.import_samples import (
+    DISABILITY_CATEGORY_DIGITS,
+    DISABILITY_HEADERS,
     GRADE_NAMES,
     POLICE_HEADERS,
+    POVERTY_HEADERS,
     ROLL_HEADERS,
+    ROSTER_HEADERS,
     Formula,
     Number,
+    disability_row,
     police_row,
+    poverty_row,
     roll_row,
+    roster_row,
     write_sheet,
 )
 from enrollment.models import (
@@ -35,6 +45,7 @@ from enrollment.models import (
     Child,
     County,
     EnrollmentStatus,
+    PovertyStatus,
     School,
     Village,
 )
@@ -133,6 +144,9 @@ class Command(BaseCommand):
             blank_row_after=10,
         )
         self._roll(out / "school-roll.xlsx", school, township, county, rng)
+        self._roster(out / "xueji-roster.xlsx", township)
+        self._poverty(out / "poverty-registers.xlsx", township, county)
+        self._disability(out / "disability-certificates.xlsx", township, county)
         self.stdout.write(f"Wrote the examples of {township.name} and {school.name} to {out}")
 
     def _messy(self, rows, villages, county_code):
@@ -198,3 +212,105 @@ class Command(BaseCommand):
             ["外来生", "", "G" + stranger, GRADE_NAMES[3], "2班", first_september, "否", "否"]
         )
         write_sheet(path, ROLL_HEADERS, rows, title=f"{school.name}学籍名单")
+
+    def _roster(self, path, township):
+        """The 学籍 roster of the township's schools: their pupils in school, 在籍, two of them
+        休学 and one 转出 (mismatches the cross-check lists), and one pupil of another county."""
+        pupils = list(
+            Child.objects.filter(
+                current_school__township=township,
+                status=EnrollmentStatus.IN_SCHOOL,
+                has_no_resident_id=False,
+            )
+            .select_related("current_school")
+            .order_by("current_school__code", "grade", "name", "pk")
+        )
+        rows = []
+        for index, child in enumerate(pupils):
+            status = {3: "休学", 7: "休学", 11: "转出"}.get(index, "在籍")
+            rows.append(
+                roster_row(
+                    child,
+                    school=child.current_school,
+                    grade=child.grade or 1,
+                    class_name=child.class_name or "1班",
+                    status=status,
+                )
+            )
+        if pupils:
+            stranger = make_resident_id(
+                place_code="510199",
+                birth_date=datetime.date(timezone.localdate().year - 10, 3, 3),
+                sequence=7,
+                sex="M",
+            )
+            rows.append(
+                [
+                    "G" + stranger,
+                    "外县生",
+                    stranger,
+                    pupils[0].current_school.code,
+                    "四年级",
+                    "1班",
+                    "在籍",
+                ]
+            )
+        write_sheet(path, ROSTER_HEADERS, rows, title=f"{township.name}学籍花名册")
+
+    # The registers' spelling of each status the demo typed in (建档立卡 households are 脱贫户).
+    _REGISTER_WORDS = {
+        PovertyStatus.REGISTERED_POOR: "脱贫户",
+        PovertyStatus.LIFTED: "脱贫户",
+        PovertyStatus.MONITORED: "边缘易致贫户",
+        PovertyStatus.LOW_INCOME: "低保",
+        PovertyStatus.DESTITUTE: "特困供养",
+    }
+
+    def _poverty(self, path, township, county):
+        children = list(
+            Child.objects.filter(
+                village__township=township,
+                has_no_resident_id=False,
+                household__poverty_status__in=list(self._REGISTER_WORDS),
+            )
+            .select_related("household")
+            .order_by("household__pk", "pk")
+        )
+        rows, heads = [], set()
+        for child in children:
+            household = child.household
+            register = self._REGISTER_WORDS[household.poverty_status]
+            listed_on = household.poverty_registered_on or datetime.date(2021, 6, 1)
+            number = household.poverty_registration_number or f"H{household.pk:08d}"
+            if household.pk not in heads and household.poverty_registration_number:
+                heads.add(household.pk)  # the head: an adult the registry does not hold
+                head_id = make_resident_id(
+                    place_code=county.code,
+                    birth_date=datetime.date(1978, 1 + household.pk % 12, 1 + household.pk % 28),
+                    sequence=household.pk % 900,
+                    sex="M",
+                )
+                rows.append(
+                    [register, number, household.head_name, household.head_name, head_id, listed_on]
+                )
+            row = poverty_row(child, register=register, number=number, listed_on=listed_on)
+            if not household.poverty_registration_number:
+                row[1] = ""  # found by the child's ID
+            rows.append(row)
+        write_sheet(
+            path, POVERTY_HEADERS, rows, title=f"{township.name}脱贫户、监测户、低保、特困名单"
+        )
+
+    def _disability(self, path, township, county):
+        children = Child.objects.filter(
+            village__township=township, has_no_resident_id=False, is_disabled=True
+        ).order_by("pk")
+        rows = []
+        for index, child in enumerate(children):
+            category = child.disability_category or list(DISABILITY_CATEGORY_DIGITS)[index % 7]
+            rows.append(disability_row(child, category=category, grade=child.disability_grade or 3))
+        adult = make_resident_id(
+            place_code=county.code, birth_date=datetime.date(1969, 5, 5), sequence=321, sex="F"
+        )
+        rows.append(["张成人", adult + "42", adult, "肢体", "二级"])
+        write_sheet(path, DISABILITY_HEADERS, rows, title=f"{township.name}残疾人证名单")

@@ -1,0 +1,470 @@
+"""The student-status roster (学籍花名册, the national student-status system's export of the
+county's or a township's schools): the pupils' 学籍号, status, school, grade and class.
+
+It records what the roster says on the child (`student_number`, `roster_*`) and nothing else:
+a roster status the registry does not share (休学 while the registry has the child in school, a
+转出) is a mismatch the cross-check lists for the township to resolve, never a status change.
+Pupils the registry does not know are reported, not created (the police extract registers
+children). Pupils of the place's schools that the new roster no longer lists leave it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.bulk_copy import copy_update
+from core.imports import (
+    ImportColumn,
+    Importer,
+    Outcome,
+    Plan,
+    SheetRow,
+    StalePlan,
+    clean_id,
+    clean_text,
+    iter_chunks,
+)
+
+# Imported under another name: the import methods keep `today` as the run's fixed day.
+from core.services import today as local_today
+
+from ..models import (
+    ROSTER_STATUS_AGREES,
+    Child,
+    County,
+    EnrollmentStatus,
+    Grade,
+    RosterStatus,
+    School,
+    Township,
+)
+from ..student_number import parse_student_number
+from .common import (
+    POLICE_IMPORT_ROLES,
+    CountyOrTownshipScope,
+    named_row,
+    parse_id_cell,
+)
+from .roll import parse_grade
+
+ROSTER_REASON = "学籍花名册导入"
+ROSTER_FIELDS = [
+    "student_number",
+    "roster_status",
+    "roster_school_id",
+    "roster_grade",
+    "roster_class",
+    "roster_listed_on",
+]
+_OFF_ROSTER = {
+    "roster_status": "",
+    "roster_school_id": None,
+    "roster_grade": None,
+    "roster_class": "",
+}
+# The statuses as the student-status system and the schools spell them.
+_STATUS_WORDS = {
+    "在籍": RosterStatus.ENROLLED,
+    "在读": RosterStatus.ENROLLED,
+    "在校": RosterStatus.ENROLLED,
+    "休学": RosterStatus.SUSPENDED,
+    "转出": RosterStatus.TRANSFERRED_OUT,
+    "转学": RosterStatus.TRANSFERRED_OUT,
+    "辍学": RosterStatus.DROPPED_OUT,
+    "退学": RosterStatus.DROPPED_OUT,
+    "毕业": RosterStatus.GRADUATED,
+    "死亡": RosterStatus.DECEASED,
+}
+# What the plan reads of a registered child (and the digest covers).
+_CHILD_COLUMNS = (
+    "id",
+    "resident_id",
+    "student_number",
+    "name",
+    "status",
+    "roster_status",
+    "roster_school_id",
+    "roster_grade",
+    "roster_class",
+)
+
+
+def parse_roster_status(value) -> str:
+    text = clean_text(value).replace(" ", "").removesuffix("状态")
+    status = _STATUS_WORDS.get(text)
+    if status is None:
+        raise ValueError(_("Not a roster status; write 在籍, 休学, 转出, 辍学, 毕业 or 死亡."))
+    return str(status)
+
+
+@dataclass
+class RosterPayload:
+    digest: str = ""
+    child_ids: list = field(default_factory=list)  # the registered children the file lists
+    updates: list = field(default_factory=list)  # {"id": pk, field: value…} of changed children
+    listed_ids: list = field(default_factory=list)  # every child the file lists
+    school_ids: list = field(default_factory=list)  # the place's schools
+    from_dry_run: bool = False
+
+    def to_json(self) -> dict:
+        return {
+            "digest": self.digest,
+            "child_ids": self.child_ids,
+            "updates": self.updates,
+            "listed_ids": self.listed_ids,
+            "school_ids": self.school_ids,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> RosterPayload:
+        return cls(**data)
+
+
+def _registered(county_id: int, numbers: list[str], ids: list[str]) -> list[dict]:
+    """The county's children holding one of the file's student numbers or resident IDs."""
+    if connection.vendor == "postgresql":  # arrays: 100,000 IN-list parameters cost seconds
+        quote = connection.ops.quote_name
+        from ..models import Village
+
+        columns = ", ".join(f"c.{quote(name)}" for name in _CHILD_COLUMNS)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {columns} FROM {quote(Child._meta.db_table)} c "
+                f"JOIN {quote(Village._meta.db_table)} v ON v.id = c.village_id "
+                f"JOIN {quote(Township._meta.db_table)} t ON t.id = v.township_id "
+                "WHERE t.county_id = %s AND (c.student_number = ANY(%s) OR c.resident_id = ANY(%s))"
+                " ORDER BY c.id",
+                [county_id, numbers, ids],
+            )
+            return [dict(zip(_CHILD_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+    found = {}
+    in_county = Child.objects.filter(village__township__county_id=county_id)
+    for chunk in iter_chunks(numbers, 2000):
+        for row in in_county.filter(student_number__in=chunk).values(*_CHILD_COLUMNS):
+            found[row["id"]] = row
+    for chunk in iter_chunks(ids, 2000):
+        for row in in_county.filter(resident_id__in=chunk).values(*_CHILD_COLUMNS):
+            found[row["id"]] = row
+    return [found[pk] for pk in sorted(found)]
+
+
+def _digest(children: list[dict], school_ids: list[int], today) -> str:
+    digest = hashlib.sha256(repr((today.isoformat(), sorted(school_ids))).encode())
+    for child in children:
+        digest.update(repr(tuple(child[name] for name in _CHILD_COLUMNS)).encode())
+    return digest.hexdigest()
+
+
+def _children_by_pk(pks: list[int]) -> list[dict]:
+    rows = []
+    for chunk in iter_chunks(pks, 5000):
+        rows.extend(Child.objects.filter(pk__in=chunk).values(*_CHILD_COLUMNS))
+    return sorted(rows, key=lambda row: row["id"])
+
+
+class StudentRosterImporter(CountyOrTownshipScope, Importer):
+    name = "xueji_roster"
+    roles = POLICE_IMPORT_ROLES
+    title = gettext_lazy("Student-status roster (学籍花名册)")
+    description = gettext_lazy(
+        "The pupils of the place's schools as the national student-status system lists them: "
+        "records each registered child's 学籍号 and the roster's status, school, grade and "
+        "class. Differences from the registry's status are listed in the cross-check to "
+        "resolve; nothing changes the registry's status."
+    )
+    sheet_title = "学籍花名册"
+    examples = [
+        (gettext_lazy("student-status roster"), "enrollment/import-examples/xueji-roster.xlsx")
+    ]
+    columns = [
+        ImportColumn(
+            "student_number",
+            "全国学籍号",
+            aliases=("学籍号", "学籍辅号"),
+            example="G510304201503041238",
+            width=22,
+        ),
+        ImportColumn("name", "姓名", example="王小明", width=10),
+        ImportColumn(
+            "resident_id",
+            "公民身份号码",
+            required=False,
+            aliases=("身份证号", "身份证号码", "身份证件号"),
+            example="510304201503041238",
+            width=21,
+        ),
+        ImportColumn(
+            "school_code", "学校标识码", aliases=("学校代码", "学校识别码"), example="2151000001"
+        ),
+        ImportColumn("grade", "年级", text=False, example="三年级", width=8),
+        ImportColumn("class_name", "班级", required=False, text=False, example="2班", width=8),
+        ImportColumn("status", "学籍状态", aliases=("学生状态", "状态"), example="在籍", width=10),
+    ]
+
+    # -- scope (CountyOrTownshipScope): the county's schools, or a township's --
+
+    def _schools(self, scope) -> dict[str, School]:
+        schools = School.objects.order_by("pk")
+        if isinstance(scope, County):
+            schools = schools.filter(township__county=scope)
+        else:
+            schools = schools.filter(township=scope)
+        return {school.code: school for school in schools}
+
+    # -- the dry run --
+
+    def plan(self, rows: list[SheetRow], *, scope, user, progress=None) -> Plan:
+        today = local_today()
+        schools = self._schools(scope)
+        county_id = scope.pk if isinstance(scope, County) else scope.county_id
+        column = {c.field: c.header for c in self.columns}
+        outcomes, parsed = self._check_rows(rows, column, schools, today, progress)
+        numbers = [data["number"] for data in parsed if data["number"]]
+        ids = [data["resident_id"] for data in parsed if data["resident_id"]]
+        children = _registered(county_id, numbers, ids)
+        by_number = {child["student_number"]: child for child in children}
+        by_id = {child["resident_id"]: child for child in children if child["resident_id"]}
+        school_ids = sorted(school.pk for school in schools.values())
+        payload = RosterPayload(
+            digest=_digest(children, school_ids, today),
+            child_ids=[child["id"] for child in children],
+            school_ids=school_ids,
+        )
+        statuses, labels = dict(RosterStatus.choices), dict(EnrollmentStatus.choices)
+        grades = dict(Grade.choices)
+        school_names = {school.pk: school.name for school in schools.values()}
+        shown = {
+            "student_number": ("学籍号", str),
+            "roster_status": ("学籍状态", lambda value: str(statuses.get(value, ""))),
+            "roster_school_id": ("学校", lambda value: school_names.get(value, "")),
+            "roster_grade": ("年级", lambda value: str(grades.get(value, ""))),
+            "roster_class": ("班级", str),
+        }
+        for outcome, data in zip(outcomes, parsed, strict=True):
+            if outcome.failed:
+                continue
+            child = self._match(outcome, data, by_number, by_id, column)
+            if child is None:
+                continue
+            payload.listed_ids.append(child["id"])
+            wanted = {
+                "student_number": data["number"],
+                "roster_status": data["status"],
+                "roster_school_id": data["school"].pk,
+                "roster_grade": data["grade"],
+                "roster_class": data["class_name"],
+            }
+            differs = [name for name, value in wanted.items() if child[name] != value]
+            if differs:
+                outcome.kind = Outcome.NEW if not child["roster_status"] else Outcome.CHANGED
+                payload.updates.append({"id": child["id"], **wanted})
+                for name in differs:
+                    label, show = shown[name]
+                    before = child[name]
+                    outcome.changes.append(
+                        (label, "" if before is None else show(before), show(wanted[name]))
+                    )
+            if child["status"] not in ROSTER_STATUS_AGREES[data["status"]]:
+                outcome.notes.append(
+                    _(
+                        "The roster says %(roster)s, the registry %(status)s: listed in the "
+                        "cross-check to resolve; the registry's status is not changed."
+                    )
+                    % {
+                        "roster": statuses[data["status"]],
+                        "status": labels.get(child["status"], child["status"]),
+                    }
+                )
+        return Plan(outcomes=outcomes, payload=payload)
+
+    def _check_rows(self, rows, column, schools, today, progress):
+        outcomes, parsed, first_number, first_id, grades = [], [], {}, {}, {}
+        for row in rows:
+            outcome, name = named_row(row, column)
+            values = row.values
+            resident_id = None
+            if values["resident_id"] not in ("", None):
+                resident_id = parse_id_cell(
+                    outcome, column["resident_id"], values["resident_id"], today
+                )
+            number = kind = None
+            raw_number = values["student_number"]
+            text = clean_text(raw_number)
+            if resident_id and text == "G" + resident_id:
+                number, kind = text, "G"  # the usual case: the ID just checked, after a G
+            else:
+                try:
+                    number, kind = parse_student_number(text, today=today)
+                except ValidationError as error:
+                    outcome.error(column["student_number"], raw_number, error.messages[0])
+            school = schools.get(clean_id(values["school_code"]) if values["school_code"] else "")
+            if school is None:
+                outcome.error(
+                    column["school_code"],
+                    values["school_code"],
+                    _("No school of this place has this 10-digit code."),
+                )
+            grade = status = None
+            raw_grade = values["grade"]
+            try:
+                # A roster spells a few grades 100,000 times: each spelling is parsed once.
+                grade = grades[raw_grade] if raw_grade in grades else parse_grade(raw_grade)
+                grades[raw_grade] = grade
+            except (ValueError, TypeError) as error:
+                outcome.error(column["grade"], raw_grade, str(error))
+            class_name = clean_text(values["class_name"])
+            if len(class_name) > 20:
+                outcome.error(column["class_name"], values["class_name"], _("Too long."))
+            try:
+                status = parse_roster_status(values["status"])
+            except ValueError as error:
+                outcome.error(column["status"], values["status"], str(error))
+            for value, first, header in (
+                (number, first_number, "student_number"),
+                (resident_id, first_id, "resident_id"),
+            ):
+                if value and value in first:
+                    outcome.error(
+                        column[header],
+                        value,
+                        _("The same pupil is already on row %(row)d of this file.")
+                        % {"row": first[value]},
+                    )
+                elif value:
+                    first[value] = row.number
+            outcomes.append(outcome)
+            parsed.append(
+                {
+                    "number": number,
+                    "kind": kind,
+                    "name": name,
+                    "resident_id": resident_id,
+                    "school": school,
+                    "grade": grade,
+                    "class_name": class_name,
+                    "status": status,
+                }
+            )
+            if progress and len(outcomes) % 5000 == 0:
+                progress(len(outcomes))
+        return outcomes, parsed
+
+    def _match(self, outcome, data, by_number, by_id, column) -> dict | None:
+        """The registered child the row is about, or None (an error or a note says why)."""
+        number, resident_id = data["number"], data["resident_id"]
+        holder = by_number.get(number)
+        child = by_id.get(resident_id) if resident_id else holder
+        if holder is not None and holder is not child:
+            outcome.error(
+                column["student_number"],
+                number,
+                _("This student number belongs to %(name)s in the registry, another child.")
+                % {"name": holder["name"]},
+            )
+            return None
+        if data["kind"] == "G" and resident_id and number[1:] != resident_id and holder is None:
+            outcome.error(
+                column["student_number"],
+                number,
+                _(
+                    "A G number is G followed by the pupil's resident ID, and this one differs "
+                    "from the ID of the row: check both."
+                ),
+            )
+            return None
+        if child is None:
+            outcome.notes.append(
+                _(
+                    "No child with this ID or student number is registered in the county; the "
+                    "row is not recorded (import the police extract first)."
+                )
+            )
+            return None
+        held = child["student_number"]
+        if held and held != number and not held.startswith("L"):
+            outcome.error(
+                column["student_number"],
+                number,
+                _(
+                    "The registry has %(name)s with the student number %(held)s; a formal "
+                    "number stays with the pupil for life."
+                )
+                % {"name": child["name"], "held": held},
+            )
+            return None
+        if child["name"] != data["name"]:
+            outcome.error(
+                column["name"],
+                data["name"],
+                _(
+                    "The registry has %(name)s under this ID; check the ID or the name "
+                    "before importing."
+                )
+                % {"name": child["name"]},
+            )
+            return None
+        return child
+
+    # -- keeping the dry run's plan for the commit --
+
+    def freeze(self, plan: Plan) -> dict:
+        return plan.payload.to_json()
+
+    def thaw(self, frozen: dict, *, scope, user) -> Plan | None:
+        payload = RosterPayload.from_json(frozen)
+        payload.from_dry_run = True
+        return Plan(outcomes=[], payload=payload)
+
+    # -- the commit --
+
+    def apply(self, plan: Plan, *, scope, user, job) -> None:
+        payload: RosterPayload = plan.payload
+        today = local_today()
+        # One roster import at a time per school: the children read by the plan stay as they were.
+        School.objects.select_for_update().filter(pk__in=payload.school_ids).exists()
+        if payload.from_dry_run and (
+            _digest(_children_by_pk(payload.child_ids), payload.school_ids, today) != payload.digest
+        ):
+            raise StalePlan
+        for update in payload.updates:
+            update["roster_listed_on"] = today
+        try:
+            copy_update(
+                Child,
+                payload.updates,
+                fields=ROSTER_FIELDS,
+                history_user=user,
+                history_reason=ROSTER_REASON,
+            )
+        except IntegrityError:
+            if not payload.from_dry_run:
+                raise
+            raise StalePlan from None  # a number given to another child since the dry run
+        listed = set(payload.listed_ids)
+        unchanged = sorted(listed - {update["id"] for update in payload.updates})
+        for chunk in iter_chunks(unchanged, 5000):
+            Child.objects.filter(pk__in=chunk).update(roster_listed_on=today)
+        # Pupils of the place's schools the roster no longer lists have left it.
+        gone = [
+            {"id": pk, **_OFF_ROSTER}
+            for pk in Child.objects.filter(roster_school_id__in=payload.school_ids)
+            .exclude(roster_status="")
+            .values_list("pk", flat=True)
+            if pk not in listed
+        ]
+        copy_update(
+            Child,
+            gone,
+            fields=list(_OFF_ROSTER),
+            history_user=user,
+            history_reason=ROSTER_REASON,
+        )
+
+
+STUDENT_ROSTER = StudentRosterImporter()
