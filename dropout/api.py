@@ -45,7 +45,7 @@ from .serializers import (
 )
 from .services import cases, documents, exemptions, penalties
 from .services import reports as report_services
-from .transitions import CASE_TRANSITIONS, EXEMPTION_TRANSITIONS
+from .transitions import CASE_TRANSITIONS, EXEMPTION_TRANSITIONS, REPORT_TRANSITIONS
 
 
 class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
@@ -279,6 +279,16 @@ class MonthlyReportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         run = report_services.request_report_run(actor=request.user, county=county, month=month)
         run.refresh_from_db()
         return Response(ReportRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={200: MonthlyReportSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """审核并锁定: scope (404), the role (403), already approved (409 with the reason)."""
+        report = self.get_object()
+        if REPORT_TRANSITIONS.can(report, "approve", request.user).refused_for_role:
+            raise PermissionDenied
+        report = report_services.approve_report(report=report, actor=request.user)
+        return Response(self.get_serializer(report).data)
 
 
 class ReportRunViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):

@@ -42,6 +42,14 @@ class DropoutConfig(AppConfig):
         register_child_panel(child_panel)
         register_child_actions(child_actions)
 
+        from enrollment.prefecture import PrefecturePage, register_prefecture_page
+
+        register_prefecture_page(
+            PrefecturePage(
+                label=_("Monthly reports by county"), url_name="dropout:prefecture_reports"
+            )
+        )
+
         from enrollment.extensions import register_search_provider
 
         from .panels import search_cases
@@ -62,3 +70,9 @@ class DropoutConfig(AppConfig):
         register_home_queue(township_queues, order=10)
         register_home_queue(school_queues, order=10)
         register_home_queue(bureau_queues, order=10)
+
+        from core.annual import register_annual_section
+
+        from .annual import annual_section
+
+        register_annual_section(annual_section, order=20)

@@ -32,9 +32,13 @@ from .models import DropoutCase, ExemptionRequest
 
 
 def primary_place(user):
-    """The widest place among the user's scopes (county before township before village…)."""
+    """The widest place among the user's scopes (county before township before village…); a
+    prefecture has no ledger of its own (its overview is enrollment.prefecture's)."""
     order = {"county": 0, "township": 1, "village": 2, "school": 3}
-    assignments = sorted(role_assignments(user), key=lambda a: order[a.scope_kind])
+    assignments = sorted(
+        (a for a in role_assignments(user) if a.scope_kind in order),
+        key=lambda a: order[a.scope_kind],
+    )
     if not assignments:
         return None, None
     first = assignments[0]
@@ -103,10 +107,13 @@ def dashboard_figures(user) -> dict | None:
     ledger = build_ledger(user, kind, place.pk, QueryDict())
     rows = cached_summary(ledger, user, QueryDict())
     label_summary_rows(rows, ledger.group_by)
-    cases = DropoutCase.objects.for_user(user)
-    by_state = dict(cases.order_by().values_list("status").annotate(n=Count("pk")))
-    requests = ExemptionRequest.objects.for_user(user)
+    queues = selectors.queue_counts(user, day=day, by_status=True)
+    by_state = {status: queues.pop(f"status_{status}") for status in DropoutCase.Status.values}
     R = ExemptionRequest.Status
+    requests = ExemptionRequest.objects.for_user(user).aggregate(
+        township=Count("pk", filter=Q(status__in=(R.SUBMITTED, R.RETURNED))),
+        bureau=Count("pk", filter=Q(status=R.TOWNSHIP_APPROVED)),
+    )
     return {
         "kind": kind,
         "place": place,
@@ -118,9 +125,9 @@ def dashboard_figures(user) -> dict | None:
             {"status": status, "label": label, "count": by_state.get(status, 0)}
             for status, label in DropoutCase.Status.choices
         ],
-        "queues": selectors.queue_counts(user, day=day),
-        "awaiting_township": requests.filter(status__in=(R.SUBMITTED, R.RETURNED)).count(),
-        "awaiting_bureau": requests.filter(status=R.TOWNSHIP_APPROVED).count(),
+        "queues": queues,
+        "awaiting_township": requests["township"],
+        "awaiting_bureau": requests["bureau"],
         # 大班额 of the place's schools, and 涉案未成年人 for the roles handling the cases only.
         "class_sizes": cached_class_sizes(user, kind, place),
         "involved_in_case": involved_in_case(

@@ -10,6 +10,7 @@ from django.utils import timezone
 from core.uploads import blank_pdf
 from enrollment.models import Child, EnrollmentStatus, School
 
+from .demo_previous_year import load_previous_year
 from .models import (
     CountyLegalTexts,
     DropoutCase,
@@ -192,13 +193,15 @@ def load_dropout_demo(county, users, scale=None) -> str:
             continue
         actor, case, child, officers = spare.pop(0)
         _take_to(stage, actor, case, child, officers, today)
+    # Last year's cases and exemptions (the annual summary's previous year).
+    previous_year = load_previous_year(county, users, today)
     struck = cases.strike_off_consolidated()
     requests = _exemptions(county, users, today)
     reported = _absences(county, users, today)
     moved = absences.advance_absences()
     return (
         f"{made} dropout cases ({struck} struck off), {requests} exemption requests, "
-        f"{reported} absences ({moved['suspected']} now suspected)"
+        f"{reported} absences ({moved['suspected']} now suspected); last year: {previous_year}"
     )
 
 
@@ -366,7 +369,7 @@ def load_report_demo(county, users, scale=None) -> str:
 
     from .models import MonthlyReport
     from .reports import previous_month
-    from .services.reports import generate_month
+    from .services.reports import approve_report, generate_month
 
     last = previous_month(timezone.localdate())
     if MonthlyReport.objects.filter(county=county, month=last).exists():
@@ -375,9 +378,16 @@ def load_report_demo(county, users, scale=None) -> str:
     if scale is None or scale.name == "demo":
         months = [previous_month(previous_month(last)), previous_month(last), last]
     started = time.monotonic()
-    for month in months:
-        generate_month(county=county, month=month)
+    approved = 0
+    for index, month in enumerate(months):
+        reports = generate_month(county=county, month=month)
+        if index == 0 and len(months) > 1:
+            # The bureau approved the oldest month (审核): it is locked, and the later reports
+            # check it for post-lock adjustments.
+            for report in reports:
+                approve_report(report=report, actor=users["bureau"])
+                approved += 1
     return (
-        f"monthly reports of {', '.join(f'{m:%Y-%m}' for m in months)} "
+        f"monthly reports of {', '.join(f'{m:%Y-%m}' for m in months)}, {approved} approved "
         f"(county report {time.monotonic() - started:.1f} s)"
     )

@@ -13,13 +13,14 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
 from core.services import today
 from enrollment import services as enrollment_services
+from enrollment.extensions import with_priority
 from enrollment.models import (
     UNACCOUNTED_STATUSES,
     Child,
@@ -84,7 +85,10 @@ def worklist(user, *, day: datetime.date | None = None) -> QuerySet:
     """Children of the user's scope to visit: unaccounted (school age, on no roll, in no legal
     status), suspected dropouts, those with an open case whose persuasion is due (none in the
     last VISIT_DUE_DAYS), and those whose exemption ends within EXEMPTION_ENDING_DAYS or has
-    ended without a return. Each row carries what the visit form and the conflict check need."""
+    ended without a return. Each row carries what the visit form and the conflict check need:
+    its household's head and address, village, township, county and school as annotations
+    (household_head, household_address, village_name, township_id, township_name, county_id,
+    school_name)."""
     day = day or today()
     due_cases = cases_due_for_persuasion(user, day=day)
     ending = ExemptionRequest.objects.for_user(user).filter(
@@ -97,14 +101,24 @@ def worklist(user, *, day: datetime.date | None = None) -> QuerySet:
         Q(status__in=UNACCOUNTED_STATUSES) | Q(status=S.OUTSIDE_COUNTY, outside_verified=False)
     )
     open_cases = DropoutCase.objects.filter(status__in=DropoutCase.OPEN_STATUSES).order_by("-pk")
-    return (
+    rows = (
         children.filter(
             Q(pk__in=unaccounted.values("pk"))
             | Q(status=S.SUSPECTED_DROPOUT)
             | Q(pk__in=due_cases.values("child_id"))
             | Q(pk__in=ending.values("child_id"))
         )
-        .select_related("household", "village__township", "current_school")
+        # The names a row shows, as columns: no household, village, township and school
+        # objects built per row (a township's ~6,000 rows).
+        .annotate(
+            household_head=F("household__head_name"),
+            household_address=F("household__address"),
+            village_name=F("village__name"),
+            township_id=F("village__township_id"),
+            township_name=F("village__township__name"),
+            county_id=F("village__township__county_id"),
+            school_name=F("current_school__name"),
+        )
         .prefetch_related(
             Prefetch("dropout_cases", queryset=open_cases, to_attr="open_cases"),
             Prefetch(
@@ -114,8 +128,10 @@ def worklist(user, *, day: datetime.date | None = None) -> QuerySet:
             ),
         )
         .annotate(latest_change_id=_latest_change_id(), last_visit=_last_visit())
-        .order_by("village__code", "household_id", "name", "pk")
     )
+    # The most urgent first where a module ranks children (enrollment.extensions: the
+    # dropout-risk score); then by village and household, as the trip goes.
+    return with_priority(rows).order_by("-priority", "village__code", "household_id", "name", "pk")
 
 
 def reasons_of(child, *, day: datetime.date, due_child_ids: set[int]) -> list[str]:
@@ -184,19 +200,41 @@ def state_of_row(child) -> ChildState:
     )
 
 
-def current_state(child: Child) -> ChildState:
-    case = (
-        DropoutCase.objects.filter(child=child, status__in=DropoutCase.OPEN_STATUSES)
+def _open_case(field: str):
+    return Subquery(
+        DropoutCase.objects.filter(child=OuterRef("pk"), status__in=DropoutCase.OPEN_STATUSES)
         .order_by("-pk")
-        .first()
+        .values(field)[:1]
     )
-    latest = child.status_changes.order_by("-pk").values_list("pk", flat=True).first()
+
+
+def with_state(queryset: QuerySet) -> QuerySet:
+    """Children annotated with what their ChildState needs (one query, no query per child)."""
+    return queryset.annotate(
+        latest_change_id=_latest_change_id(),
+        open_case_id=_open_case("pk"),
+        open_case_status=_open_case("status"),
+    )
+
+
+def locked_for_sync(queryset: QuerySet) -> QuerySet:
+    """The children of `queryset` (a for_user() one: outside it, nothing) locked for a sync
+    and annotated with their state: scope, lock and version in one query."""
+    return with_state(
+        queryset.select_for_update(of=("self",)).select_related("household", "village__township")
+    )
+
+
+def current_state(child: Child) -> ChildState:
+    """The child's state: from with_state()'s annotations when it has them, else read."""
+    if not hasattr(child, "open_case_status"):
+        child = with_state(Child.objects.filter(pk=child.pk)).get()
     return ChildState(
         status=child.status,
         status_since=child.status_since,
-        latest_change_id=latest,
-        case_id=case.pk if case else None,
-        case_status=case.status if case else "",
+        latest_change_id=child.latest_change_id,
+        case_id=child.open_case_id,
+        case_status=child.open_case_status or "",
     )
 
 
@@ -230,12 +268,12 @@ def sync_offline_visit(
     the caller): the household visit through enrollment's record_visit, and, when the official
     recorded one, the persuasion of the child's open case through log_persuasion — both or
     neither. Refused with OfflineConflict when the child's version is no longer `seen_version`,
-    unless the official chose to apply it anyway (`force`)."""
-    child = (
-        Child.objects.select_for_update()
-        .select_related("household", "village__township")
-        .get(pk=child.pk)
-    )
+    unless the official chose to apply it anyway (`force`).
+
+    `child` as locked_for_sync() read it in the caller's transaction is used as it is (one
+    query for scope, lock and state); any other is locked and read here."""
+    if not hasattr(child, "open_case_id"):
+        child = locked_for_sync(Child.objects.all()).get(pk=child.pk)
     state = current_state(child)
     if state.version != seen_version and not force:
         raise OfflineConflict(seen_version=seen_version, current=state)
@@ -247,19 +285,14 @@ def sync_offline_visit(
     )
     logged = None
     if persuasion is not None:
-        case = (
-            DropoutCase.objects.filter(child=child, status__in=persuadable_statuses())
-            .order_by("-pk")
-            .first()
-        )
-        if case is None:
+        if state.case_id is None or state.case_status not in persuadable_statuses():
             raise DomainError(
                 _("The child has no open case now: the persuasion cannot be recorded."),
                 "persuasion",
             )
         logged = log_persuasion(
             actor=actor,
-            case=case,
+            case=DropoutCase(pk=state.case_id),  # log_persuasion locks and reads it
             date=visit["visit_date"],
             visitors=visit["visitors"],
             what_was_said=persuasion["what_was_said"],
@@ -267,5 +300,7 @@ def sync_offline_visit(
             result=persuasion["result"],
             officers=persuasion.get("officers") or (),
         )
-    child.refresh_from_db()
-    return SyncResult(visit=recorded, persuasion=logged, state=current_state(child))
+    if visit.get("new_status") or logged is not None:
+        # The status or the case moved: read the new version (else the visit left it as it was).
+        state = current_state(Child.objects.get(pk=child.pk))
+    return SyncResult(visit=recorded, persuasion=logged, state=state)

@@ -2,14 +2,17 @@
 check it makes before a sync, and the sync of one queued visit. Scoped through for_user(); a
 retried sync with the same Idempotency-Key is answered once (core.idempotency)."""
 
+import orjson
 from django.contrib.auth import get_user_model
-from django.db.models import Q, Subquery
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import permissions, serializers, status
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,6 +23,7 @@ from core.services import today
 from core.uploads import verify_document_upload
 from enrollment.forms import manual_status_choices
 from enrollment.models import (
+    TEACHER_VISITORS_MAX,
     Child,
     EnrollmentStatus,
     Grade,
@@ -35,6 +39,7 @@ from .fieldwork import (
     ChildState,
     OfflineConflict,
     cases_due_for_persuasion,
+    locked_for_sync,
     reasons_of,
     state_of_row,
     sync_offline_visit,
@@ -163,7 +168,6 @@ def worklist_row(child, *, day, may_persuade: bool, labels: dict, due_child_ids:
     `labels` (worklist_labels()) translated once per answer, not per row."""
     reasons = reasons_of(child, day=day, due_child_ids=due_child_ids)
     ending = child.ending_exemptions[0].end_date if child.ending_exemptions else None
-    household, village = child.household, child.village
     return {
         "id": child.pk,
         "name": child.name,
@@ -171,20 +175,20 @@ def worklist_row(child, *, day, may_persuade: bool, labels: dict, due_child_ids:
         "birth_date": child.birth_date.isoformat(),
         "resident_id": child.masked_resident_id,
         "household": child.household_id,
-        "household_head": household.head_name,
-        "address": household.address,
-        "village": village.name,
-        "village_id": village.pk,
-        "township": village.township.name,
-        "township_id": village.township_id,
-        "county_id": village.township.county_id,
+        "household_head": child.household_head,
+        "address": child.household_address,
+        "village": child.village_name,
+        "village_id": child.village_id,
+        "township": child.township_name,
+        "township_id": child.township_id,
+        "county_id": child.county_id,
         "guardian_name": child.guardian_name,
         "guardian_relation": child.guardian_relation,
         "guardian_phone": child.masked_guardian_phone,
         "status": child.status,
         "status_label": labels["status"][child.status],
         "school": child.current_school_id,
-        "school_name": child.current_school.name if child.current_school_id else "",
+        "school_name": child.school_name or "",
         "grade": child.grade,
         "class_name": child.class_name,
         "last_visit": child.last_visit.isoformat() if child.last_visit else None,
@@ -209,8 +213,8 @@ def officer_choices(rows) -> list[dict]:
     villages, townships and counties), each with the place of their role; log_persuasion
     checks them again on the case."""
     villages = {child.village_id for child in rows}
-    townships = {child.village.township_id for child in rows}
-    counties = {child.village.township.county_id for child in rows}
+    townships = {child.township_id for child in rows}
+    counties = {child.county_id for child in rows}
     assignments = (
         RoleAssignment.objects.filter(role__in=PERSUASION_ROLES, user__is_active=True)
         .filter(
@@ -275,11 +279,11 @@ class Worklist(APIView):
         ]
         household_children = (
             Child.objects.for_user(user)
-            .filter(household_id__in=Subquery(worklist(user, day=day).values("household_id")))
+            .filter(household_id__in={child.household_id for child in rows})
             .order_by("household_id", "birth_date", "pk")
             .values("id", "name", "birth_date", "household_id")
         )
-        counties = {child.village.township.county_id for child in rows}
+        counties = {child.county_id for child in rows}
         schools = (
             School.objects.filter(township__county_id__in=counties)
             .select_related("township")
@@ -318,10 +322,11 @@ class Worklist(APIView):
             object_repr="我的走访",
             detail={"rows": len(rows), "via": "api"},
         )
-        # Built as plain data (WorklistSerializer documents it): serializing ~6,000 rows field
-        # by field through DRF doubled the time of a township's download.
+        # Built as plain data (WorklistSerializer documents it) and written by orjson: serializing
+        # ~6,000 rows field by field through DRF doubled the time of a township's download, and
+        # DRF's JSON renderer took as long again as building the rows.
         data["generated_at"] = data["generated_at"].isoformat()
-        return Response(data)
+        return HttpResponse(orjson.dumps(data), content_type="application/json")
 
 
 class SessionCheck(APIView):
@@ -365,6 +370,14 @@ class VisitSyncSerializer(serializers.Serializer):
         help_text="Children of the household visited; the entry's child when empty.",
     )
     visitors = serializers.CharField(max_length=200)
+    teacher_visitors = serializers.IntegerField(
+        min_value=0,
+        max_value=TEACHER_VISITORS_MAX,
+        required=False,
+        allow_null=True,
+        default=0,
+        help_text="How many of the visitors were teachers (千名教师进村入户); 0 when not given.",
+    )
     findings = serializers.CharField(max_length=TEXT_MAX_LENGTH)
     outcome = serializers.ChoiceField(choices=HouseholdVisit.Outcome.choices)
     follow_up = serializers.CharField(
@@ -457,11 +470,96 @@ def seen_state(version: str) -> dict:
     return {**state.as_dict(), "version": version}
 
 
+def conflict_body(conflict: OfflineConflict, client_entry: str) -> dict:
+    return {
+        "detail": _(
+            "The child's record changed after your phone was prepared; nothing was saved. "
+            "Compare both versions and decide."
+        ),
+        "code": "conflict",
+        "client_entry": client_entry,
+        "seen": seen_state(conflict.seen_version),
+        "current": conflict.current.as_dict(),
+    }
+
+
+def apply_entry(user, data: dict) -> tuple[int, dict]:
+    """One queued visit (VisitSyncSerializer's validated data) applied in its own transaction:
+    (201, SyncedSerializer's body) or (409, ConflictSerializer's body). The child is read
+    through for_user() (outside the scope: Http404), the role is checked on it
+    (PermissionDenied); a bad reference raises serializers.ValidationError and a refused rule
+    DomainError — nothing is written then."""
+    data = dict(data)
+    client_entry = data.pop("client_entry")
+    # The audit entries are appended at the end: the chain's lock is not held during the work.
+    with transaction.atomic(), audit.batched():
+        # Scope, lock and the child's version in one query.
+        child = get_object_or_404(
+            locked_for_sync(Child.objects.for_user(user)), pk=data.pop("child")
+        )
+        if not user_may(user, Child.objects, RECORD_VISIT_ROLES, child):
+            raise exceptions.PermissionDenied
+        wanted = set(data.pop("children") or [child.pk])
+        children = [child]
+        if wanted != {child.pk}:  # other members of the household: each in the role's scope
+            children = list(
+                Child.objects.for_user(user, roles=RECORD_VISIT_ROLES).filter(
+                    pk__in=wanted, household_id=child.household_id
+                )
+            )
+            children = [child if other.pk == child.pk else other for other in children]
+            if len(children) != len(wanted):
+                raise serializers.ValidationError(
+                    {"children": [_("Choose children of this household in your scope.")]}
+                )
+        school_id = data.pop("school")
+        school = None
+        if school_id is not None:
+            school = School.objects.filter(
+                pk=school_id, township__county_id=child.village.township.county_id
+            ).first()
+            if school is None:
+                raise serializers.ValidationError({"school": [_("No such school in the county.")]})
+        officer_ids = set(data.pop("officers"))
+        officers = []
+        if officer_ids:
+            officers = list(get_user_model().objects.filter(pk__in=officer_ids, is_active=True))
+            if len(officers) != len(officer_ids):
+                raise serializers.ValidationError({"officers": [_("No such official.")]})
+        persuasion = None
+        if data.pop("persuasion"):
+            persuasion = {name: data[name] for name in ("what_was_said", "family_answer", "result")}
+            persuasion["officers"] = officers
+        for name in ("what_was_said", "family_answer", "result"):
+            data.pop(name)
+        data["teacher_visitors"] = data.get("teacher_visitors") or 0
+        seen_version = data.pop("seen_version")
+        force = data.pop("force")
+        try:
+            result = sync_offline_visit(
+                actor=user,
+                child=child,
+                seen_version=seen_version,
+                force=force,
+                visit={**data, "school": school, "children": children},
+                persuasion=persuasion,
+            )
+        except OfflineConflict as conflict:
+            return status.HTTP_409_CONFLICT, conflict_body(conflict, client_entry)
+    return status.HTTP_201_CREATED, {
+        "visit": result.visit.pk,
+        "persuasion": result.persuasion.pk if result.persuasion else None,
+        "client_entry": client_entry,
+        "state": result.state.as_dict(),
+    }
+
+
 class VisitSync(APIView):
     """Upload one visit recorded offline. Send an `Idempotency-Key` (the entry's own id): a
     retry after a lost answer gets the first answer back and never records the visit twice.
     409 with both versions when the child changed since the phone was prepared; nothing is
-    written then, and the same entry sent with `force` applies it anyway."""
+    written then, and the same entry sent with `force` applies it anyway. A phone with several
+    entries sends them in one request: visit-sync/batch/ (dropout.fieldwork_batch)."""
 
     permission_classes = [permissions.IsAuthenticated, RecordVisitRolePermission]
 
@@ -475,71 +573,10 @@ class VisitSync(APIView):
         },
     )
     def post(self, request):
-        user = request.user
         serializer = VisitSyncSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        child = get_object_or_404(
-            Child.objects.for_user(user).select_related("household"), pk=data.pop("child")
+        code, body = apply_entry(request.user, serializer.validated_data)
+        serializer_class = (
+            SyncedSerializer if code == status.HTTP_201_CREATED else ConflictSerializer
         )
-        if not user_may(user, Child.objects, RECORD_VISIT_ROLES, child):
-            self.permission_denied(request)
-        seen_version = data.pop("seen_version")
-        force = data.pop("force")
-        client_entry = data.pop("client_entry")
-        wanted = data.pop("children") or [child.pk]
-        children = list(
-            Child.objects.for_user(user, roles=RECORD_VISIT_ROLES).filter(
-                pk__in=wanted, household_id=child.household_id
-            )
-        )
-        if len(children) != len(set(wanted)):
-            raise serializers.ValidationError(
-                {"children": [_("Choose children of this household in your scope.")]}
-            )
-        school_id = data.pop("school")
-        school = None
-        if school_id is not None:
-            school = School.objects.filter(
-                pk=school_id, township__county_id=child.village.township.county_id
-            ).first()
-            if school is None:
-                raise serializers.ValidationError({"school": [_("No such school in the county.")]})
-        persuasion = None
-        officer_ids = set(data.pop("officers"))
-        officers = list(get_user_model().objects.filter(pk__in=officer_ids, is_active=True))
-        if len(officers) != len(officer_ids):
-            raise serializers.ValidationError({"officers": [_("No such official.")]})
-        if data.pop("persuasion"):
-            persuasion = {name: data[name] for name in ("what_was_said", "family_answer", "result")}
-            persuasion["officers"] = officers
-        for name in ("what_was_said", "family_answer", "result"):
-            data.pop(name)
-        try:
-            result = sync_offline_visit(
-                actor=user,
-                child=child,
-                seen_version=seen_version,
-                force=force,
-                visit={**data, "school": school, "children": children},
-                persuasion=persuasion,
-            )
-        except OfflineConflict as conflict:
-            body = {
-                "detail": _(
-                    "The child's record changed after your phone was prepared; nothing was "
-                    "saved. Compare both versions and decide."
-                ),
-                "code": "conflict",
-                "client_entry": client_entry,
-                "seen": seen_state(conflict.seen_version),
-                "current": conflict.current.as_dict(),
-            }
-            return Response(ConflictSerializer(body).data, status=status.HTTP_409_CONFLICT)
-        body = {
-            "visit": result.visit.pk,
-            "persuasion": result.persuasion.pk if result.persuasion else None,
-            "client_entry": client_entry,
-            "state": result.state.as_dict(),
-        }
-        return Response(SyncedSerializer(body).data, status=status.HTTP_201_CREATED)
+        return Response(serializer_class(body).data, status=code)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from enrollment.models import ON_ROLL_STATUSES, EnrollmentStatus
+from enrollment.models import ON_ROLL_STATUSES, TEACHER_VISITORS_MAX, EnrollmentStatus
 
 # What the app needs to open with the network off (besides the page, cached as it is shown).
 PRECACHED_STATIC = (
@@ -76,6 +76,7 @@ def app_strings() -> dict:
         "old_date": _("The visit date is too far in the past."),
         "required_children": _("Choose at least one child who was the subject of the visit."),
         "required_visitors": _("Say who went."),
+        "teacher_visitors_range": _("Give a whole number from 0 to %(max)s."),
         "required_findings": _("Say what was found."),
         "required_outcome": _("Choose the outcome."),
         "required_school": _("This status needs the school whose roll the child is on."),
@@ -113,6 +114,8 @@ def app(request):
                 "worklist_url": reverse("api-visit-worklist"),
                 "session_url": reverse("api-visit-session"),
                 "sync_url": reverse("api-visit-sync"),
+                "sync_batch_url": reverse("api-visit-sync-batch"),
+                "teacher_visitors_max": TEACHER_VISITORS_MAX,
                 "service_worker_url": reverse("fieldwork:service_worker"),
                 "manifest_url": reverse("fieldwork:manifest"),
                 "scope": reverse("fieldwork:app"),

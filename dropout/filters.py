@@ -2,9 +2,11 @@
 same filters, the same rows): each a date range on the record's own date, plus its kinds."""
 
 import django_filters
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from core.params import DateRangeFilterSet, IdFilter
+from core.params import DateBoundFilter, DateRangeFilterSet, IdFilter
+from enrollment.extensions import child_scores, filter_child_scores
 from enrollment.models import Township
 
 from .models import (
@@ -12,6 +14,7 @@ from .models import (
     CaseMeasure,
     DropoutCase,
     ExemptionRequest,
+    ExemptionStep,
     OfficialDocument,
     Persuasion,
 )
@@ -30,18 +33,71 @@ class CaseFilter(DateRangeFilterSet):
         queryset=Township.objects.all(), label=_("Township")
     )
     handler = IdFilter(field_name="handler_id", label=_("Case handler"))
+    # The annual summary's drill-downs: cases returned in a range, cases open on a day.
+    returned_from = DateBoundFilter(
+        field_name="returned_on", lookup_expr="gte", label=_("Returned from")
+    )
+    returned_to = DateBoundFilter(
+        field_name="returned_on", lookup_expr="lte", label=_("Returned until")
+    )
+    open_on = DateBoundFilter(method="filter_open_on", label=_("Open on"))
 
     class Meta:
         model = DropoutCase
-        fields = ["status", "township", "cause", "handler", "date_from", "date_to"]
+        fields = [
+            "status",
+            "township",
+            "cause",
+            "handler",
+            "date_from",
+            "date_to",
+            "returned_from",
+            "returned_to",
+            "open_on",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The modules' per-child scores (enrollment.extensions.CHILD_SCORES: the dropout risk)
+        # filter the cases by their child's level.
+        for score in child_scores():
+            self.filters[score.key] = django_filters.ChoiceFilter(
+                choices=[(value, label) for value, label, _low in score.levels],
+                method=_score_filter(score),
+                label=score.label,
+                empty_label=_("All"),
+            )
+
+    def filter_open_on(self, queryset, name, value):
+        return queryset.filter(open_on_q(value)) if value else queryset
+
+
+def _score_filter(score):
+    def apply(queryset, name, value):
+        return filter_child_scores(queryset, {score.key: value}, "child_id")
+
+    return apply
+
+
+def open_on_q(day) -> Q:
+    """Cases open on `day`: opened by then, neither returned nor closed by then."""
+    return (
+        Q(opened_on__lte=day)
+        & (Q(returned_on__isnull=True) | Q(returned_on__gt=day))
+        & (Q(closed_on__isnull=True) | Q(closed_on__gt=day))
+    )
 
 
 class PersuasionFilter(DateRangeFilterSet):
     date_field = "date"
 
+    township = django_filters.ModelChoiceFilter(
+        field_name="case__township", queryset=Township.objects.all(), label=_("Township")
+    )
+
     class Meta:
         model = Persuasion
-        fields = ["date_from", "date_to"]
+        fields = ["township", "date_from", "date_to"]
 
 
 class DocumentFilter(DateRangeFilterSet):
@@ -80,19 +136,40 @@ class RegisterFilter(DocumentFilter):
 class MeasureFilter(DateRangeFilterSet):
     date_field = "date"
 
+    township = django_filters.ModelChoiceFilter(
+        field_name="case__township", queryset=Township.objects.all(), label=_("Township")
+    )
+
     class Meta:
         model = CaseMeasure
-        fields = ["date_from", "date_to"]
+        fields = ["township", "date_from", "date_to"]
 
 
 class ExemptionFilter(DateRangeFilterSet):
-    """Requests registered in the range (the local date of registration)."""
+    """Requests registered in the range (the local date of registration); filed with the bureau
+    (approved) in a range; of a township."""
 
     date_field = "registered_at__date"
 
+    filed_from = DateBoundFilter(method="filter_filed_from", label=_("Filed from"))
+    filed_to = DateBoundFilter(method="filter_filed_to", label=_("Filed until"))
+    township = django_filters.ModelChoiceFilter(
+        field_name="child__village__township", queryset=Township.objects.all(), label=_("Township")
+    )
+
     class Meta:
         model = ExemptionRequest
-        fields = ["status", "kind", "date_from", "date_to"]
+        fields = ["status", "kind", "township", "date_from", "date_to", "filed_from", "filed_to"]
+
+    def _filed(self, queryset, **at):
+        steps = ExemptionStep.objects.filter(request=OuterRef("pk"), action="file", **at)
+        return queryset.filter(Exists(steps))
+
+    def filter_filed_from(self, queryset, name, value):
+        return self._filed(queryset, at__date__gte=value) if value else queryset
+
+    def filter_filed_to(self, queryset, name, value):
+        return self._filed(queryset, at__date__lte=value) if value else queryset
 
 
 class AbsenceFilter(DateRangeFilterSet):

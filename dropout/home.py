@@ -9,8 +9,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from core.home import HomeQueue, QueueItem, first_items
-from enrollment.models import Township
+from core.home import HomeQueue, QueueItem, counted_items
 from enrollment.roles import Role
 from enrollment.scoping import role_assignments
 
@@ -46,12 +45,13 @@ def township_queues(user, roles, day) -> list[HomeQueue]:
         return []
     due = selectors.due_cases(selectors.cases_for(user), day=day)
     requests = selectors.exemptions_for(user).filter(status__in=(R.SUBMITTED, R.RETURNED))
+    count, items = counted_items(due, lambda case: _case_item(case, day))
     return [
         HomeQueue(
             key="cases_due",
             title=_("Cases due"),
-            count=due.count(),
-            items=first_items(due, lambda case: _case_item(case, day)),
+            count=count,
+            items=items,
             more_url=reverse("dropout:case_list") + "?queue=due",
             more_label=_("All cases due"),
             empty=_("No case is waiting for a step."),
@@ -66,19 +66,20 @@ def township_queues(user, roles, day) -> list[HomeQueue]:
 
 
 def _exemption_queue(key, title, requests, queue) -> HomeQueue:
+    count, items = counted_items(
+        requests,
+        lambda request: QueueItem(
+            label=request.child.name,
+            url=reverse("dropout:exemption_detail", args=[request.pk]),
+            detail=f"{request.child.village.township.name} · {request.get_kind_display()}"
+            f" · {request.get_status_display()}",
+        ),
+    )
     return HomeQueue(
         key=key,
         title=title,
-        count=requests.count(),
-        items=first_items(
-            requests,
-            lambda request: QueueItem(
-                label=request.child.name,
-                url=reverse("dropout:exemption_detail", args=[request.pk]),
-                detail=f"{request.child.village.township.name} · {request.get_kind_display()}"
-                f" · {request.get_status_display()}",
-            ),
-        ),
+        count=count,
+        items=items,
         more_url=reverse("dropout:exemption_list") + f"?queue={queue}",
         more_label=_("All requests"),
         empty=_("No request is waiting."),
@@ -111,12 +112,13 @@ def school_queues(user, roles, day) -> list[HomeQueue]:
             flag=_("suspected dropout"),
         )
 
+    count, items = counted_items(reports, item)
     return [
         HomeQueue(
             key="absences",
             title=_("Absences to report and follow"),
-            count=reports.count(),
-            items=first_items(reports, item),
+            count=count,
+            items=items,
             more_url=reverse("dropout:absence_list"),
             more_label=_("All open absences"),
             empty=_("No pupil is reported absent."),
@@ -152,7 +154,7 @@ def overdue_townships_queue(user, day) -> HomeQueue:
     rows = list(
         selectors.cases_for(user)
         .order_by()
-        .values("township")
+        .values("township", "township__name")
         .annotate(
             overdue=Count("pk", filter=Q(status=C.NOTICE_ISSUED, notice_deadline__lt=day)),
             stale=Count(
@@ -162,12 +164,9 @@ def overdue_townships_queue(user, day) -> HomeQueue:
         .filter(Q(overdue__gt=0) | Q(stale__gt=0))
         .order_by("-overdue", "-stale", "township")
     )
-    names = dict(
-        Township.objects.filter(pk__in=[row["township"] for row in rows]).values_list("pk", "name")
-    )
     items = [
         QueueItem(
-            label=names.get(row["township"], ""),
+            label=row["township__name"],
             url=reverse("enrollment:township_ledger", args=[row["township"]]),
             detail=_("%(overdue)s notices past deadline · %(stale)s cases without action")
             % {"overdue": row["overdue"], "stale": row["stale"]},

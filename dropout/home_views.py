@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
-from core.home import home_queues
+from core.home import home_panels, home_queues
 from enrollment.roles import Role
 from enrollment.scoping import user_roles
 
@@ -28,6 +28,7 @@ def home(request):
     if figures is None:
         return render(request, "core/home.html", {"home_queues": queues})
     figures["home_queues"] = queues
+    figures["home_panels"] = home_panels(request, roles)  # the other modules' (core.home)
     figures["group_label"] = summary_group_label(figures["group_by"])
     figures["chart"] = {
         "rate_labels": [row["label"] for row in figures["summary_rows"]],

@@ -27,13 +27,23 @@ def _index(request, query: QueryDict, *, refused=None, failed: str = ""):
     dates = PersuasionFilter(_dates_only(query))
     if refused is None and not dates.is_valid():
         refused = dates
+    # A township (the annual summary's drill-down) narrows the ledgers that know one; the
+    # others show no count rather than the whole scope's.
+    townships = Township.objects.for_user(request.user).order_by("code")
+    township = query.get("township", "")
+    if township and not (township.isdigit() and townships.filter(pk=township).exists()):
+        township = ""
     rows = []
     for ledger in LEDGERS.values():
         count = None
-        if refused is None:
-            filters = ledger.filter_class(_dates_only(query), queryset=ledger.rows(request.user))
+        narrowed = not township or "township" in ledger.filter_class.base_filters
+        if refused is None and narrowed:
+            data = _dates_only(query)
+            if township:
+                data["township"] = township
+            filters = ledger.filter_class(data, queryset=ledger.rows(request.user))
             count = filters.qs.distinct().count()
-        rows.append({"ledger": ledger, "count": count})
+        rows.append({"ledger": ledger, "count": count, "narrowed": narrowed})
     return render(
         request,
         "dropout/ledger_index.html",
@@ -43,6 +53,8 @@ def _index(request, query: QueryDict, *, refused=None, failed: str = ""):
             "rows": rows,
             "date_from": query.get("date_from", ""),
             "date_to": query.get("date_to", ""),
+            "township": township,
+            "townships": townships,
             "statuses": DropoutCase.Status.choices,
             "causes": DropoutCase.Cause.choices,
             "kinds": OfficialDocument.Kind.choices,

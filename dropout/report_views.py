@@ -22,6 +22,7 @@ from .report_workbook import cause_label
 from .reports import COUNT_FIELDS, FOCUS_FLAGS, STAGES, previous_month
 from .roles import MONTHLY_REPORT_ROLES
 from .services import reports as report_services
+from .transitions import REPORT_TRANSITIONS
 
 
 def _counties_to_generate(user):
@@ -35,7 +36,7 @@ def report_list(request):
     reports = (
         MonthlyReport.objects.for_user(request.user)
         .select_related("township", "county")
-        .defer("figures")
+        .defer("figures", "adjustments")
         .annotate(
             listed_scope_name=KeyTransform("scope_name", "figures"),
             listed_totals=KeyTransform("totals", "figures"),
@@ -131,16 +132,20 @@ def labelled(figures: dict) -> dict:
 @login_required
 def report_detail(request, pk: int):
     report = get_scoped_or_404(
-        MonthlyReport.objects.select_related("township", "county", "generated_by"),
+        MonthlyReport.objects.select_related("township", "county", "generated_by", "approved_by"),
         request.user,
         pk=pk,
     )
     figures = report.figures
+    approval = REPORT_TRANSITIONS.can(report, "approve", request.user)
     return render(
         request,
         "dropout/reports/report_detail.html",
         {
             "report": report,
+            # The button for the roles that may approve; a locked report says who and when.
+            "may_approve": bool(approval),
+            "adjustments": report.adjustments,
             "figures": figures,
             "view": labelled(figures),
             "columns": COUNT_FIELDS,
@@ -163,3 +168,23 @@ def report_workbook(request, pk: int):
     audit.record(audit.A.EXPORT, obj=report, request=request, detail={"exporter": "monthly_report"})
     filename = f"{report.scope_name}{report.month:%Y年%m月}失辍学儿童月报告.xlsx"
     return FileResponse(report.workbook.open("rb"), as_attachment=True, filename=filename)
+
+
+@login_required
+@require_POST
+def report_approve(request, pk: int):
+    """审核并锁定: scope (404), the role (403), then the service's answer (already approved:
+    the reason on the page); the form's confirmation box must be ticked."""
+    report = get_scoped_or_404(MonthlyReport.objects.all(), request.user, pk=pk)
+    if REPORT_TRANSITIONS.can(report, "approve", request.user).refused_for_role:
+        raise PermissionDenied
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the box to confirm that the figures are to be locked."))
+        return redirect("dropout:report_detail", pk=report.pk)
+    try:
+        report_services.approve_report(report=report, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The report is approved; its month is locked for this scope."))
+    return redirect("dropout:report_detail", pk=report.pk)

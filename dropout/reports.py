@@ -9,11 +9,12 @@ import datetime
 from collections import Counter, defaultdict
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from core.masking import mask_resident_id
+from core.replica import reading, replica_alias
 from enrollment.models import (
     DEPARTED_STATUSES,
     ENROLLED_STATUSES,
@@ -196,7 +197,8 @@ def _village_figures(cohort, first: datetime.date, end: datetime.date):
     params = [out, *(p for _key, _condition, ps in counted for p in ps), *per_child_params]
     figures: dict[int, dict] = {}
     dropout_entries = []
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+    alias = replica_alias()  # the replica inside compute_month (core.replica)
+    with transaction.atomic(using=alias, savepoint=False), connections[alias].cursor() as cursor:
         if connection.vendor == "postgresql":
             # The planner prices the in-month look-ups as if they ran for every child (they run
             # for those with an entry dated in the month), so the estimate crosses the JIT
@@ -363,8 +365,12 @@ def _breakdowns(named: list[dict]) -> dict:
     }
 
 
+@reading()
 def compute_month(county: County, month: datetime.date) -> dict:
-    """{"county": figures, <township id>: figures, …} for the month containing `month`."""
+    """{"county": figures, <township id>: figures, …} for the month containing `month`.
+
+    Read from the replica when there is one (core.replica): the figures are a picture of the
+    data, and report_lock's look-back margin covers the replica's bounded lag."""
     first, end = month_bounds(month)
     earliest, latest = school_age_birth_range(end)
     cohort = Child.objects.filter(

@@ -26,6 +26,9 @@ EXEMPTION_BUREAU_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF})
 LEGAL_REVIEW_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF})
 # Monthly dropout reports: generating a month on demand (reading follows scope).
 MONTHLY_REPORT_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF})
+# 审核 of a monthly report (a township's or the county's), which locks its month: the bureau of
+# the report's county.
+APPROVE_REPORT_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF})
 # 行政处罚法 Art. 42: at least two officials take each enforcement step together (and two go on
 # a persuasion that counts towards the notice to resume schooling).
 MIN_OFFICERS = 2

@@ -3,11 +3,11 @@
 import datetime
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from .models import DropoutCase, ExemptionRequest, OfficialDocument
+from .models import DropoutCase, ExemptionRequest, OfficialDocument, Persuasion
 
 C = DropoutCase.Status
 
@@ -32,6 +32,8 @@ def mine_q(user) -> Q:
 
 
 def cases_for(user) -> QuerySet:
+    """The user's cases as the lists show them. Every annotation is a subquery per case, never
+    a join: the rows stay one per case, so counts and aggregates over it count cases."""
     current_notice = OfficialDocument.objects.filter(
         case=OuterRef("pk"), kind=OfficialDocument.Kind.RESUME_NOTICE, voided_by__isnull=True
     ).order_by("-pk")
@@ -42,11 +44,17 @@ def cases_for(user) -> QuerySet:
         voided_by__isnull=True,
         served_on__isnull=True,
     ).order_by("-pk")
+    persuasions = (
+        Persuasion.objects.filter(case=OuterRef("pk"))
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+        .values("n")
+    )
     return (
         DropoutCase.objects.for_user(user)
         .select_related("child__village", "township", "school", "handler")
         .annotate(
-            persuasion_count=Count("persuasions", distinct=True),
+            persuasion_count=Subquery(persuasions),
             notice_deadline=Subquery(current_notice.values("deadline")[:1]),
             unserved_decision_on=Subquery(unserved_decision.values("issued_on")[:1]),
         )
@@ -103,15 +111,24 @@ def due_cases(cases: QuerySet, *, day: datetime.date) -> QuerySet:
     )
 
 
-def queue_counts(user, *, day: datetime.date | None = None, within=None) -> dict:
-    """The count of each queue; `within`: only these cases (the page's filters)."""
+def queue_counts(
+    user, *, day: datetime.date | None = None, within=None, by_status: bool = False
+) -> dict:
+    """The count of each queue; `within`: only these cases (the page's filters); by_status:
+    also the count of each status, as `status_<value>` (the same query)."""
     day = day or timezone.localdate()
     limit = day - datetime.timedelta(days=settings.STALE_CASE_DAYS)
     cases = cases_for(user).order_by()
     if within is not None:
         cases = cases.filter(pk__in=within.values("pk"))
     open_cases = Q(status__in=DropoutCase.OPEN_STATUSES)
+    statuses = (
+        {f"status_{status}": Count("pk", filter=Q(status=status)) for status in C.values}
+        if by_status
+        else {}
+    )
     return cases.aggregate(
+        **statuses,
         due=Count("pk", filter=due_q(day)),
         open=Count("pk", filter=open_cases),
         mine=Count("pk", filter=open_cases & mine_q(user)),

@@ -410,6 +410,9 @@ class MonthlyReportSerializer(serializers.ModelSerializer):
             "figures",
             "workbook",
             "generated_at",
+            "approved_at",
+            "approved_by",
+            "adjustments",
         ]
         read_only_fields = fields
 

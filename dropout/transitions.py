@@ -6,9 +6,11 @@ import datetime
 
 from django.conf import settings
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from core.people import person_name
 from core.transitions import Transition, TransitionTable
 from enrollment.permissions import may_over
 
@@ -17,10 +19,12 @@ from .models import (
     DropoutCase,
     ExemptionRequest,
     GuardianReply,
+    MonthlyReport,
     OfficialDocument,
     PriorNotice,
 )
 from .roles import (
+    APPROVE_REPORT_ROLES,
     CASE_ROLES,
     EXEMPTION_BUREAU_ROLES,
     EXEMPTION_REGISTER_ROLES,
@@ -55,8 +59,15 @@ def in_force(documents, kind) -> OfficialDocument | None:
 
 
 def counted_among(persuasions) -> int:
-    """Of loaded persuasions (officers prefetched), those that count: two officials went."""
-    return sum(1 for persuasion in persuasions if len(persuasion.officers.all()) >= MIN_OFFICERS)
+    """Of loaded persuasions, those that count: two officials went. Each persuasion brings its
+    officers prefetched, or their number annotated as `officer_count` (a ledger of thousands
+    of cases need not load every officer's account to count them)."""
+    return sum(1 for persuasion in persuasions if _officers_on(persuasion) >= MIN_OFFICERS)
+
+
+def _officers_on(persuasion) -> int:
+    count = getattr(persuasion, "officer_count", None)
+    return len(persuasion.officers.all()) if count is None else count
 
 
 def remember_loaded(case, *, documents, persuasions) -> None:
@@ -464,4 +475,31 @@ EXEMPTION_TRANSITIONS = TransitionTable(
     ),
     state_message=_request_state_message,
     may=may_over,
+)
+
+
+# --- 失辍学儿童月报告的审核 -------------------------------------------------------------------
+
+
+def _report_state_message(report: MonthlyReport, transition) -> str:
+    return _(
+        "This report was already approved by %(who)s on %(when)s; its month is locked and "
+        "its figures no longer change."
+    ) % {
+        "who": person_name(report.approved_by) if report.approved_by_id else "—",
+        "when": timezone.localtime(report.approved_at).strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+REPORT_TRANSITIONS = TransitionTable(
+    Transition(
+        "approve",
+        {"generated"},
+        "approved",
+        APPROVE_REPORT_ROLES,
+        label=gettext_lazy("approved"),
+    ),
+    state_message=_report_state_message,
+    may=may_over,
+    state_attr="approval_status",
 )

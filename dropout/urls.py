@@ -2,7 +2,14 @@ from django.urls import path
 
 from enrollment import views as enrollment_views
 
-from . import assignment_views, ledger_views, penalty_views, report_views, views
+from . import (
+    assignment_views,
+    ledger_views,
+    penalty_views,
+    prefecture_views,
+    report_views,
+    views,
+)
 
 app_name = "dropout"
 
@@ -59,6 +66,12 @@ urlpatterns = [
     path("reports/runs/<int:pk>/", report_views.report_run, name="report_run"),
     path("reports/<int:pk>/", report_views.report_detail, name="report_detail"),
     path("reports/<int:pk>/workbook/", report_views.report_workbook, name="report_workbook"),
+    path("reports/<int:pk>/approve/", report_views.report_approve, name="report_approve"),
+    path(
+        "reports/prefecture/<int:pk>/",
+        prefecture_views.prefecture_reports,
+        name="prefecture_reports",
+    ),
     path("ledgers/", ledger_views.ledger_index, name="ledger_index"),
     path("ledgers/register/", ledger_views.document_register, name="document_register"),
     path("ledgers/<str:name>/export/", ledger_views.ledger_export, name="ledger_export"),

@@ -21,6 +21,7 @@ from core.errors import DomainError, int_or_404, run_on_form
 from core.export_jobs import export_redirect
 from core.pdf import render_pdf
 from core.uploads import content_disposition, upload_response
+from enrollment.extensions import child_score_keys, with_child_scores
 from enrollment.models import Child, Township
 from enrollment.permissions import get_scoped_or_404, user_may
 
@@ -30,7 +31,7 @@ from .case_actions import plain as _plain
 from .case_actions import service_initial as _service_initial
 from .case_actions import with_case as _with_case
 from .documents_render import document_from_content
-from .filters import CaseFilter
+from .filters import CaseFilter, ExemptionFilter
 from .models import AbsenceReport, DropoutCase, ExemptionRequest, OfficialDocument
 from .penalty_views import penalty_steps
 from .progress import case_progress
@@ -66,6 +67,8 @@ def case_list(request):
     cases = selectors.case_queue(request.user, queue)
     if narrowed is not None:
         cases = cases.filter(pk__in=narrowed.values("pk"))
+    # Each case's child's scores (the dropout risk) as columns: one subquery each, no N+1.
+    cases = with_child_scores(cases, "child_id")
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     service_days = datetime.timedelta(days=settings.DECISION_SERVICE_DAYS)
     for case in page:
@@ -80,9 +83,10 @@ def case_list(request):
             "counts": selectors.queue_counts(request.user, within=narrowed),
             "today": timezone.localdate(),
             "filter": case_filter,
+            "score_filters": [case_filter.form[key] for key in child_score_keys()],
             "filter_query": [
                 (key, value)
-                for key in CASE_FILTER_KEYS
+                for key in (*CASE_FILTER_KEYS, *child_score_keys())
                 for value in request.GET.getlist(key)
                 if value
             ],
@@ -90,7 +94,17 @@ def case_list(request):
     )
 
 
-CASE_FILTER_KEYS = ("date_from", "date_to", "status", "cause", "township")
+CASE_FILTER_KEYS = (
+    "date_from",
+    "date_to",
+    "status",
+    "cause",
+    "township",
+    "returned_from",
+    "returned_to",
+    "open_on",
+)
+EXEMPTION_FILTER_KEYS = ("kind", "township", "filed_from", "filed_to", "date_from", "date_to")
 
 
 def _case_filter(user, data):
@@ -98,7 +112,7 @@ def _case_filter(user, data):
     case_filter.filters["township"].queryset = Township.objects.for_user(user)
     fields = case_filter.form.fields
     fields["township"].queryset = Township.objects.for_user(user)
-    for name in ("status", "cause", "township"):
+    for name in ("status", "cause", "township", *child_score_keys()):
         fields[name].widget.attrs["class"] = "form-select form-select-sm"
     for name in ("date_from", "date_to"):
         fields[name].widget.input_type = "date"
@@ -372,6 +386,15 @@ def document_correct(request, pk: int):
 def exemption_list(request):
     queue = request.GET.get("queue", "pending")
     requests = selectors.exemptions_for(request.user)
+    # The filters of a drill-down (the annual summary: filed in a year, of a township, of a
+    # kind) narrow every queue; invalid ones are shown and filter nothing.
+    narrowing = {key: value for key, value in request.GET.items() if key in EXEMPTION_FILTER_KEYS}
+    exemption_filter = None
+    if narrowing:
+        exemption_filter = ExemptionFilter(narrowing, queryset=requests)
+        exemption_filter.filters["township"].queryset = Township.objects.for_user(request.user)
+        if exemption_filter.is_valid():
+            requests = exemption_filter.qs
     R = ExemptionRequest.Status
     queues = {
         "township": requests.filter(status__in=(R.SUBMITTED, R.RETURNED)),
@@ -389,6 +412,7 @@ def exemption_list(request):
         {
             "page": page,
             "queue": queue,
+            "filter": exemption_filter,
             "counts": {name: queues[name].count() for name in ("township", "bureau", "due")},
         },
     )

@@ -95,14 +95,17 @@ def record_back_in_school(
     return report
 
 
-def advance_absences(*, day: datetime.date | None = None) -> dict:
+def advance_absences(*, day: datetime.date | None = None, county=None) -> dict:
     """The daily step: each open absence moves the child along by the days it has lasted.
-    Idempotent: a child already moved is left alone. Each child in its own transaction."""
+    Idempotent: a child already moved is left alone. Each child in its own transaction.
+    `county`: only its children (the scheduled run goes county by county)."""
     day = day or today()
     suspected_after = datetime.timedelta(days=settings.SUSPECTED_DROPOUT_DAYS)
     dropout_after = datetime.timedelta(days=settings.DROPOUT_DAYS)
     moved = {"suspected": 0, "dropped_out": 0}
     open_reports = AbsenceReport.objects.filter(returned_on__isnull=True).select_related("child")
+    if county is not None:
+        open_reports = open_reports.filter(child__village__township__county=county)
     for report in open_reports.iterator():
         child = report.child
         with transaction.atomic():

@@ -316,12 +316,15 @@ def close_case(
 
 
 @transaction.atomic
-def strike_off_consolidated(*, day: datetime.date | None = None) -> int:
-    """销号: returned cases whose consolidation period has passed without a new absence."""
+def strike_off_consolidated(*, day: datetime.date | None = None, county=None) -> int:
+    """销号: returned cases whose consolidation period has passed without a new absence.
+    `county`: only its children's cases."""
     day = day or today()
     cases = DropoutCase.objects.select_for_update().filter(
         status=C.RETURNED, struck_off_on__isnull=True, consolidation_until__lt=day
     )
+    if county is not None:
+        cases = cases.filter(child__village__township__county=county)
     count = 0
     for case in cases:
         case.struck_off_on = day
@@ -357,23 +360,24 @@ def case_link(case_id: int) -> str:
     return reverse("dropout:case_detail", args=[case_id])
 
 
-def notify_overdue_notices(*, day: datetime.date | None = None) -> int:
+def notify_overdue_notices(*, day: datetime.date | None = None, county=None) -> int:
     """Tell the township officials, once per notice, that a notice's deadline has passed
-    without a return: the case is ready for a penalty decision."""
+    without a return: the case is ready for a penalty decision. `county`: only its notices."""
     from core.notifications import notify
     from enrollment.selectors import officials_by_township
 
     from ..models import OfficialDocument
 
     day = day or today()
-    overdue = list(
-        OfficialDocument.objects.filter(
-            kind=OfficialDocument.Kind.RESUME_NOTICE,
-            voided_by__isnull=True,
-            deadline__lt=day,
-            case__status=C.NOTICE_ISSUED,
-        ).select_related("case__child")
-    )
+    notices = OfficialDocument.objects.filter(
+        kind=OfficialDocument.Kind.RESUME_NOTICE,
+        voided_by__isnull=True,
+        deadline__lt=day,
+        case__status=C.NOTICE_ISSUED,
+    ).select_related("case__child")
+    if county is not None:
+        notices = notices.filter(township__county=county)
+    overdue = list(notices)
     officials = officials_by_township(notice.township_id for notice in overdue)
     with transaction.atomic():
         for notice in overdue:

@@ -194,10 +194,10 @@ def _apply_status(request, *, actor) -> None:
     )
 
 
-def start_due_exemptions(*, day: datetime.date | None = None) -> int:
+def start_due_exemptions(*, day: datetime.date | None = None, county=None) -> int:
     """The daily step: a request filed before its period starts gives the child its status on
     the period's first day. Idempotent: a child that holds the status, or whose status changed
-    since the period started, is left alone."""
+    since the period started, is left alone. `county`: only its children."""
     day = day or today()
     started = 0
     filed = (
@@ -206,6 +206,8 @@ def start_due_exemptions(*, day: datetime.date | None = None) -> int:
         .select_related("child", "school")
         .order_by("start_date", "pk")
     )
+    if county is not None:
+        filed = filed.filter(child__village__township__county=county)
     for request in filed:
         if request.child.status == STATUS_OF_KIND[request.kind]:
             continue
@@ -256,10 +258,14 @@ def due_back(queryset=None, *, day: datetime.date | None = None):
 
 
 @transaction.atomic
-def notify_due_back(*, day: datetime.date | None = None) -> int:
-    """Tell the township officials of each child expected back (once per request)."""
+def notify_due_back(*, day: datetime.date | None = None, county=None) -> int:
+    """Tell the township officials of each child expected back (once per request). `county`:
+    only its children."""
     day = day or today()
-    requests = list(due_back(day=day).filter(due_back_notified_on__isnull=True))
+    requests = due_back(day=day).filter(due_back_notified_on__isnull=True)
+    if county is not None:
+        requests = requests.filter(child__village__township__county=county)
+    requests = list(requests)
     officials = officials_by_township(r.child.village.township_id for r in requests)
     for request in requests:
         notify(

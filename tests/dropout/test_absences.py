@@ -56,6 +56,8 @@ def test_the_daily_run_is_idempotent(world):
         "struck_off": 0,
         "due_back": 0,
         "overdue_notices": 0,
+        "counties": 1,  # one task per county (a chord), added up by the summary
+        "failed": [],
     }
     assert DropoutCase.objects.count() == 1
 

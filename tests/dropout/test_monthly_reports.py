@@ -246,7 +246,7 @@ def test_the_workbook_read_back_cell_by_cell(world, scenario, settings, tmp_path
     report_services.generate_month(county=world.county, month=M1)
     report = MonthlyReport.objects.get(township__isnull=True, month=M1)
     book = load_workbook(io.BytesIO(report.workbook.read()))
-    assert book.sheetnames == ["汇总", "分乡镇", "失学儿童名单"]
+    assert book.sheetnames == ["封面", "汇总", "分乡镇", "失学儿童名单", "锁定后调整"]
     summary = book["汇总"]
     assert summary["A1"].value == f"测试县{M1:%Y-%m}失辍学儿童月报告"
     assert summary["A2"].value == f"统计截至 {month_bounds(M1)[1].isoformat()}"
@@ -393,8 +393,8 @@ def test_bureau_staff_generate_a_past_month_from_the_page(
     download = client.get(reverse("dropout:report_workbook", args=[county_report.pk]))
     assert download.status_code == 200
     workbook = load_workbook(io.BytesIO(b"".join(download.streaming_content)))
-    assert workbook.sheetnames[0] == "汇总"
-    assert all(sheet.auto_filter.ref for sheet in workbook.worksheets)
+    assert workbook.sheetnames[:2] == ["封面", "汇总"]  # the auditor's cover first
+    assert all(sheet.auto_filter.ref for sheet in workbook.worksheets[1:])
     named = workbook["失学儿童名单"]
     headers = [cell.value for cell in named[1]]
     out_since = named.cell(row=2, column=headers.index("失学日期") + 1)
