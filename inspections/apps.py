@@ -25,3 +25,9 @@ class InspectionsConfig(AppConfig):
 
         register_home_queue(verification_queue, order=5)
         register_home_queue(rectification_queue, order=40)
+
+        from core.annual import register_annual_section
+
+        from .annual import annual_section
+
+        register_annual_section(annual_section, order=40)

@@ -177,10 +177,82 @@ def load_inspections_demo(county, users, scale=None) -> str:
             )
             made += 1
     _complaints(county, users, campaign, school1, townships, today)
+    made += _previous_year(county, users, areas, findings, [school1, *schools[1:4]], townships)
     extra = ""
     if scale is not None and scale.name in ("county", "city"):  # the city's first county
         extra = _bulk(county, campaign, [group1, group2], inspector, areas, today)
     return f"inspections demo: 1 campaign, {len(targets)} inspections, {made} issues{extra}"
+
+
+def _previous_year(county, users, areas, findings, schools, townships) -> int:
+    """Last year's campaign (the annual summary compares the years): four inspections in the
+    autumn, each finding one issue rectified and closed, and two complaints concluded."""
+    inspector, admin = users["inspector"], users["admin"]
+    year = timezone.localdate().year - 1
+    campaign = inspections.create_campaign(
+        actor=admin,
+        county=county,
+        name=f"{year}年教育扶贫领域专项督查",
+        start_date=datetime.date(year, 9, 1),
+        end_date=datetime.date(year, 12, 20),
+        description="秋季学期控辍保学和学生资助专项督查。",
+    )
+    group = inspections.create_group(
+        actor=admin,
+        county=county,
+        name=f"{year}年秋季督查组",
+        members=[inspector, admin],
+        leader=inspector,
+        campaign=campaign,
+    )
+    for index, unit in enumerate([*schools[:3], townships[0]]):
+        day = datetime.date(year, 9, 10) + datetime.timedelta(days=index * 14)
+        area, category, description, measures = findings[index % len(findings)]
+        inspection = inspections.record_inspection(
+            actor=inspector,
+            county=county,
+            date=day,
+            unit=unit,
+            areas=[areas[area], areas["控辍保学"]],
+            summary=f"{unit.name}：秋季学期专项督查，发现问题1个。",
+            group=group,
+            campaign=campaign,
+        )
+        _walk(
+            "verified",
+            inspection=inspection,
+            county=county,
+            unit=unit,
+            area=areas[area],
+            category=category,
+            description=description,
+            measures=measures,
+            responsible=RESPONSIBLE[index % len(RESPONSIBLE)],
+            inspector=inspector,
+            answerer=_answerer(users, unit),
+            today=datetime.date(year, 12, 31),
+        )
+    for index, unit in enumerate((schools[0], townships[0])):
+        complaint = complaints.register_complaint(
+            actor=inspector,
+            county=county,
+            channel=Complaint.Channel.BOX if index == 0 else Complaint.Channel.PHONE,
+            received_on=datetime.date(year, 10, 8 + index * 20),
+            content="反映学生资助公示不及时。" if index == 0 else "反映寄宿生生活补助发放延迟。",
+            is_anonymous=index == 0,
+            complainant_name="" if index == 0 else "赵红梅",
+            complainant_contact="" if index == 0 else "13812345678",
+            handlers=[inspector],
+            unit=unit,
+            campaign=campaign,
+        )
+        complaints.conclude_complaint(
+            actor=inspector,
+            complaint=complaint,
+            result="经核实已整改，并向举报人反馈。",
+            replied_on=datetime.date(year, 11, 5 + index * 10),
+        )
+    return 4
 
 
 def _answerer(users, unit):

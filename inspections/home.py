@@ -5,7 +5,7 @@ units that answer them (a school, a township, the bureau's sections)."""
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from core.home import HomeQueue, QueueItem, first_items
+from core.home import HomeQueue, QueueItem, counted_items
 
 from .models import Issue
 from .roles import RESPOND_ROLES, VERIFY_ROLES
@@ -33,23 +33,24 @@ def verification_queue(user, roles, day) -> list[HomeQueue]:
         .select_related("school", "township", "section")
         .order_by("submitted_on", "pk")
     )
+    count, items = counted_items(
+        waiting,
+        lambda issue: _issue_item(
+            issue,
+            day,
+            _("submitted %(date)s · %(text)s")
+            % {
+                "date": issue.submitted_on.isoformat() if issue.submitted_on else "—",
+                "text": issue.description[:40],
+            },
+        ),
+    )
     return [
         HomeQueue(
             key="issues_to_verify",
             title=_("Issues awaiting verification"),
-            count=waiting.count(),
-            items=first_items(
-                waiting,
-                lambda issue: _issue_item(
-                    issue,
-                    day,
-                    _("submitted %(date)s · %(text)s")
-                    % {
-                        "date": issue.submitted_on.isoformat() if issue.submitted_on else "—",
-                        "text": issue.description[:40],
-                    },
-                ),
-            ),
+            count=count,
+            items=items,
             more_url=reverse("inspections:ledger") + f"?status={S.SUBMITTED}",
             more_label=_("Open the rectification ledger"),
             empty=_("No rectification is waiting for verification."),
@@ -73,25 +74,25 @@ def rectification_queue(user, roles, day) -> list[HomeQueue]:
     # A county administrator answers every issue of the county: their queue is verification.
     if not roles & (RESPOND_ROLES - VERIFY_ROLES):
         return []
-    due = rectifications_due(user)
+    count, items = counted_items(
+        rectifications_due(user),
+        lambda issue: _issue_item(
+            issue,
+            day,
+            _("%(status)s · due %(date)s · %(text)s")
+            % {
+                "status": issue.get_status_display(),
+                "date": issue.deadline.isoformat(),
+                "text": issue.description[:40],
+            },
+        ),
+    )
     return [
         HomeQueue(
             key="rectifications_due",
             title=_("Rectifications due"),
-            count=due.count(),
-            items=first_items(
-                due,
-                lambda issue: _issue_item(
-                    issue,
-                    day,
-                    _("%(status)s · due %(date)s · %(text)s")
-                    % {
-                        "status": issue.get_status_display(),
-                        "date": issue.deadline.isoformat(),
-                        "text": issue.description[:40],
-                    },
-                ),
-            ),
+            count=count,
+            items=items,
             more_url=reverse("inspections:ledger"),
             more_label=_("Open the rectification ledger"),
             empty=_("No inspection issue is waiting for your unit."),

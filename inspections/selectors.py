@@ -79,6 +79,25 @@ def unit_q(value: str) -> Q:
 # --- the rectification ledger ----------------------------------------------------------------
 
 
+def _drill_township():
+    """The township a unit lies in: the annual summary's drill-downs name it (hidden: the
+    filter bars choose by unit)."""
+    return django_filters.NumberFilter(
+        field_name="unit_township_id", label=_("Township"), widget=forms.HiddenInput
+    )
+
+
+def _date_range(field: str):
+    return (
+        django_filters.DateFilter(
+            field_name=field, lookup_expr="gte", label=_("From"), widget=DATE_INPUT
+        ),
+        django_filters.DateFilter(
+            field_name=field, lookup_expr="lte", label=_("Until"), widget=DATE_INPUT
+        ),
+    )
+
+
 class LedgerFilter(django_filters.FilterSet):
     campaign = django_filters.ModelChoiceFilter(
         queryset=Campaign.objects.none(),
@@ -103,10 +122,16 @@ class LedgerFilter(django_filters.FilterSet):
         label=_("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput
     )
     q = django_filters.CharFilter(label=_("Search"), method="filter_text")
+    found_from, found_to = _date_range("found_on")
+    township = _drill_township()
+    # The annual summary's "rectified" drill-down: submitted for verification or closed.
+    rectified = django_filters.BooleanFilter(
+        label=_("Rectified"), method="filter_rectified", widget=forms.HiddenInput
+    )
 
     class Meta:
         model = Issue
-        fields = ["campaign", "area", "unit", "status", "overdue", "q"]
+        fields = ["campaign", "area", "unit", "status", "overdue", "q", "found_from", "found_to"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -121,6 +146,9 @@ class LedgerFilter(django_filters.FilterSet):
 
     def filter_unit(self, queryset, name, value):
         return queryset.filter(unit_q(value)) if value else queryset
+
+    def filter_rectified(self, queryset, name, value):
+        return queryset.filter(status__in=RECTIFIED_STATUSES) if value else queryset
 
     def filter_overdue(self, queryset, name, value):
         return queryset.filter(overdue_q()) if value else queryset
@@ -233,6 +261,7 @@ class InspectionFilter(django_filters.FilterSet):
     date_to = django_filters.DateFilter(
         field_name="date", lookup_expr="lte", label=_("Until"), widget=DATE_INPUT
     )
+    township = _drill_township()
 
     class Meta:
         model = Inspection
@@ -261,10 +290,12 @@ class ComplaintFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=Complaint.Status.choices, label=_("State"), empty_label=_("All")
     )
+    received_from, received_to = _date_range("received_on")
+    township = _drill_township()
 
     class Meta:
         model = Complaint
-        fields = ["channel", "status"]
+        fields = ["channel", "status", "received_from", "received_to"]
 
 
 def complaint_rows(user, data):
@@ -287,7 +318,7 @@ def about(number: int) -> int:
 
 
 def campaign_summary(
-    user, *, date_from: datetime.date, date_to: datetime.date, campaign=None
+    user, *, date_from: datetime.date, date_to: datetime.date, campaign=None, township=None
 ) -> dict:
     """Inspections made (纵向监督检查XX余次), issues found, rectified and closed, complaints
     received and concluded in the period, by area."""
@@ -302,6 +333,10 @@ def campaign_summary(
         inspections = inspections.filter(campaign=campaign)
         issues = issues.filter(campaign=campaign)
         complaints = complaints.filter(campaign=campaign)
+    if township is not None:  # the units that lie in the township (itself and its schools)
+        inspections = inspections.filter(unit_township=township)
+        issues = issues.filter(unit_township=township)
+        complaints = complaints.filter(unit_township=township)
     inspection_count = inspections.count()
     figures = ledger_figures(issues, day=min(date_to, timezone.localdate()))
     complaint_counts = complaints.aggregate(
@@ -315,7 +350,9 @@ def campaign_summary(
         .distinct()
         .count()
     )
+    groups = inspections.aggregate(groups=Count("group", distinct=True))["groups"]
     return {
+        "groups": groups,
         "inspections": inspection_count,
         "inspections_about": about(inspection_count),
         # “130余” when the figure was rounded down, the exact number otherwise.

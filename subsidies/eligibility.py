@@ -55,6 +55,15 @@ PRE_IDENTIFYING_STATUSES = (
     PovertyStatus.DESTITUTE,
 )
 MONEY = DecimalField(max_digits=12, decimal_places=2)
+# Stages the registry cannot see on a roll: a 本专科 student, or a pupil of a vocational school
+# outside the county, has completed compulsory education in the registry (or is recorded as
+# studying outside the county). A programme of one of these stages only is due to the children
+# of its poverty categories and groups in these statuses, at the programme's standard.
+OFF_ROLL_STATUSES = (EnrollmentStatus.GRADUATED, EnrollmentStatus.OUTSIDE_COUNTY)
+OUTSIDE_ROLL_STAGES = {
+    Stage.HIGHER: OFF_ROLL_STATUSES,
+    Stage.VOCATIONAL_OUTSIDE: OFF_ROLL_STATUSES,
+}
 
 # Where the rules find the child's own data: from a Child row, or from its status change row.
 CHILD = {
@@ -159,10 +168,29 @@ def _reduced_q(programme: Programme, ref) -> Q:
     return condition
 
 
+def outside_roll_stage(programme: Programme) -> str | None:
+    """The stage of a programme paid to students off the county's rolls (本专科, 县外就读中职), or
+    None for a programme of pupils on a roll."""
+    stages = set(programme.stages)
+    if len(stages) == 1 and stages <= set(OUTSIDE_ROLL_STAGES):
+        return next(iter(stages))
+    return None
+
+
+def payment_stage(programme: Programme, stage: str | None) -> str:
+    """The stage a payment line records: the pupil's stage, or the off-roll programme's own."""
+    return outside_roll_stage(programme) or stage or ""
+
+
 def eligibility_q(programme: Programme, period: str, ref=CHILD) -> Q:
     """On rows annotated with the situation (with_situation on children, latest_changes on
     status changes, `ref` saying which): entitled to `programme` in `period`."""
     school_year = int(period[:4])
+    off_roll = outside_roll_stage(programme)
+    if off_roll is not None:
+        return Q(c_status__in=OUTSIDE_ROLL_STAGES[off_roll]) & _targeted_q(
+            programme, school_year, ref
+        )
     condition = Q(c_status__in=ENTITLED_STATUSES, c_stage__in=programme.stages)
     if programme.rural_only:
         condition &= Q(c_rural=True)
@@ -180,6 +208,9 @@ def eligibility_q(programme: Programme, period: str, ref=CHILD) -> Q:
 
 def expected_amount_expression(programme: Programme):
     """The standard for the child's stage, reduced for non-boarders where the rule says so."""
+    off_roll = outside_roll_stage(programme)
+    if off_roll is not None:
+        return Value(programme.amount_for(off_roll), output_field=MONEY)
     stage_whens = [
         When(c_stage=stage, then=Value(programme.amount_for(stage))) for stage in programme.stages
     ]

@@ -11,7 +11,14 @@ from core.masking import mask_resident_id
 from core.params import query_year
 from enrollment.models import PovertyStatus
 
-from .filters import BatchFilter, FundEntryFilter, GapFilter, IdentificationFilter, PaymentFilter
+from .filters import (
+    BatchFilter,
+    FundEntryFilter,
+    GapFilter,
+    IdentificationFilter,
+    PaymentFilter,
+    PublicFundFilter,
+)
 from .models import (
     Batch,
     DifficultyIdentification,
@@ -21,6 +28,7 @@ from .models import (
     Gap,
     Method,
     Payment,
+    PublicFundAllocation,
     Stage,
     period_label,
 )
@@ -32,6 +40,7 @@ EXPORT_TITLES = {
     "identifications": "家庭经济困难学生认定",
     "fund": "教育救助基金台账",
     "donations": "社会捐赠台账",
+    "public_funds": "义务教育生均公用经费",
 }
 
 
@@ -355,6 +364,50 @@ def export_donations(user, params) -> Export:
     return Export(title="社会捐赠台账", columns=columns, rows=generate(), total=rows.count())
 
 
+def export_public_funds(user, params) -> Export:
+    rows = (
+        _filtered(PublicFundFilter, user, PublicFundAllocation.objects.for_user(user), params)
+        .order_by("period", "school__township__code", "school__code", "pk")
+        .values_list(
+            "school__township__name",
+            "school__name",
+            "period",
+            "pupils",
+            "standard",
+            "amount",
+            "allocated_on",
+            "note",
+        )
+    )
+    columns = [
+        Column("乡镇", 12),
+        Column("学校", 24),
+        Column("学期", 24),
+        Column("核定学生数（人）", 14),
+        Column("生均标准（元）", 14),
+        Column("拨付金额（元）", 14),
+        Column("拨付日期", 12),
+        Column("说明", 30),
+    ]
+
+    def generate():
+        for township, school, period, pupils, standard, amount, allocated_on, note in rows:
+            yield [
+                township,
+                school,
+                period_label(period),
+                pupils,
+                standard,
+                amount,
+                allocated_on,
+                note,
+            ]
+
+    return Export(
+        title="义务教育生均公用经费", columns=columns, rows=generate(), total=rows.count()
+    )
+
+
 EXPORTERS = {
     "subsidies_payments": export_payments,
     "subsidies_batches": export_batches,
@@ -362,4 +415,5 @@ EXPORTERS = {
     "subsidies_identifications": export_identifications,
     "subsidies_fund": export_fund,
     "subsidies_donations": export_donations,
+    "subsidies_public_funds": export_public_funds,
 }

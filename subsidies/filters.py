@@ -7,7 +7,17 @@ from core.params import IdFilter, YearFilter
 from core.widgets import QuickSelect
 from enrollment.models import School, Township
 
-from .models import Batch, DifficultyIdentification, FundEntry, Gap, Payment, Programme, Stage
+from .models import (
+    Batch,
+    DifficultyIdentification,
+    FundEntry,
+    Gap,
+    Payment,
+    Programme,
+    PublicFundAllocation,
+    Stage,
+)
+from .selectors import paid_in_year
 
 
 def _schools(request):
@@ -58,10 +68,26 @@ class PaymentFilter(StyledFilterSet):
         field_name="child__name", lookup_expr="startswith", label=_("Child's name")
     )
     batch = IdFilter(field_name="batch_id", label=_("Batch"))
+    # The lines counted in a calendar year's figures (a reversal in its payment's year): the
+    # annual summary's drill-down.
+    paid_year = YearFilter(label=_("Counted in year"), method="filter_paid_year")
 
     class Meta:
         model = Payment
-        fields = ["programme", "period", "township", "school", "stage", "kind", "name", "batch"]
+        fields = [
+            "programme",
+            "period",
+            "township",
+            "school",
+            "stage",
+            "kind",
+            "name",
+            "batch",
+            "paid_year",
+        ]
+
+    def filter_paid_year(self, queryset, name, value):
+        return paid_in_year(queryset, int(value))
 
     def filter_period(self, queryset, name, value):
         """A year matches its terms too: "2024" finds 2024, 2024-1 and 2024-2."""
@@ -138,3 +164,24 @@ class FundEntryFilter(StyledFilterSet):
     class Meta:
         model = FundEntry
         fields = ["kind", "status", "year"]
+
+
+class PublicFundFilter(StyledFilterSet):
+    period = django_filters.CharFilter(label=_("School year or term"), method="filter_period")
+    year = YearFilter(field_name="allocated_on__year", label=_("Year allocated"))
+    township = django_filters.ModelChoiceFilter(
+        field_name="school__township",
+        queryset=_townships,
+        label=_("Township"),
+        empty_label=_("All"),
+        widget=QuickSelect,
+    )
+    school = django_filters.ModelChoiceFilter(
+        queryset=_schools, label=_("School"), empty_label=_("All"), widget=QuickSelect
+    )
+
+    class Meta:
+        model = PublicFundAllocation
+        fields = ["period", "year", "township", "school"]
+
+    filter_period = PaymentFilter.filter_period

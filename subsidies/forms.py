@@ -204,3 +204,38 @@ class NoticeForm(forms.Form):
     def __init__(self, *args, schools=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["school"].queryset = schools if schools is not None else School.objects.none()
+
+
+class PublicFundForm(forms.Form):
+    school = forms.ModelChoiceField(label=_("School"), queryset=School.objects.none())
+    period = forms.CharField(
+        label=_("Term"),
+        max_length=6,
+        help_text=_("2025-1: autumn term of 2025–2026; 2025-2: its spring term."),
+    )
+    pupils = forms.IntegerField(label=_("Pupils counted (enrolment that term)"), min_value=0)
+    standard = forms.DecimalField(
+        label=_("Per-pupil standard for the term (yuan)"),
+        max_digits=10,
+        decimal_places=2,
+        required=False,
+        help_text=_("Empty: the catalogue's standard for the school's stage."),
+    )
+    amount = forms.DecimalField(
+        label=_("Amount allocated (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        help_text=_("Empty: pupils × standard. A different amount needs a note."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    allocated_on = forms.DateField(
+        validators=[validate_record_date], label=_("Allocated on"), widget=DATE
+    )
+    version = VersionFormField()
+
+    def __init__(self, *args, schools=None, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools if schools is not None else School.objects.none()
+        if not editing:  # a new allocation has no version yet
+            del self.fields["version"]

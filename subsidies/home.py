@@ -5,7 +5,7 @@ awaiting a decision."""
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from core.home import HomeQueue, QueueItem, first_items
+from core.home import HomeQueue, QueueItem, counted_items
 
 from .models import Batch, FundEntry
 from .roles import APPROVE_ROLES, FUND_ROLES
@@ -20,26 +20,27 @@ def approval_queues(user, roles, day) -> list[HomeQueue]:
             .select_related("school", "programme")
             .order_by("created_at", "pk")
         )
+        count, items = counted_items(
+            batches,
+            lambda batch: QueueItem(
+                label=batch.title or batch.programme.name,
+                url=reverse("subsidies:batch_detail", args=[batch.pk]),
+                detail=" · ".join(
+                    part
+                    for part in (
+                        batch.school.name if batch.school_id else _("the bureau"),
+                        batch.period,
+                    )
+                    if part
+                ),
+            ),
+        )
         queues.append(
             HomeQueue(
                 key="batches_to_approve",
                 title=_("Payment batches awaiting approval"),
-                count=batches.count(),
-                items=first_items(
-                    batches,
-                    lambda batch: QueueItem(
-                        label=batch.title or batch.programme.name,
-                        url=reverse("subsidies:batch_detail", args=[batch.pk]),
-                        detail=" · ".join(
-                            part
-                            for part in (
-                                batch.school.name if batch.school_id else _("the bureau"),
-                                batch.period,
-                            )
-                            if part
-                        ),
-                    ),
-                ),
+                count=count,
+                items=items,
                 more_url=reverse("subsidies:batch_list") + f"?status={Batch.Status.REVIEWED}",
                 more_label=_("All batches awaiting approval"),
                 empty=_("No payment batch is waiting for approval."),

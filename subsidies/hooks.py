@@ -16,6 +16,7 @@ def nav_menu(request):
         {"url": reverse("subsidies:payment_list"), "label": _("Payments")},
         {"url": reverse("subsidies:batch_list"), "label": _("Payment batches")},
         {"url": reverse("subsidies:totals"), "label": _("Totals")},
+        {"url": reverse("subsidies:public_fund_list"), "label": _("Public funds of the schools")},
         {"url": reverse("subsidies:gap_runs"), "label": _("Entitlement check")},
         {"url": reverse("subsidies:identification_list"), "label": _("Economic difficulty")},
         {"url": reverse("subsidies:programme_list"), "label": _("Programme catalogue")},
@@ -28,6 +29,45 @@ def nav_menu(request):
             {"url": reverse("subsidies:donation_list"), "label": _("Donations")},
         ]
     return NavMenu(label=_("Subsidies"), icon="cash-coin", items=items)
+
+
+def four_source_gaps(user, township):
+    """四查三比对's poverty kind: the township's children of registered poor households that the
+    county's latest entitlement check found not paid (or paid short), with the link to it."""
+    from enrollment.crosscheck_models import MismatchKind
+    from enrollment.extensions import FourSourceCount
+    from enrollment.models import REGISTERED_POOR_STATUSES
+
+    from .models import Gap, GapRun
+
+    run = (
+        GapRun.objects.for_user(user)
+        .filter(county_id=township.county_id, status=GapRun.Status.DONE)
+        .order_by("-requested_at", "-pk")
+        .first()
+    )
+    count = 0
+    url = reverse("subsidies:gap_runs")
+    if run is not None:
+        count = (
+            Gap.objects.for_user(user)
+            .filter(
+                run=run,
+                township=township,
+                kind__in=[Gap.Kind.MISSING, Gap.Kind.SHORT],
+                child__household__poverty_status__in=REGISTERED_POOR_STATUSES,
+            )
+            .values("child")
+            .distinct()
+            .count()
+        )
+        url = reverse("subsidies:gap_detail", args=[run.pk])
+    return FourSourceCount(
+        kind=MismatchKind.POVERTY_NO_SUBSIDY,
+        label=str(MismatchKind.POVERTY_NO_SUBSIDY.label),
+        count=count,
+        url=url,
+    )
 
 
 def register():
@@ -51,6 +91,14 @@ def register():
     for name, function in EXPORTERS.items():
         register_exporter(name, function)
     register_demo_loader(load_subsidies_demo)
+    from core.annual import register_annual_section
+
+    from .annual import annual_section
+
+    register_annual_section(annual_section, order=30)
+    from enrollment.extensions import register_four_source_provider
+
+    register_four_source_provider(four_source_gaps)
     # The gap check's task is registered with Celery at start-up, not on first use.
     from . import tasks  # noqa: F401
 

@@ -13,3 +13,5 @@ IDENTIFY_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF, Role.SCHOOL_ST
 DONATION_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF})
 # Who starts the entitlement check (everyone in scope reads its results).
 GAP_CHECK_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF})
+# The schools' per-pupil public funds (义务教育生均公用经费): the bureau allocates them.
+PUBLIC_FUND_ROLES = frozenset({Role.COUNTY_ADMIN, Role.BUREAU_STAFF})

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db.models import (
     Count,
     DecimalField,
+    Exists,
     F,
     Min,
     OuterRef,
@@ -128,10 +129,35 @@ def yuan_to_wan(amount) -> str:
     return f"{(Decimal(amount or 0) / Decimal(10000)).quantize(Decimal('0.01'))}"
 
 
-def report_line(payments: QuerySet, year: int) -> dict:
+def paid_in_year(payments: QuerySet, year: int) -> QuerySet:
+    """The paid lines that count in calendar year `year`: a payment or a supplement in the year
+    it was paid; a reversal in the year of the payment it reverses, whenever it was entered — it
+    corrects that year's figure, and a later year never shows a negative programme amount."""
+    reversal = Q(kind=Payment.Kind.REVERSAL)
+    return payments.filter(batch__status=Batch.Status.PAID).filter(
+        (~reversal & Q(paid_on__year=year)) | (reversal & Q(corrects__paid_on__year=year))
+    )
+
+
+def beneficiary_q() -> Q:
+    """A line naming a child who kept the money: not a reversal, not a reversed payment (with
+    paid_in_year: the children a year's money reached, Count("child", distinct=True, filter=…))."""
+    reversed_payment = Exists(
+        Payment.objects.filter(
+            corrects=OuterRef("pk"),
+            kind=Payment.Kind.REVERSAL,
+            batch__status=Batch.Status.PAID,
+        )
+    )
+    return ~Q(kind=Payment.Kind.REVERSAL) & ~Q(reversed_payment)
+
+
+def report_line(payments: QuerySet, year: int, *, allocations: QuerySet | None = None) -> dict:
     """The report's sentence: 2024年教育扶贫专项计划资助金共XX万元。其中…, from the money paid in
-    calendar year `year`, by the programmes' report items in their order."""
-    paid = payments.filter(batch__status=Batch.Status.PAID, paid_on__year=year)
+    calendar year `year` (reversals netted into the year of the payment they reverse), by the
+    programmes' report items in their order; with `allocations` (PublicFundAllocation rows) the
+    schools' public funds allocated in the year close it: 落实义务教育生均公用经费XX万元."""
+    paid = paid_in_year(payments, year)
     rows = list(
         paid.order_by()
         .values("programme__report_label")
@@ -139,17 +165,37 @@ def report_line(payments: QuerySet, year: int) -> dict:
         .order_by("order", "programme__report_label")
     )
     total = sum((row["amount"] for row in rows), Decimal("0"))
-    parts = [f"{row['programme__report_label']}{yuan_to_wan(row['amount'])}万元" for row in rows]
+    parts = "；".join(
+        f"{row['programme__report_label']}{yuan_to_wan(row['amount'])}万元" for row in rows
+    )
+    public_funds = None
+    if allocations is not None:
+        public_funds = allocations.filter(allocated_on__year=year).aggregate(amount=Sum("amount"))[
+            "amount"
+        ] or Decimal("0.00")
+        total += public_funds
+        if public_funds:
+            item = f"落实义务教育生均公用经费{yuan_to_wan(public_funds)}万元"
+            parts += ("，" if parts else "") + item
     text = f"{year}年教育扶贫专项计划资助金共{yuan_to_wan(total)}万元。"
     if parts:
-        text += "其中" + "；".join(parts) + "。"
-    return {"year": year, "total": total, "items": rows, "text": text}
+        text += "其中" + parts + "。"
+    return {
+        "year": year,
+        "total": total,
+        "items": rows,
+        "public_funds": public_funds,
+        "text": text,
+    }
 
 
-def fund_summary(fund: ReliefFund) -> dict:
+def fund_summary(fund: ReliefFund, *, until: int | None = None) -> dict:
     """Per calendar year: inflows, disbursed, students helped and the size at the year's end;
-    and the cumulative figures since the fund was founded (approved entries only)."""
+    and the cumulative figures since the fund was founded (approved entries only) — up to the
+    end of year `until` when given (a past year's summary does not count later grants)."""
     approved = fund.entries.filter(status=FundEntry.Status.APPROVED)
+    if until is not None:
+        approved = approved.filter(date__year__lte=until)
     grants = Q(kind=FundEntry.Kind.GRANT)
     rows = list(
         approved.annotate(year=ExtractYear("date"))
@@ -177,7 +223,8 @@ def fund_summary(fund: ReliefFund) -> dict:
     )
     years = len({row["year"] for row in rows}) or 0
     founded = fund.founded_on
-    span = max(1, datetime.date.today().year - founded.year + 1) if founded else years
+    last_year = until if until is not None else datetime.date.today().year
+    span = max(1, last_year - founded.year + 1) if founded else years
     disbursed = cumulative["disbursed"] or Decimal("0")
     return {
         "years": rows,

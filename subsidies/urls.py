@@ -1,6 +1,15 @@
 from django.urls import path
 
-from .views import batches, export, fund, gaps, identification, payments, programmes
+from .views import (
+    batches,
+    export,
+    fund,
+    gaps,
+    identification,
+    payments,
+    programmes,
+    public_funds,
+)
 
 app_name = "subsidies"
 
@@ -44,5 +53,8 @@ urlpatterns = [
     path("donations/", fund.donation_list, name="donation_list"),
     path("donations/new/", fund.donation_new, name="donation_new"),
     path("donations/donors/", fund.donor_list, name="donor_list"),
+    path("public-funds/", public_funds.public_fund_list, name="public_fund_list"),
+    path("public-funds/new/", public_funds.public_fund_new, name="public_fund_new"),
+    path("public-funds/<int:pk>/edit/", public_funds.public_fund_edit, name="public_fund_edit"),
     path("export/<str:name>/", export.export, name="export"),
 ]

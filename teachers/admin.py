@@ -4,7 +4,21 @@ and changed through the pages, whose services keep the history and rules."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import AllowanceTier, Exchange, SchoolRemoteness, Subject, Teacher, TrainingEvent
+from core.audit import AuditedChangeViewMixin
+from enrollment.admin_resources import ScopedImportExportMixin, administers
+from enrollment.permissions import has_any_role
+
+from .admin_resources import TeacherResource
+from .models import (
+    AllowanceTier,
+    Exchange,
+    HomeTeachingSession,
+    SchoolRemoteness,
+    Subject,
+    Teacher,
+    TrainingEvent,
+)
+from .roles import MANAGE_TEACHERS_ROLES
 
 
 @admin.register(Subject)
@@ -25,12 +39,25 @@ class SchoolRemotenessAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Teacher)
-class TeacherAdmin(SimpleHistoryAdmin):
+class TeacherAdmin(AuditedChangeViewMixin, ScopedImportExportMixin, SimpleHistoryAdmin):
+    """Read here (a county administrator: their counties' teachers) and imported or exported as
+    the roster (admin_resources), whose rows go through the teacher services."""
+
+    resource_classes = [TeacherResource]
     list_display = ["name", "school", "post_type", "recruitment", "recruitment_year", "status"]
     list_filter = ["post_type", "recruitment", "status"]
     list_select_related = ["school"]
     search_fields = ["name"]
     raw_id_fields = ["school"]
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) or administers(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or administers(request.user)
+
+    def may_import(self, request) -> bool:
+        return has_any_role(request.user, MANAGE_TEACHERS_ROLES)  # the services check per school
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -54,5 +81,21 @@ class ExchangeAdmin(SimpleHistoryAdmin):
 
 @admin.register(TrainingEvent)
 class TrainingEventAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "level", "start_date", "hours", "provider"]
-    list_filter = ["level"]
+    list_display = ["title", "level", "kind", "programme", "start_date", "hours", "provider"]
+    list_filter = ["level", "kind"]
+
+
+@admin.register(HomeTeachingSession)
+class HomeTeachingSessionAdmin(SimpleHistoryAdmin):
+    """Read here; recorded through the page, whose service checks the child's status."""
+
+    list_display = ["date", "child", "teacher", "hours"]
+    list_select_related = ["child", "teacher"]
+    raw_id_fields = ["child", "teacher", "recorded_by"]
+    date_hierarchy = "date"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False

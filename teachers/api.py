@@ -308,6 +308,8 @@ class TrainingSerializer(serializers.ModelSerializer):
             "id",
             "title",
             "level",
+            "kind",
+            "programme",
             "start_date",
             "end_date",
             "hours",
@@ -325,7 +327,7 @@ class TrainingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = TrainingSerializer
     permission_classes = [permissions.IsAuthenticated, RolePermission]
     write_roles = MANAGE_TEACHERS_ROLES
-    filterset_fields = ["level"]
+    filterset_fields = ["level", "kind"]
 
     def get_queryset(self):
         from django.db.models import Count

@@ -18,3 +18,13 @@ class TeachersConfig(AppConfig):
             register_exporter(name, function)
         register_nav_menu(teachers_menu)
         register_demo_loader(load_teachers_demo)
+
+        from core.annual import register_annual_section
+        from enrollment.extensions import register_child_actions, register_child_panel
+
+        from .annual import annual_section
+        from .panels import child_actions, child_panel
+
+        register_child_panel(child_panel)
+        register_child_actions(child_actions)
+        register_annual_section(annual_section, order=50)

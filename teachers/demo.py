@@ -19,6 +19,7 @@ from core.services import add_years
 from enrollment.demo import GIVEN, SURNAMES
 from enrollment.models import School
 
+from .demo_home_teaching import load_home_teaching_demo
 from .models import (
     AllowancePayment,
     AllowanceTier,
@@ -182,6 +183,7 @@ def load_teachers_demo(county, users, scale=None) -> str:
                 teacher.update(service_years=3, service_end=add_years(hire, 3))
             codes = SUBJECTS_BY_STAGE[stage]
             built.append((teacher, rng.sample(codes, k=min(len(codes), rng.choice((1, 1, 2))))))
+    built.extend(_recruits_of_both_years(rng, county, table, today, id_sequence))
     # COPY (bulk_create elsewhere): each teacher with its "created" history row, as before.
     created = copy_insert(Teacher, [teacher for teacher, _ in built], history_user=actor)
     copy_insert(
@@ -233,6 +235,21 @@ def load_teachers_demo(county, users, scale=None) -> str:
                 reason="服务期满，考取公务员离岗",
             )
 
+    # Last year's cohort due (recruited four years ago): converted last September.
+    for number, teacher in enumerate(
+        Teacher.objects.filter(
+            school__township__county=county,
+            special_post_status=Teacher.SpecialPostStatus.SERVING,
+            service_end__year=year - 1,
+        ).order_by("pk")
+    ):
+        teachers.convert_special_post(
+            actor=actor,
+            teacher=teacher,
+            converted_on=datetime.date(year - 1, 9, 1),
+            decision=f"县人社局、县教育局联合批复〔{year - 1}〕{number + 1}号",
+        )
+
     # --- exchanges ----------------------------------------------------------------------------
     urban = [row.school for row in table.rows if not row.school.is_rural]
     rural = [row.school for row in table.rows if row.school.is_rural]
@@ -281,6 +298,8 @@ def load_teachers_demo(county, users, scale=None) -> str:
         )
         made_exchanges += 1
 
+    made_exchanges += _every_kind_both_years(rng, actor, county, candidates, today, urban, rural)
+
     # --- rural allowance: tiers, six monthly batches, one month with gaps ---------------------
     tiers = [
         AllowanceTier.objects.create(county=county, name=name, rank=rank, monthly_amount=amount)
@@ -298,6 +317,13 @@ def load_teachers_demo(county, users, scale=None) -> str:
         month = (month - datetime.timedelta(days=1)).replace(day=1)
         periods.append(month)
     gap_month = periods[1]
+    # Last year's last quarter too: the annual summary of last year has its allowance.
+    periods += [
+        datetime.date(year - 1, m, 1)
+        for m in (10, 11, 12)
+        if datetime.date(year - 1, m, 1) not in periods
+    ]
+    periods.sort(reverse=True)
     for period in reversed(periods):
         try:
             batch = allowances.create_batch(actor=actor, county=county, period=period)
@@ -318,20 +344,23 @@ def load_teachers_demo(county, users, scale=None) -> str:
             school__township__county=county, status=Teacher.Status.ACTIVE
         ).values_list("pk", flat=True)
     )
+    L, K = TrainingEvent.Level, TrainingEvent.Kind
+    rural_programme, national_programme = "乡村教师能力素质提升工程", "国培计划"
     plans = [
-        ("国培计划——乡村教师能力素质提升", TrainingEvent.Level.NATIONAL, 60, "省教育厅"),
-        ("省级骨干教师培训", TrainingEvent.Level.PROVINCIAL, 40, "省教师发展中心"),
-        ("新入职教师岗前培训", TrainingEvent.Level.COUNTY, 24, "县教师进修学校"),
-        ("班主任工作能力培训", TrainingEvent.Level.COUNTY, 16, "县教师进修学校"),
-        ("信息技术应用能力提升工程2.0", TrainingEvent.Level.MUNICIPAL, 30, "市教育科学研究所"),
-        ("控辍保学政策与家访实务", TrainingEvent.Level.COUNTY, 8, "县教育局"),
-        ("校本研修：大单元教学设计", TrainingEvent.Level.SCHOOL, 12, "各学校教研组"),
-        ("心理健康教育专题培训", TrainingEvent.Level.MUNICIPAL, 12, "市教育局"),
+        ("国培计划——乡村教师能力素质提升", L.NATIONAL, 60, "省教育厅", K.ALL_STAFF),
+        ("省级骨干教师培训", L.PROVINCIAL, 40, "省教师发展中心", K.ON_THE_JOB),
+        ("新入职教师岗前培训", L.COUNTY, 24, "县教师进修学校", K.INDUCTION),
+        ("班主任工作能力培训", L.COUNTY, 16, "县教师进修学校", K.ON_THE_JOB),
+        ("信息技术应用能力提升工程2.0", L.MUNICIPAL, 30, "市教育科学研究所", K.ALL_STAFF),
+        ("控辍保学政策与家访实务", L.COUNTY, 8, "县教育局", K.SPECIAL),
+        ("校本研修：大单元教学设计", L.SCHOOL, 12, "各学校教研组", K.OTHER),
+        ("心理健康教育专题培训", L.MUNICIPAL, 12, "市教育局", K.SPECIAL),
     ]
+    programmes = {0: national_programme, 1: rural_programme, 2: rural_programme}
     events = 0
     attendances = []
     for offset_year in (1, 0):
-        for number, (title, level, hours, provider) in enumerate(plans):
+        for number, (title, level, hours, provider, kind) in enumerate(plans):
             start = datetime.date(year - offset_year, 1 + (number * 3) % 11, 5 + number)
             if start > today:
                 continue
@@ -344,6 +373,8 @@ def load_teachers_demo(county, users, scale=None) -> str:
                 end_date=start + datetime.timedelta(days=max(1, hours // 8) - 1),
                 hours=hours,
                 provider=provider,
+                kind=kind,
+                programme=programmes.get(number, ""),
             )
             events += 1
             share = 0.05 if level in ("national", "provincial") else 0.25
@@ -354,9 +385,121 @@ def load_teachers_demo(county, users, scale=None) -> str:
                 )
     copy_insert(TrainingAttendance, attendances, return_ids=False, write_history=False)
 
+    sessions = load_home_teaching_demo(county, actor, today)
+
     vacancies = sum(row.vacancy for row in staffing_of(schools_qs, day=today).rows)
     return (
         f"teachers demo: {len(created)} teachers, {vacancies} vacancies, {len(due)} special-post "
         f"teachers due this year, {made_exchanges} exchanges, {len(periods)} allowance batches, "
-        f"{events} trainings with {len(attendances)} attendances"
+        f"{events} trainings with {len(attendances)} attendances, {sessions} home teaching "
+        "sessions"
     )
+
+
+def _recruits_of_both_years(rng, county, table, today, id_sequence) -> list[tuple[dict, list]]:
+    """One recruit of each channel this year and last year, a special-post cohort of each
+    (rural schools), and last year's due cohort (recruited four years ago): the annual
+    summaries of both years have every channel."""
+    year = today.year
+    rural = [row.school for row in table.rows if row.school.is_rural] or [
+        row.school for row in table.rows
+    ]
+    if not rural:
+        return []
+    plan = []
+    for recruit_year in (year - 1, year):
+        hire = min(datetime.date(recruit_year, 8, 25), today)
+        for recruitment in (
+            Recruitment.OPEN,
+            Recruitment.OPEN,
+            Recruitment.FREE_NORMAL,
+            Recruitment.PUBLICLY_FUNDED,
+            Recruitment.TARGETED_RURAL,
+            Recruitment.SPECIAL_POST_PLAN,
+        ):
+            plan.append((recruit_year, hire, recruitment))
+    plan += [(year - 4, datetime.date(year - 4, 8, 25), Recruitment.SPECIAL_POST_PLAN)] * 2
+    recruits = []
+    for number, (recruit_year, hire, recruitment) in enumerate(plan):
+        school = rural[number % len(rural)]
+        sex = rng.choice("MF")
+        birth = datetime.date(rng.randint(1995, 2002), rng.randint(1, 12), rng.randint(1, 28))
+        id_sequence[(birth, sex)] += 1
+        special = recruitment == Recruitment.SPECIAL_POST_PLAN
+        teacher = {
+            "resident_id": make_resident_id(
+                place_code=county.code,
+                birth_date=birth,
+                sequence=id_sequence[(birth, sex)],
+                sex=sex,
+            ),
+            "name": _name(rng),
+            "sex": sex,
+            "birth_date": birth,
+            "phone": f"1{rng.choice('3589')}{rng.randint(100000000, 999999999)}",
+            "school_id": school.pk,
+            "school_since": hire,
+            "title": Title.NONE,
+            "post_type": PostType.SPECIAL_POST if special else PostType.REGULAR,
+            "recruitment": recruitment,
+            "recruitment_year": recruit_year,
+            "hire_date": hire,
+            "special_post_status": Teacher.SpecialPostStatus.SERVING if special else "",
+        }
+        if special:
+            teacher.update(service_years=3, service_end=add_years(hire, 3))
+        codes = SUBJECTS_BY_STAGE[_main_stage(school)]
+        recruits.append((teacher, [rng.choice(codes)]))
+    return recruits
+
+
+def _every_kind_both_years(rng, actor, county, used, today, urban, rural) -> int:
+    """An exchange of every kind that began last year and this year (the annual summary
+    counts them by kind), with teachers not already chosen for one."""
+    year = today.year
+    taken = {teacher.pk for teacher in used}
+    started = set(
+        Exchange.objects.filter(
+            teacher__school__township__county=county, start_date__year__gte=year - 1
+        ).values_list("start_date__year", "kind")
+    )
+    spare = iter(
+        Teacher.objects.filter(
+            school__township__county=county,
+            status=Teacher.Status.ACTIVE,
+            post_type=PostType.REGULAR,
+            school_since__lte=datetime.date(year - 1, 3, 1),
+        )
+        .exclude(pk__in=taken)
+        .select_related("school__township")
+        .order_by("pk")
+    )
+    made = 0
+    for exchange_year in (year - 1, year):
+        start = datetime.date(exchange_year, 3, 1)
+        end = datetime.date(exchange_year, 7, 10)
+        if start > today:
+            continue
+        for kind in Exchange.Kind.values:
+            if (exchange_year, kind) in started:
+                continue
+            teacher = next(spare, None)
+            if teacher is None:
+                return made
+            pool = [s for s in (urban + rural) if s.pk != teacher.school_id]
+            if not pool:
+                continue
+            try:
+                exchanges.create_exchange(
+                    actor=actor,
+                    teacher=teacher,
+                    to_school=rng.choice(pool),
+                    kind=kind,
+                    start_date=start,
+                    end_date=end,
+                    note="按县教育局交流轮岗计划",
+                )
+            except DomainError:
+                continue
+            made += 1
+    return made

@@ -12,7 +12,7 @@ from enrollment.models import Sex, Township
 from enrollment.permissions import has_any_role
 
 from . import selectors
-from .filters import ExchangeFilter, TeacherFilter
+from .filters import ExchangeFilter, HomeTeachingFilter, TeacherFilter
 from .models import (
     AllowanceBatch,
     AllowancePayment,
@@ -287,8 +287,25 @@ def export_trainings(user, params: dict) -> Export:
     today = timezone.localdate()
     start = _iso(params.get("start"), today.replace(month=1, day=1))
     end = _iso(params.get("end"), today.replace(month=12, day=31))
-    events = selectors.training_events_for(user).filter(start_date__range=(start, end))
+    township_id = params.get("township") or ""
+    township = (
+        Township.objects.for_user(user).filter(pk=township_id).first()
+        if str(township_id).isdigit()
+        else None
+    )
+    events = selectors.filtered_training_events(
+        user,
+        start=start,
+        end=end,
+        level=params.get("level") or "",
+        kind=params.get("kind") or "",
+        programme=(params.get("programme") or "").strip()[:100],
+        township=township,
+    )
+    if str(township_id).isdigit() and township is None:
+        events = events.none()
     level = _labels(TrainingEvent.Level.choices)
+    kind = _labels(TrainingEvent.Kind.choices)
     columns = [
         Column("序号", 6),
         Column("培训名称", 30),
@@ -298,6 +315,8 @@ def export_trainings(user, params: dict) -> Export:
         Column("学时", 8),
         Column("承办单位", 24),
         Column("参训人次", 10),
+        Column("培训类型", 14),
+        Column("所属项目", 24),
     ]
 
     def rows():
@@ -311,6 +330,8 @@ def export_trainings(user, params: dict) -> Export:
                 float(event.hours),
                 event.provider,
                 event.person_times,
+                kind[event.kind],
+                event.programme,
             ]
 
     return Export(
@@ -321,6 +342,47 @@ def export_trainings(user, params: dict) -> Export:
     )
 
 
+def export_home_teaching(user, params: dict) -> Export:
+    """送教上门 sessions with the list's filters; the child's ID always masked."""
+    sessions = HomeTeachingFilter(
+        _query(params), queryset=selectors.home_teaching_sessions_for(user), user=user
+    ).qs.order_by("-date", "child__village__township__code", "child__name", "pk")
+    columns = [
+        Column("序号", 6),
+        Column("日期", 12),
+        Column("儿童姓名", 10),
+        Column("身份证号", 21),
+        Column("乡镇", 12),
+        Column("村（社区）", 14),
+        Column("送教教师", 10),
+        Column("教师所在学校", 24),
+        Column("学时", 8),
+        Column("送教内容", 40),
+        Column("备注", 20),
+    ]
+
+    def rows():
+        for number, session in enumerate(sessions.iterator(chunk_size=1000), start=1):
+            child = session.child
+            yield [
+                number,
+                session.date,
+                child.name,
+                "未落户" if child.has_no_resident_id else child.masked_resident_id,
+                child.village.township.name,
+                child.village.name,
+                session.teacher.name,
+                session.teacher.school.name,
+                float(session.hours),
+                session.content,
+                session.note,
+            ]
+
+    return Export(
+        title=f"送教上门记录{_stamp()}", columns=columns, rows=rows(), total=sessions.count()
+    )
+
+
 EXPORTERS = {
     "teachers": export_teachers,
     "teacher_staffing": export_staffing,
@@ -328,4 +390,5 @@ EXPORTERS = {
     "teacher_allowance_unpaid": export_allowance_unpaid,
     "teacher_allowance_payments": export_allowance_payments,
     "teacher_trainings": export_trainings,
+    "teacher_home_teaching": export_home_teaching,
 }

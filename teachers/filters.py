@@ -5,12 +5,20 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from core.params import YearFilter
+from core.params import DateRangeFilterSet, YearFilter
 from core.widgets import QuickSelect
 from enrollment.filters import name_or_resident_id
 from enrollment.models import School, Township
 
-from .models import Exchange, PostType, Recruitment, Subject, Teacher, Title
+from .models import (
+    Exchange,
+    HomeTeachingSession,
+    PostType,
+    Recruitment,
+    Subject,
+    Teacher,
+    Title,
+)
 
 
 class ScopedFilterSet(django_filters.FilterSet):
@@ -103,3 +111,41 @@ class ExchangeFilter(ScopedFilterSet):
         from django.db.models import Q
 
         return queryset.filter(Q(from_school=value) | Q(to_school=value)) if value else queryset
+
+
+class HomeTeachingFilter(ScopedFilterSet, DateRangeFilterSet):
+    """送教上门 sessions in a date range, by the child's township, the teacher's school and the
+    teacher."""
+
+    date_field = "date"
+
+    township = django_filters.ModelChoiceFilter(
+        field_name="child__village__township",
+        queryset=Township.objects.none(),
+        label=_("Township"),
+        widget=QuickSelect,
+    )
+    school = django_filters.ModelChoiceFilter(
+        field_name="teacher__school",
+        queryset=School.objects.none(),
+        label=_("Teacher's school"),
+        widget=QuickSelect,
+    )
+    teacher = django_filters.ModelChoiceFilter(
+        queryset=Teacher.objects.none(), label=_("Teacher"), widget=QuickSelect
+    )
+
+    class Meta:
+        model = HomeTeachingSession
+        fields = ["date_from", "date_to", "township", "school", "teacher"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        user = user or (self.request.user if self.request is not None else None)
+        if user is not None:
+            # The teachers who gave a session: a county has thousands of teachers.
+            given = HomeTeachingSession.objects.for_user(user).values("teacher_id")
+            teachers = Teacher.objects.for_user(user).filter(pk__in=given).order_by("name", "pk")
+            # The form is already built (ScopedFilterSet styles it): both are told.
+            self.filters["teacher"].queryset = teachers
+            self.form.fields["teacher"].queryset = teachers

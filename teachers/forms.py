@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.concurrency import VersionFormField
 from core.fields import validate_life_date, validate_record_date
-from enrollment.models import School, Township
+from enrollment.models import Child, School, Township
 
 from .models import (
     AllowanceTier,
@@ -171,6 +171,13 @@ class SchoolTierForm(CrispyForm):
 class TrainingForm(CrispyForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     level = forms.ChoiceField(label=_("Level"), choices=TrainingEvent.Level.choices)
+    kind = forms.ChoiceField(label=_("Kind of training"), choices=TrainingEvent.Kind.choices)
+    programme = forms.CharField(
+        label=_("Programme"),
+        max_length=100,
+        required=False,
+        help_text=_("For example 乡村教师能力素质提升工程 or 国培计划."),
+    )
     start_date = forms.DateField(validators=[validate_record_date], label=_("From"), widget=DATE)
     end_date = forms.DateField(validators=[validate_record_date], label=_("Until"), widget=DATE)
     hours = forms.DecimalField(label=_("Hours"), max_digits=6, decimal_places=1)
@@ -194,3 +201,27 @@ class AttendanceForm(CrispyForm):
     def __init__(self, *args, teachers=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["teachers"].queryset = teachers
+
+
+class HomeTeachingForm(CrispyForm):
+    child = forms.ModelChoiceField(label=_("Child"), queryset=Child.objects.none())
+    teacher = forms.ModelChoiceField(label=_("Teacher"), queryset=Teacher.objects.none())
+    date = forms.DateField(
+        validators=[validate_record_date], label=_("Date"), widget=DATE, initial=timezone.localdate
+    )
+    hours = forms.DecimalField(
+        label=_("Hours"), max_digits=3, decimal_places=1, help_text=_("At most 8 hours.")
+    )
+    content = forms.CharField(
+        label=_("What was taught"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args, children=None, teachers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["child"].queryset = children
+        self.fields["child"].label_from_instance = lambda child: (
+            f"{child.name}（{child.masked_resident_id or _('no resident ID')}）"
+        )
+        self.fields["teacher"].queryset = teachers
+        self.fields["teacher"].label_from_instance = lambda t: f"{t.name}（{t.school.name}）"

@@ -12,8 +12,8 @@ from simple_history.models import HistoricalRecords
 from core.concurrency import version_field
 from core.fields import validate_life_date, validate_record_date
 from core.masking import mask_phone, mask_resident_id
-from enrollment.models import County, School, Sex
-from enrollment.scoping import ScopedQuerySet
+from enrollment.models import Child, County, School, Sex
+from enrollment.scoping import ScopedQuerySet, role_assignments
 
 
 class Subject(models.Model):
@@ -430,11 +430,24 @@ class TrainingEvent(models.Model):
         COUNTY = "county", _("County (县级)")
         SCHOOL = "school", _("School-based (校级)")
 
+    class Kind(models.TextChoices):
+        # The seed: 健全教师入职培训、岗位培训等全员培训模式.
+        INDUCTION = "induction", _("Induction training (入职培训)")
+        ON_THE_JOB = "on_the_job", _("On-the-job training (岗位培训)")
+        ALL_STAFF = "all_staff", _("All-staff training (全员培训)")
+        SPECIAL = "special", _("Subject or special training (专题培训)")
+        OTHER = "other", _("Other training")
+
     county = models.ForeignKey(
         County, on_delete=models.PROTECT, related_name="+", verbose_name=_("county")
     )
     title = models.CharField(_("title"), max_length=200)
     level = models.CharField(_("level"), max_length=20, choices=Level.choices, db_index=True)
+    kind = models.CharField(
+        _("kind of training"), max_length=20, choices=Kind.choices, default=Kind.OTHER
+    )
+    # The programme the training belongs to, e.g. 乡村教师能力素质提升工程, 国培计划.
+    programme = models.CharField(_("programme"), max_length=100, blank=True)
     start_date = models.DateField(_("from"), db_index=True, validators=[validate_record_date])
     end_date = models.DateField(_("until"), validators=[validate_record_date])
     hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1)
@@ -502,3 +515,72 @@ class TrainingAttendance(models.Model):
 
     def __str__(self):
         return f"{self.teacher} · {self.event}"
+
+
+class HomeTeachingQuerySet(ScopedQuerySet):
+    def for_user(self, user, *, roles=None):
+        """The child's scope (scope_paths), and for a school's staff also the sessions their
+        school's teachers gave (a teacher may teach a child on another school's roll)."""
+        scoped = super().for_user(user, roles=roles)
+        if not user.is_authenticated or not user.is_active or user.is_superuser:
+            return scoped
+        schools = [
+            assignment.school_id
+            for assignment in role_assignments(user)
+            if assignment.scope_kind == "school" and (roles is None or assignment.role in roles)
+        ]
+        if not schools:
+            return scoped
+        return self.filter(Q(pk__in=scoped.values("pk")) | Q(teacher__school_id__in=schools))
+
+
+class HomeTeachingSession(models.Model):
+    """One visit of a teacher who teaches a home-delivered child (送教上门) at home."""
+
+    child = models.ForeignKey(
+        Child,
+        on_delete=models.PROTECT,
+        related_name="home_teaching_sessions",
+        verbose_name=_("child"),
+        db_index=False,  # led by the (child, date) index below
+    )
+    teacher = models.ForeignKey(
+        Teacher,
+        on_delete=models.PROTECT,
+        related_name="home_teaching_sessions",
+        verbose_name=_("teacher"),
+    )
+    date = models.DateField(_("date"), db_index=True, validators=[validate_record_date])
+    hours = models.DecimalField(_("hours"), max_digits=3, decimal_places=1)
+    content = models.CharField(_("what was taught"), max_length=500)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = HomeTeachingQuerySet.as_manager()
+    scope_paths = {
+        "county": "child__village__township__county",
+        "township": "child__village__township",
+        "village": None,
+        "school": "child__current_school",
+    }
+
+    class Meta:
+        verbose_name = _("home teaching session")
+        verbose_name_plural = _("home teaching sessions")
+        ordering = ["-date", "-pk"]
+        indexes = [models.Index(fields=["child", "date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours__gt=0) & Q(hours__lte=8), name="home_teaching_hours_in_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.child} · {self.teacher} · {self.date}"

@@ -29,6 +29,7 @@ def teachers_menu(request):
         ("teachers:allowance_list", _("Rural teacher allowance")),
         ("teachers:training_list", _("Training")),
         ("teachers:recruitment", _("Recruitment summary")),
+        ("teachers:home_teaching_list", _("Home teaching (送教上门)")),
     ]
     return NavMenu(
         label=_("Teachers"),

@@ -20,6 +20,7 @@ from .models import (
     AllowanceBatch,
     AllowancePayment,
     Exchange,
+    HomeTeachingSession,
     PostType,
     Recruitment,
     Teacher,
@@ -43,6 +44,15 @@ DEFAULT_STAGE = {
     School.Stage.SENIOR: "senior",
 }
 POST_TYPES = tuple(PostType.values)
+
+
+def _in_place(queryset: QuerySet, township_path: str, county=None, township=None) -> QuerySet:
+    """Rows of one county or one township (the path leads from a row to its township)."""
+    if county is not None:
+        queryset = queryset.filter(**{f"{township_path}__county": county})
+    if township is not None:
+        queryset = queryset.filter(**{township_path: township})
+    return queryset
 
 
 def teachers_for(user) -> QuerySet:
@@ -265,16 +275,17 @@ def exchanges_for(user) -> QuerySet:
     )
 
 
-def rotation_shares(user, *, year: int) -> dict:
+def rotation_shares(user, *, year: int, county=None, township=None) -> dict:
     """交流轮岗比例: of the teachers eligible to rotate (regular post, at least
     TEACHER_EXCHANGE_ELIGIBLE_YEARS at the same school by the end of `year`), how many began an
-    exchange in `year` — per school and per township, in two grouped queries."""
+    exchange in `year` — per school and per township, in two grouped queries (with `county` or
+    `township`, of their schools' teachers only)."""
     cutoff = add_years(datetime.date(year, 12, 31), -settings.TEACHER_EXCHANGE_ELIGIBLE_YEARS)
     rotated = Exists(
         Exchange.objects.filter(teacher=OuterRef("pk"), start_date__year=year).order_by()
     )
     eligible = (
-        Teacher.objects.for_user(user)
+        _in_place(Teacher.objects.for_user(user), "school__township", county, township)
         .filter(
             status=Teacher.Status.ACTIVE,
             post_type=PostType.REGULAR,
@@ -322,13 +333,48 @@ def training_events_for(user) -> QuerySet:
     )
 
 
-def training_totals(user, *, start: datetime.date, end: datetime.date) -> dict:
+def filtered_training_events(
+    user,
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    level: str = "",
+    kind: str = "",
+    programme: str = "",
+    township=None,
+) -> QuerySet:
+    """The training list's and its export's events: begun in [start, end], of a level, a kind,
+    a programme (words of its name), attended by teachers of a township."""
+    events = training_events_for(user).filter(start_date__range=(start, end))
+    if level in TrainingEvent.Level.values:
+        events = events.filter(level=level)
+    if kind in TrainingEvent.Kind.values:
+        events = events.filter(kind=kind)
+    if programme:
+        events = events.filter(programme__contains=programme)
+    if township is not None:
+        attended = TrainingAttendance.objects.filter(teacher__school__township=township)
+        events = events.filter(pk__in=attended.values("event_id"))
+    return events
+
+
+def training_totals(
+    user, *, start: datetime.date, end: datetime.date, county=None, township=None
+) -> dict:
     """培训XX次、累计XX人次 for events that began within [start, end]: events, person-times and
-    hours in total and by level (attendances limited to the user's scope)."""
+    hours in total, by level and by kind (attendances limited to the user's scope; with
+    `county`, its events; with `township`, its schools' teachers and the events they
+    attended)."""
     events = TrainingEvent.objects.for_user(user).filter(start_date__range=(start, end))
     attendances = TrainingAttendance.objects.for_user(user).filter(
         event__start_date__range=(start, end)
     )
+    if county is not None:
+        events = events.filter(county=county)
+        attendances = attendances.filter(event__county=county)
+    if township is not None:
+        attendances = attendances.filter(teacher__school__township=township)
+        events = events.filter(pk__in=attendances.values("event_id"))
     by_level = {
         row["level"]: row
         for row in events.order_by().values("level").annotate(events=Count("pk", distinct=True))
@@ -361,7 +407,23 @@ def training_totals(user, *, start: datetime.date, end: datetime.date) -> dict:
         "teachers": totals["teachers"],
         "hours": totals["hours"] or Decimal(0),
         "levels": levels,
+        "kinds": _by_kind(events, attendances),
     }
+
+
+def _by_kind(events: QuerySet, attendances: QuerySet) -> list[dict]:
+    """Events and person-times per kind of training (入职培训、岗位培训、全员培训…)."""
+    event_counts = dict(events.order_by().values_list("kind").annotate(n=Count("pk")))
+    person_times = dict(attendances.order_by().values_list("event__kind").annotate(n=Count("pk")))
+    return [
+        {
+            "kind": value,
+            "label": label,
+            "events": event_counts.get(value, 0),
+            "person_times": person_times.get(value, 0),
+        }
+        for value, label in TrainingEvent.Kind.choices
+    ]
 
 
 def hours_per_teacher(user, *, year: int) -> QuerySet:
@@ -381,11 +443,14 @@ def hours_per_teacher(user, *, year: int) -> QuerySet:
 # --- recruitment summary ----------------------------------------------------------------------
 
 
-def recruitment_summary(user, *, year: int) -> dict:
+def recruitment_summary(user, *, year: int, county=None, township=None) -> dict:
     """The seed's part 三 for `year`: 公招教师XX人，签约免费师范生XX人，定向培养村级教师XX人，
-    XXXX届特岗教师XX人转为正式教师 (the conversions grouped by the cohort's year recruited)."""
+    XXXX届特岗教师XX人转为正式教师 (the conversions grouped by the cohort's year recruited);
+    with `county` or `township`, of their schools' teachers."""
     R = Recruitment
-    teachers = Teacher.objects.for_user(user).order_by()
+    teachers = _in_place(
+        Teacher.objects.for_user(user).order_by(), "school__township", county, township
+    )
     figures = teachers.filter(recruitment_year=year).aggregate(
         open=Count("pk", filter=Q(recruitment=R.OPEN)),
         normal=Count("pk", filter=Q(recruitment__in=(R.FREE_NORMAL, R.PUBLICLY_FUNDED))),
@@ -445,3 +510,22 @@ def totals_by_period(payments: QuerySet) -> list[dict]:
         .annotate(teachers=Count("teacher", distinct=True), amount=Sum("amount"))
         .order_by("-period")
     )
+
+
+# --- 送教上门 ---------------------------------------------------------------------------------
+
+
+def home_teaching_sessions_for(user) -> QuerySet:
+    return (
+        HomeTeachingSession.objects.for_user(user)
+        .select_related("child__village__township", "teacher__school")
+        .order_by("-date", "-pk")
+    )
+
+
+def paid_summary(payments: QuerySet) -> dict:
+    """Teachers paid (each once) and the amount of the payments in paid batches."""
+    totals = payments.filter(batch__status=AllowanceBatch.Status.PAID).aggregate(
+        teachers=Count("teacher", distinct=True), amount=Sum("amount")
+    )
+    return {"teachers": totals["teachers"], "amount": totals["amount"] or Decimal("0.00")}

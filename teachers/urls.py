@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import allowances, exchanges, staffing, teachers, trainings
+from .views import allowances, exchanges, home_teaching, staffing, teachers, trainings
 
 app_name = "teachers"
 
@@ -43,4 +43,11 @@ urlpatterns = [
     path("trainings/hours/", trainings.training_hours, name="training_hours"),
     path("trainings/<int:pk>/", trainings.training_detail, name="training_detail"),
     path("recruitment/", staffing.recruitment, name="recruitment"),
+    path("home-teaching/", home_teaching.home_teaching_list, name="home_teaching_list"),
+    path(
+        "home-teaching/export/",
+        home_teaching.home_teaching_export,
+        name="home_teaching_export",
+    ),
+    path("home-teaching/new/", home_teaching.home_teaching_new, name="home_teaching_new"),
 ]

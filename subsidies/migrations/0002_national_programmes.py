@@ -236,6 +236,23 @@ PROGRAMMES = [
         "active_from": D(2007, 9, 1),
     },
     {
+        "code": "vocational-outside-county",
+        "name": "县外就读中职学生补助",
+        "report_label": "县外就读中职学生补助",
+        "report_order": 56,
+        "stages": ["voc_outside"],
+        "standard_amount": Decimal("1000.00"),
+        "poverty_categories": POOR,
+        "includes_orphan": True,
+        "includes_disabled": True,
+        "checked_for_gaps": False,
+        "funding_source": "县级财政",
+        "source_note": "县级项目：对到县外中等职业学校就读的脱贫家庭、低保等家庭经济困难学生补助"
+        "生活费，按学期发放，标准由县确定（此处为占位金额：每生每学期1000元）。登记系统只知道"
+        "学生在县外就读，不知道所读学校的学段，故不纳入应享尽享比对。",
+        "active_from": D(2016, 9, 1),
+    },
+    {
         "code": "poor-family-relief",
         "name": "救助建档立卡贫困生家庭资金",
         "report_label": "救助建档立卡贫困生家庭资金",

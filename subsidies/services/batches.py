@@ -19,6 +19,7 @@ from enrollment.permissions import require_county_role
 
 from ..eligibility import (
     eligible_children,
+    payment_stage,
     with_entitlement,
 )
 from ..models import Batch, Method, Payment, Programme, parse_period
@@ -239,7 +240,7 @@ def add_payments(*, actor, batch: Batch, rows: list[dict]) -> AddResult:
                     school_year=int(period[:4]),
                     school=school,
                     township_id=school.township_id if school else situation["village__township_id"],
-                    stage=situation["c_stage"] or "",
+                    stage=payment_stage(programme, situation["c_stage"]),
                     kind=Payment.Kind.PAYMENT,
                     amount=amount,
                     standard_amount=expected if situation["eligible"] else None,

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
 from core.pagination import query_without_page
-from core.params import query_year
+from core.params import LARGEST_ID, query_int, query_year
 from enrollment.models import School
 from enrollment.permissions import get_scoped_or_404, has_any_role, user_may
 
@@ -119,6 +119,9 @@ def donation_list(request):
     year = query_year(request.GET)
     if year is not None:
         donations = donations.filter(date__year=year)
+    township = query_int(request.GET, "township", minimum=1, maximum=LARGEST_ID)
+    if township is not None:  # the gifts to a township's schools (the annual summary's)
+        donations = donations.filter(school__township_id=township)
     totals = donations.order_by().values("kind").annotate(value=Sum("value"), n=Count("pk"))
     labels = dict(Donation.Kind.choices)
     return render(

@@ -41,8 +41,8 @@ def totals(request):
     )
     year = query_year(request.GET, default=timezone.localdate().year - 1)
     # Every figure of the page (the sentence, the table, the total) from the same payments:
-    # the filters' and the report year's (by payment date).
-    rows = selectors.totals(payments.qs.filter(paid_on__year=year), group_by)
+    # the filters' and the report year's (by payment date; a reversal in its payment's year).
+    rows = selectors.totals(selectors.paid_in_year(payments.qs, year), group_by)
     return render(
         request,
         "subsidies/totals.html",

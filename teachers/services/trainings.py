@@ -36,10 +36,14 @@ def create_training(
     end_date: datetime.date,
     hours,
     provider: str,
+    kind: str = TrainingEvent.Kind.OTHER,
+    programme: str = "",
 ) -> TrainingEvent:
     require_role(actor, county, MANAGE_TEACHERS_ROLES)
     if level not in TrainingEvent.Level.values:
         raise DomainError(_("Unknown training level."), field="level")
+    if kind not in TrainingEvent.Kind.values:
+        raise DomainError(_("Unknown kind of training."), field="kind")
     if end_date < start_date:
         raise DomainError(_("The training ends before it starts."), field="end_date")
     title, provider = (title or "").strip(), (provider or "").strip()
@@ -51,6 +55,8 @@ def create_training(
         county=county,
         title=title,
         level=level,
+        kind=kind,
+        programme=(programme or "").strip(),
         start_date=start_date,
         end_date=end_date,
         hours=_hours(hours),

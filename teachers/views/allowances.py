@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.params import LARGEST_ID, query_int, query_year
 from enrollment.models import County, School, Township
 from enrollment.permissions import get_scoped_or_404, user_may
 
@@ -34,16 +35,24 @@ def allowance_list(request):
         .order_by()
         .values("batch")
     )
-    batches = (
-        AllowanceBatch.objects.for_user(user)
-        .annotate(
-            n=Subquery(visible.annotate(c=Count("pk")).values("c")),
-            amount=Subquery(visible.annotate(s=Sum("amount")).values("s")),
-        )
-        .order_by("-period", "-pk")
-    )
-    page = Paginator(batches, 50).get_page(request.GET.get("page"))
     payments = AllowancePayment.objects.for_user(user)
+    # The annual summary's drill-down: ?year= (the months paid for) and ?township=.
+    year = query_year(request.GET)
+    township = query_int(request.GET, "township", minimum=1, maximum=LARGEST_ID)
+    if township is not None:
+        visible = visible.filter(school__township_id=township)
+        payments = payments.filter(school__township_id=township)
+    batches = AllowanceBatch.objects.for_user(user)
+    if year is not None:
+        batches = batches.filter(period__year=year)
+        payments = payments.filter(period__year=year)
+    if township is not None:
+        batches = batches.filter(pk__in=payments.values("batch_id"))
+    batches = batches.annotate(
+        n=Subquery(visible.annotate(c=Count("pk")).values("c")),
+        amount=Subquery(visible.annotate(s=Sum("amount")).values("s")),
+    ).order_by("-period", "-pk")
+    page = Paginator(batches, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "teachers/allowance_list.html",
@@ -52,6 +61,8 @@ def allowance_list(request):
             "totals": selectors.totals_by_period(payments)[:24],
             "may_manage": _may_manage(user),
             "this_month": timezone.localdate().replace(day=1),
+            "paid_in_year": selectors.paid_summary(payments) if year is not None else None,
+            "year": year,
         },
     )
 

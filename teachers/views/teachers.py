@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.export_jobs import export_fields, posted_query
+from core.params import LARGEST_ID, query_int
 from enrollment.models import School
 from enrollment.permissions import get_scoped_or_404, user_may
 
@@ -204,9 +205,11 @@ def special_posts(request):
     if queue not in selectors.SPECIAL_POST_QUEUES:
         raise Http404
     year = _year(request)
-    page = Paginator(selectors.special_posts(request.user, queue=queue, year=year), 50).get_page(
-        request.GET.get("page")
-    )
+    listed = selectors.special_posts(request.user, queue=queue, year=year)
+    township = query_int(request.GET, "township", minimum=1, maximum=LARGEST_ID)
+    if township is not None:  # the annual summary's drill-down of one township
+        listed = listed.filter(school__township_id=township)
+    page = Paginator(listed, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "teachers/special_posts.html",

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.params import LARGEST_ID, query_int
+from enrollment.models import Township
 from enrollment.permissions import get_scoped_or_404, user_may
 
 from .. import forms, selectors
@@ -28,15 +30,31 @@ def _date(value, default):
         return default
 
 
+def _township(request):
+    """`?township=`: trainings that teachers of this township (in the user's scope) attended."""
+    township_id = query_int(request.GET, "township", minimum=1, maximum=LARGEST_ID)
+    if township_id is None:
+        return None
+    return get_scoped_or_404(Township.objects, request.user, pk=township_id)
+
+
 @login_required
 def training_list(request):
     today = timezone.localdate()
     start = _date(request.GET.get("start"), today.replace(month=1, day=1))
     end = _date(request.GET.get("end"), today.replace(month=12, day=31))
-    events = selectors.training_events_for(request.user).filter(start_date__range=(start, end))
-    level = request.GET.get("level", "")
-    if level in TrainingEvent.Level.values:
-        events = events.filter(level=level)
+    level, kind = request.GET.get("level", ""), request.GET.get("kind", "")
+    programme = request.GET.get("programme", "").strip()[:100]
+    township = _township(request)
+    events = selectors.filtered_training_events(
+        request.user,
+        start=start,
+        end=end,
+        level=level,
+        kind=kind,
+        programme=programme,
+        township=township,
+    )
     return render(
         request,
         "teachers/training_list.html",
@@ -47,6 +65,10 @@ def training_list(request):
             "end": end,
             "level": level,
             "levels": TrainingEvent.Level.choices,
+            "kind": kind,
+            "kinds": TrainingEvent.Kind.choices,
+            "programme": programme,
+            "township": township,
             "may_manage": _may_manage(request.user),
         },
     )
@@ -59,7 +81,10 @@ def training_export(request):
         request,
         "teacher_trainings",
         _("Training"),
-        {"start": request.POST.get("start", ""), "end": request.POST.get("end", "")},
+        {
+            name: request.POST.get(name, "")
+            for name in ("start", "end", "level", "kind", "programme", "township")
+        },
     )
 
 

@@ -135,6 +135,8 @@ def test_training_export_read_back(world, events, media):
         "学时",
         "承办单位",
         "参训人次",
+        "培训类型",
+        "所属项目",
     )
     assert [row[1:3] + (row[5], row[7]) for row in rows[1:]] == [
         ("县培", "县级", 16, 2),

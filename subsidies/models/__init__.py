@@ -37,6 +37,9 @@ class Stage(models.TextChoices):
     SENIOR = "senior", _("General upper secondary")
     VOCATIONAL = "vocational", _("Secondary vocational")
     HIGHER = "higher", _("Higher education")
+    # A pupil of a secondary vocational school outside the county (县外就读中职): the registry
+    # knows the child studies outside the county, not the school's stage.
+    VOCATIONAL_OUTSIDE = "voc_outside", _("Secondary vocational outside the county")
 
 
 class DifficultyLevel(models.TextChoices):
@@ -732,3 +735,7 @@ class Donation(models.Model):
 
     def __str__(self):
         return f"{self.donor} {self.value}"
+
+
+# The per-pupil public funds of the schools (a ledger of its own, in its own module).
+from .public_funds import PublicFundAllocation  # noqa: E402, F401

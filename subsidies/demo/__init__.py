@@ -12,7 +12,6 @@ import datetime
 import random
 import time
 from collections import defaultdict
-from decimal import Decimal
 
 from django.core.management.base import CommandError
 from django.db import connection, transaction
@@ -22,15 +21,14 @@ from core.bulk_copy import copy_insert
 from enrollment.models import Child, EnrollmentStatus, PovertyStatus, School
 from enrollment.services import change_status
 
-from .eligibility import (
+from ..eligibility import (
     ENTITLED_STATUSES,
-    PRE_IDENTIFYING_STATUSES,
     as_of_day,
     eligible_children,
     entitled_amount_expression,
     latest_changes,
 )
-from .models import (
+from ..models import (
     Batch,
     DifficultyIdentification,
     DifficultyLevel,
@@ -40,12 +38,13 @@ from .models import (
     census_date,
     terms_of_year,
 )
-from .services import batches as batch_services
-from .services import fund as fund_services
-from .services import gaps as gap_services
-from .services import identification as identification_services
-from .services.batches import DEFAULT_METHOD
-from .services.identification import pre_identified_level
+from ..services import batches as batch_services
+from ..services import gaps as gap_services
+from ..services import identification as identification_services
+from ..services.batches import DEFAULT_METHOD
+from ..services.identification import pre_identified_level
+from .fund import _fund_and_donations
+from .yearend import load_yearend_demo
 
 # What the last demo load deliberately got wrong, per county id: [(kind, child_id, code, period)].
 DEMO_MANIFEST: dict[int, list[tuple]] = {}
@@ -83,6 +82,8 @@ def load_subsidies_demo(county, users, scale=None) -> str:
         fund_text = _fund_and_donations(county, bureau, today, rng)
     with transaction.atomic():
         _current_year_workflow(county, users, years[-1] + 1)
+    with transaction.atomic():
+        yearend_text = load_yearend_demo(county, users, today)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE subsidies_payment")
@@ -92,7 +93,7 @@ def load_subsidies_demo(county, users, scale=None) -> str:
         f"subsidies: {identified} identifications, {batches} batches, {payments} payments over "
         f"school years {years[0]}–{years[-1] + 1} in {elapsed_bulk:.1f} s; "
         f"{len(manifest)} deliberate errors; gap check {last_term}: {run.counts.get('total', 0)}"
-        f" gaps; {fund_text}"
+        f" gaps; {fund_text}; {yearend_text}"
     )
 
 
@@ -469,99 +470,6 @@ def _deliberate_errors(county, users, years, rng) -> list[tuple]:
 # --- the fund and donations --------------------------------------------------------------------
 
 
-DONORS = [
-    ("云溪县宏达建材有限公司", "enterprise"),
-    ("县农村商业银行", "enterprise"),
-    ("四川某某药业股份有限公司", "enterprise"),
-    ("张国华（在外乡贤）", "individual"),
-    ("李秀英", "individual"),
-    ("县慈善总会", "organisation"),
-]
-
-
-def _fund_and_donations(county, actor, today, rng) -> str:
-    first_year = today.year - 4
-    fund = fund_services.open_fund(
-        actor=actor,
-        county=county,
-        name=f"{county.name}教育扶贫救助基金",
-        founded_on=datetime.date(first_year, 3, 1),
-    )
-    destitute = list(
-        Child.objects.filter(village__township__county=county, status__in=ENTITLED_STATUSES)
-        .filter(household__poverty_status__in=PRE_IDENTIFYING_STATUSES)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:200]
-    )
-    children = {
-        child.pk: child
-        for child in Child.objects.filter(pk__in=destitute).select_related("village__township")
-    }
-    for year in range(first_year, today.year + 1):
-        last_day = min(datetime.date(year, 12, 31), today)
-        for donor, kind in rng.sample(DONORS, 3):
-            fund_services.record_donation(
-                actor=actor,
-                county=county,
-                donor=donor,
-                donor_kind=kind,
-                kind="money",
-                value=Decimal(rng.randrange(20, 200) * 1000),
-                purpose="资助建档立卡特困学生",
-                date=min(datetime.date(year, rng.randint(1, 6), 10), last_day),
-            )
-        if year > first_year:
-            fund_services.record_inflow(
-                actor=actor,
-                fund=fund,
-                kind="income",
-                amount=Decimal(rng.randrange(10, 40) * 1000),
-                date=min(datetime.date(year, 12, 20), last_day),
-                counterparty="县扶贫基金会",
-                purpose="基金委托投资收益",
-            )
-        for pk in rng.sample(destitute, min(12, len(destitute))):
-            entry = fund_services.request_grant(
-                actor=actor,
-                fund=fund,
-                child=children[pk],
-                amount=Decimal(rng.choice([1000, 1500, 2000, 3000])),
-                date=min(datetime.date(year, rng.randint(7, 11), 1), last_day),
-                hardship=rng.choice(
-                    ["父母重病，家庭无劳动力", "家庭遭受火灾", "孤儿，祖父母年迈", "父亲因工伤残疾"]
-                ),
-                purpose="特困学生救助",
-            )
-            fund_services.approve_grant(actor=actor, entry=entry, note="局务会审定")
-    seat_school = School.objects.filter(township__county=county).order_by("code").first()
-    fund_services.record_donation(
-        actor=actor,
-        county=county,
-        donor="县慈善总会",
-        donor_kind="organisation",
-        kind="goods",
-        value=Decimal("36000"),
-        description="冬季棉衣、棉被各300套",
-        purpose="寄宿制学校学生御寒",
-        date=datetime.date(today.year - 1, 11, 20),
-        school=seat_school,
-    )
-    fund_services.record_donation(
-        actor=actor,
-        county=county,
-        donor="云溪县宏达建材有限公司",
-        donor_kind="enterprise",
-        kind="building",
-        value=Decimal("1200000"),
-        description="捐建学生食堂一栋（800平方米）",
-        purpose="改善寄宿条件",
-        date=datetime.date(today.year - 2, 8, 30),
-        school=seat_school,
-    )
-    fund.refresh_from_db()
-    return f"relief fund balance {fund.balance} yuan"
-
-
 def _current_year_workflow(county, users, year):
     """The current year's identification under way at school1: pre-identified pupils, three
     applications, two decided, none filed yet."""
@@ -590,7 +498,7 @@ def _current_year_workflow(county, users, year):
 
 
 def _gap_run(county, actor, period):
-    from .models import GapRun
+    from ..models import GapRun
 
     run = GapRun.objects.create(county=county, period=period, started_by=actor)
     run = gap_services.run_gap_check(run.pk)
