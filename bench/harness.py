@@ -35,6 +35,9 @@ class Result:
     ceiling_ratio: float | None = None
     target: str = ""
     met: bool | None = None
+    # Measured while other work shared the machine (bench/noise.py); None: not watched.
+    noisy: bool | None = None
+    disturbance: dict | None = None  # the probe's readings (bench/noise.py, Reading.as_json)
     notes: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict:

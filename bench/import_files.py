@@ -25,12 +25,44 @@ class _RolledBack(Exception):
     pass
 
 
+# The household register's other columns, as a police system exports them beside the ones the
+# import reads (the heavy extract: 150,000 rows of these make ~380 MB of sheet XML).
+HEAVY_COLUMNS = (
+    ("民族", "汉族"),
+    ("政治面貌", "群众"),
+    ("文化程度", "小学在读"),
+    ("宗教信仰", "无"),
+    ("户号", "{village}{sequence:06d}"),
+    ("户类型", "农业家庭户口"),
+    ("与户主关系", "孙子"),
+    ("户主姓名", "监护人"),
+    ("籍贯", "云岭省云岭市"),
+    ("出生地", "云岭省云岭市城关镇人民医院"),
+    ("登记机关", "云岭市公安局城关派出所户籍管理科"),
+    ("何时由何地迁来", "出生登记，由本派出所辖区内申报入户"),
+    ("服务处所", "无"),
+    ("登记日期", "{birth}"),
+    ("承办人", "户籍民警"),
+    ("数据来源", "全国人口信息管理系统（省级）导出"),
+    ("备注", "本人户籍信息经派出所核对无误，与居民户口簿一致"),
+)
+
+
 def write_police_extract(
-    path, *, county_code: str, rows: int = 100_000, existing_share: float = 0.3, seed: int = 8
+    path,
+    *,
+    county_code: str,
+    rows: int = 100_000,
+    existing_share: float = 0.3,
+    seed: int = 8,
+    heavy: bool = False,
+    error_every: int = 0,
 ) -> int:
     """A police extract of the county's villages: `existing_share` of the rows are children
     already registered (as the police list them: unchanged, a few with a new phone number),
-    the rest new children with valid IDs. Header on the first row (the peer needs it there)."""
+    the rest new children with valid IDs. Header on the first row (the peer needs it there).
+    `heavy`: the household register's other columns too (HEAVY_COLUMNS, its first seven
+    twice); `error_every`: every n-th row's sex is written "M" (a row error)."""
     from core.resident_id import make_resident_id
     from enrollment.import_samples import POLICE_HEADERS, police_row, write_sheet
     from enrollment.models import Child, County
@@ -85,13 +117,76 @@ def write_police_extract(
                 village_name,
             ]
 
-    return write_sheet(
-        Path(path), POLICE_HEADERS, generate(), total_row=False, constant_memory=True
-    )
+    headers, rows_of = POLICE_HEADERS, generate()
+    if heavy or error_every:
+        headers, rows_of = _heavier(rows_of, heavy=heavy, error_every=error_every)
+    return write_sheet(Path(path), headers, rows_of, total_row=False, constant_memory=True)
+
+
+def _heavier(rows, *, heavy: bool, error_every: int):
+    from enrollment.import_samples import POLICE_HEADERS
+
+    # The register's columns, and the first seven again (a second address and contact block).
+    extra = [*HEAVY_COLUMNS, *((f"{header}2", value) for header, value in HEAVY_COLUMNS[:7])]
+    extra = extra if heavy else []
+
+    def generate():
+        for row in rows:
+            sequence = row[0]
+            if error_every and sequence % error_every == 0:
+                row[2] = "M"
+            if extra:
+                birth = row[4].isoformat() if hasattr(row[4], "isoformat") else str(row[4])
+                row += [
+                    value.format(village=row[10], sequence=sequence, birth=birth)
+                    for _header, value in extra
+                ]
+            yield row
+
+    return POLICE_HEADERS + [header for header, _value in extra], generate()
+
+
+def police_dry_run(user, *, path: str, scope: str, expect_errors: int = 0) -> int:
+    """The product's dry run alone (upload, check, report; rolled back afterwards): its rows.
+    The job's peak memory is the dry run's own. Fails unless the report has `expect_errors`
+    row errors (a file with errors is measured with its errors reported)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core.import_jobs import run_check, start_import
+
+    content = Path(path).read_bytes()
+    rows = 0
+    try:
+        with transaction.atomic():
+            job = start_import(
+                user=user,
+                importer="police_extract",
+                scope_key=scope,
+                upload=SimpleUploadedFile("extract.xlsx", content),
+            )
+            job = run_check(job.pk)
+            if job.status not in (job.Status.CHECKED, job.Status.REJECTED) or not job.rows_total:
+                raise RuntimeError(f"dry run: {job.status} {job.error}")
+            if job.report.get("errors_total", 0) != expect_errors or len(
+                job.report["errors"]
+            ) != min(expect_errors, 5000):
+                raise RuntimeError(
+                    f"dry run: {job.report.get('errors_total')} errors, {expect_errors} expected"
+                )
+            rows = job.rows_total
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    return rows
 
 
 def police_import(user, *, path: str, scope: str) -> int:
     """The product's import end to end: upload, dry run, commit (rolled back afterwards)."""
+    return _product_import(user, importer="police_extract", path=path, scope=scope)
+
+
+def _product_import(user, *, importer: str, path: str, scope: str) -> int:
+    """An import of the product end to end: upload, dry run, commit (rolled back afterwards)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from core.import_jobs import request_commit, run_check, run_commit, start_import
@@ -103,7 +198,7 @@ def police_import(user, *, path: str, scope: str) -> int:
         with transaction.atomic():
             job = start_import(
                 user=user,
-                importer="police_extract",
+                importer=importer,
                 scope_key=scope,
                 upload=SimpleUploadedFile("extract.xlsx", content),
             )
@@ -249,6 +344,147 @@ def copy_police_rows(user, *, path: str) -> int:
 
 JOBS = {
     "police_import": police_import,
+    "police_dry_run": police_dry_run,
     "peer_police_import": peer_police_import,
     "copy_police_rows": copy_police_rows,
 }
+
+
+# --- the 学籍 roster (issue 20) ----------------------------------------------------------------
+
+ROSTER_STATUS_MIX = ("在籍",) * 46 + ("休学", "转出", "辍学", "毕业")
+
+
+def write_xueji_roster(path, *, county_code: str, rows: int = 100_000, seed: int = 20) -> int:
+    """A 学籍 roster of the county's schools: its registered children with an ID (their G
+    number, their school or one of the county's, a grade, mostly 在籍), then pupils the
+    registry does not know (reported by the import, not recorded) up to `rows`."""
+    from core.resident_id import make_resident_id
+    from enrollment.import_samples import GRADE_NAMES, ROSTER_HEADERS, write_sheet
+    from enrollment.models import Child, County, School
+
+    county = County.objects.get(code=county_code)
+    schools = dict(School.objects.filter(township__county=county).values_list("pk", "code"))
+    codes = sorted(schools.values())
+    rng = random.Random(seed)
+    children = (
+        Child.objects.filter(village__township__county=county, has_no_resident_id=False)
+        .order_by("pk")
+        .values_list("resident_id", "student_number", "name", "current_school_id", "grade")[:rows]
+    )
+    place = county.code[:4] + "98"
+    today = datetime.date.today()
+
+    def generate():
+        count = 0
+        for resident_id, held, name, school_id, grade in children.iterator(chunk_size=5000):
+            count += 1
+            code = schools.get(school_id) or codes[count % len(codes)]
+            status = ROSTER_STATUS_MIX[rng.randrange(len(ROSTER_STATUS_MIX))]
+            grade = grade or 1 + count % 9
+            number = held or "G" + resident_id
+            yield [number, name, resident_id, code, GRADE_NAMES[grade], "1班", status]
+        sequence, seen = 0, set()
+        while count < rows:
+            birth = today - datetime.timedelta(days=rng.randrange(6 * 365, 15 * 365))
+            number = make_resident_id(
+                place_code=place, birth_date=birth, sequence=sequence % 500, sex="M"
+            )
+            sequence += 1
+            if number in seen:
+                continue
+            seen.add(number)
+            count += 1
+            yield ["G" + number, "外来生", number, codes[count % len(codes)], "三年级", "", "在籍"]
+
+    return write_sheet(
+        Path(path), ROSTER_HEADERS, generate(), total_row=False, constant_memory=True
+    )
+
+
+def xueji_import(user, *, path: str, scope: str) -> int:
+    """The product's 学籍 roster import end to end (rolled back afterwards)."""
+    return _product_import(user, importer="xueji_roster", path=path, scope=scope)
+
+
+def peer_xueji_import(user, *, path: str, scope: str) -> int:
+    """django-import-export with its default settings on a roster: the children found by their
+    resident ID, the 学籍号, status, school (by code), grade and class set per row."""
+    import tablib
+    from import_export import fields, resources, widgets
+
+    from enrollment.imports.roll import parse_grade
+    from enrollment.imports.roster import parse_roster_status
+    from enrollment.models import Child, School
+
+    class RosterResource(resources.ModelResource):
+        resident_id = fields.Field(attribute="resident_id", column_name="公民身份号码")
+        student_number = fields.Field(attribute="student_number", column_name="全国学籍号")
+        roster_status = fields.Field(attribute="roster_status", column_name="学籍状态")
+        roster_school = fields.Field(
+            attribute="roster_school",
+            column_name="学校标识码",
+            widget=widgets.ForeignKeyWidget(School, "code"),
+        )
+        roster_grade = fields.Field(attribute="roster_grade", column_name="年级")
+        roster_class = fields.Field(attribute="roster_class", column_name="班级")
+
+        class Meta:
+            model = Child
+            import_id_fields = ("resident_id",)
+            skip_unchanged = False
+            fields = (
+                "resident_id",
+                "student_number",
+                "roster_status",
+                "roster_school",
+                "roster_grade",
+                "roster_class",
+            )
+
+        def before_import_row(self, row, **kwargs):
+            row["学籍状态"] = parse_roster_status(row["学籍状态"])
+            row["年级"] = parse_grade(row["年级"])
+            row["班级"] = row["班级"] or ""
+
+    with open(path, "rb") as handle:
+        dataset = tablib.Dataset().load(handle.read(), format="xlsx")
+    known = set(Child.objects.values_list("resident_id", flat=True))
+    keep = [index for index, row in enumerate(dataset.dict) if row["公民身份号码"] in known]
+    dataset = dataset.subset(rows=keep) if len(keep) != len(dataset) else dataset
+    rows = 0
+    try:
+        with transaction.atomic():
+            for dry_run in (True, False):
+                result = RosterResource().import_data(dataset, dry_run=dry_run)
+                if result.has_errors() or result.has_validation_errors():
+                    raise RuntimeError("peer roster import found errors")
+            rows = len(dataset)
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    return rows
+
+
+def four_source_crosscheck(user, *, county_pk: int) -> int:
+    """job.four_source_crosscheck: the county's 四查三比对 — every township's open counts of
+    every kind (the county page's figures) and each township's lists as the page counts them."""
+    from enrollment.four_sources import county_counts, township_counts
+    from enrollment.models import County, Township
+
+    county = County.objects.get(pk=county_pk)
+    county_counts(user, county)
+    townships = 0
+    for township in Township.objects.filter(county=county).order_by("code"):
+        township_counts(user, township)
+        townships += 1
+    return townships
+
+
+JOBS.update(
+    {
+        "xueji_import": xueji_import,
+        "peer_xueji_import": peer_xueji_import,
+        "four_source_crosscheck": four_source_crosscheck,
+    }
+)

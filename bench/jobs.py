@@ -148,6 +148,42 @@ def monthly_report(user, county_pk):
     return len(generate_month(county=county, month=previous_month(timezone.localdate())))
 
 
+def annual_summary(user, county_pk):
+    """The county's annual summary of this year, as the bureau makes it in December (every
+    app's section, the workbook), stored as a fresh draft each run. A past year's summary
+    rebuilds the ledger and the risk scores as of its last day from the dated history, and
+    costs more (see docs/benchmarks.md)."""
+    from django.utils import timezone
+
+    from enrollment.models import County
+    from yearend.models import AnnualSummary
+    from yearend.services import generate_summary
+
+    county = County.objects.get(pk=county_pk)
+    year = timezone.localdate().year
+    AnnualSummary.objects.filter(county=county, township=None, year=year).delete()
+    summary = generate_summary(county=county, township=None, year=year, actor=user)
+    return sum(len(section["figures"]) for section in summary.sections)
+
+
+def risk_scores(user, county_pk):
+    """Today's dropout-risk scores of every school-age pupil of the county (set-based, in
+    chunks), written as one current row per child."""
+    from enrollment.models import County
+    from risk.services import recompute_scores
+
+    return recompute_scores(county=County.objects.get(pk=county_pk))
+
+
+def risk_backtest(user, county_pk, months=24):
+    """The backtest of the county's last `months` judged months (the scores as of each month's
+    first day from the history known then), stored per month and township."""
+    from enrollment.models import County
+    from risk.services import run_backtest
+
+    return len(run_backtest(county=County.objects.get(pk=county_pk), months=months))
+
+
 def monthly_report_everywhere(user):
     """The schedule's monthly run: last month's reports of every county in the database."""
     from dropout.services.reports import generate_previous_month_everywhere
@@ -181,6 +217,8 @@ def growth_facts(user):
         size = cursor.fetchone()[0]
     return {
         "county_pk": county.pk,
+        # The demo's city over the counties (None when the database has none).
+        "prefecture_pk": county.prefecture_id,
         "counties": County.objects.count(),
         "children": Child.objects.count(),
         "county_children": Child.objects.filter(village__township__county=county).count(),
@@ -212,10 +250,12 @@ def staffing(user):
     return len(getattr(table, "schools", []) or [])
 
 
-def write_extract(user, path, county_code, rows):
+def write_extract(user, path, county_code, rows, heavy=False, error_every=0):
     from bench.import_files import write_police_extract
 
-    return write_police_extract(path, county_code=county_code, rows=rows)
+    return write_police_extract(
+        path, county_code=county_code, rows=rows, heavy=heavy, error_every=error_every
+    )
 
 
 def _import_jobs():
@@ -223,20 +263,34 @@ def _import_jobs():
 
     return {
         "police_import": import_files.police_import,
+        "police_dry_run": import_files.police_dry_run,
         "peer_police_import": import_files.peer_police_import,
         "copy_police_rows": import_files.copy_police_rows,
+        "xueji_import": import_files.xueji_import,
+        "peer_xueji_import": import_files.peer_xueji_import,
+        "four_source_crosscheck": import_files.four_source_crosscheck,
     }
+
+
+def write_roster(user, path, county_code, rows):
+    from bench.import_files import write_xueji_roster
+
+    return write_xueji_roster(path, county_code=county_code, rows=rows)
 
 
 JOBS = {
     "monthly_report": monthly_report,
     "monthly_report_everywhere": monthly_report_everywhere,
+    "annual_summary": annual_summary,
+    "risk_scores": risk_scores,
+    "risk_backtest": risk_backtest,
     "page_queries": page_queries,
     "growth_facts": growth_facts,
     "clear_cache": clear_cache,
     "entitlement_gaps": entitlement_gaps,
     "staffing": staffing,
     "write_extract": write_extract,
+    "write_roster": write_roster,
     "ledger_export": ledger_export,
     "ceiling_export": ceiling_export,
     "peer_export": peer_export,

@@ -4,8 +4,67 @@ results (growth rows measured earlier are carried with their date)."""
 import datetime
 import json
 
+from bench import noise
 from bench.growth import growth_lines
 from bench.harness import Result
+
+
+def noisy_cell(result: Result) -> str:
+    """The table's noisy column: "no", "**yes**", "(measured again)" when it was, "—" when the
+    probe did not watch it (carried growth rows, an older results.json)."""
+    if result.noisy is None:
+        return "—"
+    again = " (measured again)" if (result.disturbance or {}).get("remeasured") else ""
+    return f"**yes**{again}" if result.noisy else f"no{again}"
+
+
+def disturbance_lines(results: list[Result]) -> list[str]:
+    """Which figures are clean, what noisy means, and which workloads are measured again."""
+    watched = [r for r in results if r.noisy is not None]
+    if not watched:
+        return []
+    noisy = [r.workload for r in watched if r.noisy]
+    again = [r.workload for r in watched if (r.disturbance or {}).get("remeasured")]
+    lines = [
+        f"**Disturbance.** {len(watched) - len(noisy)} of the {len(watched)} watched figures "
+        "are clean (column *noisy*: no); a noisy one was measured while other work shared the "
+        "machine and reads slower than the code is. The probe (`bench/noise.py`) watches each "
+        f"workload in a quiet window of {noise.QUIET_SECONDS:g} s before it and during its "
+        "measurement. *Foreign CPU* is the machine's busy time (`/proc/stat` user + nice + "
+        "system) less the benchmark's own — its process tree (this process and its load "
+        "threads, gunicorn and its workers, each job's process) and the servers it uses "
+        "(PostgreSQL, whose sessions of other databases count as foreign, and Redis) — and "
+        "less the kernel's threads. A workload is **noisy** when the foreign CPU before or "
+        f"during it exceeds {noise.FOREIGN_CORES:.0%} of one core, or the hypervisor's steal "
+        f"exceeds {noise.STEAL_SHARE:.0%} of the CPU time during it. The JSON gives each "
+        "row's `noisy` and readings (`disturbance`: 1-minute load average before and at the "
+        "end, foreign and own CPU in cores, steal share, seconds watched); the load average is "
+        "context, not a criterion (it counts the benchmark's own threads and lags a minute "
+        "behind). Rows marked — were not watched (rows carried from a run before the probe).",
+        "",
+        "**Measured again.** Each noisy workload is measured once more, later in the run, "
+        "and the second measurement is kept if it is clean; otherwise the faster of the two "
+        "(a disturbance only slows a measurement down) is kept and stays noisy. Measured "
+        "again: the pages and API lists (each of their 1-user, with-think-time and "
+        "back-to-back rows) and the mixed loads once all of them are measured (before "
+        "`sync.visits` and the soak write visits), `sync.worklist` before the server stops, "
+        "the `job.*` rows and each export with its peer and ceiling together at the end of the "
+        f"run — each only if its first measurement took ≤ {noise.AGAIN_WITHIN_SECONDS:.0f} s. "
+        "Never measured again: `sync.visits` (it records visits: a second run changes the "
+        "data), the soak (minutes) and the imports (three imports of 100,000-row files, "
+        "minutes) and the growth rows (`--growth`: each step's database is loaded in turn).",
+        "",
+        "**Ratios side by side.** Every peer and ceiling ratio comes from the same run, "
+        "measured right after ours in the same watched window: an export, its xlsxwriter "
+        "ceiling and its django-import-export peer one after the other (measured again "
+        "together); an import, its peer and `COPY` likewise.",
+        "",
+    ]
+    if noisy:
+        lines += ["Noisy (disturbed) figures: " + ", ".join(f"`{w}`" for w in noisy) + ".", ""]
+    if again:
+        lines += ["Measured again: " + ", ".join(f"`{w}`" for w in again) + ".", ""]
+    return lines
 
 
 def load_model_lines(plan) -> list[str]:
@@ -78,8 +137,8 @@ def write_outputs(scale, results, data, path_md, path_json):
         else "Data set load: not measured in this run.",
         "",
         "| workload | size | median | p95 | rate/s | peak MB | queries | peer (ratio peer/ours)"
-        " | ceiling (ratio ours/ceiling) | target | met |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        " | ceiling (ratio ours/ceiling) | target | met | noisy |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
 
     def ms(value):
@@ -97,8 +156,10 @@ def write_outputs(scale, results, data, path_md, path_json):
             f"| {r.workload} | {size} | {ms(r.median_s)} | {ms(r.p95_s)} | "
             f"{r.rate_per_s:.1f} | {r.peak_mb or '—'} | {'—' if r.queries is None else r.queries}"
             f" | {peer} | {ceiling} | {r.target} | {'yes' if r.met else 'NO'} |"
+            f" {noisy_cell(r)} |"
         )
     lines += [""]
+    lines += disturbance_lines(results)
     if data.get("load_plan"):
         lines += load_model_lines(data["load_plan"])
     lines += growth_lines(results, ms, measured=growth_date, carried=carried)

@@ -3,9 +3,10 @@ measure pages, API lists and jobs, and write docs/benchmarks.md and bench/result
 
     python bench/run.py [--scale county] [--port 8799] [--quick] [--growth | --growth-only]
 
---growth also measures how cost grows with the data (1×, 3× and 10× the county, in a database of
-its own: BENCH_GROWTH_DATABASE_URL, default county_edu_growth); --growth-only measures only that
-and adds it to the results already written. A run without either keeps the growth rows the
+--growth also measures how cost grows with the data (1×, 3×, 10× and 30× the county, in a
+database of its own: BENCH_GROWTH_DATABASE_URL, default county_edu_growth); --growth-only
+measures only that and adds it to the results already written (--growth-steps: some steps
+only, the others kept from the earlier run). A run without either keeps the growth rows the
 previous results.json holds, marked with the date they were measured.
 """
 
@@ -21,9 +22,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.bench")
 # After the path and the settings: the modules below import the project. (growth_lines is not
 # used here: tests/test_bench_smoke.py imports it from this module.)
 from bench.data import ROOT, build_data, targets_of  # noqa: E402
-from bench.growth import growth_lines, measure_growth  # noqa: E402, F401
+from bench.growth import GROWTH_STEPS, growth_lines, measure_growth  # noqa: E402, F401
 from bench.harness import Result, Server  # noqa: E402
-from bench.job_measures import measure_exports, measure_import, measure_jobs  # noqa: E402
+from bench.job_measures import (  # noqa: E402
+    measure_exports,
+    measure_import,
+    measure_jobs,
+    measure_roster_import,
+)
+from bench.noise import Probe, Watcher  # noqa: E402
 from bench.pages import (  # noqa: E402
     load_plan,
     log_in_crowd,
@@ -32,52 +39,94 @@ from bench.pages import (  # noqa: E402
     measure_soak,
 )
 from bench.report import carried_growth, previous_results, write_outputs  # noqa: E402
-from bench.sync_visits import measure_sync_visits  # noqa: E402
+from bench.sync_visits import measure_sync_visits, measure_worklist  # noqa: E402
+
+
+def own_databases() -> set[str]:
+    """The databases whose PostgreSQL sessions are the benchmark's own (bench/noise.py): the
+    benchmark's and the growth measurement's."""
+    from django.conf import settings
+
+    from bench.growth import GROWTH_DATABASE_URL
+
+    growth = os.environ.get("BENCH_GROWTH_DATABASE_URL", GROWTH_DATABASE_URL)
+    return {settings.DATABASES["default"]["NAME"], growth.rsplit("/", 1)[1]}
 
 
 def measure_main(args, password) -> tuple[list[Result], dict]:
+    """Every workload watched for disturbance (bench/noise.py); the noisy ones measured once
+    more: the pages, API lists and mixed loads after the mixed loads (before anything writes
+    to what they read), sync.worklist before the server stops, the jobs and exports at the
+    very end."""
     print(f"Building the {args.scale} data set (once)…", flush=True)
     data = build_data(args.scale)
     print(data["output"], flush=True)
     targets = targets_of(None)
     results = []
     data["load_plan"] = load_plan(args.quick)
+    watcher = Watcher(Probe(own_pids=[os.getpid()], own_databases=own_databases()))
     with Server(args.port) as server:
         print("Measuring pages…", flush=True)
         crowd = log_in_crowd(server, quick=args.quick, password=password)
-        results += measure_pages(server, targets, quick=args.quick, password=password, crowd=crowd)
+        results += measure_pages(
+            server, targets, quick=args.quick, password=password, crowd=crowd, watcher=watcher
+        )
         for think in (True, False):
-            mixed = measure_mixed_load(
-                server, targets, quick=args.quick, password=password, think=think, crowd=crowd
-            )
-            mixed.peak_mb = server.worker_peak_mb()
-            results.append(mixed)
+
+            def mixed(think=think):
+                result = measure_mixed_load(
+                    server, targets, quick=args.quick, password=password, think=think, crowd=crowd
+                )
+                result.peak_mb = server.worker_peak_mb()
+                return result
+
+            results.append(watcher.measure(mixed))
+        # The noisy pages again now: sync.visits and the soak below write visits, which leave
+        # the visited villages' cached summaries stale.
+        watcher.measure_again(results)
         print("Measuring sync.visits…", flush=True)
-        try:
+        try:  # never measured again: it records visits
             results.append(
-                measure_sync_visits(
-                    server.base_url,
-                    password,
-                    officials=10 if args.quick else 50,
-                    visits_each=5 if args.quick else 20,
+                watcher.measure(
+                    lambda: measure_sync_visits(
+                        server.base_url,
+                        password,
+                        officials=10 if args.quick else 50,
+                        visits_each=5 if args.quick else 20,
+                    ),
+                    again=False,
                 )
             )
         except RuntimeError as error:  # reported, not hidden: the rest of the figures still count
             print(f"sync.visits benchmark failed: {error}", flush=True)
+        print("Measuring sync.worklist…", flush=True)
+        results.append(
+            watcher.measure(
+                lambda: measure_worklist(server.base_url, password, requests=3 if args.quick else 5)
+            )
+        )
         if args.soak_seconds:
             print(f"Soak: 50 users for {args.soak_seconds} s…", flush=True)
             results.append(
-                measure_soak(server, targets, seconds=args.soak_seconds, password=password)
+                watcher.measure(
+                    lambda: measure_soak(
+                        server, targets, seconds=args.soak_seconds, password=password
+                    ),
+                    again=False,
+                )
             )
+        watcher.measure_again(results)  # sync.worklist, while the server runs
     print("Measuring jobs…", flush=True)
-    results += measure_jobs(targets)
+    results += measure_jobs(targets, watcher=watcher)
     print("Measuring the import…", flush=True)
-    try:
-        results += measure_import(targets)
+    try:  # never measured again: three imports of 100,000-row files each
+        results += watcher.measure(lambda: measure_import(targets), again=False)
+        results += watcher.measure(lambda: measure_roster_import(targets), again=False)
     except RuntimeError as error:  # reported, not hidden: the rest of the figures still count
         print(f"import benchmark failed: {error}", flush=True)
     print("Measuring exports…", flush=True)
-    results += measure_exports(targets, quick=args.quick)
+    results += measure_exports(targets, quick=args.quick, watcher=watcher)
+    watcher.measure_again(results)  # the jobs and exports
     return results, data
 
 
@@ -96,7 +145,7 @@ def main():
         "--growth",
         action="store_true",
         help="also measure the first county's ledger page and monthly report, and the report "
-        "run over every county, at 1×, 3× and 10× the county (BENCH_GROWTH_DATABASE_URL)",
+        "run over every county, at 1×, 3×, 10× and 30× the county (BENCH_GROWTH_DATABASE_URL)",
     )
     parser.add_argument(
         "--growth-only",
@@ -107,6 +156,12 @@ def main():
         "--growth-scale",
         default="county",
         help="the county the growth steps multiply (demo: a smoke run in minutes)",
+    )
+    parser.add_argument(
+        "--growth-steps",
+        default=",".join(str(step) for step in GROWTH_STEPS),
+        help="the growth steps to measure, in counties (default: all of them); with "
+        "--growth-only, an earlier run's rows at the other steps are kept",
     )
     parser.add_argument("--output", default=str(ROOT))
     args = parser.parse_args()
@@ -129,11 +184,28 @@ def main():
             results += growth
             data.update(carried)
     if args.growth or args.growth_only:
+        steps = tuple(sorted(int(step) for step in args.growth_steps.split(",")))
+        if not set(steps) <= set(GROWTH_STEPS):
+            parser.error(f"--growth-steps: each one of {GROWTH_STEPS}")
+        earlier, carried = carried_growth(output / "bench" / "results.json")
+        kept = [r for r in earlier if int(r.workload.rsplit("@", 1)[1][:-1]) not in steps]
+        for result in kept:  # an earlier run's rows at the steps not measured now
+            result.size += f" (measured {carried['growth_date']} by an earlier run)"
         growth, data["growth_loads"] = measure_growth(
-            scale=args.growth_scale, port=args.port, quick=args.quick, password=DEMO_PASSWORD
+            scale=args.growth_scale,
+            port=args.port,
+            quick=args.quick,
+            password=DEMO_PASSWORD,
+            watcher=Watcher(Probe(own_pids=[os.getpid()], own_databases=own_databases())),
+            steps=steps,
+            earlier=earlier,
         )
+        for counties, seconds in carried.get("growth_loads", {}).items():
+            if int(counties) not in steps:
+                data["growth_loads"].setdefault(int(counties), seconds)
+        data["growth_loads"] = dict(sorted(data["growth_loads"].items()))
         data["growth_date"] = datetime.date.today().isoformat()
-        results += growth
+        results += kept + growth
     write_outputs(
         scale,
         results,

@@ -63,6 +63,17 @@ def test_harness_measures_pages_and_jobs_at_a_tiny_scale(
     report = harness.run_job("monthly_report", username="bureau", county_pk=world.county.pk)
     # The county and two townships; the queries grow with the townships, never with children.
     assert report["rows"] == 3 and report["queries"] <= 60
+    # The annual summary: every section's figures (rows), within the issue's 300 queries.
+    summary = harness.run_job("annual_summary", username="bureau", county_pk=world.county.pk)
+    assert summary["rows"] >= 40 and summary["queries"] <= 300
+    # The risk scores: the county's school-age pupils in school (two in the shared world),
+    # a handful of queries per chunk; the backtest stores a county row per judged month.
+    scores = harness.run_job("risk_scores", username="bureau", county_pk=world.county.pk)
+    assert scores["rows"] == 2 and scores["queries"] <= 20
+    backtest = harness.run_job(
+        "risk_backtest", username="bureau", county_pk=world.county.pk, months=3
+    )
+    assert backtest["rows"] == 3 and backtest["queries"] <= 3 * 12
 
     # The soak's write: a household visit recorded through its form, as a browser does.
     status, _elapsed = browser.post_form(
@@ -133,6 +144,25 @@ def test_growth_jobs_and_the_growth_line_at_a_tiny_scale(
     assert facts["database_mb"] > 0
     queries = harness.run_job(
         "page_queries", username="bureau", path=f"/ledger/county/{world.county.pk}/"
+    )["rows"]
+    assert 0 < queries <= 15
+    # page.prefecture_overview: the city bureau's overview, once a city is above the county.
+    from enrollment.models import Prefecture
+    from enrollment.roles import Role
+    from enrollment.services import grant_role
+
+    from .factories import UserFactory
+
+    assert facts["prefecture_pk"] is None
+    prefecture = Prefecture.objects.create(code="5103", name="测试市")
+    world.county.prefecture = prefecture
+    world.county.save(update_fields=["prefecture"])
+    city = UserFactory(username="prefecture")
+    grant_role(user=city, role=Role.PREFECTURE_VIEWER, place=prefecture)
+    facts = harness.run_job("growth_facts", username="bureau")["rows"]
+    assert facts["prefecture_pk"] == prefecture.pk
+    queries = harness.run_job(
+        "page_queries", username="prefecture", path=f"/prefecture/{prefecture.pk}/"
     )["rows"]
     assert 0 < queries <= 15
     # The schedule's run over every county: the county and its two townships.
@@ -224,3 +254,32 @@ def test_a_run_without_growth_keeps_the_growth_rows_of_the_previous_results(tmp_
     (tmp_path / "none.json").write_text(json.dumps({"date": "x", "results": [new.as_json()]}))
     assert carried_growth(tmp_path / "none.json") == ([], {})
     assert carried_growth(tmp_path / "missing.json") == ([], {})
+
+
+def test_roster_import_and_four_source_jobs_at_a_tiny_scale(
+    transactional_db, world, monkeypatch, tmp_path
+):
+    """import.xueji_roster and job.four_source_crosscheck on the small test county: the roster
+    of its four children (plus two pupils it does not know) imports and is rolled back; the
+    peer imports the known ones; the cross-check counts every township."""
+    from enrollment.models import Child
+
+    settings_dict = connection.settings_dict
+    monkeypatch.setenv(
+        "BENCH_DATABASE_URL",
+        f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}"
+        f"/{settings_dict['NAME']}",
+    )
+    path = str(tmp_path / "roster.xlsx")
+    written = harness.run_job(
+        "write_roster", username="bureau", path=path, county_code=world.county.code, rows=6
+    )
+    assert written["rows"] == 6
+    scope = f"county:{world.county.pk}"
+    ours = harness.run_job("xueji_import", username="bureau", path=path, scope=scope)
+    assert ours["rows"] == 6 and ours["queries"] <= 60
+    assert not Child.objects.exclude(student_number=None).exists()  # rolled back
+    peer = harness.run_job("peer_xueji_import", username="bureau", path=path, scope=scope)
+    assert peer["rows"] == 4
+    check = harness.run_job("four_source_crosscheck", username="bureau", county_pk=world.county.pk)
+    assert check["rows"] == 2 and check["queries"] <= 10 + 12 * 2
