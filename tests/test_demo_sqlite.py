@@ -187,6 +187,18 @@ def test_every_shipped_example_file_dry_runs_as_documented_against_the_demo_coun
                 (users.get(username="bureau"), f"county:{county.pk}"),
                 (users.get(username="township1"), f"township:{township.pk}"),
             ],
+            "xueji_roster": [
+                (users.get(username="bureau"), f"county:{county.pk}"),
+                (users.get(username="township1"), f"township:{township.pk}"),
+            ],
+            "poverty_registers": [
+                (users.get(username="bureau"), f"county:{county.pk}"),
+                (users.get(username="township1"), f"township:{township.pk}"),
+            ],
+            "disability_certificates": [
+                (users.get(username="bureau"), f"county:{county.pk}"),
+                (users.get(username="township1"), f"township:{township.pk}"),
+            ],
         }
         def dry_run(importer, path, user, key):
             scope = importer.resolve_scope(user, key)
@@ -223,6 +235,12 @@ def test_every_shipped_example_file_dry_runs_as_documented_against_the_demo_coun
     assert any("police-extract-clean" in key and "county:" in key for key in clean)
     assert any("school-roll" in key for key in clean)
     assert any(key.startswith("template police_extract") for key in clean)
+    assert any("xueji-roster" in key and "township:" in key for key in clean)
+    assert any(key.startswith("template xueji_roster") for key in clean)
+    for example in ("poverty-registers", "disability-certificates"):
+        assert any(example in key and "township:" in key for key in clean)
+    assert any(key.startswith("template poverty_registers") for key in clean)
+    assert any(key.startswith("template disability_certificates") for key in clean)
     assert {key: count for key, (_messages, count) in clean.items()} == dict.fromkeys(clean, 0)
     # The messy extract shows one row per fault it was written with, and nothing else.
     for messages, count in messy.values():

@@ -45,6 +45,7 @@ RECORD_FILTERS = {
     "inspections:issue_evidence": {"evidence_file__gt": ""},
     "inspections:issue_event_evidence": {"evidence_file__gt": ""},
     "dropout:report_workbook": {"workbook__gt": ""},
+    "transfers:letter": {"letter_number__gt": ""},
 }
 
 
@@ -138,6 +139,9 @@ def _own_records(county, accounts):
     ReportRun.objects.create(
         county=county, month=datetime.date(2026, 1, 1), requested_by=accounts["bureau"]
     )
+    from risk.models import RiskRun
+
+    RiskRun.objects.create(county=county, kind=RiskRun.Kind.SCORES, requested_by=accounts["bureau"])
     _files(accounts)
     other = (
         Child.objects.exclude(
@@ -333,7 +337,12 @@ def test_every_role_gets_the_answer_the_route_declares(county, browsers, db, nam
 
 # County-wide records every official reads (a gap run of the county, the catalogue, a county
 # training): inside every role's scope.
-UNSCOPED_RECORDS = {"subsidies.Programme", "subsidies.GapRun", "teachers.TrainingEvent"}
+UNSCOPED_RECORDS = {
+    "subsidies.Programme",
+    "subsidies.GapRun",
+    "teachers.TrainingEvent",
+    "enrollment.PartnerUnit",  # the county's catalogue of partner units
+}
 
 
 @pytest.mark.parametrize("name", sorted(access.PAGES))
@@ -449,6 +458,11 @@ _API_MODELS = {
     "issue": "inspections.Issue",
     "complaint": "inspections.Complaint",
     "notification": "core.Notification",
+    "risk-score": "risk.RiskScore",
+    "risk-backtest": "risk.RiskBacktest",
+    "annual-summary": "yearend.AnnualSummary",
+    "summary-run": "yearend.SummaryRun",
+    "transfer": "transfers.Transfer",
 }
 
 

@@ -1,7 +1,11 @@
 """The demo county: loads, is idempotent, and shows the procedure in every state."""
 
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import timezone
 
+from core.annual import AnnualScope
+from dropout.annual import annual_section
 from dropout.models import (
     DropoutCase,
     ExemptionRequest,
@@ -10,6 +14,17 @@ from dropout.models import (
     PriorNotice,
 )
 from enrollment.models import Child, County, EnrollmentStatus
+
+# The annual summary's dropout figures the demo shows for last year and this year (issue 18).
+DROPOUT_FIGURES = (
+    "dropout.cases_reported",
+    "dropout.returned",
+    "dropout.persuasions",
+    "dropout.notices",
+    "dropout.penalties",
+    "dropout.measures",
+    "dropout.exemptions",
+)
 
 
 def test_seed_demo_loads_every_state_and_is_idempotent(transactional_db, tmp_path, settings):
@@ -37,6 +52,18 @@ def test_seed_demo_loads_every_state_and_is_idempotent(transactional_db, tmp_pat
     assert OfficialDocument.objects.filter(kind="penalty_decision", served_on__isnull=True).exists()
     pending = set(ExemptionRequest.objects.exclude(status="filed").values_list("status", flat=True))
     assert {"submitted", "township_approved"} <= pending
+    # The annual summary's dropout figures are all there for last year and this year.
+    today = timezone.localdate()
+    admin = get_user_model().objects.get(username="admin")
+    figures = {}
+    for year in (today.year - 1, today.year):
+        scope = AnnualScope(user=admin, county=county, township=None, year=year, today=today)
+        figures[year] = {figure.key: figure.value for figure in annual_section(scope).figures}
+        empty = [key for key in DROPOUT_FIGURES if not figures[year][key]]
+        assert not empty, (year, empty)
+    # Last year's approved requests are deferrals and suspensions.
+    last_year = figures[today.year - 1]
+    assert last_year["dropout.exemptions.deferred"] and last_year["dropout.exemptions.suspended"]
 
     before = (Child.objects.count(), DropoutCase.objects.count(), ExemptionRequest.objects.count())
     call_command("seed_demo", stdout=open("/dev/null", "w"))

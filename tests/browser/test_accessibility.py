@@ -18,7 +18,6 @@ the data are committed for the server's thread and flushed when the module ends.
 """
 
 import re
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -32,18 +31,24 @@ from enrollment import demo
 
 from ..conftest import load_small_demo, restore_catalogues
 from ..test_route_walk import _own_records, inside_url
+from .a11y import AXE_SCRIPT, DESKTOP, PHONE, axe
 
 # django_db: the test database is set up and the tests may read it; the server's thread reads
 # the demo data the module fixture committed, outside the tests' rolled-back transactions.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 NOT_A_PAGE = ("Download is starting", "ERR_ABORTED", "ERR_HTTP_RESPONSE_CODE_FAILURE")
-AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
 # One account per role (township2 is a second township official: the same pages as township1).
-ROLES = ["admin", "bureau", "township1", "village1", "school1", "inspector", "auditor"]
+ROLES = [
+    "admin",
+    "bureau",
+    "township1",
+    "village1",
+    "school1",
+    "inspector",
+    "auditor",
+    "prefecture",
+]
 MIN_FOCUS_CONTRAST = 3.0
 
 
@@ -126,33 +131,10 @@ def log_in(context, site, username):
     return page
 
 
-def settle(page):
-    """Two animation frames: a resize's layout and the scripts' resize handlers have run."""
-    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-
-
-def axe(page, where, found):
-    """Run axe on the page as it is now; add its violations to `found` as readable lines."""
-    result = page.evaluate(
-        """tags => axe.run(document, {
-            runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})""",
-        WCAG_TAGS,
-    )
-    for violation in result["violations"]:
-        for node in violation["nodes"]:
-            summary = " ".join(node.get("failureSummary", "").split())[:220]
-            found.append(
-                f"{where}: {violation['id']} ({violation['impact']}) at "
-                f"{' '.join(node['target'])}: {summary}"
-            )
-
-
 def axe_both_widths(page, where, found):
     page.set_viewport_size(DESKTOP)
-    settle(page)
     axe(page, f"{where} [desktop]", found)
     page.set_viewport_size(PHONE)
-    settle(page)
     axe(page, f"{where} [phone]", found)
     page.set_viewport_size(DESKTOP)
 
@@ -231,7 +213,6 @@ def test_the_opened_menus_pass_axe(site, browser, axe_source, role):
     page.reload()
     page.click(".navbar-toggler")
     page.wait_for_selector("#mainnav.show")
-    settle(page)
     axe(page, f"{role} phone menu [phone]", found)
     toggles = page.locator("#mainnav .dropdown-toggle")
     for index in range(toggles.count()):

@@ -8,7 +8,6 @@ changed on the server meanwhile, the sync shows the conflict with both versions 
 nothing until the official decides."""
 
 import io
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -20,13 +19,12 @@ from enrollment.services import change_status
 
 from ..conftest import PASSWORD
 from ..factories import ChildFactory
+from .a11y import AXE_SCRIPT, axe
 
 pytestmark = pytest.mark.browser
 
 DESKTOP = {"width": 1280, "height": 900}
 # As tests/browser/test_accessibility.py runs it (vendored axe-core, never a CDN).
-AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def _log_in_to_the_app(browser, live_server, username):
@@ -57,6 +55,7 @@ def _record(page, child, *, findings, outcome, new_status=None, reason="", photo
     page.click(f".record-visit[data-child='{child.pk}']")
     expect(page.locator("#visit-panel")).to_be_visible()
     page.fill("#v-visitors", "村干部王五、教师赵六")
+    page.fill("#v-teacher_visitors", "1")
     page.fill("#v-findings", findings)
     page.select_option("#v-outcome", outcome)
     if photo is not None:
@@ -127,6 +126,7 @@ def test_three_visits_recorded_offline_are_synced_once(
     expect(page.locator("#count-synced")).to_have_text("3")
     expect(page.locator("#count-pending")).to_have_text("0")
     assert HouseholdVisit.objects.count() == 3
+    assert set(HouseholdVisit.objects.values_list("teacher_visitors", flat=True)) == {1}
     world.sibling1.refresh_from_db()
     assert world.sibling1.status == EnrollmentStatus.NEVER_ENROLLED
     photographed = HouseholdVisit.objects.get(children=third)
@@ -141,8 +141,8 @@ def test_three_visits_recorded_offline_are_synced_once(
     assert HouseholdVisit.objects.count() == 3
 
     # A flaky connection: the server recorded a visit but its answer never reached the phone,
-    # so the phone still has the entry waiting, with the same key. Its retry is answered from
-    # the first answer and records nothing twice.
+    # so the phone still has the entry waiting, with the same key (its client_entry). The
+    # batch sent again answers it from the first answer and records nothing twice.
     page.evaluate(
         """() => VisitStore.entries().then((entries) => {
             const entry = entries[0];
@@ -152,16 +152,18 @@ def test_three_visits_recorded_offline_are_synced_once(
     )
     page.reload()
     page.wait_for_selector("#visits-app[data-ready=true]")
-    with page.expect_response("**/api/v1/visit-sync/") as retried:
+    with page.expect_response("**/api/v1/visit-sync/batch/") as retried:
         page.click("#sync")
-    assert retried.value.status == 201
-    assert retried.value.headers.get("idempotent-replayed") == "true"
+    assert retried.value.status == 200
+    results = retried.value.json()["results"]
+    assert [(r["outcome"], r["replayed"]) for r in results] == [("synced", True)]
     expect(page.locator("#count-synced")).to_have_text("3")
     expect(page.locator("#count-pending")).to_have_text("0")
     assert HouseholdVisit.objects.count() == 3
 
     # Logging out wipes the worklist from the phone.
-    page.click("form[action='/accounts/logout/'] button")
+    page.click("#nav-person-menu")
+    page.click("#logout-button")
     page.wait_for_url(lambda url: "/accounts/login/" in url)
     page.wait_for_function(
         "() => VisitStore.children().then(rows => rows.length === 0)", polling=200, timeout=5000
@@ -269,29 +271,18 @@ def test_the_app_passes_axe_in_its_states(transactional_db, world, live_server, 
     page.wait_for_selector("#visits-app[data-ready=true]")
     _prepare(page, 1)
 
-    def violations(state):
-        result = page.evaluate(
-            """tags => axe.run(document, {
-                runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})""",
-            WCAG_TAGS,
-        )
-        return [
-            f"{state}: {violation['id']} {node['target']}"
-            for violation in result["violations"]
-            for node in violation["nodes"]
-        ]
-
-    found = violations("worklist")
+    found = []
+    axe(page, "worklist", found)
     page.click(f".record-visit[data-child='{world.sibling1.pk}']")
     page.click("#v-save")  # refused: the errors are shown on the form
     expect(page.locator("#v-errors")).to_be_visible()
-    found += violations("form with errors")
+    axe(page, "form with errors", found)
     page.fill("#v-visitors", "村干部王五")
     page.fill("#v-findings", "家中无人")
     page.select_option("#v-outcome", "not_found")
     context.set_offline(True)
     _save(page)
-    found += violations("queue")
+    axe(page, "queue", found)
     assert found == []
     context.close()
 

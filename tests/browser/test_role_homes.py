@@ -5,7 +5,6 @@ One live server with a small demo county serves the module (the accessibility mo
 loading it, without its page walk)."""
 
 import re
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -14,11 +13,8 @@ from django.urls import reverse
 from enrollment import demo
 
 from ..conftest import load_small_demo, restore_catalogues
+from .a11y import AXE_SCRIPT, DESKTOP, PHONE, axe
 
-AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
 ROLES = ["admin", "bureau", "township1", "village1", "school1", "inspector", "auditor"]
 
 
@@ -53,22 +49,6 @@ def _log_in(browser, site_url, username):
     page.click("main button[type=submit]")
     page.wait_for_selector("#notification-bell", state="attached")
     return context, page
-
-
-def _settle(page):
-    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-
-
-def _axe(page, where, found):
-    result = page.evaluate(
-        """tags => axe.run(document, {
-            runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})""",
-        WCAG_TAGS,
-    )
-    for violation in result["violations"]:
-        for node in violation["nodes"]:
-            summary = " ".join(node.get("failureSummary", "").split())[:220]
-            found.append(f"{where}: {violation['id']} at {' '.join(node['target'])}: {summary}")
 
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
@@ -114,12 +94,10 @@ def test_each_roles_home_leads_with_its_queue_at_both_widths(site_url, browser, 
     person = page.locator("#nav-person")
     assert not re.search(rf"\b{role}\b", person.inner_text())
     found = []
-    _settle(page)
-    _axe(page, f"{role} home [desktop]", found)
+    axe(page, f"{role} home [desktop]", found)
     screenshot(page, f"home-{role}-desktop")
     page.set_viewport_size(PHONE)
-    _settle(page)
-    _axe(page, f"{role} home [phone]", found)
+    axe(page, f"{role} home [phone]", found)
     screenshot(page, f"home-{role}-phone")
     context.close()
     assert found == [], f"{len(found)} WCAG 2.1 A/AA violations:\n" + "\n".join(found)

@@ -308,7 +308,9 @@ def test_nginx_limits_uploads_just_above_the_largest_upload_the_product_takes(se
 def test_nginx_proxies_to_gunicorn_and_tells_django_the_scheme():
     web = _words(SERVICES["web"]["command"])
     port = web[web.index("--bind") + 1].rsplit(":", 1)[1]
-    assert f"server web:{port};" in NGINX
+    # Every container of `web` (--scale), found again through Docker's DNS as they change.
+    assert f"server web:{port} resolve;" in NGINX
+    assert "resolver 127.0.0.11" in NGINX
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in NGINX
     assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in NGINX
     assert "proxy_set_header Host $host;" in NGINX

@@ -28,9 +28,9 @@ from core.masking import Shown, shows_full
 from core.models import ExportJob
 from core.resident_id import ResidentIdError, make_resident_id, parse_resident_id
 from enrollment.exports import CASE_FLAG_HEADER, CASE_FLAG_MASK
-from enrollment.models import Child, HelpPairing, RollEntry
+from enrollment.models import Child, HelpPairing, PartnerUnit, RollEntry
 from enrollment.permissions import user_may
-from enrollment.roles import CASE_FLAG_ROLES, FULL_IDENTITY_ROLES, Role
+from enrollment.roles import CASE_FLAG_ROLES, FULL_IDENTITY_ROLES, PARTNER_UNIT_ROLES, Role
 from enrollment.services import grant_role
 from inspections.models import Complaint
 from inspections.services.complaints import sees_complainant
@@ -73,6 +73,10 @@ def personal_values() -> dict[str, list[Owner]]:
     for pairing in HelpPairing.objects.select_related("child"):
         if pairing.partner_phone:
             values[pairing.partner_phone].append(Owner(pairing.child, child_rule(pairing.child)))
+    # A partner unit's contact: in full to those who keep the catalogue (its edit form).
+    unit_rule = _by_roles(PartnerUnit.objects, PARTNER_UNIT_ROLES)
+    for unit in PartnerUnit.objects.exclude(phone=""):
+        values[unit.phone].append(Owner(unit, unit_rule(unit)))
     roll_rule = _by_roles(RollEntry.objects, FULL_IDENTITY_ROLES)
     for entry in RollEntry.objects.all():
         values[entry.resident_id].append(Owner(entry, roll_rule(entry)))
@@ -336,6 +340,10 @@ WORLD_USERS = [
 @pytest.mark.parametrize("attribute", WORLD_USERS)
 def test_no_world_user_sees_an_unmasked_number_the_rule_masks(world, attribute):
     Child.objects.filter(pk=world.child1.pk).update(is_involved_in_case=True)  # 涉案
+    # A 残疾人证号 holds the ID: masked like it wherever the ID is.
+    Child.objects.filter(pk=world.child2.pk).update(
+        is_disabled=True, disability_certificate_number=world.child2.resident_id + "42"
+    )
     for school, phone in ((world.school1, "13700001111"), (world.school2, "13700002222")):
         teachers.register_teacher(
             actor=world.admin,
