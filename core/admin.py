@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.http import Http404
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import ExportJob, ImportJob
 
@@ -14,6 +17,28 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ScopedHistoryAdmin(SimpleHistoryAdmin):
+    """SimpleHistoryAdmin whose history pages keep to the admin's queryset (get_queryset: a
+    county administrator's counties). django-simple-history falls back to the latest historical
+    row when the record is not in the queryset, so its history list, each version and the
+    version's revert form would show, and revert, another county's record: 404 instead. A
+    superuser keeps the history of deleted records."""
+
+    def _in_queryset_or_404(self, request, object_id):
+        if request.user.is_superuser:
+            return
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._in_queryset_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._in_queryset_or_404(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 @admin.register(ExportJob)

@@ -2,9 +2,8 @@
 change goes through the services, which the admin cannot bypass)."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, ScopedHistoryAdmin
 
 from .models import (
     AbsenceReport,
@@ -18,7 +17,7 @@ from .models import (
 
 
 @admin.register(CountyLegalTexts)
-class CountyLegalTextsAdmin(SimpleHistoryAdmin):
+class CountyLegalTextsAdmin(ScopedHistoryAdmin):
     list_display = ["county", "review_authority", "court"]
     list_select_related = ["county"]
 

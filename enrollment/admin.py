@@ -6,8 +6,8 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ScopedHistoryAdmin
 from core.audit import AuditedChangeViewMixin
 
 from . import services
@@ -32,7 +32,7 @@ from .roles import ROLE_SCOPE_KIND, Role
 
 
 @admin.register(Prefecture)
-class PrefectureAdmin(SimpleHistoryAdmin):
+class PrefectureAdmin(ScopedHistoryAdmin):
     """市: set up by the deployment's operator (a county's administrator reads it only)."""
 
     list_display = ["code", "name"]
@@ -49,7 +49,7 @@ class PrefectureAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(County)
-class CountyAdmin(SimpleHistoryAdmin):
+class CountyAdmin(ScopedHistoryAdmin):
     list_display = ["code", "name", "prefecture"]
     list_select_related = ["prefecture"]
     search_fields = ["code", "name"]
@@ -61,7 +61,7 @@ class CountyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Township)
-class TownshipAdmin(SimpleHistoryAdmin):
+class TownshipAdmin(ScopedHistoryAdmin):
     list_display = ["code", "name", "county", "document_prefix"]
     list_select_related = ["county"]
     search_fields = ["code", "name"]
@@ -69,7 +69,7 @@ class TownshipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Village)
-class VillageAdmin(ScopedImportExportMixin, SimpleHistoryAdmin):
+class VillageAdmin(ScopedImportExportMixin, ScopedHistoryAdmin):
     resource_classes = [VillageResource]
     list_display = ["code", "name", "township"]
     list_select_related = ["township"]
@@ -79,7 +79,7 @@ class VillageAdmin(ScopedImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(School)
-class SchoolAdmin(ScopedImportExportMixin, SimpleHistoryAdmin):
+class SchoolAdmin(ScopedImportExportMixin, ScopedHistoryAdmin):
     resource_classes = [SchoolResource]
     list_display = ["code", "name", "township", "stage", "is_boarding", "is_rural"]
     list_select_related = ["township"]
@@ -89,7 +89,7 @@ class SchoolAdmin(ScopedImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(SimpleHistoryAdmin):
+class HouseholdAdmin(ScopedHistoryAdmin):
     list_display = ["head_name", "village", "address", "poverty_status"]
     list_select_related = ["village"]
     search_fields = ["head_name", "address"]
@@ -110,7 +110,7 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(Child)
-class ChildAdmin(AuditedChangeViewMixin, SimpleHistoryAdmin):
+class ChildAdmin(AuditedChangeViewMixin, ScopedHistoryAdmin):
     list_display = ["name", "masked_resident_id", "birth_date", "village", "status"]
     list_select_related = ["village"]
     search_fields = ["name", "=resident_id"]
@@ -122,7 +122,7 @@ class ChildAdmin(AuditedChangeViewMixin, SimpleHistoryAdmin):
 
 
 @admin.register(HouseholdVisit)
-class HouseholdVisitAdmin(AuditedChangeViewMixin, SimpleHistoryAdmin):
+class HouseholdVisitAdmin(AuditedChangeViewMixin, ScopedHistoryAdmin):
     list_display = ["visit_date", "household", "outcome", "visitors"]
     list_select_related = ["household"]
     raw_id_fields = ["household", "children"]
@@ -130,7 +130,7 @@ class HouseholdVisitAdmin(AuditedChangeViewMixin, SimpleHistoryAdmin):
 
 
 @admin.register(HelpPairing)
-class HelpPairingAdmin(SimpleHistoryAdmin):
+class HelpPairingAdmin(ScopedHistoryAdmin):
     list_display = ["child", "partner_name", "partner_kind", "start_date", "end_date"]
     list_select_related = ["child"]
     raw_id_fields = ["child"]
@@ -339,7 +339,7 @@ class CountyUserAdmin(UserAdmin):
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(SimpleHistoryAdmin):
+class RoleAssignmentAdmin(ScopedHistoryAdmin):
     form = RoleAssignmentForm
     list_display = ["user", "role", "county", "township", "village", "school"]
     list_select_related = ["user", "county", "township", "village", "school"]

@@ -3,21 +3,20 @@ read-only (every change goes through the services). Complaints are not listed at
 complainant's identity is for the handlers, who see it in the application."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, ScopedHistoryAdmin
 
 from .models import Area, BureauSection, Campaign, Inspection, InspectionGroup, Issue, IssueEvent
 
 
 @admin.register(Area)
-class AreaAdmin(SimpleHistoryAdmin):
+class AreaAdmin(ScopedHistoryAdmin):
     list_display = ["name", "position", "is_active"]
     list_editable = ["position", "is_active"]
 
 
 @admin.register(BureauSection)
-class BureauSectionAdmin(SimpleHistoryAdmin):
+class BureauSectionAdmin(ScopedHistoryAdmin):
     list_display = ["name", "county"]
     list_select_related = ["county"]
 

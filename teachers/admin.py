@@ -2,8 +2,8 @@
 and changed through the pages, whose services keep the history and rules."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ScopedHistoryAdmin
 from core.audit import AuditedChangeViewMixin
 from enrollment.admin_resources import ScopedImportExportMixin, administers
 from enrollment.permissions import has_any_role
@@ -27,19 +27,19 @@ class SubjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(AllowanceTier)
-class AllowanceTierAdmin(SimpleHistoryAdmin):
+class AllowanceTierAdmin(ScopedHistoryAdmin):
     list_display = ["name", "county", "rank", "monthly_amount"]
 
 
 @admin.register(SchoolRemoteness)
-class SchoolRemotenessAdmin(SimpleHistoryAdmin):
+class SchoolRemotenessAdmin(ScopedHistoryAdmin):
     list_display = ["school", "tier"]
     list_select_related = ["school", "tier"]
     raw_id_fields = ["school"]
 
 
 @admin.register(Teacher)
-class TeacherAdmin(AuditedChangeViewMixin, ScopedImportExportMixin, SimpleHistoryAdmin):
+class TeacherAdmin(AuditedChangeViewMixin, ScopedImportExportMixin, ScopedHistoryAdmin):
     """Read here (a county administrator: their counties' teachers) and imported or exported as
     the roster (admin_resources), whose rows go through the teacher services."""
 
@@ -67,7 +67,7 @@ class TeacherAdmin(AuditedChangeViewMixin, ScopedImportExportMixin, SimpleHistor
 
 
 @admin.register(Exchange)
-class ExchangeAdmin(SimpleHistoryAdmin):
+class ExchangeAdmin(ScopedHistoryAdmin):
     list_display = ["teacher", "from_school", "to_school", "kind", "start_date", "end_date"]
     list_select_related = ["teacher", "from_school", "to_school"]
     raw_id_fields = ["teacher", "from_school", "to_school"]
@@ -80,13 +80,13 @@ class ExchangeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TrainingEvent)
-class TrainingEventAdmin(SimpleHistoryAdmin):
+class TrainingEventAdmin(ScopedHistoryAdmin):
     list_display = ["title", "level", "kind", "programme", "start_date", "hours", "provider"]
     list_filter = ["level", "kind"]
 
 
 @admin.register(HomeTeachingSession)
-class HomeTeachingSessionAdmin(SimpleHistoryAdmin):
+class HomeTeachingSessionAdmin(ScopedHistoryAdmin):
     """Read here; recorded through the page, whose service checks the child's status."""
 
     list_display = ["date", "child", "teacher", "hours"]

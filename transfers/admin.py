@@ -1,11 +1,12 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from core.admin import ScopedHistoryAdmin
 
 from .models import Transfer
 
 
 @admin.register(Transfer)
-class TransferAdmin(SimpleHistoryAdmin):
+class TransferAdmin(ScopedHistoryAdmin):
     """Read-only: every step goes through the services (the pages and the API)."""
 
     list_display = ("child", "kind", "status", "from_township", "to_township", "proposed_on")

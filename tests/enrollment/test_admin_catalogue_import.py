@@ -270,3 +270,37 @@ def test_confirm_storage_is_the_shared_cache():
     assert storage.read() == b"xlsx"
     storage.remove()
     assert storage.read() is None
+
+
+def test_history_of_another_countys_village_is_not_found(world, admin_client, other_county):
+    """django-simple-history falls back to the latest historical row when the record is not in
+    the admin's queryset: the history list and each version (and its revert form) would show,
+    and revert, another county's village. Both answer 404 and nothing changes."""
+    village = other_county[1]
+    version = village.history.latest()
+    history = reverse("admin:enrollment_village_history", args=[village.pk])
+    version_url = reverse(
+        "admin:enrollment_village_simple_history", args=[village.pk, version.history_id]
+    )
+    assert admin_client.get(history).status_code == 404
+    assert admin_client.get(version_url).status_code == 404
+    revert = {"code": village.code, "name": "改名村", "township": village.township_id}
+    assert admin_client.post(version_url, revert).status_code == 404
+    village.refresh_from_db()
+    assert village.name == "外县村" and village.history.count() == 1
+    # The county's own village: its history and its versions open.
+    own = world.village1.history.latest()
+    assert (
+        admin_client.get(
+            reverse("admin:enrollment_village_history", args=[world.village1.pk])
+        ).status_code
+        == 200
+    )
+    assert (
+        admin_client.get(
+            reverse(
+                "admin:enrollment_village_simple_history", args=[world.village1.pk, own.history_id]
+            )
+        ).status_code
+        == 200
+    )
