@@ -3,10 +3,11 @@ nightly risk scores), spread across the Celery workers: one task per county in a
 callback (`core.tasks.county_run_summary`) adds the counties' figures up and tells each county
 whose part failed why, in the product's language, through the notifications.
 
-A county's task never raises (but for a lost database connection while it may still retry): its
-failure is caught, logged and handed to the summary, so one county's failure stops neither the
-others nor the summary (a chord whose part raises never calls its callback). Each county's task
-is idempotent, as the single run over every county was: a redelivered or repeated county task
+A county's work is one transaction: when it fails, nothing of it is kept. A county's task
+never raises (but for a lost database connection while it may still retry): its failure is
+caught, logged and handed to the summary, so one county's failure stops neither the others nor
+the summary (a chord whose part raises never calls its callback). Each county's task is
+idempotent, as the single run over every county was: a redelivered or repeated county task
 does no work twice.
 
 Eager mode (the demo on SQLite, the unit tests: `CELERY_TASK_ALWAYS_EAGER`) runs the chord
@@ -16,7 +17,7 @@ inline and needs no result backend; with workers, the chord needs one (Redis:
 import datetime
 import logging
 
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -62,7 +63,11 @@ def run_for_county(task, county_pk: int, run: str, work) -> dict:
     county = None
     try:
         county = County.objects.get(pk=county_pk)
-        return {"county": county_pk, "ok": True, **work(county)}
+        # One transaction per county: a step failing after others leaves none of them (what
+        # the failure notice tells the bureau), and the next run starts from a whole state.
+        with transaction.atomic():
+            counts = work(county)
+        return {"county": county_pk, "ok": True, **counts}
     except OperationalError:
         if task.request.retries < task.max_retries:
             raise  # retried (autoretry_for)

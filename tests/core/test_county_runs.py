@@ -182,3 +182,25 @@ def test_the_absence_reports_stay(world):
     absent_in_both_counties(world)
     daily_dropout_run()
     assert AbsenceReport.objects.filter(returned_on__isnull=True).count() == 2
+
+
+def test_a_county_whose_run_fails_midway_keeps_nothing_of_it(world, monkeypatch):
+    """The failure notice says nothing was saved: a county's run is one transaction, so a step
+    failing after the absences moved leaves the county's pupils where they were."""
+    import dropout.tasks
+
+    county, child, _bureau = absent_in_both_counties(world)
+
+    def broken_in_the_first_county(*, day, county):
+        if county.pk == world.county.pk:
+            raise ValueError("a disk went away")
+        return 0
+
+    monkeypatch.setattr(dropout.tasks, "notify_overdue_notices", broken_in_the_first_county)
+    summary = daily_dropout_run()
+    assert summary["failed"] == ["测试县"] and summary["dropped_out"] == 1
+    world.child1.refresh_from_db()
+    assert world.child1.status == S.IN_SCHOOL  # its absences moved, then were undone
+    assert not DropoutCase.objects.filter(child=world.child1).exists()
+    child.refresh_from_db()
+    assert child.status == S.DROPPED_OUT  # the other county's run stands
