@@ -126,23 +126,31 @@ class RosterPayload:
         return cls(**data)
 
 
+def _child_rows(where: str, params: list) -> list[dict]:
+    """PostgreSQL: the children (_CHILD_COLUMNS) of a WHERE clause over `c` (the child) and
+    `t` (its township), by id; arrays, as 100,000 IN-list parameters cost seconds."""
+    from ..models import Village
+
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"c.{quote(name)}" for name in _CHILD_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {quote(Child._meta.db_table)} c "
+            f"JOIN {quote(Village._meta.db_table)} v ON v.id = c.village_id "
+            f"JOIN {quote(Township._meta.db_table)} t ON t.id = v.township_id "
+            f"WHERE {where} ORDER BY c.id",
+            params,
+        )
+        return [dict(zip(_CHILD_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+
+
 def _registered(county_id: int, numbers: list[str], ids: list[str]) -> list[dict]:
     """The county's children holding one of the file's student numbers or resident IDs."""
-    if connection.vendor == "postgresql":  # arrays: 100,000 IN-list parameters cost seconds
-        quote = connection.ops.quote_name
-        from ..models import Village
-
-        columns = ", ".join(f"c.{quote(name)}" for name in _CHILD_COLUMNS)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {columns} FROM {quote(Child._meta.db_table)} c "
-                f"JOIN {quote(Village._meta.db_table)} v ON v.id = c.village_id "
-                f"JOIN {quote(Township._meta.db_table)} t ON t.id = v.township_id "
-                "WHERE t.county_id = %s AND (c.student_number = ANY(%s) OR c.resident_id = ANY(%s))"
-                " ORDER BY c.id",
-                [county_id, numbers, ids],
-            )
-            return [dict(zip(_CHILD_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+    if connection.vendor == "postgresql":
+        return _child_rows(
+            "t.county_id = %s AND (c.student_number = ANY(%s) OR c.resident_id = ANY(%s))",
+            [county_id, numbers, ids],
+        )
     found = {}
     in_county = Child.objects.filter(village__township__county_id=county_id)
     for chunk in iter_chunks(numbers, 2000):
@@ -162,6 +170,8 @@ def _digest(children: list[dict], school_ids: list[int], today) -> str:
 
 
 def _children_by_pk(pks: list[int]) -> list[dict]:
+    if connection.vendor == "postgresql":
+        return _child_rows("c.id = ANY(%s)", [pks])
     rows = []
     for chunk in iter_chunks(pks, 5000):
         rows.extend(Child.objects.filter(pk__in=chunk).values(*_CHILD_COLUMNS))
@@ -236,14 +246,20 @@ class StudentRosterImporter(CountyOrTownshipScope, Importer):
             child_ids=[child["id"] for child in children],
             school_ids=school_ids,
         )
-        statuses, labels = dict(RosterStatus.choices), dict(EnrollmentStatus.choices)
-        grades = dict(Grade.choices)
+        # Each label in words once, not a lazy translation per row and change.
+        statuses = {value: str(label) for value, label in RosterStatus.choices}
+        labels = {value: str(label) for value, label in EnrollmentStatus.choices}
+        grades = {value: str(label) for value, label in Grade.choices}
+        differs_note = _(
+            "The roster says %(roster)s, the registry %(status)s: listed in the cross-check to "
+            "resolve; the registry's status is not changed."
+        )
         school_names = {school.pk: school.name for school in schools.values()}
         shown = {
             "student_number": ("学籍号", str),
-            "roster_status": ("学籍状态", lambda value: str(statuses.get(value, ""))),
+            "roster_status": ("学籍状态", lambda value: statuses.get(value, "")),
             "roster_school_id": ("学校", lambda value: school_names.get(value, "")),
-            "roster_grade": ("年级", lambda value: str(grades.get(value, ""))),
+            "roster_grade": ("年级", lambda value: grades.get(value, "")),
             "roster_class": ("班级", str),
         }
         for outcome, data in zip(outcomes, parsed, strict=True):
@@ -272,10 +288,7 @@ class StudentRosterImporter(CountyOrTownshipScope, Importer):
                     )
             if child["status"] not in ROSTER_STATUS_AGREES[data["status"]]:
                 outcome.notes.append(
-                    _(
-                        "The roster says %(roster)s, the registry %(status)s: listed in the "
-                        "cross-check to resolve; the registry's status is not changed."
-                    )
+                    differs_note
                     % {
                         "roster": statuses[data["status"]],
                         "status": labels.get(child["status"], child["status"]),

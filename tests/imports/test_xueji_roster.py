@@ -87,6 +87,22 @@ def test_roster_records_numbers_and_roster_status_but_never_the_registry_status(
     assert w.child1.student_number == "G" + w.child1.resident_id  # for life
 
 
+def test_commit_checks_again_when_a_listed_child_changed_since_the_dry_run(world):
+    """The commit re-reads the children the dry run matched: one renamed meanwhile makes the
+    plan stale, the file is checked again, and its row is refused; nothing is written."""
+    w = world
+    _r, job = upload(w.admin, "xueji_roster", f"county:{w.county.pk}", roster_bytes(_roster(w)))
+    assert job.status == ImportJob.Status.CHECKED, job.report
+    Child.objects.filter(pk=w.child2.pk).update(name="改名")
+    before = _snapshot()
+    _r, job = commit(w.admin, job)
+    assert job.status == ImportJob.Status.REJECTED
+    assert [(row, message) for row, _column, _value, message in errors_of(job)] == [
+        (4, "该身份证号在登记中的姓名是改名；请先核对身份证号或姓名再导入。")
+    ]
+    assert _snapshot() == before
+
+
 def _faulty_file(w):
     rows = _roster(w)[:1]  # child1, on row 3 (title row 1, header row 2)
     wrong = w.child2.resident_id[:17] + ("1" if w.child2.resident_id[17] != "1" else "2")
