@@ -100,3 +100,28 @@ def test_load_demo_adds_the_missing_counties_and_leaves_those_present_alone(db, 
         assert (last.status, last.effective_date) == (child.status, child.status_since)
         (created_row,) = child.history.all()
         assert (created_row.history_type, created_row.history_change_reason) == ("+", DEMO_REASON)
+
+
+def test_the_demo_childrens_ids_are_the_same_on_every_day_of_a_school_year(db):
+    """The shipped example files (make_import_examples) carry the demo children's resident IDs,
+    whose birth dates count back from the school year's 31 August, not from today: the files
+    match the demo seeded on any day of the school year they were written in."""
+    import datetime
+    from dataclasses import replace
+
+    from django.db import transaction
+
+    from enrollment.demo.county import DemoCounty
+    from enrollment.demo.data import SCALES
+
+    scale = replace(SCALES["demo"], townships=1, villages_per_township=1, children_per_village=40)
+    loader = get_user_model().objects.create(username="data-loader", is_active=False)
+    ids = []
+    for today in (datetime.date(2026, 9, 1), datetime.date(2027, 8, 31)):
+        with transaction.atomic():
+            builder = DemoCounty(scale, today=today)
+            builder.build_places()
+            builder.build_people(loader)
+            ids.append(sorted((c["resident_id"] or "", c["name"]) for c in builder.children))
+            transaction.set_rollback(True)
+    assert len(ids[0]) >= 40 and ids[0] == ids[1]

@@ -25,7 +25,7 @@ from ..models import (
     Township,
     Village,
 )
-from ..selectors import IN_CLASS_STATUSES, age_on_reference, school_year_of
+from ..selectors import IN_CLASS_STATUSES, age_on_reference, age_reference_date, school_year_of
 from .data import (
     COUNTY_NAMES,
     DEMO_COUNTY_CODE,
@@ -76,6 +76,10 @@ class DemoCounty:
         self.rng = random.Random(seed)
         self.today = today or timezone.localdate()
         self.school_year = school_year_of(self.today)
+        # Birth dates count back from the school year's age reference (31 August), not from
+        # today: the demo's children, and so their resident IDs, are the same on every day of
+        # a school year, and the shipped example files (make_import_examples) keep matching.
+        self.birth_anchor = age_reference_date(self.today)
         self.id_sequence: dict[tuple, int] = {}
 
     # --- places and schools ------------------------------------------------------------------
@@ -227,7 +231,7 @@ class DemoCounty:
         for household_index, village_index, left_behind in members:
             household = households[household_index]
             age_days = rng.randint(3 * 365 + 10, 18 * 365)
-            birth_date = self.today - datetime.timedelta(days=age_days)
+            birth_date = self.birth_anchor - datetime.timedelta(days=age_days)
             sex = rng.choice("MF")
             unregistered = rng.random() < 0.003
             disabled = rng.random() < 0.015
