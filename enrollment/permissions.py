@@ -132,15 +132,9 @@ def may_over(user, obj, roles) -> bool:
     return user_may(user, type(obj).objects, roles, obj)
 
 
-def user_county(user, *, roles=None):
-    """The county the user works in, computed once for every module: the county of the user's
-    role assignments (only those with one of `roles`, when given). One installation normally
-    serves one county; a user with assignments in several counties (a city bureau's staff)
-    works in the one with the lowest division code — a fixed rule, so that two pages never
-    disagree. A superuser without assignments works in the lowest-coded county. None: no
-    county (the caller answers 403)."""
-    from .models import County
-
+def assignment_county_ids(user, *, roles=None) -> set[int]:
+    """The ids of the counties the user's role assignments (only those with one of `roles`,
+    when given) lie in; a city bureau's prefecture assignment names none."""
     county_ids = set()
     for assignment in role_assignments(user):
         if roles is not None and assignment.role not in roles:
@@ -153,6 +147,19 @@ def user_county(user, *, roles=None):
             county_ids.add(assignment.village.township.county_id)
         elif assignment.school_id:
             county_ids.add(assignment.school.township.county_id)
+    return county_ids
+
+
+def user_county(user, *, roles=None):
+    """The county the user works in, computed once for every module: the county of the user's
+    role assignments (only those with one of `roles`, when given). One installation normally
+    serves one county; a user with assignments in several counties (a city bureau's staff)
+    works in the one with the lowest division code — a fixed rule, so that two pages never
+    disagree. A superuser without assignments works in the lowest-coded county. None: no
+    county (the caller answers 403)."""
+    from .models import County
+
+    county_ids = assignment_county_ids(user, roles=roles)
     counties = County.objects.order_by("code")
     if county_ids:
         return counties.filter(pk__in=county_ids).first()

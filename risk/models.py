@@ -77,8 +77,10 @@ class RiskScore(models.Model):
     factor_keys = models.CharField(_("factor keys"), max_length=300, blank=True)
 
     objects = ScopedQuerySet.as_manager()
+    # Through the child, as every other scope: `county` is the county the score was computed
+    # in, which a child accepted by another county leaves before the nightly run.
     scope_paths = {
-        "county": "county",
+        "county": "child__village__township__county",
         "township": "child__village__township",
         "village": "child__village",
         "school": "child__current_school",

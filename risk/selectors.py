@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from enrollment.models import HelpPairing, HouseholdVisit
+from enrollment.permissions import assignment_county_ids
 
 from .models import RiskBacktest, RiskScore
 
@@ -26,7 +27,14 @@ def open_pairing():
 
 
 def risk_scores(user) -> QuerySet:
-    return RiskScore.objects.for_user(user)
+    scores = RiskScore.objects.for_user(user)
+    counties = assignment_county_ids(user)
+    if counties and not user.is_superuser:
+        # The scope's counties said again on the score's own column (it never widens the
+        # scope): PostgreSQL then starts from the (county, score) index rather than from a
+        # scan of the county's children to find a township's.
+        scores = scores.filter(county_id__in=counties)
+    return scores
 
 
 def filtered(

@@ -176,3 +176,18 @@ def test_list_and_api_query_counts(scored, django_assert_max_num_queries):
     api = api_for(scored.bureau)
     with django_assert_max_num_queries(8):
         api.get("/api/v1/risk-scores/")
+
+
+def test_a_child_moved_to_another_county_leaves_the_old_countys_lists_at_once(scored):
+    """A score row keeps the county it was computed in until the nightly run; a child accepted
+    by another county (transfers.accept_transfer moves its village) is out of the old county's
+    scope at once: its risk list and API no longer show the child's name and reasons."""
+    from enrollment.models import Child
+    from tests.factories import TownshipFactory, VillageFactory
+
+    elsewhere = VillageFactory(township=TownshipFactory(county=CountyFactory(code="510400")))
+    Child.objects.filter(pk=scored.high2.pk).update(village=elsewhere)
+    listed = ids(client_for(scored.bureau).get(reverse("risk:list")))
+    assert scored.high1.pk in listed and scored.high2.pk not in listed
+    answer = api_for(scored.bureau).get("/api/v1/risk-scores/?min_score=40").json()
+    assert scored.high2.pk not in {row["child"] for row in answer["results"]}
