@@ -14,7 +14,9 @@ from core.masking import Shown, mask_resident_id, shows_full
 from .models import Child, Household
 
 LIMIT = 20  # per kind; a longer list means the query should be narrower
-ID_DIGITS = re.compile(r"^\d{4,17}[\dXx]?$")
+# An ID's last characters, four at least: digits, or digits and the X check character
+# (尾号 of an ID ending in X is three digits and the X).
+ID_DIGITS = re.compile(r"^(?:\d{4,18}|\d{3,17}[Xx])$")
 FULL_ID = re.compile(r"^\d{17}[\dXx]$")
 
 

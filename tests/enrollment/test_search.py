@@ -39,6 +39,29 @@ def test_last_digits_and_full_id_find_the_child_masked(world):
         assert resident_id[:4] + "*" in page
 
 
+def test_the_last_four_of_an_id_ending_in_x_find_the_child(world):
+    """尾号 of an ID whose check character is X: three digits and the X (either case)."""
+    import datetime
+
+    from core.resident_id import make_resident_id
+
+    resident_id = next(
+        number
+        for sequence in range(500)
+        if (
+            number := make_resident_id(
+                place_code="510304",
+                birth_date=datetime.date(2016, 5, 6),
+                sequence=sequence,
+                sex="F",
+            )
+        ).endswith("X")
+    )
+    ChildFactory(household=world.household1, name="尾号叉", resident_id=resident_id)
+    for query in (resident_id[-4:], resident_id[-4:].lower(), resident_id[-6:]):
+        assert "尾号叉" in _page(world.township1_user, query), query
+
+
 def test_households_and_cases_are_found(world, legal_texts):
     open_case(actor=world.township1_user, child=world.child1, cause=DropoutCase.Cause.WORK)
     page = _page(world.township1_user, "王")
