@@ -154,7 +154,8 @@ def write_outputs(scale, results, data, path_md, path_json):
         ceiling = f"{r.ceiling} ({r.ceiling_ratio}×)" if r.ceiling else "—"
         lines.append(
             f"| {r.workload} | {size} | {ms(r.median_s)} | {ms(r.p95_s)} | "
-            f"{r.rate_per_s:.1f} | {r.peak_mb or '—'} | {'—' if r.queries is None else r.queries}"
+            f"{'—' if r.rate_per_s is None else f'{r.rate_per_s:.1f}'} | {r.peak_mb or '—'} | "
+            f"{'—' if r.queries is None else r.queries}"
             f" | {peer} | {ceiling} | {r.target} | {'yes' if r.met else 'NO'} |"
             f" {noisy_cell(r)} |"
         )

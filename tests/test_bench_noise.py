@@ -262,3 +262,14 @@ def test_the_json_and_the_table_carry_the_flag(tmp_path):
     assert "2 of the 3 watched figures are clean" in text
     assert "Noisy (disturbed) figures: `page.noisy`." in text
     assert f"{noise.FOREIGN_CORES:.0%} of one core" in text
+
+
+def test_a_row_without_a_rate_is_written_with_a_dash(tmp_path):
+    """sync.worklist has a size and a time but no rate: its row reads — there (the table
+    failed on it and the run's document was lost)."""
+    worklist = Result(workload="sync.worklist", size="82 children", median_s=0.02, p95_s=0.03)
+    write_outputs("tiny", [worklist], {"seconds": None}, tmp_path / "b.md", tmp_path / "r.json")
+    line = next(
+        line for line in (tmp_path / "b.md").read_text().splitlines() if "sync.worklist" in line
+    )
+    assert line.startswith("| sync.worklist | 82 children | 20 ms | 30 ms | — |")
