@@ -11,6 +11,9 @@ class CoreConfig(AppConfig):
         from .exports import register_exporter
 
         audit.connect()
+        from .history import cache_history_manager_classes
+
+        cache_history_manager_classes()
         register_exporter("audit", export_audit)
         # Login security: logout and deactivation end every session; deploy checks registered.
         from . import security

@@ -41,10 +41,20 @@ def created_with(instance, actor, **relations):
 
     The through rows are inserted in one statement and their snapshot in another, with no
     m2m_changed signal (whose only receivers are that second history row and the audit of the
-    auth app's relations)."""
-    from simple_history.signals import post_create_historical_record
+    auth app's relations). simple-history's own snapshot of the new record's relations is
+    skipped: it would query the through tables, which cannot hold a row of a record not yet
+    created (a tenth of an offline visit's sync)."""
+    from simple_history.signals import (
+        post_create_historical_record,
+        pre_create_historical_record,
+    )
 
     rows = []
+    creating = instance._state.adding
+
+    def no_snapshot_query(sender, instance: object = None, history_instance=None, **kwargs):
+        if instance is target and creating:
+            history_instance._history_m2m_fields = ()  # shadows the history model's list
 
     def remember(sender, instance: object = None, history_instance=None, **kwargs):
         if instance is target:
@@ -52,10 +62,12 @@ def created_with(instance, actor, **relations):
 
     target = instance
     uid = f"created-with-{id(instance)}"
+    pre_create_historical_record.connect(no_snapshot_query, weak=False, dispatch_uid=uid)
     post_create_historical_record.connect(remember, weak=False, dispatch_uid=uid)
     try:
         saved_by(instance, actor)
     finally:
+        pre_create_historical_record.disconnect(dispatch_uid=uid)
         post_create_historical_record.disconnect(dispatch_uid=uid)
     history_row = rows[-1] if rows else None
     for name, objects in relations.items():

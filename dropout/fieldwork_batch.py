@@ -157,19 +157,23 @@ class Rebase:
             self.moved[child_id] = (based_on, state["version"])
 
 
-def sync_one(user, entry: dict, *, known: dict, rebase: Rebase) -> dict:
-    """One entry's outcome; writes its visit and its key in one transaction, or nothing."""
+def sync_one(
+    user, entry: dict, *, known: dict, rebase: Rebase, validator: BatchEntrySerializer
+) -> dict:
+    """One entry's outcome; writes its visit and its key in one transaction, or nothing.
+    `validator` is the batch's one BatchEntrySerializer (its fields are built once, not per
+    entry: DRF deep-copies every declared field for each new serializer)."""
     client_entry = entry["client_entry"]
     key = KEY_PREFIX + client_entry
     print_ = fingerprint(entry)
     if key in known:
         return _replay(known[key], print_, client_entry, entry, rebase)
-    serializer = BatchEntrySerializer(data=entry)
     if entry.get("attachment") == "missing":
         return _failure("invalid", 400, errors={"attachment": [_("The photo was not sent.")]})
-    if not serializer.is_valid():
-        return _failure("invalid", 400, errors=_errors(serializer.errors))
-    data = dict(serializer.validated_data)
+    try:
+        data = dict(validator.run_validation(entry))
+    except exceptions.ValidationError as error:
+        return _failure("invalid", 400, errors=_errors(error.detail))
     based_on = data["seen_version"] = rebase.seen(data["child"], data["seen_version"])
     try:
         # The entry's audit entries are appended at its end (the chain's lock held from there
@@ -291,10 +295,10 @@ class VisitSyncBatch(APIView):
                 user=user, key__in=keys, status_code__isnull=False
             )
         }
-        rebase = Rebase()
+        rebase, validator = Rebase(), BatchEntrySerializer()
         results = []
         for entry in entries:
-            outcome = sync_one(user, entry, known=known, rebase=rebase)
+            outcome = sync_one(user, entry, known=known, rebase=rebase, validator=validator)
             outcome.setdefault("client_entry", entry["client_entry"])
             results.append(outcome)
         return Response({"results": results})

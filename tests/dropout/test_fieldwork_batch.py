@@ -202,7 +202,7 @@ def test_each_entry_of_a_batch_adds_a_bounded_number_of_queries(
 ):
     version = version_of(world.village1_user, world.sibling1)
     client = api_for(world.village1_user)
-    with django_assert_max_num_queries(160):  # 152 on PostgreSQL: about 30 per entry
+    with django_assert_max_num_queries(90):  # 87: about 17 per entry, most of them its writes
         response = client.post(
             BATCH,
             {"entries": [keyed(world.sibling1, version) for _ in range(5)]},
