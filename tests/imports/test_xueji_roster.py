@@ -87,6 +87,32 @@ def test_roster_records_numbers_and_roster_status_but_never_the_registry_status(
     assert w.child1.student_number == "G" + w.child1.resident_id  # for life
 
 
+def test_a_township_roster_takes_off_only_its_own_schools_pupils_and_dates_the_rest(world):
+    w = world
+    _r, job = upload(w.admin, "xueji_roster", f"county:{w.county.pk}", roster_bytes(_roster(w)))
+    _r, job = commit(w.admin, job)
+    assert job.status == ImportJob.Status.COMMITTED, job.error
+    last_term = datetime.date.today() - datetime.timedelta(days=120)
+    Child.objects.filter(pk__in=[w.child1b.pk, w.child2.pk]).update(roster_listed_on=last_term)
+    # Township 1's roster lists child1b as before, and no longer child1; child2 is on the
+    # roster of a school of township 2, which this file does not speak for.
+    rows = [_roster(w)[2]]
+    _r, job = upload(
+        w.township1_user, "xueji_roster", f"township:{w.township1.pk}", roster_bytes(rows)
+    )
+    assert (job.rows_new, job.rows_changed, job.rows_unchanged) == (0, 0, 1), job.report
+    _r, job = commit(w.township1_user, job)
+    assert job.status == ImportJob.Status.COMMITTED, job.error
+    for child in (w.child1, w.child1b, w.child2):
+        child.refresh_from_db()
+    assert (w.child1.roster_status, w.child1.roster_school) == ("", None)
+    assert (w.child1b.roster_status, w.child1b.roster_school) == (RosterStatus.ENROLLED, w.school1)
+    assert w.child1b.roster_listed_on == datetime.date.today()
+    assert (w.child2.roster_status, w.child2.roster_school) == (RosterStatus.SUSPENDED, w.school2)
+    assert w.child2.roster_listed_on == last_term
+    assert w.child1.history.first().history_change_reason == "学籍花名册导入"
+
+
 def test_commit_checks_again_when_a_listed_child_changed_since_the_dry_run(world):
     """The commit re-reads the children the dry run matched: one renamed meanwhile makes the
     plan stale, the file is checked again, and its row is refused; nothing is written."""
