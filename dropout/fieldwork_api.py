@@ -483,16 +483,18 @@ def conflict_body(conflict: OfflineConflict, client_entry: str) -> dict:
     }
 
 
-def apply_entry(user, data: dict) -> tuple[int, dict]:
+def apply_entry(user, data: dict, *, savepoint: bool = True) -> tuple[int, dict]:
     """One queued visit (VisitSyncSerializer's validated data) applied in its own transaction:
     (201, SyncedSerializer's body) or (409, ConflictSerializer's body). The child is read
     through for_user() (outside the scope: Http404), the role is checked on it
     (PermissionDenied); a bad reference raises serializers.ValidationError and a refused rule
-    DomainError — nothing is written then."""
+    DomainError — nothing is written then. `savepoint=False`: the caller's transaction is the
+    entry's own and ends with whatever this raises (the conflict answered is rolled back inside
+    the service's own block), so no savepoint is needed."""
     data = dict(data)
     client_entry = data.pop("client_entry")
     # The audit entries are appended at the end: the chain's lock is not held during the work.
-    with transaction.atomic(), audit.batched():
+    with transaction.atomic(savepoint=savepoint), audit.batched():
         # Scope, lock and the child's version in one query.
         child = get_object_or_404(
             locked_for_sync(Child.objects.for_user(user)), pk=data.pop("child")

@@ -183,7 +183,7 @@ def sync_one(
             claim = IdempotencyKey.objects.create(
                 user=user, key=key, kind=IdempotencyKey.Kind.API, fingerprint=print_
             )
-            code, body = apply_entry(user, data)
+            code, body = apply_entry(user, data, savepoint=False)  # the entry's transaction
             if code == status.HTTP_201_CREATED:
                 claim.status_code = code
                 claim.response = {"entry": body, "based_on": based_on, "child": data["child"]}
