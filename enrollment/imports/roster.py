@@ -126,11 +126,22 @@ class RosterPayload:
         return cls(**data)
 
 
+# PostgreSQL: a list parameter travels as one comma-separated text (`_text_list()`), split by the
+# server: 100,000 IN-list parameters cost seconds, and even an array parameter costs the client
+# half a second to quote element by element. The values are ids or checked numbers (a 学籍号, a
+# resident ID: letters and digits), never holding a comma.
+_ANY_TEXT = "ANY(string_to_array(%s, ','))"
+_ANY_ID = "ANY(string_to_array(%s, ',')::bigint[])"
+
+
+def _text_list(values) -> str:
+    """The parameter of _ANY_TEXT or _ANY_ID."""
+    return ",".join(map(str, values))
+
+
 def _child_rows(where: str, params: list) -> list[dict]:
     """PostgreSQL: the children (_CHILD_COLUMNS) of a WHERE clause over `c` (the child) and
-    `t` (its township), by id. Lists of values travel as one comma-separated text each, split
-    by the server (string_to_array): 100,000 IN-list parameters cost seconds, and even an array
-    parameter costs the client half a second to quote element by element."""
+    `t` (its township), by id."""
     from ..models import Village
 
     quote = connection.ops.quote_name
@@ -149,11 +160,9 @@ def _child_rows(where: str, params: list) -> list[dict]:
 def _registered(county_id: int, numbers: list[str], ids: list[str]) -> list[dict]:
     """The county's children holding one of the file's student numbers or resident IDs."""
     if connection.vendor == "postgresql":
-        # Checked values (a 学籍号, a resident ID): letters and digits, never a comma.
         return _child_rows(
-            "t.county_id = %s AND (c.student_number = ANY(string_to_array(%s, ',')) "
-            "OR c.resident_id = ANY(string_to_array(%s, ',')))",
-            [county_id, ",".join(numbers), ",".join(ids)],
+            f"t.county_id = %s AND (c.student_number = {_ANY_TEXT} OR c.resident_id = {_ANY_TEXT})",
+            [county_id, _text_list(numbers), _text_list(ids)],
         )
     found = {}
     in_county = Child.objects.filter(village__township__county_id=county_id)
@@ -193,9 +202,8 @@ def _rows_md5(child_ids: list[int]) -> str:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT md5(coalesce(string_agg(concat_ws(chr(31), {columns}), chr(30) "
-            f"ORDER BY c.id), '')) FROM {quote(Child._meta.db_table)} c "
-            "WHERE c.id = ANY(string_to_array(%s, ',')::bigint[])",
-            [",".join(map(str, child_ids))],
+            f"ORDER BY c.id), '')) FROM {quote(Child._meta.db_table)} c WHERE c.id = {_ANY_ID}",
+            [_text_list(child_ids)],
         )
         return cursor.fetchone()[0]
 
@@ -207,9 +215,8 @@ def _mark_listed(pks: list[int], today) -> None:
         table = connection.ops.quote_name(Child._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET roster_listed_on = %s "
-                "WHERE id = ANY(string_to_array(%s, ',')::bigint[])",
-                [today, ",".join(map(str, pks))],
+                f"UPDATE {table} SET roster_listed_on = %s WHERE id = {_ANY_ID}",
+                [today, _text_list(pks)],
             )
         return
     for chunk in iter_chunks(pks, 5000):
@@ -223,9 +230,8 @@ def _off_roster_now(payload: RosterPayload, listed: set[int]) -> list[int]:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT id FROM {table} WHERE roster_status <> '' "
-                "AND roster_school_id = ANY(string_to_array(%s, ',')::bigint[]) "
-                "AND NOT id = ANY(string_to_array(%s, ',')::bigint[]) ORDER BY id",
-                [",".join(map(str, payload.school_ids)), ",".join(map(str, sorted(listed)))],
+                f"AND roster_school_id = {_ANY_ID} AND NOT id = {_ANY_ID} ORDER BY id",
+                [_text_list(payload.school_ids), _text_list(sorted(listed))],
             )
             return [row[0] for row in cursor.fetchall()]
     return [
