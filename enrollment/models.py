@@ -552,7 +552,8 @@ class Child(models.Model):
     )
 
     # The student-status roster (学籍), as of its last import: stored as given, compared with the
-    # product's own status by the cross-check, never applied to it.
+    # product's own status by the cross-check, never applied to it. A blank roster status: not on
+    # the current roster; the school, grade, class and date then are those of the last listing.
     student_number = models.CharField(
         _("student number (学籍号)"),
         max_length=19,

@@ -229,3 +229,19 @@ def test_the_poverty_kind_counts_the_latest_checks_unpaid_poor_children_and_link
     )
     [found] = page.context["providers"]
     assert found.url == reverse("subsidies:gap_detail", args=[run.pk])
+
+
+def test_a_pupil_off_the_roster_keeps_its_last_school_but_leaves_the_roster_lists(sources):
+    """Off the roster is a blank roster status; the school stays as the last listing: it no
+    longer puts the pupil on the roster lists, and the page says where it was last listed."""
+    w = sources
+    Child.objects.filter(pk=w.child1b.pk).update(
+        roster_status="", police_listed_on=datetime.date.today()
+    )
+    counts = township_counts(w.bureau, w.township1)
+    assert (counts[K.ROSTER_NOT_IN_SCHOOL], counts[K.POLICE_NO_ROSTER]) == (0, 2)
+    url = reverse("enrollment:four_sources", args=[w.township1.pk])
+    page = client_for(w.township1_user).get(url, {"kind": K.POLICE_NO_ROSTER})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert text.count(f"曾列于：{w.school1.name}") == 1  # child1b; sibling1 was never listed

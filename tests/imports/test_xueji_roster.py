@@ -83,8 +83,16 @@ def test_roster_records_numbers_and_roster_status_but_never_the_registry_status(
     _r, job = commit(w.admin, job)
     assert job.status == ImportJob.Status.COMMITTED, job.error
     w.child1.refresh_from_db()
-    assert (w.child1.roster_status, w.child1.roster_school) == ("", None)
+    # Off the roster; the school and grade stay as where the pupil was last listed.
+    assert (w.child1.roster_status, w.child1.roster_school, w.child1.roster_grade) == (
+        "",
+        w.school1,
+        3,
+    )
     assert w.child1.student_number == "G" + w.child1.resident_id  # for life
+    # Listed again at the same school: back on the roster, a new listing, not "unchanged".
+    _r, back = upload(w.admin, "xueji_roster", f"county:{w.county.pk}", roster_bytes(_roster(w)))
+    assert (back.rows_new, back.rows_changed, back.rows_unchanged) == (1, 0, 2)
 
 
 def test_a_township_roster_takes_off_only_its_own_schools_pupils_and_dates_the_rest(world):
@@ -105,7 +113,7 @@ def test_a_township_roster_takes_off_only_its_own_schools_pupils_and_dates_the_r
     assert job.status == ImportJob.Status.COMMITTED, job.error
     for child in (w.child1, w.child1b, w.child2):
         child.refresh_from_db()
-    assert (w.child1.roster_status, w.child1.roster_school) == ("", None)
+    assert (w.child1.roster_status, w.child1.roster_school) == ("", w.school1)
     assert (w.child1b.roster_status, w.child1b.roster_school) == (RosterStatus.ENROLLED, w.school1)
     assert w.child1b.roster_listed_on == datetime.date.today()
     assert (w.child2.roster_status, w.child2.roster_school) == (RosterStatus.SUSPENDED, w.school2)
