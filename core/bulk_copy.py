@@ -254,8 +254,9 @@ def copy_update(
     """Set `fields` (attribute names) of existing rows to the values in `rows` (dicts with the
     primary key's attribute name and each field's), with one "changed" history row each when the
     model keeps a django-simple-history record. On PostgreSQL the values travel by COPY into a
-    temporary table and one UPDATE … FROM and one INSERT … SELECT do the rest (set-based: no
-    CASE WHEN per row as `bulk_update` builds); elsewhere `bulk_update_with_history`. Returns
+    temporary table and one statement does the rest, an UPDATE … FROM whose RETURNING feeds the
+    history's INSERT (set-based: no CASE WHEN per row as `bulk_update` builds); elsewhere
+    `bulk_update_with_history`. Returns
     the number of rows updated. Call it inside the caller's transaction."""
     if not rows:
         return 0
@@ -280,9 +281,12 @@ def copy_update(
             f"{quote(columns[name])} = t.{quote(columns[name])}" for name in fields
         )
         key = quote(pk.column)
-        cursor.execute(f"UPDATE {table} c SET {assignments} FROM {temp} t WHERE c.{key} = t.{key}")
-        updated = cursor.rowcount
-        if history is not None:
+        update = f"UPDATE {table} c SET {assignments} FROM {temp} t WHERE c.{key} = t.{key}"
+        if history is None:
+            cursor.execute(update)
+        else:
+            # One statement: the history rows come from the updated rows as RETURNING gives
+            # them, instead of reading the rows again by a join with the temporary table.
             history_model = history.model
             constant = {
                 "history_date": timezone.now(),
@@ -290,7 +294,7 @@ def copy_update(
                 "history_type": "~",
                 "history_user_id": getattr(history_user, "pk", None),
             }
-            targets, sources, params = [], [], []
+            targets, returned, sources, params = [], [], [], []
             for field in history_model._meta.concrete_fields:
                 if field is history_model._meta.pk:
                     continue
@@ -299,12 +303,15 @@ def copy_update(
                     sources.append("%s")
                     params.append(constant[field.attname])
                 else:
-                    sources.append(f"c.{quote(columns[field.attname])}")
+                    returned.append(f"c.{quote(columns[field.attname])}")
+                    sources.append(quote(columns[field.attname]))
             cursor.execute(
+                f"WITH changed AS ({update} RETURNING {', '.join(returned)}) "
                 f"INSERT INTO {quote(history_model._meta.db_table)} ({', '.join(targets)}) "
-                f"SELECT {', '.join(sources)} FROM {table} c JOIN {temp} t ON c.{key} = t.{key}",
+                f"SELECT {', '.join(sources)} FROM changed",
                 params,
             )
+        updated = cursor.rowcount
         cursor.execute(f"DROP TABLE {temp}")
     return updated
 

@@ -507,8 +507,7 @@ class Child(models.Model):
         max_length=20,
         null=True,
         blank=True,
-        unique=True,
-        editable=False,
+        editable=False,  # unique: see Meta.constraints
     )
     is_orphan = models.BooleanField(_("orphan or de-facto unsupported"), default=False)
     is_in_difficulty = models.BooleanField(_("child in difficulty"), default=False)
@@ -559,8 +558,7 @@ class Child(models.Model):
         max_length=19,
         null=True,
         blank=True,
-        unique=True,
-        editable=False,
+        editable=False,  # unique: see Meta.constraints
         validators=[validate_student_number],
     )
     roster_status = models.CharField(
@@ -627,6 +625,16 @@ class Child(models.Model):
             models.CheckConstraint(
                 condition=Q(disability_certificate_number__isnull=True) | Q(is_disabled=True),
                 name="child_disability_certificate_only_if_disabled",
+            ),
+            # Unique as constraints, not `unique=True`: on PostgreSQL that adds a second, LIKE
+            # index no query uses, and every write of a child that cannot update in place (a new
+            # child, a new 学籍号) adds an entry to each of the child's indexes.
+            models.UniqueConstraint(
+                fields=["student_number"], name="enrollment_child_student_number_key"
+            ),
+            models.UniqueConstraint(
+                fields=["disability_certificate_number"],
+                name="enrollment_child_disability_certificate_number_key",
             ),
         ]
         indexes = [
