@@ -403,7 +403,8 @@ def _sheet_rows(columns, scan, positions, head_rows, grid) -> Iterator[SheetRow]
         first = next((cell for cell in cells if cell != "" and cell is not None), None)
         if first is None:
             continue
-        if isinstance(first, str) and header_key(first) in TOTAL_ROW_WORDS:
+        # (ASCII text never normalises to the Chinese words: most first cells need no check.)
+        if type(first) is str and not first.isascii() and header_key(first) in TOTAL_ROW_WORDS:
             continue
         width = len(cells)
         values, errors = {}, []

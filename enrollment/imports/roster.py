@@ -11,6 +11,7 @@ children). Pupils of the place's schools that the new roster no longer lists lea
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -23,6 +24,7 @@ from core.imports import (
     ImportColumn,
     Importer,
     Outcome,
+    OutcomeTally,
     Plan,
     SheetRow,
     StalePlan,
@@ -254,6 +256,9 @@ class StudentRosterImporter(CountyOrTownshipScope, Importer):
         "resolve; nothing changes the registry's status."
     )
     sheet_title = "学籍花名册"
+    # Rows are checked as they are read, and the outcomes go to the report's tally once
+    # decided (a county's roster is 100,000 rows).
+    streams_rows = True
     examples = [
         (gettext_lazy("student-status roster"), "enrollment/import-examples/xueji-roster.xlsx")
     ]
@@ -294,7 +299,7 @@ class StudentRosterImporter(CountyOrTownshipScope, Importer):
 
     # -- the dry run --
 
-    def plan(self, rows: list[SheetRow], *, scope, user, progress=None) -> Plan:
+    def plan(self, rows: Iterable[SheetRow], *, scope, user, progress=None) -> Plan:
         today = local_today()
         schools = self._schools(scope)
         county_id = scope.pk if isinstance(scope, County) else scope.county_id
@@ -327,12 +332,14 @@ class StudentRosterImporter(CountyOrTownshipScope, Importer):
             "roster_grade": ("年级", lambda value: grades.get(value, "")),
             "roster_class": ("班级", str),
         }
-        for outcome, data in zip(outcomes, parsed, strict=True):
-            if outcome.failed:
-                continue
+
+        def decide(outcome, data) -> None:
+            """The row's kind, changes and notes, and the plan's part of it."""
+            if outcome.errors:
+                return
             child = self._match(outcome, data, by_number, by_id, column)
             if child is None:
-                continue
+                return
             payload.listed_ids.append(child["id"])
             wanted = {
                 "student_number": data["number"],
@@ -359,7 +366,12 @@ class StudentRosterImporter(CountyOrTownshipScope, Importer):
                         "status": labels.get(child["status"], child["status"]),
                     }
                 )
-        return Plan(outcomes=outcomes, payload=payload)
+
+        tally = OutcomeTally()
+        for outcome, data in zip(outcomes, parsed, strict=True):
+            decide(outcome, data)
+            tally.add(outcome)
+        return Plan(outcomes=[], payload=payload, tally=tally)
 
     def _check_rows(self, rows, column, schools, today, progress):
         outcomes, parsed, first_number, first_id, grades = [], [], {}, {}, {}
