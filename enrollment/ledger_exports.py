@@ -2,7 +2,9 @@
 row each, filtered like their API list (filters.VisitFilter / PairingFilter); and how every
 ledger export shows a child's resident ID (masked unless the role over the child needs it)."""
 
+import itertools
 from collections.abc import Callable
+from typing import Any
 
 from django.http import QueryDict
 from django.utils.translation import override
@@ -50,17 +52,34 @@ def columns_of(columns) -> list[Column]:
 
 
 def ledger_export(
-    title: str, columns, rows, row: Callable[..., list], *, chunk_size: int = 200
+    title: str,
+    columns,
+    rows,
+    row: Callable[..., list],
+    *,
+    chunk_size: int = 200,
+    prepare: Callable[[list], Any] | None = None,
 ) -> Export:
     """A ledger's workbook: `columns` as (header, width) pairs, the first one the row number;
     then `row(record)` gives the other cells of each record of the queryset `rows`, read in
     chunks (each chunk runs the queryset's prefetches once), with choice labels in Chinese
-    whatever the requester's language."""
+    whatever the requester's language. With `prepare`, each chunk of records is given to it
+    first and `row(record, prepared)` gets what it returned: what the rows need of other
+    tables, read once per chunk (a values() queryset has no prefetches)."""
 
     def generate():
         with override("zh-hans"):
-            for number, record in enumerate(rows.iterator(chunk_size=chunk_size), start=1):
-                yield [number, *row(record)]
+            records = rows.iterator(chunk_size=chunk_size)
+            if prepare is None:
+                for number, record in enumerate(records, start=1):
+                    yield [number, *row(record)]
+                return
+            number = 0
+            while chunk := list(itertools.islice(records, chunk_size)):
+                prepared = prepare(chunk)
+                for record in chunk:
+                    number += 1
+                    yield [number, *row(record, prepared)]
 
     return Export(title, columns_of(columns), generate(), rows.count())
 

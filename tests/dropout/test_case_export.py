@@ -213,3 +213,33 @@ def test_the_case_list_filters_narrow_the_list_its_counts_and_its_export(world, 
             reverse("dropout:case_export"), {"queue": "all", "date_to": "not-a-date"}
         )
     assert refused.status_code == 302 and ExportJob.objects.count() == 1
+
+
+def test_the_ledgers_queries_do_not_grow_with_its_cases(world, decided):
+    """Each related table is read once per chunk of cases, and no row reads a field the export
+    left out (that would be a query per document)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dropout.exports import export_cases
+    from dropout.models import DropoutCase
+    from dropout.services import cases
+
+    def queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            rows = list(export_cases(world.admin, {"queue": "all"}).rows)
+        return len(rows), len(captured.captured_queries)
+
+    one, with_one = queries()
+    second = cases.open_case(
+        actor=world.township1_user,
+        child=world.sibling1,
+        cause=DropoutCase.Cause.LEARNING,
+        cause_detail="厌学",
+        responsible_persons="镇长 张三",
+        opened_on=days_ago(40),
+    )
+    notice_and_prior_notice(world, second)
+    two, with_two = queries()
+    assert (one, two) == (1, 2)
+    assert with_two == with_one <= 10
