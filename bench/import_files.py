@@ -154,7 +154,6 @@ def police_dry_run(user, *, path: str, scope: str, expect_errors: int = 0) -> in
 
     from core.import_jobs import run_check, start_import
 
-    content = Path(path).read_bytes()
     rows = 0
     try:
         with transaction.atomic():
@@ -162,7 +161,8 @@ def police_dry_run(user, *, path: str, scope: str, expect_errors: int = 0) -> in
                 user=user,
                 importer="police_extract",
                 scope_key=scope,
-                upload=SimpleUploadedFile("extract.xlsx", content),
+                # The upload's bytes are not kept: a worker reads the stored file.
+                upload=SimpleUploadedFile("extract.xlsx", Path(path).read_bytes()),
             )
             job = run_check(job.pk)
             if job.status not in (job.Status.CHECKED, job.Status.REJECTED) or not job.rows_total:
@@ -192,7 +192,6 @@ def _product_import(user, *, importer: str, path: str, scope: str) -> int:
     from core.import_jobs import request_commit, run_check, run_commit, start_import
     from core.models import ImportJob
 
-    content = Path(path).read_bytes()
     rows = 0
     try:
         with transaction.atomic():
@@ -200,7 +199,8 @@ def _product_import(user, *, importer: str, path: str, scope: str) -> int:
                 user=user,
                 importer=importer,
                 scope_key=scope,
-                upload=SimpleUploadedFile("extract.xlsx", content),
+                # The upload's bytes are not kept: a worker reads the stored file.
+                upload=SimpleUploadedFile("extract.xlsx", Path(path).read_bytes()),
             )
             job = run_check(job.pk)
             if job.status != ImportJob.Status.CHECKED:
