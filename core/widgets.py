@@ -1,8 +1,10 @@
-"""Form widgets."""
+"""Form widgets, and the choices of a filter by place."""
 
+import django_filters
 from django import forms
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django_filters.fields import ModelChoiceField, ModelChoiceIterator
 
 
 def _attributes(attrs: dict) -> str:
@@ -47,3 +49,30 @@ class QuickSelect(forms.Select):
             _attributes(widget["attrs"]),
             mark_safe("".join(groups)),
         )
+
+
+class _NameChoiceIterator(ModelChoiceIterator):
+    """(pk, name) rows read with values_list: the options of a model whose str() is its name,
+    without building a model instance per option (a county's 300 villages: ~7 ms a view)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        if self.field.null_label is not None:
+            yield (self.field.null_value, self.field.null_label)
+        yield from self.queryset.values_list("pk", "name")
+
+
+class _NameChoiceField(ModelChoiceField):
+    iterator = _NameChoiceIterator
+
+
+class NamedModelChoiceFilter(django_filters.ModelChoiceFilter):
+    """A filter by a place (village, school, township): a model whose str() is its `name`,
+    its options written by QuickSelect from (pk, name) rows."""
+
+    field_class = _NameChoiceField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", QuickSelect)
+        super().__init__(*args, **kwargs)

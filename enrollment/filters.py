@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.params import DateRangeFilterSet
-from core.widgets import QuickSelect
+from core.widgets import NamedModelChoiceFilter
 
 from .extensions import child_score_keys, child_scores, filter_child_scores
 from .help_models import HelpActivity
@@ -54,17 +54,13 @@ class LedgerFilter(django_filters.FilterSet):
     `village` and `school` choices are limited to the user's scope by the view.
     """
 
-    village = django_filters.ModelChoiceFilter(
-        queryset=Village.objects.none(),
-        label=_("Village"),
-        empty_label=_("All"),
-        widget=QuickSelect,
+    village = NamedModelChoiceFilter(
+        queryset=Village.objects.none(), label=_("Village"), empty_label=_("All")
     )
-    school = django_filters.ModelChoiceFilter(
+    school = NamedModelChoiceFilter(
         queryset=School.objects.none(),
         label=_("School"),
         empty_label=_("All"),
-        widget=QuickSelect,
         field_name="ledger_school_id",
         method="filter_school",
     )
@@ -97,9 +93,7 @@ class LedgerFilter(django_filters.FilterSet):
         self.day = day or timezone.localdate()
         self.user = user
         if user is not None:
-            self.filters["village"].queryset = Village.objects.for_user(user).select_related(
-                "township"
-            )
+            self.filters["village"].queryset = Village.objects.for_user(user)
             self.filters["school"].queryset = School.objects.for_user(user)
         # The modules' per-child scores (extensions.CHILD_SCORES: the dropout risk), each a
         # filter by level; added before the form is built.
@@ -163,7 +157,7 @@ class HelpActivityFilter(DateRangeFilterSet):
 
     date_field = "date"
 
-    township = django_filters.ModelChoiceFilter(
+    township = NamedModelChoiceFilter(
         queryset=Township.objects.none(),
         field_name="village__township",
         label=_("Township"),

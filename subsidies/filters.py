@@ -4,7 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from core.params import IdFilter, YearFilter
-from core.widgets import QuickSelect
+from core.widgets import NamedModelChoiceFilter, QuickSelect
 from enrollment.models import School, Township
 
 from .models import (
@@ -52,12 +52,10 @@ class PaymentFilter(StyledFilterSet):
         widget=QuickSelect,
     )
     period = django_filters.CharFilter(label=_("School year or term"), method="filter_period")
-    township = django_filters.ModelChoiceFilter(
-        queryset=_townships, label=_("Township"), empty_label=_("All"), widget=QuickSelect
+    township = NamedModelChoiceFilter(
+        queryset=_townships, label=_("Township"), empty_label=_("All")
     )
-    school = django_filters.ModelChoiceFilter(
-        queryset=_schools, label=_("School"), empty_label=_("All"), widget=QuickSelect
-    )
+    school = NamedModelChoiceFilter(queryset=_schools, label=_("School"), empty_label=_("All"))
     stage = django_filters.ChoiceFilter(
         choices=Stage.choices, label=_("Stage"), empty_label=_("All"), widget=QuickSelect
     )
@@ -107,9 +105,7 @@ class BatchFilter(StyledFilterSet):
     status = django_filters.ChoiceFilter(
         choices=Batch.Status.choices, label=_("Status"), empty_label=_("All")
     )
-    school = django_filters.ModelChoiceFilter(
-        queryset=_schools, label=_("School"), empty_label=_("All"), widget=QuickSelect
-    )
+    school = NamedModelChoiceFilter(queryset=_schools, label=_("School"), empty_label=_("All"))
 
     class Meta:
         model = Batch
@@ -125,12 +121,10 @@ class GapFilter(StyledFilterSet):
         label=_("Programme"),
         empty_label=_("All"),
     )
-    township = django_filters.ModelChoiceFilter(
-        queryset=_townships, label=_("Township"), empty_label=_("All"), widget=QuickSelect
+    township = NamedModelChoiceFilter(
+        queryset=_townships, label=_("Township"), empty_label=_("All")
     )
-    school = django_filters.ModelChoiceFilter(
-        queryset=_schools, label=_("School"), empty_label=_("All"), widget=QuickSelect
-    )
+    school = NamedModelChoiceFilter(queryset=_schools, label=_("School"), empty_label=_("All"))
     run = IdFilter(field_name="run_id", label=_("Check"))
 
     class Meta:
@@ -140,9 +134,7 @@ class GapFilter(StyledFilterSet):
 
 class IdentificationFilter(StyledFilterSet):
     school_year = YearFilter(label=_("School year"))
-    school = django_filters.ModelChoiceFilter(
-        queryset=_schools, label=_("School"), empty_label=_("All"), widget=QuickSelect
-    )
+    school = NamedModelChoiceFilter(queryset=_schools, label=_("School"), empty_label=_("All"))
     status = django_filters.ChoiceFilter(
         choices=DifficultyIdentification.Status.choices, label=_("Status"), empty_label=_("All")
     )
@@ -176,9 +168,7 @@ class PublicFundFilter(StyledFilterSet):
         empty_label=_("All"),
         widget=QuickSelect,
     )
-    school = django_filters.ModelChoiceFilter(
-        queryset=_schools, label=_("School"), empty_label=_("All"), widget=QuickSelect
-    )
+    school = NamedModelChoiceFilter(queryset=_schools, label=_("School"), empty_label=_("All"))
 
     class Meta:
         model = PublicFundAllocation
