@@ -2,12 +2,14 @@
 measure pages, API lists and jobs, and write docs/benchmarks.md and bench/results.json.
 
     python bench/run.py [--scale county] [--port 8799] [--quick] [--growth | --growth-only]
+                        [--only jobs,imports,exports]
 
 --growth also measures how cost grows with the data (1×, 3×, 10× and 30× the county, in a
 database of its own: BENCH_GROWTH_DATABASE_URL, default county_edu_growth); --growth-only
 measures only that and adds it to the results already written (--growth-steps: some steps
 only, the others kept from the earlier run). A run without either keeps the growth rows the
-previous results.json holds, marked with the date they were measured.
+previous results.json holds, marked with the date they were measured. --only measures some
+groups of workloads again (after a change to them) and keeps every other row of the earlier run.
 """
 
 import argparse
@@ -130,6 +132,38 @@ def measure_main(args, password) -> tuple[list[Result], dict]:
     return results, data
 
 
+# The groups `--only` measures again, each with what measure_main measures of it.
+ONLY_GROUPS = ("jobs", "imports", "exports")
+
+
+def measure_only(args, groups: set[str]) -> list[Result]:
+    """Some groups of workloads again, on the data set an earlier run built, watched and
+    measured again when disturbed as in a whole run."""
+    build_data(args.scale)  # already there: checked, vacuumed and checkpointed
+    targets = targets_of(None)
+    watcher = Watcher(Probe(own_pids=[os.getpid()], own_databases=own_databases()))
+    results = []
+    if "jobs" in groups:
+        results += measure_jobs(targets, watcher=watcher)
+    if "imports" in groups:
+        results += watcher.measure(lambda: measure_import(targets), again=False)
+        results += watcher.measure(lambda: measure_roster_import(targets), again=False)
+    if "exports" in groups:
+        results += measure_exports(targets, quick=args.quick, watcher=watcher)
+    watcher.measure_again(results)
+    return results
+
+
+def merged(earlier: list[Result], fresh: list[Result], note: str) -> list[Result]:
+    """The earlier rows with the fresh ones in their places (new workloads at the end), each
+    fresh row's size saying when and how it was measured."""
+    by_name = {result.workload: result for result in fresh}
+    for result in fresh:
+        result.size += note
+    rows = [by_name.pop(result.workload, result) for result in earlier]
+    return rows + list(by_name.values())
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", default="county")
@@ -163,6 +197,12 @@ def main():
         help="the growth steps to measure, in counties (default: all of them); with "
         "--growth-only, an earlier run's rows at the other steps are kept",
     )
+    parser.add_argument(
+        "--only",
+        default="",
+        help=f"measure only these groups again ({', '.join(ONLY_GROUPS)}; comma-separated) on "
+        "the data set an earlier run built; every other row is kept from its results.json",
+    )
     parser.add_argument("--output", default=str(ROOT))
     args = parser.parse_args()
     import django
@@ -174,7 +214,18 @@ def main():
     (output / "docs").mkdir(exist_ok=True)
     (output / "bench").mkdir(exist_ok=True)
     scale = args.scale
-    if args.growth_only:
+    if args.only:
+        groups = set(args.only.split(","))
+        if not groups <= set(ONLY_GROUPS):
+            parser.error(f"--only: each one of {', '.join(ONLY_GROUPS)}")
+        scale, earlier, data = previous_results(output / "bench" / "results.json")
+        fresh = measure_only(args, groups)
+        today = datetime.date.today().isoformat()
+        results = merged(earlier, fresh, f" (measured again {today}: --only {args.only})")
+        growth, carried = carried_growth(output / "bench" / "results.json")
+        results += growth
+        data.update(carried)
+    elif args.growth_only:
         scale, results, data = previous_results(output / "bench" / "results.json")
         scale = scale or args.growth_scale
     else:

@@ -8,7 +8,7 @@ import time
 from django.db import connection
 
 from bench import harness
-from bench.run import carried_growth, write_outputs
+from bench.run import carried_growth, merged, write_outputs
 
 from .conftest import PASSWORD
 
@@ -283,3 +283,24 @@ def test_roster_import_and_four_source_jobs_at_a_tiny_scale(
     assert peer["rows"] == 4
     check = harness.run_job("four_source_crosscheck", username="bureau", county_pk=world.county.pk)
     assert check["rows"] == 2 and check["queries"] <= 10 + 12 * 2
+
+
+def test_only_puts_the_fresh_rows_in_the_places_of_the_earlier_ones():
+    """`--only` keeps the earlier run's order and rows, each fresh row in its place (a new
+    workload at the end), saying that it was measured again."""
+
+    def row(name, seconds):
+        return harness.Result(workload=name, size="s", median_s=seconds, target="t", met=True)
+
+    earlier = [row("page.a", 1.0), row("import.x", 9.0), row("export.y", 2.0)]
+    fresh = [row("export.y", 0.5), row("import.x", 4.0), row("import.z", 3.0)]
+    rows = merged(earlier, fresh, " (measured again)")
+    assert [(r.workload, r.median_s) for r in rows] == [
+        ("page.a", 1.0),
+        ("import.x", 4.0),
+        ("export.y", 0.5),
+        ("import.z", 3.0),
+    ]
+    assert [r.size for r in rows] == ["s", "s (measured again)", "s (measured again)"] + [
+        "s (measured again)"
+    ]
