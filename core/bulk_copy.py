@@ -256,8 +256,8 @@ def copy_update(
     model keeps a django-simple-history record. On PostgreSQL the values travel by COPY into a
     temporary table and one statement does the rest, an UPDATE … FROM whose RETURNING feeds the
     history's INSERT (set-based: no CASE WHEN per row as `bulk_update` builds); elsewhere
-    `bulk_update_with_history`. Returns
-    the number of rows updated. Call it inside the caller's transaction."""
+    `bulk_update_with_history`. Returns the number of rows updated. Call it inside the caller's
+    transaction."""
     if not rows:
         return 0
     pk = model._meta.pk

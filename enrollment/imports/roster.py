@@ -67,7 +67,7 @@ ROSTER_FIELDS = [
 # A pupil the roster no longer lists loses only the roster status: the school, grade, class and
 # date stay as the last listing (where and when the pupil left the roster). Clearing the school
 # would also cost a full row rewrite: it is indexed, so PostgreSQL could not update in place (a
-# HOT update) and would add an entry to each of the child's fifteen indexes, 1.3 s of a county's
+# HOT update) and would add an entry to each of the child's indexes, 1.3 s of a county's
 # 100,000-row roster.
 _OFF_ROSTER = {"roster_status": ""}
 # The statuses as the student-status system and the schools spell them.
