@@ -70,16 +70,12 @@ def ledger_export(
     def generate():
         with override("zh-hans"):
             records = rows.iterator(chunk_size=chunk_size)
-            if prepare is None:
-                for number, record in enumerate(records, start=1):
-                    yield [number, *row(record)]
-                return
             number = 0
             while chunk := list(itertools.islice(records, chunk_size)):
-                prepared = prepare(chunk)
+                prepared = prepare(chunk) if prepare else None
                 for record in chunk:
                     number += 1
-                    yield [number, *row(record, prepared)]
+                    yield [number, *(row(record, prepared) if prepare else row(record))]
 
     return Export(title, columns_of(columns), generate(), rows.count())
 
