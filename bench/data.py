@@ -19,12 +19,17 @@ MIXED_TARGET = 0.500  # the mixed load's p95 (its pages, posts and exports toget
 GROWTH_PAGE_TARGET = 0.150  # the first county's pages at every growth step
 
 
+def bench_database_url() -> str:
+    """The benchmark's database (as config.settings.bench reads it)."""
+    return os.environ.get(
+        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/county_edu_bench"
+    )
+
+
 def ensure_database(url: str | None = None):
     import psycopg
 
-    url = url or os.environ.get(
-        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/county_edu_bench"
-    )
+    url = url or bench_database_url()
     name = url.rsplit("/", 1)[1]
     with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
         exists = connection.execute(
@@ -65,10 +70,7 @@ def vacuum_analyze():
     run's writes leave dead rows that every index scan then reads through."""
     import psycopg
 
-    url = os.environ.get(
-        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/county_edu_bench"
-    )
-    with psycopg.connect(url, autocommit=True) as connection:
+    with psycopg.connect(bench_database_url(), autocommit=True) as connection:
         connection.execute("VACUUM ANALYZE")
         # Write the load's dirty pages out now, not during the first measurements (a timed
         # checkpoint flushing 2 GB put 190 ms requests into a page's p95). Needs the
@@ -95,10 +97,7 @@ def compact_imported_tables():
     county's child table grew from 106 to 191 MB over a day's runs, its imports 40% slower)."""
     import psycopg
 
-    url = os.environ.get(
-        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/county_edu_bench"
-    )
-    with psycopg.connect(url, autocommit=True) as connection:
+    with psycopg.connect(bench_database_url(), autocommit=True) as connection:
         for table in IMPORTED_TABLES:
             connection.execute(f"VACUUM (FULL, ANALYZE) {table}")
 

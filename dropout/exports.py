@@ -125,7 +125,10 @@ def export_cases(user, params: dict) -> Export:
                 needs_full=user_may(user, Township.objects, FULL_IDENTITY_ROLES, township),
             )
         wanted = {case["handler_id"] for case in cases} - handlers.keys() - {None}
-        handlers.update(get_user_model().objects.in_bulk(wanted))
+        # The names person_name() shows, not the accounts (no password hash read).
+        handlers.update(
+            get_user_model().objects.only("username", "first_name", "last_name").in_bulk(wanted)
+        )
         pks = [case["pk"] for case in cases]
         related = {pk: ([], [], []) for pk in pks}
         for document in OfficialDocument.objects.filter(case_id__in=pks).only(*_DOCUMENT_FIELDS):
